@@ -1,0 +1,3 @@
+from cakg.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""All settings of cakg in one place: defaults, then environment (CAKG_*), then explicit overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cakg.errors import ConfigError
+from cakg.namespaces import BASE
+
+ENGINES = ("oxigraph", "rdflib")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the sources and the build live, how the server behaves, and its limits."""
+
+    root: Path = field(default_factory=Path.cwd)
+    build_dir: Path | None = None  # default: <root>/build
+    base_iri: str = BASE
+    public_url: str | None = None  # where base_iri is served, e.g. http://127.0.0.1:8000/
+    engine: str = "oxigraph"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    threads: int = 8
+    query_workers: int = 2
+    query_timeout: float = 10.0  # seconds; a request may only lower it
+    query_memory_mb: int = 1024  # address-space limit of each query worker
+    max_rows: int = 10000
+    max_query_length: int = 20000  # characters
+    max_request_bytes: int = 1_000_000
+    cors: bool = True
+    cors_origins: str = "*"
+    result_cache: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
+        if self.build_dir is None:
+            object.__setattr__(self, "build_dir", self.root / "build")
+        else:
+            object.__setattr__(self, "build_dir", Path(self.build_dir).resolve())
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine: '{self.engine}' is not one of {', '.join(ENGINES)}")
+        for name in ("query_timeout", "max_rows", "max_query_length", "max_request_bytes"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name}: must be positive, got {getattr(self, name)!r}")
+
+    @property
+    def out(self) -> Path:
+        """The build directory (never None after initialisation)."""
+        assert self.build_dir is not None
+        return self.build_dir
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from CAKG_<NAME> environment variables, then keyword overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"CAKG_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(name: str, type_: Any, raw: str) -> Any:
+    kind = str(type_)
+    try:
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if "Path" in kind:
+            return Path(raw)
+    except ValueError:
+        raise ConfigError(f"CAKG_{name.upper()}: cannot read {raw!r} as {kind}") from None
+    return raw
