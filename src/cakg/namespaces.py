@@ -44,3 +44,16 @@ PREFIXES: dict[str, str] = {
 def sparql_prologue() -> str:
     """The PREFIX lines for every project prefix, for query editors and the CLI."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def shorten(iri: str) -> str:
+    """An IRI as a prefixed name for people to read (`id:state/kazakhstan`), else `<iri>`."""
+    for prefix, ns in _BY_LENGTH:
+        if iri.startswith(ns):
+            local = iri[len(ns) :]
+            if local and "#" not in local and " " not in local:
+                return f"{prefix}:{local}"
+    return f"<{iri}>"

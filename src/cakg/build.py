@@ -1,0 +1,264 @@
+"""load -> validate -> reason -> write the compiled dataset, atomically and only when stale.
+
+Layout of the build directory:
+    build/releases/<version>/cakg.nq, cakg.trig, manifest.json
+    build/current -> releases/<version>      (switched atomically by a symlink rename)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset
+
+import cakg
+from cakg.config import Settings
+from cakg.errors import BuildMissingError, NonConformingData
+from cakg.load import Loaded, load_sources
+from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+from cakg.reason import DROPPED_RULES, reason
+from cakg.sources import Kind, SourceFile, find_sources
+from cakg.validate import Report, validate_graph
+
+CURRENT = "current"
+RELEASES = "releases"
+MANIFEST = "manifest.json"
+NQUADS = "cakg.nq"
+TRIG = "cakg.trig"
+# The modules whose code decides the build's output: a change to them makes the build stale.
+PIPELINE_MODULES = ("sources.py", "load.py", "validate.py", "reason.py", "build.py")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    built: bool  # False when the build was already up to date
+    directory: Path
+    manifest: dict[str, Any]
+    report: Report | None = None
+
+
+def dataset_dir(settings: Settings) -> Path:
+    """The directory of the current compiled dataset (a symlink into releases/)."""
+    return settings.out / CURRENT
+
+
+def load_manifest(settings: Settings) -> dict[str, Any]:
+    """The manifest of the current build; BuildMissingError when there is none."""
+    path = dataset_dir(settings) / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildMissingError(
+            f"no compiled dataset in {settings.out}: run `cakg build` first"
+        ) from None
+    return manifest
+
+
+def fingerprint(files: list[SourceFile]) -> str:
+    """A hash of every input file and of the pipeline code that turns them into the build."""
+    h = hashlib.sha256(f"cakg {cakg.__version__}\n".encode())
+    package = Path(__file__).parent
+    for name in PIPELINE_MODULES:
+        h.update(name.encode() + b"\0" + (package / name).read_bytes())
+    for f in files:
+        h.update(f"{f.rel}\0{f.sha256}\n".encode())
+    return h.hexdigest()
+
+
+def is_stale(settings: Settings) -> bool:
+    """True when the sources or the pipeline changed since the current build, or none exists."""
+    try:
+        manifest = load_manifest(settings)
+    except BuildMissingError:
+        return True
+    return manifest.get("fingerprint") != fingerprint(find_sources(settings.root))
+
+
+def validate_loaded(loaded: Loaded) -> Report:
+    """Validate the reference and source graphs against the shapes, with the ontology."""
+    return validate_graph(
+        loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE),
+        loaded.graph_of_kind(Kind.SHAPES),
+        loaded.graph_of_kind(Kind.ONTOLOGY),
+        loaded.asserted_by,
+    )
+
+
+def build_dataset(
+    settings: Settings, *, force: bool = False, progress: Progress | None = None
+) -> BuildResult:
+    """Build the compiled dataset. Raises ParseError or NonConformingData and then writes nothing."""
+    say = progress or (lambda _msg: None)
+    settings.out.mkdir(parents=True, exist_ok=True)
+    with _lock(settings.out):
+        files = find_sources(settings.root)
+        print_ = fingerprint(files)
+        if not force:
+            with contextlib.suppress(BuildMissingError):
+                manifest = load_manifest(settings)
+                if manifest.get("fingerprint") == print_:
+                    say(f"up to date: nothing changed since build {manifest['version']}")
+                    return BuildResult(False, dataset_dir(settings).resolve(), manifest)
+        timings: dict[str, float] = {}
+
+        t0 = time.perf_counter()
+        loaded = load_sources(files)
+        timings["load"] = time.perf_counter() - t0
+        say(f"loaded {len(files)} files, {_count(loaded.dataset)} triples")
+
+        t0 = time.perf_counter()
+        report = validate_loaded(loaded)
+        timings["validate"] = time.perf_counter() - t0
+        say(f"validated: {report.summary()}")
+        if not report.conforms:
+            raise NonConformingData(report)
+
+        t0 = time.perf_counter()
+        closure = reason(
+            [loaded.graph_of_kind(Kind.ONTOLOGY), loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)]
+        )
+        target = loaded.dataset.graph(INFERRED_GRAPH)
+        for t in closure.inferred:
+            target.add(t)
+        timings["reason"] = time.perf_counter() - t0
+        say(f"reasoned: {len(closure.inferred)} inferred triples ({closure.dropped} trivial dropped)")
+
+        t0 = time.perf_counter()
+        directory, manifest = _write(settings, loaded, report, closure.dropped, print_, timings)
+        say(f"wrote {directory} (version {manifest['version']})")
+        return BuildResult(True, directory, manifest, report)
+
+
+def _count(ds: Dataset) -> int:
+    return sum(len(g) for g in ds.graphs())
+
+
+def _write(
+    settings: Settings,
+    loaded: Loaded,
+    report: Report,
+    dropped: int,
+    print_: str,
+    timings: dict[str, float],
+) -> tuple[Path, dict[str, Any]]:
+    t0 = time.perf_counter()
+    ds = loaded.dataset
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns, override=True)
+    releases = settings.out / RELEASES
+    releases.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=settings.out))
+    try:
+        nq_lines = sorted(
+            line for line in ds.serialize(format="nquads").splitlines() if line.strip()
+        )
+        nq_bytes = ("\n".join(nq_lines) + "\n").encode("utf-8")
+        version = hashlib.sha256(nq_bytes).hexdigest()[:16]
+        (staging / NQUADS).write_bytes(nq_bytes)
+        (staging / TRIG).write_text(ds.serialize(format="trig"), encoding="utf-8")
+        graphs = {
+            str(g.identifier): len(g)
+            for g in sorted(ds.graphs(), key=lambda g: str(g.identifier))
+            if len(g) and not str(g.identifier).startswith("urn:x-rdflib:")
+        }
+        timings["write"] = time.perf_counter() - t0
+        manifest = {
+            "dataset": "cakg",
+            "version": version,
+            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "cakg": cakg.__version__,
+            "fingerprint": print_,
+            "inputs": [
+                {"path": f.rel, "sha256": f.sha256, "kind": f.kind.value, "graph": str(f.graph)}
+                for f in loaded.files
+            ],
+            "graphs": graphs,
+            "triples": sum(graphs.values()),
+            "validation": {"conforms": report.conforms, **report.counts()},
+            "reasoning": {
+                "profile": "OWL 2 RL (owlrl)",
+                "graph": str(INFERRED_GRAPH),
+                "inferred": graphs.get(str(INFERRED_GRAPH), 0),
+                "dropped_trivial": dropped,
+                "dropped_rules": list(DROPPED_RULES),
+            },
+            "files": {
+                name: {
+                    "bytes": (staging / name).stat().st_size,
+                    "sha256": hashlib.sha256((staging / name).read_bytes()).hexdigest(),
+                }
+                for name in (NQUADS, TRIG)
+            },
+            "timings": {k: round(v, 4) for k, v in timings.items()},
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        for path in staging.iterdir():
+            _fsync(path)
+        final = releases / version
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    previous = _current_release(settings.out)
+    _switch(settings.out, final)
+    _prune(releases, keep={final.name, previous})
+    return final, manifest
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _switch(out: Path, release: Path) -> None:
+    """Point out/current at `release` with one atomic rename of a fresh symlink."""
+    link = out / f".{CURRENT}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(Path(RELEASES) / release.name)
+    previous = out / CURRENT
+    if previous.exists() and not previous.is_symlink():
+        shutil.rmtree(previous)
+    os.replace(link, previous)
+
+
+def _current_release(out: Path) -> str:
+    link = out / CURRENT
+    return Path(os.readlink(link)).name if link.is_symlink() else ""
+
+
+def _prune(releases: Path, keep: set[str]) -> None:
+    """Keep the new release and the one it replaced; remove older ones."""
+    for p in releases.iterdir():
+        if p.is_dir() and p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """One build at a time per build directory."""
+    with open(out / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,172 @@
+"""The `cakg` command line: build, validate, query, stats, serve.
+
+Exit codes: 0 ok; 1 the data does not conform to the shapes; 2 a user error (bad usage, a file
+that does not parse, a bad query); 70 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from cakg.build import build_dataset, is_stale, load_manifest, validate_loaded
+from cakg.config import Settings
+from cakg.errors import CakgError, InputError, NonConformingData, NotFound, QueryError
+from cakg.load import load_sources
+from cakg.sources import Kind, find_sources, from_paths
+from cakg.table import QUERY_FORMATS, render_result
+
+EXIT_NONCONFORMING = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"cakg: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj["settings"]
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder holding ontology/, graph/, shapes/ and queries/ [default: .]",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the compiled dataset goes [default: ROOT/build]",
+)
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), help="Query engine.")
+@click.version_option(package_name="cakg")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None, build_dir: Path | None, engine: str | None) -> None:
+    """cakg: build, validate, query and serve the Central Asia Knowledge Graph."""
+    ctx.obj = {"settings": Settings.from_env(root=root, build_dir=build_dir, engine=engine)}
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.pass_context
+def build(ctx: click.Context, force: bool, quiet: bool) -> None:
+    """Load, validate, reason and write the compiled dataset."""
+    progress = None if quiet else (lambda msg: click.echo(msg, err=True))
+    result = build_dataset(_settings(ctx), force=force, progress=progress)
+    if not quiet:
+        m = result.manifest
+        state = "built" if result.built else "up to date"
+        click.echo(f"{state}: version {m['version']}, {m['triples']} triples in {result.directory}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Validate the project's graph, or the given Turtle/TriG FILES, against the shapes."""
+    settings = _settings(ctx)
+    project = find_sources(settings.root)
+    if files:
+        schema = [f for f in project if f.kind in (Kind.ONTOLOGY, Kind.SHAPES)]
+        sources = schema + from_paths(list(files), settings.root)
+    else:
+        sources = project
+    report = validate_loaded(load_sources(sources))
+    out = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
+    click.echo(out, nl=False)
+    if not report.conforms:
+        sys.exit(EXIT_NONCONFORMING)
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "file_", type=click.File("r"), help="Read the query from FILE.")
+@click.option(
+    "--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True
+)
+@click.option("--no-inference", is_flag=True, help="Query the asserted triples only.")
+@click.pass_context
+def query(
+    ctx: click.Context, sparql: str | None, file_: Any, fmt: str, no_inference: bool
+) -> None:
+    """Run a SPARQL query against the compiled dataset."""
+    if (sparql is None) == (file_ is None):
+        raise click.UsageError("give either a SPARQL string or -f FILE, not both or neither")
+    text = sparql if sparql is not None else file_.read()
+    from cakg.engine import open_engine
+    from cakg.engine.base import Dataset
+
+    settings = _settings(ctx)
+    load_manifest(settings)
+    engine = open_engine(settings)
+    try:
+        result = engine.query(text, dataset=Dataset(inference=not no_inference))
+    finally:
+        engine.close()
+    click.echo(render_result(result, fmt), nl=False)
+
+
+@cli.command()
+@click.pass_context
+def stats(ctx: click.Context) -> None:
+    """Triples per named graph, instances per class, properties in use."""
+    from cakg.stats import dataset_stats
+
+    click.echo(dataset_stats(_settings(ctx)), nl=False)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1]")
+@click.option("--port", type=int, default=None, help="Port [default: 8000]")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Build if stale, then serve the SPARQL endpoint and pages."""
+    settings = _settings(ctx)
+    changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.replace(**changes)
+    if is_stale(settings):
+        build_dataset(settings, progress=lambda msg: click.echo(msg, err=True))
+    from cakg.web.server import serve as run_server
+
+    run_server(settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the CLI and turns errors into messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="cakg", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except NonConformingData as e:
+        click.echo(e.report.to_text(), err=True, nl=False)
+        _fail("the data does not conform to the shapes; nothing was written", EXIT_NONCONFORMING)
+    except (InputError, QueryError, NotFound) as e:
+        _fail(str(e), EXIT_USAGE)
+    except CakgError as e:
+        _fail(str(e), EXIT_USAGE)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:
+        traceback.print_exc()
+        _fail("internal error: this is a bug in cakg; please report it with the output above",
+              EXIT_INTERNAL)
+    sys.exit(0)

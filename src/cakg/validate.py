@@ -1,0 +1,139 @@
+"""SHACL validation of the asserted data (pyshacl), with a report people can read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from cakg.namespaces import shorten
+
+SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result: what is wrong, where, and which file said it."""
+
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str | None
+    constraint: str | None
+    files: tuple[str, ...] = ()
+
+
+@dataclass
+class Report:
+    """The outcome of a validation run."""
+
+    conforms: bool
+    findings: list[Finding] = field(default_factory=list)
+    results_graph: Graph = field(default_factory=Graph)
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "Violation")
+
+    def counts(self) -> dict[str, int]:
+        counts = {"Violation": 0, "Warning": 0, "Info": 0}
+        for f in self.findings:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        return counts
+
+    def summary(self) -> str:
+        c = self.counts()
+        state = "conforms" if self.conforms else "does not conform"
+        return f"{state}: {c['Violation']} violations, {c['Warning']} warnings, {c['Info']} infos"
+
+    def to_text(self) -> str:
+        lines = [f"SHACL validation: {self.summary()}"]
+        for i, f in enumerate(self.findings, 1):
+            lines.append("")
+            lines.append(f"{i}. {f.severity}: {f.message}")
+            lines.append(f"   focus node: {f.focus}")
+            if f.path:
+                lines.append(f"   path:       {f.path}")
+            if f.value:
+                lines.append(f"   value:      {f.value}")
+            if f.shape:
+                lines.append(f"   shape:      {f.shape}")
+            if f.constraint:
+                lines.append(f"   constraint: {f.constraint}")
+            lines.append(f"   asserted in: {', '.join(f.files) if f.files else '(unknown)'}")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        body = {
+            "conforms": self.conforms,
+            "counts": self.counts(),
+            "results": [f.__dict__ | {"files": list(f.files)} for f in self.findings],
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+    def to_turtle(self) -> str:
+        return self.results_graph.serialize(format="turtle")
+
+
+def validate_graph(
+    data: Graph,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    asserted_by: Mapping[Node, set[str]] | None = None,
+) -> Report:
+    """Validate `data` against `shapes`, with `ontology` for RDFS inference (not validated)."""
+    conforms, results, _text = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="rdfs",
+        advanced=True,
+        allow_warnings=True,
+        inplace=False,
+    )
+    assert isinstance(results, Graph)
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        files = tuple(sorted((asserted_by or {}).get(focus, set()))) if focus is not None else ()
+        findings.append(
+            Finding(
+                severity=SEVERITY_NAMES.get(results.value(result, SH.resultSeverity), "Violation"),
+                focus=_show(focus),
+                path=_show(results.value(result, SH.resultPath)),
+                value=_show(results.value(result, SH.value)),
+                message=_message(results, result),
+                shape=_show(results.value(result, SH.sourceShape)),
+                constraint=_show(results.value(result, SH.sourceConstraintComponent)),
+                files=files,
+            )
+        )
+    findings.sort(key=lambda f: (f.files, f.focus, f.path or "", f.message))
+    return Report(bool(conforms), findings, results)
+
+
+def _message(results: Graph, result: Node) -> str:
+    messages = [str(m) for m in results.objects(result, SH.resultMessage)]
+    english = [
+        str(m)
+        for m in results.objects(result, SH.resultMessage)
+        if isinstance(m, Literal) and m.language in (None, "en")
+    ]
+    return (english or messages or ["(no message)"])[0]
+
+
+def _show(term: Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return shorten(str(term))
+    if isinstance(term, Literal):
+        return term.n3()
+    return f"_:{term}"
