@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -40,6 +41,8 @@ TRIG = "cakg.trig"
 # The modules whose code decides the build's output: a change to them makes the build stale.
 PIPELINE_MODULES = ("sources.py", "load.py", "validate.py", "reason.py", "build.py")
 
+_BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
+
 Progress = Callable[[str], None]
 
 
@@ -66,6 +69,12 @@ def load_manifest(settings: Settings) -> dict[str, Any]:
             f"no compiled dataset in {settings.out}: run `cakg build` first"
         ) from None
     return manifest
+
+
+def content_version(nq_lines: list[str]) -> str:
+    """A hash of the dataset's content that blank-node labels (random per parse) do not change."""
+    canonical = sorted(_BLANK.sub("_:b", line) for line in nq_lines)
+    return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()[:16]
 
 
 def fingerprint(files: list[SourceFile]) -> str:
@@ -101,7 +110,7 @@ def validate_loaded(loaded: Loaded) -> Report:
 def build_dataset(
     settings: Settings, *, force: bool = False, progress: Progress | None = None
 ) -> BuildResult:
-    """Build the compiled dataset. Raises ParseError or NonConformingData and then writes nothing."""
+    """Build the compiled dataset; on ParseError or NonConformingData nothing is written."""
     say = progress or (lambda _msg: None)
     settings.out.mkdir(parents=True, exist_ok=True)
     with _lock(settings.out):
@@ -135,7 +144,8 @@ def build_dataset(
         for t in closure.inferred:
             target.add(t)
         timings["reason"] = time.perf_counter() - t0
-        say(f"reasoned: {len(closure.inferred)} inferred triples ({closure.dropped} trivial dropped)")
+        n = len(closure.inferred)
+        say(f"reasoned: {n} inferred triples ({closure.dropped} trivial dropped)")
 
         t0 = time.perf_counter()
         directory, manifest = _write(settings, loaded, report, closure.dropped, print_, timings)
@@ -167,7 +177,7 @@ def _write(
             line for line in ds.serialize(format="nquads").splitlines() if line.strip()
         )
         nq_bytes = ("\n".join(nq_lines) + "\n").encode("utf-8")
-        version = hashlib.sha256(nq_bytes).hexdigest()[:16]
+        version = content_version(nq_lines)
         (staging / NQUADS).write_bytes(nq_bytes)
         (staging / TRIG).write_text(ds.serialize(format="trig"), encoding="utf-8")
         graphs = {

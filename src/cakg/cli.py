@@ -102,18 +102,16 @@ def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
 )
 @click.option("--no-inference", is_flag=True, help="Query the asserted triples only.")
 @click.pass_context
-def query(
-    ctx: click.Context, sparql: str | None, file_: Any, fmt: str, no_inference: bool
-) -> None:
+def query(ctx: click.Context, sparql: str | None, file_: Any, fmt: str, no_inference: bool) -> None:
     """Run a SPARQL query against the compiled dataset."""
     if (sparql is None) == (file_ is None):
         raise click.UsageError("give either a SPARQL string or -f FILE, not both or neither")
     text = sparql if sparql is not None else file_.read()
+    settings = _settings(ctx)
+    load_manifest(settings)
     from cakg.engine import open_engine
     from cakg.engine.base import Dataset
 
-    settings = _settings(ctx)
-    load_manifest(settings)
     engine = open_engine(settings)
     try:
         result = engine.query(text, dataset=Dataset(inference=not no_inference))
@@ -167,6 +165,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception:
         traceback.print_exc()
-        _fail("internal error: this is a bug in cakg; please report it with the output above",
-              EXIT_INTERNAL)
+        _fail(
+            "internal error: this is a bug in cakg; please report it with the output above",
+            EXIT_INTERNAL,
+        )
     sys.exit(0)

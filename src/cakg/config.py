@@ -1,4 +1,4 @@
-"""All settings of cakg in one place: defaults, then environment (CAKG_*), then explicit overrides."""
+"""All settings of cakg in one place: defaults, then environment (CAKG_*), then overrides."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ class BuildMissingError(InputError):
     code = "no-build"
 
 
-class NonConformingData(CakgError):  # noqa: N818 - an outcome, named as in the style guide
+class NonConformingData(CakgError):
     """The data does not conform to the SHACL shapes. `report` holds the validation report."""
 
     code = "non-conforming"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -35,8 +36,17 @@ class Loaded:
 def parse_file(source: SourceFile) -> Dataset:
     """Parse one file. A syntax error becomes ParseError with the file, line and column."""
     ds = Dataset()
+    data = source.path.read_bytes()
     try:
-        ds.parse(source=str(source.path), format=source.format, publicID=str(source.graph))
+        with warnings.catch_warnings():
+            # rdflib's TriG parser calls its own deprecated Dataset API internally.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if source.format == "trig":
+                ds.parse(data=data, format="trig", publicID=str(source.graph))
+            else:
+                ds.graph(source.graph).parse(
+                    data=data, format=source.format, publicID=str(source.graph)
+                )
     except BadSyntax as e:
         raise _parse_error(source, e) from None
     except (ValueError, UnicodeDecodeError) as e:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from rdflib import URIRef
@@ -15,7 +15,7 @@ from cakg.namespaces import GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH, SHAPES_GRAPH
 RDF_SUFFIXES = {".ttl": "turtle", ".trig": "trig"}
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     ONTOLOGY = "ontology"
     SHAPES = "shapes"
     REFERENCE = "reference"

@@ -62,3 +62,23 @@ def render_table(result: QueryResult) -> str:
     if result.truncated:
         footer += " (cut off at the row limit)"
     return "\n".join([*out, footer]) + "\n"
+
+
+CLI_MEDIA_TYPES = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+}
+
+
+def render_result(result: QueryResult, fmt: str) -> str:
+    """The result in a CLI format: `table`, or a standard format serialised by cakg.results."""
+    if fmt == "table":
+        return render_table(result)
+    from cakg.results import serialize_result
+
+    return serialize_result(result, CLI_MEDIA_TYPES[fmt]).decode("utf-8")

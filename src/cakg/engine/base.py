@@ -1,4 +1,4 @@
-"""The small interface every query engine implements (embedded pyoxigraph, rdflib reference, ...)."""
+"""The small interface every query engine implements (pyoxigraph, rdflib, ...)."""
 
 from __future__ import annotations
 

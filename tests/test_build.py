@@ -1,0 +1,131 @@
+import hashlib
+import json
+import shutil
+
+import pytest
+from rdflib import Dataset, URIRef
+
+from cakg import build as build_module
+from cakg.build import build_dataset, content_version, dataset_dir, is_stale, load_manifest
+from cakg.errors import BuildMissingError, NonConformingData, ParseError
+from cakg.namespaces import INFERRED_GRAPH
+
+from .conftest import INVALID
+
+
+def _snapshot(out):
+    """Every file under the build directory with its bytes (symlinks by their target)."""
+    snap = {}
+    for p in sorted(out.rglob("*")):
+        if p.name == ".lock":
+            continue
+        if p.is_symlink():
+            snap[str(p.relative_to(out))] = "-> " + str(p.readlink())
+        elif p.is_file():
+            snap[str(p.relative_to(out))] = p.read_bytes()
+    return snap
+
+
+def test_build_writes_nquads_trig_and_manifest(built, tiny_settings):
+    current = dataset_dir(tiny_settings)
+    assert current.is_symlink()
+    manifest = json.loads((current / "manifest.json").read_text())
+    nq = (current / "cakg.nq").read_bytes()
+    assert manifest["version"] == content_version(nq.decode().splitlines())
+    ds = Dataset()
+    ds.parse(data=nq, format="nquads")
+    counts = {str(g.identifier): len(g) for g in ds.graphs() if len(g)}
+    assert counts == manifest["graphs"]
+    assert manifest["triples"] == sum(counts.values())
+    trig = Dataset()
+    trig.parse(current / "cakg.trig", format="trig")
+    assert {str(g.identifier): len(g) for g in trig.graphs() if len(g)} == counts
+    for entry in manifest["inputs"]:
+        path = tiny_settings.root / entry["path"]
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert manifest["validation"] == {"conforms": True, "Violation": 0, "Warning": 0, "Info": 0}
+    assert set(manifest["timings"]) == {"load", "validate", "reason", "write"}
+    assert manifest["reasoning"]["inferred"] == counts[str(INFERRED_GRAPH)] > 0
+    for name in ("cakg.nq", "cakg.trig"):
+        data = (current / name).read_bytes()
+        assert manifest["files"][name] == {
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+
+
+def test_inferred_triples_are_in_their_own_graph(built, tiny_settings):
+    ds = Dataset()
+    ds.parse(dataset_dir(tiny_settings) / "cakg.nq", format="nquads")
+    inferred = ds.graph(INFERRED_GRAPH)
+    kz = URIRef("https://w3id.org/cakg/id/state/kazakhstan")
+    partner = URIRef("https://w3id.org/cakg/ontology#partnerOf")
+    assert (kz, partner, URIRef("https://w3id.org/cakg/id/state/uzbekistan")) in inferred
+    assert (kz, partner, None) not in ds.graph(URIRef("https://w3id.org/cakg/graph/reference"))
+
+
+def test_second_build_is_a_no_op(settings):
+    first = build_dataset(settings)
+    before = _snapshot(settings.out)
+    second = build_dataset(settings)
+    assert first.built and not second.built
+    assert second.manifest["version"] == first.manifest["version"]
+    assert _snapshot(settings.out) == before
+    assert not is_stale(settings)
+
+
+def test_changed_input_rebuilds_and_keeps_the_previous_release(settings):
+    first = build_dataset(settings)
+    doc = settings.root / "graph" / "sources" / "doc-1.ttl"
+    doc.write_text(doc.read_text().replace("Test state visit", "Test state visit, renamed"))
+    assert is_stale(settings)
+    second = build_dataset(settings)
+    assert second.built
+    assert second.manifest["version"] != first.manifest["version"]
+    releases = sorted(p.name for p in (settings.out / "releases").iterdir())
+    assert releases == sorted([first.manifest["version"], second.manifest["version"]])
+    assert load_manifest(settings)["version"] == second.manifest["version"]
+
+
+def test_force_rebuilds_the_same_version(settings):
+    first = build_dataset(settings)
+    again = build_dataset(settings, force=True)
+    assert again.built and again.manifest["version"] == first.manifest["version"]
+
+
+def test_shape_violation_writes_nothing(settings):
+    build_dataset(settings)
+    before = _snapshot(settings.out)
+    shutil.copy(INVALID / "violation" / "visit-without-host.ttl", settings.root / "graph/sources")
+    with pytest.raises(NonConformingData) as info:
+        build_dataset(settings)
+    assert info.value.report.violations == 2
+    assert info.value.report.findings[0].files == ("graph/sources/visit-without-host.ttl",)
+    assert _snapshot(settings.out) == before
+
+
+def test_syntax_error_writes_nothing(settings):
+    with pytest.raises(ParseError) as info:
+        shutil.copy(INVALID / "syntax" / "broken.ttl", settings.root / "graph/sources")
+        build_dataset(settings)
+    assert info.value.line == 6
+    assert str(info.value.path) == "graph/sources/broken.ttl"
+    assert not (settings.out / "current").exists()
+    with pytest.raises(BuildMissingError):
+        load_manifest(settings)
+
+
+def test_crash_while_writing_leaves_the_previous_build_intact(settings, monkeypatch):
+    build_dataset(settings)
+    before = _snapshot(settings.out)
+    doc = settings.root / "graph" / "sources" / "doc-1.ttl"
+    doc.write_text(doc.read_text().replace("Test state visit", "Changed"))
+
+    def crash(path):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(build_module, "_fsync", crash)
+    with pytest.raises(OSError, match="simulated"):
+        build_dataset(settings)
+    assert _snapshot(settings.out) == before
+    assert not [p for p in settings.out.iterdir() if p.name.startswith(".staging-")]

@@ -1,0 +1,91 @@
+import json
+import shutil
+
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from .conftest import INVALID
+
+
+def test_build_then_up_to_date(run_cli, settings):
+    first = run_cli("--root", str(settings.root), "build")
+    assert first.code == 0, first.err
+    assert first.out.startswith("built: version ")
+    assert "validated: conforms" in first.err
+    second = run_cli("--root", str(settings.root), "build")
+    assert second.code == 0
+    assert second.out.startswith("up to date: version ")
+    assert "nothing changed" in second.err
+
+
+def test_syntax_error_exits_2_with_file_line_and_no_traceback(run_cli, settings):
+    shutil.copy(INVALID / "syntax" / "broken.ttl", settings.root / "graph" / "sources")
+    result = run_cli("--root", str(settings.root), "build")
+    assert result.code == 2
+    first_line = result.err.strip().splitlines()[-1]
+    assert first_line.startswith("cakg: error: graph/sources/broken.ttl:6:")
+    assert "expected '.'" in first_line
+    assert "Traceback" not in result.err + result.out
+    assert not (settings.out / "current").exists()
+
+
+def test_shape_violation_exits_1_with_readable_report(run_cli, settings):
+    shutil.copy(INVALID / "violation" / "visit-without-host.ttl", settings.root / "graph/sources")
+    result = run_cli("--root", str(settings.root), "build")
+    assert result.code == 1
+    assert "focus node: id:visit/hostless" in result.err
+    assert "path:       cakg:host" in result.err
+    assert "A Visit needs exactly one cakg:host that is a State." in result.err
+    assert "asserted in: graph/sources/visit-without-host.ttl" in result.err
+    assert "nothing was written" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_validate_project_conforms(run_cli, settings):
+    result = run_cli("--root", str(settings.root), "validate")
+    assert result.code == 0
+    assert result.out.startswith("SHACL validation: conforms")
+
+
+def test_validate_given_file_reports_in_each_format(run_cli, settings):
+    bad = str(INVALID / "violation" / "visit-without-host.ttl")
+    text = run_cli("--root", str(settings.root), "validate", bad)
+    assert text.code == 1 and "2 violations" in text.out
+    as_json = run_cli("--root", str(settings.root), "validate", "--format", "json", bad)
+    assert as_json.code == 1
+    assert json.loads(as_json.out)["counts"]["Violation"] == 2
+    as_ttl = run_cli("--root", str(settings.root), "validate", "--format", "turtle", bad)
+    g = Graph().parse(data=as_ttl.out, format="turtle")
+    assert len(set(g.subjects(None, SH.ValidationResult))) == 2
+
+
+def test_validate_missing_file_is_a_user_error(run_cli, settings):
+    result = run_cli("--root", str(settings.root), "validate", "nope.ttl")
+    assert result.code == 2
+    assert result.err.strip() == "cakg: error: nope.ttl: no such file"
+
+
+def test_unknown_command_and_option_are_usage_errors(run_cli, settings):
+    assert run_cli("frobnicate").code == 2
+    result = run_cli("--root", str(settings.root), "build", "--bogus")
+    assert result.code == 2
+    assert "No such option '--bogus'" in result.err
+
+
+def test_root_without_ontology_is_a_user_error(run_cli, tmp_path):
+    result = run_cli("--root", str(tmp_path), "build")
+    assert result.code == 2
+    assert "no ontology found" in result.err
+
+
+def test_bad_environment_setting_names_the_variable(run_cli, monkeypatch, settings):
+    monkeypatch.setenv("CAKG_MAX_ROWS", "lots")
+    result = run_cli("--root", str(settings.root), "build")
+    assert result.code == 2
+    assert "CAKG_MAX_ROWS" in result.err
+
+
+def test_query_without_a_build_says_to_build(run_cli, settings):
+    result = run_cli("--root", str(settings.root), "query", "ASK {}")
+    assert result.code == 2
+    assert "run `cakg build` first" in result.err
