@@ -1,9 +1,10 @@
+import gzip
 import hashlib
 import json
 import shutil
 
 import pytest
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
 
 from cakg import build as build_module
 from cakg.build import build_dataset, content_version, dataset_dir, is_stale, load_manifest
@@ -40,13 +41,18 @@ def test_build_writes_nquads_trig_and_manifest(built, tiny_settings):
     trig = Dataset()
     trig.parse(current / "cakg.trig", format="trig")
     assert {str(g.identifier): len(g) for g in trig.graphs() if len(g)} == counts
+    union = Graph().parse(current / "cakg.ttl", format="turtle")
+    assert len(union) == len({(s, p, o) for s, p, o, _g in ds.quads()})
+    assert gzip.decompress((current / "cakg.nq.gz").read_bytes()) == nq
     for entry in manifest["inputs"]:
         path = tiny_settings.root / entry["path"]
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert manifest["validation"] == {"conforms": True, "Violation": 0, "Warning": 0, "Info": 0}
     assert set(manifest["timings"]) == {"load", "validate", "reason", "write"}
     assert manifest["reasoning"]["inferred"] == counts[str(INFERRED_GRAPH)] > 0
-    for name in ("cakg.nq", "cakg.trig"):
+    dumps = ("cakg.nq", "cakg.trig", "cakg.ttl")
+    assert set(manifest["files"]) == {*dumps, *(f"{d}.gz" for d in dumps)}
+    for name in manifest["files"]:
         data = (current / name).read_bytes()
         assert manifest["files"][name] == {
             "bytes": len(data),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gzip
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 
 import cakg
 from cakg.config import Settings
@@ -38,6 +39,8 @@ RELEASES = "releases"
 MANIFEST = "manifest.json"
 NQUADS = "cakg.nq"
 TRIG = "cakg.trig"
+TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
+DUMPS = (NQUADS, TRIG, TURTLE)
 # The modules whose code decides the build's output: a change to them makes the build stale.
 PIPELINE_MODULES = ("sources.py", "load.py", "validate.py", "reason.py", "build.py")
 
@@ -180,6 +183,9 @@ def _write(
         version = content_version(nq_lines)
         (staging / NQUADS).write_bytes(nq_bytes)
         (staging / TRIG).write_text(ds.serialize(format="trig"), encoding="utf-8")
+        _write_union_turtle(ds, staging / TURTLE)
+        for name in DUMPS:
+            _gzip(staging / name)
         graphs = {
             str(g.identifier): len(g)
             for g in sorted(ds.graphs(), key=lambda g: str(g.identifier))
@@ -211,7 +217,7 @@ def _write(
                     "bytes": (staging / name).stat().st_size,
                     "sha256": hashlib.sha256((staging / name).read_bytes()).hexdigest(),
                 }
-                for name in (NQUADS, TRIG)
+                for name in (*DUMPS, *(f"{d}.gz" for d in DUMPS))
             },
             "timings": {k: round(v, 4) for k, v in timings.items()},
         }
@@ -229,6 +235,25 @@ def _write(
     _switch(settings.out, final)
     _prune(releases, keep={final.name, previous})
     return final, manifest
+
+
+def _write_union_turtle(ds: Dataset, path: Path) -> None:
+    union = Graph()
+    for prefix, ns in PREFIXES.items():
+        union.bind(prefix, ns)
+    for s, p, o, _g in ds.quads((None, None, None, None)):
+        union.add((s, p, o))
+    path.write_text(union.serialize(format="turtle"), encoding="utf-8")
+
+
+def _gzip(path: Path) -> None:
+    """Write PATH.gz beside PATH, byte-identical for the same content (no name or time inside)."""
+    with (
+        path.open("rb") as src,
+        open(f"{path}.gz", "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out,
+    ):
+        shutil.copyfileobj(src, out)
 
 
 def _fsync(path: Path) -> None:
