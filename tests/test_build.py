@@ -135,3 +135,16 @@ def test_crash_while_writing_leaves_the_previous_build_intact(settings, monkeypa
         build_dataset(settings)
     assert _snapshot(settings.out) == before
     assert not [p for p in settings.out.iterdir() if p.name.startswith(".staging-")]
+
+
+def test_rules_reasoner_builds_the_same_dataset(settings, built):
+    rules = build_dataset(settings.replace(reasoner="rules"))
+    assert rules.manifest["reasoning"]["reasoner"] == "rules"
+    assert rules.manifest["version"] == built.manifest["version"]
+    assert rules.manifest["graphs"] == built.manifest["graphs"]
+
+
+def test_changing_the_reasoner_makes_the_build_stale(settings):
+    build_dataset(settings)
+    assert not is_stale(settings)
+    assert is_stale(settings.replace(reasoner="rules"))

@@ -31,6 +31,7 @@ from cakg.errors import BuildMissingError, NonConformingData
 from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 from cakg.reason import DROPPED_RULES, reason
+from cakg.rules import materialise
 from cakg.sources import Kind, SourceFile, find_sources
 from cakg.validate import Report, validate_graph
 
@@ -42,7 +43,7 @@ TRIG = "cakg.trig"
 TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
 DUMPS = (NQUADS, TRIG, TURTLE)
 # The modules whose code decides the build's output: a change to them makes the build stale.
-PIPELINE_MODULES = ("sources.py", "load.py", "validate.py", "reason.py", "build.py")
+PIPELINE_MODULES = ("sources.py", "load.py", "validate.py", "reason.py", "rules.py", "build.py")
 
 _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
 
@@ -80,9 +81,9 @@ def content_version(nq_lines: list[str]) -> str:
     return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()[:16]
 
 
-def fingerprint(files: list[SourceFile]) -> str:
-    """A hash of every input file and of the pipeline code that turns them into the build."""
-    h = hashlib.sha256(f"cakg {cakg.__version__}\n".encode())
+def fingerprint(files: list[SourceFile], reasoner: str) -> str:
+    """A hash of every input file and of the pipeline code and settings that build them."""
+    h = hashlib.sha256(f"cakg {cakg.__version__} reasoner={reasoner}\n".encode())
     package = Path(__file__).parent
     for name in PIPELINE_MODULES:
         h.update(name.encode() + b"\0" + (package / name).read_bytes())
@@ -97,7 +98,8 @@ def is_stale(settings: Settings) -> bool:
         manifest = load_manifest(settings)
     except BuildMissingError:
         return True
-    return manifest.get("fingerprint") != fingerprint(find_sources(settings.root))
+    current = fingerprint(find_sources(settings.root), settings.reasoner)
+    return manifest.get("fingerprint") != current
 
 
 def validate_loaded(loaded: Loaded) -> Report:
@@ -118,7 +120,7 @@ def build_dataset(
     settings.out.mkdir(parents=True, exist_ok=True)
     with _lock(settings.out):
         files = find_sources(settings.root)
-        print_ = fingerprint(files)
+        print_ = fingerprint(files, settings.reasoner)
         if not force:
             with contextlib.suppress(BuildMissingError):
                 manifest = load_manifest(settings)
@@ -140,9 +142,12 @@ def build_dataset(
             raise NonConformingData(report)
 
         t0 = time.perf_counter()
-        closure = reason(
-            [loaded.graph_of_kind(Kind.ONTOLOGY), loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)]
-        )
+        ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
+        data = loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
+        if settings.reasoner == "rules":
+            closure = materialise([data], ontology)
+        else:
+            closure = reason([ontology, data])
         target = loaded.dataset.graph(INFERRED_GRAPH)
         for t in closure.inferred:
             target.add(t)
@@ -206,7 +211,8 @@ def _write(
             "triples": sum(graphs.values()),
             "validation": {"conforms": report.conforms, **report.counts()},
             "reasoning": {
-                "profile": "OWL 2 RL (owlrl)",
+                "profile": "OWL 2 RL",
+                "reasoner": settings.reasoner,
                 "graph": str(INFERRED_GRAPH),
                 "inferred": graphs.get(str(INFERRED_GRAPH), 0),
                 "dropped_trivial": dropped,

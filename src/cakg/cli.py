@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from cakg.build import build_dataset, is_stale, load_manifest, validate_loaded
-from cakg.config import Settings
+from cakg.config import ENGINES, REASONERS, Settings
 from cakg.errors import CakgError, InputError, NonConformingData, NotFound, QueryError
 from cakg.load import load_sources
 from cakg.sources import Kind, find_sources, from_paths
@@ -46,12 +46,25 @@ def _settings(ctx: click.Context) -> Settings:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the compiled dataset goes [default: ROOT/build]",
 )
-@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), help="Query engine.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Query engine [default: oxigraph]")
+@click.option(
+    "--reasoner", type=click.Choice(REASONERS), help="OWL RL reasoner of the build [default: owlrl]"
+)
 @click.version_option(package_name="cakg")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, build_dir: Path | None, engine: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    root: Path | None,
+    build_dir: Path | None,
+    engine: str | None,
+    reasoner: str | None,
+) -> None:
     """cakg: build, validate, query and serve the Central Asia Knowledge Graph."""
-    ctx.obj = {"settings": Settings.from_env(root=root, build_dir=build_dir, engine=engine)}
+    ctx.obj = {
+        "settings": Settings.from_env(
+            root=root, build_dir=build_dir, engine=engine, reasoner=reasoner
+        )
+    }
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from cakg.errors import ConfigError
 from cakg.namespaces import BASE
 
 ENGINES = ("oxigraph", "rdflib")
+REASONERS = ("owlrl", "rules")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Settings:
     base_iri: str = BASE
     public_url: str | None = None  # where base_iri is served, e.g. http://127.0.0.1:8000/
     engine: str = "oxigraph"
+    reasoner: str = "owlrl"  # "rules": the fast materialiser in cakg.rules
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8
@@ -44,6 +46,8 @@ class Settings:
             object.__setattr__(self, "build_dir", Path(self.build_dir).resolve())
         if self.engine not in ENGINES:
             raise ConfigError(f"engine: '{self.engine}' is not one of {', '.join(ENGINES)}")
+        if self.reasoner not in REASONERS:
+            raise ConfigError(f"reasoner: '{self.reasoner}' is not one of {', '.join(REASONERS)}")
         for name in ("query_timeout", "max_rows", "max_query_length", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name}: must be positive, got {getattr(self, name)!r}")
