@@ -1,0 +1,247 @@
+"""Run a saved query: check and bind its parameters, paginate it, count its rows exactly.
+
+Values are parsed into rdflib terms and checked (datatype, IRI, class membership, allowed set)
+before anything runs. They reach the query as a VALUES block at the top of its WHERE group,
+written from the terms' N-Triples form, never by pasting the caller's text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+from rdflib.term import Identifier
+
+from cakg.catalogue import Param, SavedQuery, expand, parse_value, shorten
+from cakg.engine.base import Dataset, Engine, QueryResult
+from cakg.errors import BadParameter, QueryNotFound
+
+MAX_PER_PAGE = 500
+PAGING = ("page", "per_page")
+Values = dict[str, tuple[Identifier, ...]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a page sits among all the rows of a paginated query."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def last(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    def links(self) -> dict[str, int]:
+        """RFC 8288 relations to page numbers: first, prev (not on 1), next (not on last), last."""
+        rels = {"first": 1}
+        if self.number > 1:
+            rels["prev"] = self.number - 1
+        if self.number < self.last:
+            rels["next"] = self.number + 1
+        rels["last"] = self.last
+        return rels
+
+
+@dataclass
+class SavedResult:
+    query: SavedQuery
+    result: QueryResult
+    values: Values = field(default_factory=dict)
+    page: Page | None = None
+
+
+def find_query(catalogue: Mapping[str, SavedQuery], name: str) -> SavedQuery:
+    try:
+        return catalogue[name]
+    except KeyError:
+        known = ", ".join(sorted(catalogue)) or "none"
+        raise QueryNotFound(f"no saved query named '{name}' (known: {known})") from None
+
+
+def parse_params(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> tuple[Values, Page | None]:
+    """Check every given value against its declaration (not yet against the graph)."""
+    known = {p.name for p in q.params} | (set(PAGING) if q.pagination else set())
+    for name in raw:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "no parameters"
+            raise BadParameter(name, f"unknown parameter; '{q.name}' takes: {takes}")
+    values: Values = {}
+    for p in q.params:
+        given = [v for v in raw.get(p.name, ()) if v != ""]
+        if len(given) > 1 and not p.multiple:
+            raise BadParameter(p.name, f"given {len(given)} times; it takes one {p.type_label}")
+        if not given:
+            given = list(p.default)
+        if not given:
+            if p.required:
+                raise BadParameter(p.name, f"missing; expected {_expected(p)}")
+            continue
+        values[p.name] = tuple(_parse(p, v) for v in given)
+    return values, _page(q, raw)
+
+
+def _parse(p: Param, text: str) -> Identifier:
+    try:
+        term = parse_value(p, text)
+    except ValueError as e:
+        raise BadParameter(p.name, f"{e}; expected {_expected(p)}") from None
+    if p.values is not None and str(term) not in p.values:
+        raise BadParameter(p.name, f"{text!r} is not allowed; expected {_expected(p)}")
+    return term
+
+
+def _expected(p: Param) -> str:
+    many = "one or more (repeat the parameter) " if p.multiple else ""
+    what = f"{many}{p.type_label}"
+    if p.values is not None:
+        shown = ", ".join(shorten(v) if p.kind == "iri" else v for v in p.values)
+        what += f", one of: {shown}"
+    if p.example:
+        what += f" (e.g. {shorten(p.example) if p.kind == 'iri' else p.example})"
+    return what
+
+
+def _page(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> Page | None:
+    if not q.pagination:
+        return None
+    limit = max(MAX_PER_PAGE, q.pagination)
+    number = _int(raw, "page", 1, 1, None)
+    size = _int(raw, "per_page", q.pagination, 1, limit)
+    return Page(number, size, 0)
+
+
+def _int(raw: Mapping[str, Sequence[str]], name: str, default: int, low: int, high: int | None) -> int:
+    given = [v for v in raw.get(name, ()) if v != ""]
+    if len(given) > 1:
+        raise BadParameter(name, "given more than once")
+    if not given:
+        return default
+    bound = f"{low}..{high}" if high else f"{low} or more"
+    if not re.fullmatch(r"[0-9]{1,9}", given[0]):
+        raise BadParameter(name, f"{given[0]!r} is not a whole number {bound}")
+    value = int(given[0])
+    if value < low or (high is not None and value > high):
+        raise BadParameter(name, f"{value} is out of range; expected {bound}")
+    return value
+
+
+def check_membership(engine: Engine, q: SavedQuery, values: Values) -> None:
+    """Every IRI of a parameter with a class must be an instance of it (with inference)."""
+    for p in q.params:
+        if p.kind != "iri" or not p.cls or p.name not in values:
+            continue
+        sparql = (
+            f"SELECT ?v WHERE {{ VALUES ?v {{ {' '.join(sparql_term(t) for t in values[p.name])} }}"
+            f" FILTER NOT EXISTS {{ ?v a {sparql_term(URIRef(p.cls))} }} }}"
+        )
+        rows = engine.query(sparql, dataset=Dataset()).rows
+        if rows:
+            bad = shorten(str(rows[0][0]))
+            raise BadParameter(p.name, f"{bad} is not a {shorten(p.cls)}; expected {_expected(p)}")
+
+
+def sparql_term(term: Identifier) -> str:
+    """A checked term as SPARQL text: its N3 form, with `u`/`U` after a backslash escaped.
+
+    SPARQL expands `\\uXXXX` escapes anywhere in the text before parsing; some engines (rdflib)
+    do so even after an escaped backslash, others (oxigraph) do not. Writing that letter as a
+    codepoint escape gives every engine the same, exact value.
+    """
+    text = term.n3()
+    if isinstance(term, Literal):
+        text = re.sub(r"(?<=\\)([uU])", lambda m: f"\\U{ord(m.group(1)):08X}", text)
+    return text
+
+
+def bound_sparql(q: SavedQuery, values: Values) -> str:
+    """The query with one VALUES block per given parameter at the top of its WHERE group."""
+    blocks = "".join(
+        f"\n  VALUES ?{p.variable} {{ {' '.join(sparql_term(t) for t in values[p.name])} }}"
+        for p in q.params
+        if p.name in values
+    )
+    return q.text[: q.where_at] + blocks + q.text[q.where_at :]
+
+
+def count_sparql(q: SavedQuery, values: Values) -> str:
+    """COUNT(*) over the bound query as a subquery: the exact number of rows."""
+    bound = bound_sparql(q, values)
+    return (
+        f"{bound[: q.prologue_end]}SELECT (COUNT(*) AS ?total) WHERE {{\n"
+        f"{bound[q.prologue_end :]}\n}}\n"
+    )
+
+
+def run_saved(
+    engine: Engine,
+    q: SavedQuery,
+    raw: Mapping[str, Sequence[str]],
+    *,
+    max_rows: int | None = None,
+    inference: bool = True,
+) -> SavedResult:
+    """Check RAW (name -> given values), bind, count and run Q over ENGINE."""
+    values, page = parse_params(q, raw)
+    check_membership(engine, q, values)
+    dataset = Dataset(inference=inference)
+    sparql = bound_sparql(q, values)
+    if page is not None:
+        counted = engine.query(count_sparql(q, values), dataset=dataset)
+        total = int(counted.rows[0][0]) if counted.rows and counted.rows[0][0] is not None else 0
+        page = Page(page.number, page.size, total)
+        if page.number > page.last:
+            raise BadParameter("page", f"{page.number} is past the last page, {page.last}")
+        sparql += f"\nLIMIT {page.size} OFFSET {(page.number - 1) * page.size}\n"
+    result = engine.query(sparql, dataset=dataset, max_rows=max_rows)
+    return SavedResult(q, result, values, page)
+
+
+def allowed_values(engine: Engine, p: Param) -> list[tuple[str, str]] | None:
+    """A parameter's allowed values with their English labels, for forms and the OpenAPI."""
+    if p.values_from_graph and p.cls:
+        pattern = f"?value a {sparql_term(URIRef(p.cls))} ."
+    elif p.values is not None and p.kind == "iri":
+        pattern = f"VALUES ?value {{ {' '.join(sparql_term(URIRef(v)) for v in p.values)} }}"
+    elif p.values is not None:
+        return [(v, v) for v in p.values]
+    else:
+        return None
+    sparql = (
+        "SELECT ?value (SAMPLE(?l) AS ?label) WHERE { "
+        f"{pattern} OPTIONAL {{ ?value <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        'FILTER(langMatches(lang(?l), "en")) } } GROUP BY ?value ORDER BY ?label ?value'
+    )
+    rows = engine.query(sparql, dataset=Dataset()).rows
+    return [(str(v), str(label) if label is not None else shorten(str(v))) for v, label in rows]
+
+
+def parse_assignments(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """CLI `name=value` pairs as a parameter mapping (a name may repeat)."""
+    raw: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise BadParameter(pair, "expected name=value")
+        raw.setdefault(name.strip(), []).append(value)
+    return raw
+
+
+__all__ = [
+    "Page",
+    "SavedResult",
+    "allowed_values",
+    "bound_sparql",
+    "check_membership",
+    "count_sparql",
+    "expand",
+    "find_query",
+    "parse_assignments",
+    "parse_params",
+    "run_saved",
+    "sparql_term",
+]
