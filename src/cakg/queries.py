@@ -115,7 +115,9 @@ def _page(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> Page | None:
     return Page(number, size, 0)
 
 
-def _int(raw: Mapping[str, Sequence[str]], name: str, default: int, low: int, high: int | None) -> int:
+def _int(
+    raw: Mapping[str, Sequence[str]], name: str, default: int, low: int, high: int | None
+) -> int:
     given = [v for v in raw.get(name, ()) if v != ""]
     if len(given) > 1:
         raise BadParameter(name, "given more than once")

@@ -1,0 +1,250 @@
+"""Saved queries over the tiny graph: types, membership, lists, pages, injection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from rdflib import XSD, Literal, URIRef
+
+from cakg.build import BuildResult
+from cakg.catalogue import SavedQuery, load_catalogue
+from cakg.config import Settings
+from cakg.engine.base import Engine
+from cakg.errors import BadParameter, QueryNotFound
+from cakg.namespaces import CAKG, ID
+from cakg.queries import (
+    Page,
+    allowed_values,
+    bound_sparql,
+    count_sparql,
+    find_query,
+    parse_assignments,
+    parse_params,
+    run_saved,
+    sparql_term,
+)
+
+from .saved_engine import open_test_engine
+
+KAZ = ID["state/kazakhstan"]
+UZB = ID["state/uzbekistan"]
+VISIT = ID["visit/tiny-2021"]
+
+
+@pytest.fixture(scope="module")
+def engine(built: BuildResult, tiny_settings: Settings) -> Iterator[Engine]:
+    eng = open_test_engine(tiny_settings)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def catalogue(tiny_settings: Settings) -> dict[str, SavedQuery]:
+    return load_catalogue(tiny_settings.root)
+
+
+def rows(engine: Engine, q: SavedQuery, **raw: str | list[str]) -> list[tuple[object, ...]]:
+    given = {k: v if isinstance(v, list) else [v] for k, v in raw.items()}
+    return [tuple(r) for r in run_saved(engine, q, given).result.rows]
+
+
+def test_run_with_a_prefixed_iri(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+    q = catalogue["visits-hosted-by"]
+    assert rows(engine, q, state="id:state/kazakhstan") == [
+        (VISIT, Literal("Test state visit", lang="en"), Literal("2021-12-06", datatype=XSD.date))
+    ]
+    assert rows(engine, q, state=str(KAZ), after="2022-01-01") == []
+    assert len(rows(engine, q, state=str(KAZ), after="2021-12-06")) == 1
+    assert rows(engine, q, state="id:state/uzbekistan") == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "expected"),
+    [
+        ({}, "state", "missing"),
+        ({"state": ["id:state/kazakhstan"], "colour": ["red"]}, "colour", "unknown parameter"),
+        ({"state": ["kazakhstan"]}, "state", "IRI"),
+        ({"state": ["id:state/kazakhstan", "id:state/uzbekistan"]}, "state", "given 2 times"),
+        ({"state": ["id:state/kazakhstan"], "after": ["last week"]}, "after", "xsd:date"),
+        ({"state": ["id:state/kazakhstan"], "after": ["2021-02-30"]}, "after", "xsd:date"),
+        ({"state": ["id:city/astana"]}, "state", "not a cakg:State"),
+        ({"state": ["id:state/atlantis"]}, "state", "not a cakg:State"),
+        ({"state": ["id:state/kazakhstan"], "page": ["2"]}, "page", "unknown parameter"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(
+    engine: Engine,
+    catalogue: dict[str, SavedQuery],
+    raw: dict[str, list[str]],
+    name: str,
+    expected: str,
+) -> None:
+    with pytest.raises(BadParameter) as caught:
+        run_saved(engine, catalogue["visits-hosted-by"], raw)
+    assert caught.value.name == name
+    assert expected in str(caught.value)
+
+
+def test_expected_value_is_described(catalogue: dict[str, SavedQuery]) -> None:
+    with pytest.raises(BadParameter) as caught:
+        parse_params(catalogue["visits-hosted-by"], {})
+    assert str(caught.value) == (
+        "parameter 'state': missing; expected IRI of a cakg:State (e.g. id:state/kazakhstan)"
+    )
+
+
+def test_list_parameter_by_repetition(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+    q = catalogue["partners-of"]
+    # partnerOf is asserted one way only; the symmetric inference answers the other way.
+    assert [(r[0], r[1]) for r in rows(engine, q, states=[str(KAZ), "id:state/uzbekistan"])] == [
+        (KAZ, UZB),
+        (UZB, KAZ),
+    ]
+    # the default from grlc's `defaults`
+    assert [(r[0], r[1]) for r in rows(engine, q)] == [(UZB, KAZ)]
+
+
+def test_values_block_is_built_from_terms(catalogue: dict[str, SavedQuery]) -> None:
+    q = catalogue["partners-of"]
+    values, _ = parse_params(q, {"states": [str(KAZ), str(UZB)]})
+    text = bound_sparql(q, values)
+    assert f"VALUES ?_states_iri {{ <{KAZ}> <{UZB}> }}" in text
+    assert text.index("VALUES") > text.index("WHERE {")
+    assert "COUNT(*)" in count_sparql(q, values)
+
+
+INJECTIONS = [
+    '"} DELETE WHERE { ?s ?p ?o } #',
+    "') } ; DROP ALL ; #",
+    "\\u0022 } DELETE WHERE { ?s ?p ?o } #",
+    "\\U00000022 } }",
+    "kaz\nDELETE WHERE { ?s ?p ?o }",
+    '"""',
+    "\\",
+]
+
+
+@pytest.mark.parametrize("attack", INJECTIONS)
+def test_injection_in_a_string_is_harmless(
+    engine: Engine, catalogue: dict[str, SavedQuery], attack: str
+) -> None:
+    q = catalogue["labelled-things"]
+    values, _ = parse_params(q, {"contains": [attack]})
+    assert values["contains"] == (Literal(attack, datatype=XSD.string),)
+    # the value arrives intact: the query echoes nothing, matches nothing, changes nothing
+    before = len(engine.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows)
+    assert rows(engine, q, contains=attack) == []
+    assert len(engine.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows) == before
+
+
+@pytest.mark.parametrize("attack", INJECTIONS)
+def test_string_values_reach_the_engine_intact(engine: Engine, attack: str) -> None:
+    result = engine.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {sparql_term(Literal(attack))} }} }}")
+    assert result.rows == [(Literal(attack),)]
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "id:state/kazakhstan> } ; DELETE WHERE { ?s ?p ?o } #",
+        "https://w3id.org/cakg/id/state/kazakhstan uzbekistan",
+        "id:state/kaz\nakhstan",
+        'id:state/"kazakhstan"',
+        "<https://w3id.org/cakg/id/state/kazakhstan>",
+    ],
+)
+def test_injection_in_an_iri_is_rejected(
+    engine: Engine, catalogue: dict[str, SavedQuery], attack: str
+) -> None:
+    with pytest.raises(BadParameter) as caught:
+        run_saved(engine, catalogue["visits-hosted-by"], {"state": [attack]})
+    assert caught.value.name == "state"
+
+
+def test_filter_by_class_and_text(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+    q = catalogue["labelled-things"]
+    assert rows(engine, q, **{"class": "cakg:State"}) == [
+        (KAZ, Literal("Kazakhstan", lang="en")),
+        (UZB, Literal("Uzbekistan", lang="en")),
+    ]
+    assert rows(engine, q, **{"class": ["cakg:City", "cakg:Visit"]}) == [
+        (ID["city/astana"], Literal("Astana", lang="en")),
+        (VISIT, Literal("Test state visit", lang="en")),
+    ]
+    assert rows(engine, q, contains="STAN", per_page="10") == [
+        (ID["city/astana"], Literal("Astana", lang="en")),
+        (KAZ, Literal("Kazakhstan", lang="en")),
+        (UZB, Literal("Uzbekistan", lang="en")),
+    ]
+
+
+def test_pagination_exact_total_and_pages(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+    q = catalogue["labelled-things"]
+    everything = run_saved(engine, q, {"per_page": ["500"]})
+    all_rows = everything.result.rows
+    assert everything.page == Page(1, 500, len(all_rows))
+    assert len(all_rows) == len(set(all_rows)) > 5
+    seen = []
+    last = -(-len(all_rows) // 2)
+    for number in range(1, last + 1):
+        page = run_saved(engine, q, {"page": [str(number)]})
+        assert page.page == Page(number, 2, len(all_rows))
+        seen.extend(page.result.rows)
+    assert seen == all_rows
+    with pytest.raises(BadParameter) as caught:
+        run_saved(engine, q, {"page": [str(last + 1)]})
+    assert caught.value.name == "page"
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ({"page": ["0"]}, "page"),
+        ({"page": ["two"]}, "page"),
+        ({"page": ["-1"]}, "page"),
+        ({"per_page": ["501"]}, "per_page"),
+        ({"per_page": ["0"]}, "per_page"),
+        ({"page": ["1", "2"]}, "page"),
+    ],
+)
+def test_bad_paging(catalogue: dict[str, SavedQuery], raw: dict[str, list[str]], name: str) -> None:
+    with pytest.raises(BadParameter) as caught:
+        parse_params(catalogue["labelled-things"], raw)
+    assert caught.value.name == name
+
+
+@pytest.mark.parametrize(
+    ("number", "total", "links"),
+    [
+        (1, 5, {"first": 1, "next": 2, "last": 3}),
+        (2, 5, {"first": 1, "prev": 1, "next": 3, "last": 3}),
+        (3, 5, {"first": 1, "prev": 2, "last": 3}),
+        (1, 0, {"first": 1, "last": 1}),
+        (2, 4, {"first": 1, "prev": 1, "last": 2}),
+    ],
+)
+def test_page_links(number: int, total: int, links: dict[str, int]) -> None:
+    assert Page(number, 2, total).links() == links
+
+
+def test_allowed_values_from_the_graph(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+    state = catalogue["visits-hosted-by"].param("state")
+    assert state is not None
+    assert allowed_values(engine, state) == [(str(KAZ), "Kazakhstan"), (str(UZB), "Uzbekistan")]
+    after = catalogue["visits-hosted-by"].param("after")
+    assert after is not None
+    assert allowed_values(engine, after) is None
+
+
+def test_find_query_and_assignments(catalogue: dict[str, SavedQuery]) -> None:
+    assert find_query(catalogue, "partners-of").name == "partners-of"
+    with pytest.raises(QueryNotFound):
+        find_query(catalogue, "nope")
+    assert parse_assignments(["a=1", "a=2", "b=x=y"]) == {"a": ["1", "2"], "b": ["x=y"]}
+    with pytest.raises(BadParameter):
+        parse_assignments(["novalue"])
+
+
+def test_class_iri_is_a_term() -> None:
+    assert sparql_term(URIRef(CAKG.State)) == f"<{CAKG.State}>"
