@@ -114,12 +114,30 @@ def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
     "--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True
 )
 @click.option("--no-inference", is_flag=True, help="Query the asserted triples only.")
+@click.option("--saved", metavar="NAME", help="Run the saved query NAME (see `cakg queries`).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A saved query's parameter; repeat it for several values or parameters.",
+)
 @click.pass_context
-def query(ctx: click.Context, sparql: str | None, file_: Any, fmt: str, no_inference: bool) -> None:
-    """Run a SPARQL query against the compiled dataset."""
-    if (sparql is None) == (file_ is None):
-        raise click.UsageError("give either a SPARQL string or -f FILE, not both or neither")
-    text = sparql if sparql is not None else file_.read()
+def query(
+    ctx: click.Context,
+    sparql: str | None,
+    file_: Any,
+    fmt: str,
+    no_inference: bool,
+    saved: str | None,
+    params: tuple[str, ...],
+) -> None:
+    """Run a SPARQL query, or a saved one (--saved NAME --param k=v), on the compiled dataset."""
+    given = sum(x is not None for x in (sparql, file_, saved))
+    if given != 1:
+        raise click.UsageError("give one of: a SPARQL string, -f FILE or --saved NAME")
+    if params and saved is None:
+        raise click.UsageError("--param goes with --saved NAME")
     settings = _settings(ctx)
     load_manifest(settings)
     from cakg.engine import open_engine
@@ -127,10 +145,54 @@ def query(ctx: click.Context, sparql: str | None, file_: Any, fmt: str, no_infer
 
     engine = open_engine(settings)
     try:
-        result = engine.query(text, dataset=Dataset(inference=not no_inference))
+        if saved is not None:
+            from cakg.catalogue import load_catalogue
+            from cakg.queries import find_query, parse_assignments, run_saved
+
+            q = find_query(load_catalogue(settings.root), saved)
+            done = run_saved(
+                engine, q, parse_assignments(params), max_rows=settings.max_rows,
+                inference=not no_inference,
+            )  # fmt: skip
+            result = done.result
+            if done.page is not None and done.page.last > 1:
+                p = done.page
+                click.echo(f"page {p.number} of {p.last} ({p.total} rows in all; "
+                           "--param page=N for another)", err=True)  # fmt: skip
+        else:
+            text = sparql if sparql is not None else file_.read()
+            result = engine.query(text, dataset=Dataset(inference=not no_inference))
     finally:
         engine.close()
     click.echo(render_result(result, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def queries(ctx: click.Context, fmt: str) -> None:
+    """List the saved queries and their parameters."""
+    import json
+
+    from cakg.catalogue import load_catalogue
+
+    catalogue = load_catalogue(_settings(ctx).root)
+    if fmt == "json":
+        entries = [
+            {"name": q.name, "summary": q.summary, "description": q.description,
+             "tags": list(q.tags), "view": q.view, "pagination": q.pagination,
+             "parameters": [{"name": p.name, "expects": p.type_label, "required": p.required,
+                             "list": p.multiple, "default": list(p.default)} for p in q.params]}
+            for q in catalogue.values()
+        ]  # fmt: skip
+        click.echo(json.dumps({"queries": entries}, indent=2, ensure_ascii=False))
+        return
+    for q in catalogue.values():
+        click.echo(f"{q.name}: {q.summary}")
+        for p in q.params:
+            need = "required" if p.required and not p.default else "optional"
+            many = ", repeatable" if p.multiple else ""
+            click.echo(f"    --param {p.name}=...  {p.type_label} ({need}{many})")
 
 
 @cli.command()
