@@ -1,0 +1,365 @@
+"""A resource's description, with the provenance of every triple, asked of any engine in SPARQL.
+
+`describe(engine, iri)` returns the resource's own triples (and those of the blank nodes it
+points to), the triples that point to it (backlinks), the labels and definitions of every IRI
+it mentions, the named graphs that assert each triple, and the source document behind each
+source graph. Triples found only in the inferred graph are flagged; `inference=False` leaves
+them out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pygeoif import from_wkt
+from pygeoif.exceptions import WKTParserError
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import Dataset as RdfDataset
+from rdflib.term import Node
+
+from cakg.engine.base import Dataset, Engine
+from cakg.errors import ResourceNotFound
+from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
+
+MAX_BACKLINKS = 2000
+MAX_TRIPLES = 5000
+GEO = PREFIXES["geo"]
+WKT_LITERAL = URIRef(GEO + "wktLiteral")
+_CRS = re.compile(r"^\s*<([^>]*)>\s*")
+# Characters that may not appear in an IRI written between angle brackets in SPARQL.
+_UNSAFE_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+_PROLOGUE = "".join(
+    f"PREFIX {p}: <{PREFIXES[p]}>\n"
+    for p in ("cakg", "dcterms", "geo", "rdfs", "schema", "skos", "owl")
+)
+
+_OWN = (
+    _PROLOGUE
+    + """SELECT ?x ?p ?o ?g WHERE {
+  { GRAPH ?g { ?s ?p ?o } }
+  UNION
+  { ?s ?q ?x . FILTER(isBlank(?x)) GRAPH ?g { ?x ?p ?o } }
+}"""
+)
+
+_BACK = _PROLOGUE + "SELECT ?x ?p ?g WHERE { GRAPH ?g { ?x ?p ?o } FILTER(isIRI(?x)) }"
+
+_EXISTS = "ASK { { ?s ?p ?o } UNION { ?x ?q ?s } }"
+
+_TERMS = (
+    _PROLOGUE
+    + """SELECT ?x ?kind ?text ?lp WHERE {
+  VALUES ?x { %s }
+  {
+    VALUES ?lp { rdfs:label skos:prefLabel schema:name dcterms:title }
+    ?x ?lp ?text . BIND("label" AS ?kind)
+  } UNION {
+    ?x skos:definition|rdfs:comment ?text . BIND("definition" AS ?kind)
+  } UNION {
+    ?x geo:asWKT|geo:hasGeometry/geo:asWKT|geo:hasDefaultGeometry/geo:asWKT ?text .
+    BIND("wkt" AS ?kind)
+  }
+}"""
+)
+
+_SOURCES = (
+    _PROLOGUE
+    + """SELECT ?doc ?g ?title ?date ?publisher ?publisherLabel WHERE {
+  ?doc a cakg:SourceDocument .
+  OPTIONAL { GRAPH ?g { ?doc a cakg:SourceDocument } }
+  OPTIONAL { ?doc dcterms:title ?title }
+  OPTIONAL { ?doc dcterms:date ?date }
+  OPTIONAL { ?doc dcterms:publisher ?publisher
+             OPTIONAL { ?publisher rdfs:label ?publisherLabel } }
+}"""
+)
+
+
+@dataclass
+class Statement:
+    """One triple and the named graphs that assert it."""
+
+    subject: Node
+    predicate: URIRef
+    object: Node
+    graphs: list[str] = field(default_factory=list)
+
+    @property
+    def inferred(self) -> bool:
+        """True when only the reasoner's graph holds this triple."""
+        return bool(self.graphs) and all(g == str(INFERRED_GRAPH) for g in self.graphs)
+
+
+@dataclass
+class Source:
+    """Where a named graph comes from: the source document it transcribes, or another role."""
+
+    graph: str
+    kind: str  # "source", "reference", "inferred" or "other"
+    document: str | None = None
+    title: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+
+
+@dataclass
+class Point:
+    lon: float
+    lat: float
+
+
+@dataclass
+class Description:
+    """Everything a page or an RDF document about one resource needs."""
+
+    iri: URIRef
+    statements: list[Statement]  # about the resource, or about a blank node it points to
+    backlinks: list[Statement]  # resources that point to it
+    labels: dict[str, list[Literal]]  # IRI -> its labels, every language
+    label_triples: list[tuple[URIRef, URIRef, Literal]]
+    definitions: dict[str, list[Literal]]
+    points: dict[str, list[Point]]  # IRI -> WKT points (the resource and what it mentions)
+    sources: dict[str, Source]  # graph IRI -> what that graph is
+    inference: bool = True
+    truncated: bool = False
+
+    @property
+    def types(self) -> list[URIRef]:
+        seen: dict[URIRef, None] = {}
+        for st in self.statements:
+            if st.subject == self.iri and st.predicate == RDF.type:
+                seen.setdefault(st.object, None)  # type: ignore[arg-type]
+        return list(seen)
+
+    def own(self) -> list[Statement]:
+        """The statements whose subject is the resource itself."""
+        return [st for st in self.statements if st.subject == self.iri]
+
+    def about(self, node: Node) -> list[Statement]:
+        """The statements about one blank node the resource points to."""
+        return [st for st in self.statements if st.subject == node]
+
+    def graph(self) -> Graph:
+        """The description as one RDF graph: triples, backlinks and the labels it mentions."""
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=True)
+        for st in (*self.statements, *self.backlinks):
+            g.add((st.subject, st.predicate, st.object))
+        for triple in self.label_triples:
+            g.add(triple)
+        return g
+
+    def dataset(self) -> RdfDataset:
+        """The triples and backlinks in the named graphs that assert them (for TriG, N-Quads)."""
+        ds = RdfDataset()
+        for prefix, ns in PREFIXES.items():
+            ds.bind(prefix, ns, override=True)
+        for st in (*self.statements, *self.backlinks):
+            for name in st.graphs:
+                ds.add((st.subject, st.predicate, st.object, URIRef(name)))
+        return ds
+
+
+def describe(
+    engine: Engine, iri: str, *, inference: bool = True, max_backlinks: int = MAX_BACKLINKS
+) -> Description:
+    """The description of IRI; ResourceNotFound when no triple mentions it as subject or object."""
+    subject = URIRef(iri)
+    dataset = Dataset(inference=inference)
+    own = engine.query(_OWN, dataset=dataset, bindings={"s": subject}, max_rows=MAX_TRIPLES)
+    statements = _collect(
+        ((subject if x is None else x, p, o, g) for x, p, o, g in own.rows),
+        inference,
+        keep_blank_subjects=True,
+    )
+    back = engine.query(_BACK, dataset=dataset, bindings={"o": subject}, max_rows=max_backlinks)
+    backlinks = _collect(((x, p, subject, g) for x, p, g in back.rows), inference)
+    if not statements and not backlinks:
+        raise ResourceNotFound(f"no triple in the dataset mentions <{iri}>")
+
+    mentioned: dict[str, None] = {iri: None}
+    graphs: dict[str, None] = {}
+    for st in (*statements, *backlinks):
+        for node in (st.subject, st.predicate, st.object):
+            if isinstance(node, URIRef):
+                mentioned.setdefault(str(node), None)
+            elif isinstance(node, Literal) and node.datatype is not None:
+                mentioned.setdefault(str(node.datatype), None)
+        for g in st.graphs:
+            graphs.setdefault(g, None)
+    sources = _sources(engine, list(graphs))
+    for src in sources.values():
+        if src.document:
+            mentioned.setdefault(src.document, None)
+    labels, label_triples, definitions, points = _terms(engine, list(mentioned), dataset)
+    for st in statements:  # WKT literals on the resource's own blank-node geometry
+        if st.predicate == URIRef(GEO + "asWKT") and isinstance(st.object, Literal):
+            point = _point(str(st.object))
+            if point and point not in points.get(iri, []):
+                points.setdefault(iri, []).append(point)
+    return Description(
+        iri=subject,
+        statements=statements,
+        backlinks=backlinks,
+        labels=labels,
+        label_triples=label_triples,
+        definitions=definitions,
+        points=points,
+        sources=sources,
+        inference=inference,
+        truncated=own.truncated or back.truncated,
+    )
+
+
+def exists(engine: Engine, iri: str, *, inference: bool = True) -> bool:
+    """True when some triple has IRI as its subject or object."""
+    result = engine.query(
+        _EXISTS, dataset=Dataset(inference=inference), bindings={"s": URIRef(iri)}
+    )
+    return bool(result.boolean)
+
+
+def _collect(
+    rows: object, inference: bool, *, keep_blank_subjects: bool = False
+) -> list[Statement]:
+    by_triple: dict[tuple[Node, Node, Node], Statement] = {}
+    for s, p, o, g in rows:  # type: ignore[attr-defined]
+        if g is None or not isinstance(p, URIRef):
+            continue
+        if not inference and str(g) == str(INFERRED_GRAPH):
+            continue
+        if isinstance(s, BNode) and not keep_blank_subjects:
+            continue
+        st = by_triple.setdefault((s, p, o), Statement(s, p, o))
+        if str(g) not in st.graphs:
+            st.graphs.append(str(g))
+    for st in by_triple.values():
+        st.graphs.sort(key=_graph_order)
+    return sorted(by_triple.values(), key=lambda st: (str(st.predicate), _sort_key(st.object)))
+
+
+def _graph_order(g: str) -> tuple[int, str]:
+    if g.startswith(SOURCE_GRAPH_PREFIX):
+        return (0, g)
+    if g == str(REFERENCE_GRAPH):
+        return (1, g)
+    if g == str(INFERRED_GRAPH):
+        return (3, g)
+    return (2, g)
+
+
+def _sort_key(node: Node) -> tuple[int, str]:
+    if isinstance(node, Literal):
+        return (1, f"{node.language or ''}\0{node}")
+    return (0, str(node))
+
+
+def _sources(engine: Engine, graphs: list[str]) -> dict[str, Source]:
+    """What each named graph is; for source graphs, the document's title, date and publisher."""
+    found: dict[str, Source] = {}
+    for g in graphs:
+        if g.startswith(SOURCE_GRAPH_PREFIX):
+            found[g] = Source(g, "source")
+        elif g == str(REFERENCE_GRAPH):
+            found[g] = Source(g, "reference")
+        elif g == str(INFERRED_GRAPH):
+            found[g] = Source(g, "inferred")
+        else:
+            found[g] = Source(g, "other")
+    if not any(s.kind == "source" for s in found.values()):
+        return found
+    docs: dict[str, Source] = {}
+    home: dict[str, str] = {}  # source graph -> the document described inside it
+    for doc, g, title, date, publisher, publisher_label in engine.query(_SOURCES).rows:
+        info = docs.setdefault(str(doc), Source("", "source", str(doc)))
+        info.title = info.title or (str(title) if title is not None else None)
+        info.date = info.date or (str(date) if date is not None else None)
+        if publisher is not None and info.publisher is None:
+            info.publisher = str(publisher_label if publisher_label is not None else publisher)
+        if g is not None and str(g).startswith(SOURCE_GRAPH_PREFIX):
+            home.setdefault(str(g), str(doc))
+    for g, src in found.items():
+        if src.kind != "source":
+            continue
+        slug = g[len(SOURCE_GRAPH_PREFIX) :]
+        doc = home.get(g) or _by_slug(docs, slug)
+        if doc is None:
+            continue
+        info = docs[doc]
+        src.document, src.title, src.date, src.publisher = (
+            doc,
+            info.title,
+            info.date,
+            info.publisher,
+        )
+    return found
+
+
+def _by_slug(docs: dict[str, Source], slug: str) -> str | None:
+    for doc in docs:
+        if doc.rstrip("/").rsplit("/", 1)[-1] == slug:
+            return doc
+    return None
+
+
+def _terms(
+    engine: Engine, iris: list[str], dataset: Dataset
+) -> tuple[
+    dict[str, list[Literal]],
+    list[tuple[URIRef, URIRef, Literal]],
+    dict[str, list[Literal]],
+    dict[str, list[Point]],
+]:
+    labels: dict[str, list[Literal]] = defaultdict(list)
+    label_triples: list[tuple[URIRef, URIRef, Literal]] = []
+    definitions: dict[str, list[Literal]] = defaultdict(list)
+    points: dict[str, list[Point]] = defaultdict(list)
+    safe = [i for i in iris if not _UNSAFE_IRI.search(i)]
+    for start in range(0, len(safe), 200):
+        chunk = safe[start : start + 200]
+        values = " ".join(f"<{i}>" for i in chunk)
+        for x, kind, text, lp in engine.query(_TERMS % values, dataset=dataset).rows:
+            if not isinstance(text, Literal):
+                continue
+            key = str(x)
+            if kind is not None and str(kind) == "label":
+                label_triples.append((URIRef(key), lp, text))  # type: ignore[arg-type]
+                if text not in labels[key]:
+                    labels[key].append(text)
+            elif kind is not None and str(kind) == "definition":
+                if text not in definitions[key]:
+                    definitions[key].append(text)
+            else:
+                point = _point(str(text))
+                if point and point not in points[key]:
+                    points[key].append(point)
+    return dict(labels), label_triples, dict(definitions), dict(points)
+
+
+def _point(wkt: str) -> Point | None:
+    """The point of a GeoSPARQL WKT literal (CRS84 lon/lat by default; EPSG:4326 is lat/lon)."""
+    crs = _CRS.match(wkt)
+    text = wkt[crs.end() :] if crs else wkt
+    try:
+        geom = from_wkt(text)
+    except (WKTParserError, ValueError):
+        return None
+    if geom is None:
+        return None
+    shape = geom.__geo_interface__
+    if shape["type"] != "Point":
+        bbox = shape.get("bbox")
+        if not bbox:
+            return None
+        lon, lat = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    else:
+        lon, lat = shape["coordinates"][:2]
+    if crs and crs.group(1).rstrip("/").endswith("EPSG/0/4326"):
+        lon, lat = lat, lon
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return Point(float(lon), float(lat))

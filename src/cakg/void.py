@@ -1,0 +1,217 @@
+"""The dataset's description in VoID and DCAT: counts, partitions, linksets, dumps, endpoint.
+
+Counts come from the engine (the union of every named graph, inferred included) and the build
+manifest (the triples of each named graph, the dumps' sizes and checksums, the version).
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, VOID
+
+from cakg.config import Settings
+from cakg.engine.base import Engine
+from cakg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PREFIXES
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
+DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3, not in rdflib's closed namespace
+IANA = "https://www.iana.org/assignments/media-types/"
+WIKIDATA = "http://www.wikidata.org/entity/"
+TITLE = "Central Asia Knowledge Graph"
+DUMP_MEDIA = {
+    "cakg.ttl": ("text/turtle", "Turtle"),
+    "cakg.trig": ("application/trig", "TriG"),
+    "cakg.nq": ("application/n-quads", "N-Quads"),
+}
+
+_DISTINCT = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+_COUNTS = f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
+  (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects)
+WHERE {{ {{ {_DISTINCT} }} }}"""
+_ENTITIES = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?space))
+}"""
+_CLASSES = """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH ?g { ?s a ?c } FILTER(isIRI(?c))
+} GROUP BY ?c ORDER BY ?c"""
+_PROPERTIES = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ {_DISTINCT} }} }} GROUP BY ?p ORDER BY ?p"
+_LINKS = f"""SELECT (COUNT(*) AS ?n) WHERE {{ {{
+  SELECT DISTINCT ?s ?o WHERE {{
+    GRAPH ?g {{ ?s <{OWL.sameAs}> ?o }} FILTER(STRSTARTS(STR(?o), "{WIKIDATA}"))
+  }} }} }}"""
+_SOURCES = """PREFIX cakg: <https://w3id.org/cakg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?doc ?title ?date WHERE {
+  ?doc a cakg:SourceDocument .
+  OPTIONAL { ?doc dcterms:title ?title }
+  OPTIONAL { ?doc dcterms:date ?date }
+} ORDER BY ?doc"""
+_ONTOLOGY = """PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?license WHERE { ?o dcterms:license ?license }"""
+_EXAMPLE = "ASK { ?s ?p ?o }"
+
+
+def dataset_iri(settings: Settings) -> URIRef:
+    """The dataset's own IRI, under the base (served as a 303 to its description)."""
+    return URIRef(settings.base_iri + "dataset")
+
+
+def build_void(engine: Engine, manifest: dict[str, Any], settings: Settings, root: str) -> Graph:
+    """The VoID + DCAT description; ROOT is the URL the base IRI is served at (ends in /)."""
+    g = Graph()
+    for prefix in ("dcat", "dcterms", "foaf", "owl", "void", "xsd", "cakg", "id"):
+        g.bind(prefix, PREFIXES[prefix])
+    g.bind("sd", SD)
+    g.bind("spdx", SPDX)
+    ds = dataset_iri(settings)
+    void_doc = URIRef(root + ".well-known/void")
+    g.add((void_doc, RDF.type, VOID.DatasetDescription))
+    g.add((void_doc, FOAF.primaryTopic, ds))
+    g.add((void_doc, DCTERMS.title, Literal(f"A VoID description of the {TITLE}", lang="en")))
+
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    g.add((ds, DCTERMS.title, Literal(TITLE, lang="en")))
+    g.add((ds, DCTERMS.description, Literal(_summary(), lang="en")))
+    version = str(manifest["version"])
+    g.add((ds, DCAT_VERSION, Literal(version)))
+    g.add((ds, OWL.versionInfo, Literal(version)))
+    if manifest.get("built"):
+        g.add((ds, DCTERMS.modified, Literal(manifest["built"], datatype=XSD.dateTime)))
+    g.add((ds, DCAT.landingPage, URIRef(root)))
+    g.add((ds, FOAF.homepage, URIRef(root)))
+    for row in engine.query(_ONTOLOGY, bindings={"o": URIRef(ONTOLOGY_IRI)}).rows:
+        if row[0] is not None:
+            g.add((ds, DCTERMS.license, row[0]))
+    g.add((ds, VOID.vocabulary, URIRef(ONTOLOGY_IRI)))
+    g.add((ds, VOID.uriSpace, Literal(settings.base_iri + "id/")))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(root + "sparql")))
+    g.add((ds, VOID.uriLookupEndpoint, URIRef(root + "id/")))
+    _counts(g, ds, engine, settings)
+    _sources(g, ds, engine)
+    _subsets(g, ds, manifest)
+    _linkset(g, ds, engine, settings)
+    _distributions(g, ds, manifest, root)
+    return g
+
+
+def _summary() -> str:
+    try:
+        return metadata.metadata("cakg")["Summary"] or TITLE
+    except metadata.PackageNotFoundError:
+        return TITLE
+
+
+def _number(value: Any) -> Literal:
+    return Literal(int(value), datatype=XSD.integer)
+
+
+def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
+    triples, subjects, properties, objects = engine.query(_COUNTS).rows[0]
+    g.add((ds, VOID.triples, _number(triples)))
+    g.add((ds, VOID.distinctSubjects, _number(subjects)))
+    g.add((ds, VOID.properties, _number(properties)))
+    g.add((ds, VOID.distinctObjects, _number(objects)))
+    space = Literal(settings.base_iri + "id/")
+    (entities,) = engine.query(_ENTITIES, bindings={"space": space}).rows[0]
+    g.add((ds, VOID.entities, _number(entities)))
+    classes = engine.query(_CLASSES).rows
+    g.add((ds, VOID.classes, _number(len(classes))))
+    for cls, n in classes:
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, _number(n)))
+    for prop, n in engine.query(_PROPERTIES).rows:
+        part = BNode()
+        g.add((ds, VOID.propertyPartition, part))
+        g.add((part, VOID.property, prop))
+        g.add((part, VOID.triples, _number(n)))
+    kazakhstan = URIRef(settings.base_iri + "id/state/kazakhstan")
+    if engine.query(_EXAMPLE, bindings={"s": kazakhstan}).boolean:
+        g.add((ds, VOID.exampleResource, kazakhstan))
+
+
+def _sources(g: Graph, ds: URIRef, engine: Engine) -> None:
+    for doc, title, date in engine.query(_SOURCES).rows:
+        g.add((ds, DCTERMS.source, doc))
+        if title is not None:
+            g.add((doc, DCTERMS.title, title))
+        if date is not None:
+            g.add((doc, DCTERMS.date, date))
+
+
+def _subsets(g: Graph, ds: URIRef, manifest: dict[str, Any]) -> None:
+    """Each named graph is a subset with its own triple count."""
+    for name, count in manifest.get("graphs", {}).items():
+        graph = URIRef(name)
+        g.add((ds, VOID.subset, graph))
+        g.add((graph, RDF.type, VOID.Dataset))
+        g.add((graph, SD.name, graph))
+        g.add((graph, VOID.triples, _number(count)))
+        if name == str(INFERRED_GRAPH):
+            g.add((graph, DCTERMS.description, Literal("OWL 2 RL inferences", lang="en")))
+
+
+def _linkset(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
+    (n,) = engine.query(_LINKS).rows[0]
+    if not n:
+        return
+    wikidata = URIRef("http://www.wikidata.org/")
+    links = URIRef(f"{ds}#wikidata-links")
+    g.add((ds, VOID.subset, links))
+    g.add((links, RDF.type, VOID.Linkset))
+    g.add((links, DCTERMS.title, Literal("owl:sameAs links to Wikidata", lang="en")))
+    g.add((links, VOID.linkPredicate, OWL.sameAs))
+    g.add((links, VOID.subjectsTarget, ds))
+    g.add((links, VOID.objectsTarget, wikidata))
+    g.add((links, VOID.triples, _number(n)))
+    g.add((wikidata, RDF.type, VOID.Dataset))
+    g.add((wikidata, DCTERMS.title, Literal("Wikidata", lang="en")))
+    g.add((wikidata, VOID.uriSpace, Literal(WIKIDATA)))
+
+
+def _distributions(g: Graph, ds: URIRef, manifest: dict[str, Any], root: str) -> None:
+    files = manifest.get("files", {})
+    for name, (media, label) in DUMP_MEDIA.items():
+        for fname, gz in ((name, False), (f"{name}.gz", True)):
+            info = files.get(fname)
+            if info is None:
+                continue
+            url = URIRef(root + "dumps/" + fname)
+            dist = URIRef(f"{ds}#dump-{fname.replace('.', '-')}")
+            g.add((ds, VOID.dataDump, url))
+            g.add((ds, DCAT.distribution, dist))
+            g.add((dist, RDF.type, DCAT.Distribution))
+            g.add((dist, DCTERMS.title, Literal(f"{label} dump{' (gzip)' if gz else ''}")))
+            g.add((dist, DCAT.downloadURL, url))
+            g.add((dist, DCAT.accessURL, url))
+            g.add((dist, DCAT.mediaType, URIRef(IANA + media)))
+            g.add((dist, DCTERMS.format, FORMATS_NS[label.replace("-", "_")]))
+            if gz:
+                g.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
+            size = Literal(int(info["bytes"]), datatype=XSD.nonNegativeInteger)
+            g.add((dist, DCAT.byteSize, size))
+            checksum = URIRef(f"{dist}-sha256")
+            g.add((dist, SPDX.checksum, checksum))
+            g.add((checksum, RDF.type, SPDX.Checksum))
+            g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+            g.add((checksum, SPDX.checksumValue, Literal(info["sha256"], datatype=XSD.hexBinary)))
+    service = URIRef(f"{ds}#sparql")
+    endpoint = URIRef(root + "sparql")
+    g.add((ds, DCAT.distribution, URIRef(f"{ds}#sparql-access")))
+    access = URIRef(f"{ds}#sparql-access")
+    g.add((access, RDF.type, DCAT.Distribution))
+    g.add((access, DCTERMS.title, Literal("SPARQL endpoint")))
+    g.add((access, DCAT.accessURL, endpoint))
+    g.add((access, DCAT.accessService, service))
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, endpoint))
+    g.add((service, DCAT.servesDataset, ds))
+    g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    g.add((service, DCAT.endpointDescription, endpoint))
