@@ -198,7 +198,7 @@ def describe(
     labels, label_triples, definitions, points = _terms(engine, list(mentioned), dataset)
     for st in statements:  # WKT literals on the resource's own blank-node geometry
         if st.predicate == URIRef(GEO + "asWKT") and isinstance(st.object, Literal):
-            point = _point(str(st.object))
+            point = wkt_point(str(st.object))
             if point and point not in points.get(iri, []):
                 points.setdefault(iri, []).append(point)
     return Description(
@@ -334,13 +334,13 @@ def _terms(
                 if text not in definitions[key]:
                     definitions[key].append(text)
             else:
-                point = _point(str(text))
+                point = wkt_point(str(text))
                 if point and point not in points[key]:
                     points[key].append(point)
     return dict(labels), label_triples, dict(definitions), dict(points)
 
 
-def _point(wkt: str) -> Point | None:
+def wkt_point(wkt: str) -> Point | None:
     """The point of a GeoSPARQL WKT literal (CRS84 lon/lat by default; EPSG:4326 is lat/lon)."""
     crs = _CRS.match(wkt)
     text = wkt[crs.end() :] if crs else wkt
