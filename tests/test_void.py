@@ -66,9 +66,7 @@ def test_counts_match_the_dataset(void: Graph, union: Graph, tiny_settings: Sett
     assert number(void, ds, VOID.entities) == len(entities)
 
 
-def test_class_and_property_partitions(
-    void: Graph, union: Graph, tiny_settings: Settings
-) -> None:
+def test_class_and_property_partitions(void: Graph, union: Graph, tiny_settings: Settings) -> None:
     ds = dataset_iri(tiny_settings)
     classes = {
         void.value(part, VOID["class"]): number(void, part, VOID.entities)
@@ -85,9 +83,7 @@ def test_class_and_property_partitions(
     assert sum(properties.values()) == number(void, ds, VOID.triples)
 
 
-def test_named_graphs_are_subsets(
-    void: Graph, built: BuildResult, tiny_settings: Settings
-) -> None:
+def test_named_graphs_are_subsets(void: Graph, built: BuildResult, tiny_settings: Settings) -> None:
     ds = dataset_iri(tiny_settings)
     nq = Dataset()
     nq.parse(dataset_dir(tiny_settings) / "cakg.nq", format="nquads")
