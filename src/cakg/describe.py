@@ -337,6 +337,9 @@ def _terms(
                 point = wkt_point(str(text))
                 if point and point not in points[key]:
                     points[key].append(point)
+    for texts in (*labels.values(), *definitions.values()):
+        texts.sort(key=lambda lit: (lit.language or "", str(lit)))
+    label_triples.sort()
     return dict(labels), label_triples, dict(definitions), dict(points)
 
 
