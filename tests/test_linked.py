@@ -23,7 +23,7 @@ from cakg.build import BuildResult, dataset_dir
 from cakg.config import Settings
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from tests.saved_engine import open_test_engine
+from tests.linked_engine import open_linked_engine
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -46,7 +46,7 @@ def make_app(settings: Settings) -> Flask:
 
     app = Flask("cakg.web")
     app.config.update(TESTING=True, CAKG_SETTINGS=settings)
-    app.extensions["cakg.engine"] = open_test_engine(settings)
+    app.extensions["cakg.engine"] = open_linked_engine(settings)
     app.register_blueprint(bp)
     return app
 

@@ -13,14 +13,14 @@ from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.namespaces import ID, ONTOLOGY_IRI
 from cakg.void import SPDX, build_void, dataset_iri
-from tests.saved_engine import open_test_engine
+from tests.linked_engine import open_linked_engine
 
 ROOT = "http://127.0.0.1:8000/"
 
 
 @pytest.fixture(scope="module")
 def engine(built: BuildResult, tiny_settings: Settings) -> Engine:
-    return open_test_engine(tiny_settings)
+    return open_linked_engine(tiny_settings)
 
 
 @pytest.fixture(scope="module")

@@ -38,14 +38,14 @@ _PROLOGUE = "".join(
 
 _OWN = (
     _PROLOGUE
-    + """SELECT ?x ?p ?o ?g WHERE {
+    + """SELECT ?s ?x ?p ?o ?g WHERE {
   { GRAPH ?g { ?s ?p ?o } }
   UNION
   { ?s ?q ?x . FILTER(isBlank(?x)) GRAPH ?g { ?x ?p ?o } }
 }"""
 )
 
-_BACK = _PROLOGUE + "SELECT ?x ?p ?g WHERE { GRAPH ?g { ?x ?p ?o } FILTER(isIRI(?x)) }"
+_BACK = _PROLOGUE + "SELECT ?o ?x ?p ?g WHERE { GRAPH ?g { ?x ?p ?o } FILTER(isIRI(?x)) }"
 
 _EXISTS = "ASK { { ?s ?p ?o } UNION { ?x ?q ?s } }"
 
@@ -168,16 +168,17 @@ def describe(
     engine: Engine, iri: str, *, inference: bool = True, max_backlinks: int = MAX_BACKLINKS
 ) -> Description:
     """The description of IRI; ResourceNotFound when no triple mentions it as subject or object."""
+    _check(iri)
     subject = URIRef(iri)
     dataset = Dataset(inference=inference)
     own = engine.query(_OWN, dataset=dataset, bindings={"s": subject}, max_rows=MAX_TRIPLES)
     statements = _collect(
-        ((subject if x is None else x, p, o, g) for x, p, o, g in own.rows),
+        ((subject if x is None else x, p, o, g) for _s, x, p, o, g in own.rows),
         inference,
         keep_blank_subjects=True,
     )
     back = engine.query(_BACK, dataset=dataset, bindings={"o": subject}, max_rows=max_backlinks)
-    backlinks = _collect(((x, p, subject, g) for x, p, g in back.rows), inference)
+    backlinks = _collect(((x, p, subject, g) for _o, x, p, g in back.rows), inference)
     if not statements and not backlinks:
         raise ResourceNotFound(f"no triple in the dataset mentions <{iri}>")
 
@@ -217,10 +218,17 @@ def describe(
 
 def exists(engine: Engine, iri: str, *, inference: bool = True) -> bool:
     """True when some triple has IRI as its subject or object."""
+    if _UNSAFE_IRI.search(iri):
+        return False
     result = engine.query(
         _EXISTS, dataset=Dataset(inference=inference), bindings={"s": URIRef(iri)}
     )
     return bool(result.boolean)
+
+
+def _check(iri: str) -> None:
+    if _UNSAFE_IRI.search(iri):
+        raise ResourceNotFound(f"not a valid IRI, so not in the dataset: {iri!r}")
 
 
 def _collect(

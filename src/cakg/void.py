@@ -34,7 +34,7 @@ _COUNTS = f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
   (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects)
 WHERE {{ {{ {_DISTINCT} }} }}"""
 _ENTITIES = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?space))
+  GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), %s))
 }"""
 _CLASSES = """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH ?g { ?s a ?c } FILTER(isIRI(?c))
@@ -51,8 +51,8 @@ SELECT ?doc ?title ?date WHERE {
   OPTIONAL { ?doc dcterms:title ?title }
   OPTIONAL { ?doc dcterms:date ?date }
 } ORDER BY ?doc"""
-_ONTOLOGY = """PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?license WHERE { ?o dcterms:license ?license }"""
+_ONTOLOGY = f"""PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?license WHERE {{ <{ONTOLOGY_IRI}> dcterms:license ?license }}"""
 _EXAMPLE = "ASK { ?s ?p ?o }"
 
 
@@ -85,7 +85,7 @@ def build_void(engine: Engine, manifest: dict[str, Any], settings: Settings, roo
         g.add((ds, DCTERMS.modified, Literal(manifest["built"], datatype=XSD.dateTime)))
     g.add((ds, DCAT.landingPage, URIRef(root)))
     g.add((ds, FOAF.homepage, URIRef(root)))
-    for row in engine.query(_ONTOLOGY, bindings={"o": URIRef(ONTOLOGY_IRI)}).rows:
+    for row in engine.query(_ONTOLOGY).rows:
         if row[0] is not None:
             g.add((ds, DCTERMS.license, row[0]))
     g.add((ds, VOID.vocabulary, URIRef(ONTOLOGY_IRI)))
@@ -117,8 +117,8 @@ def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
     g.add((ds, VOID.distinctSubjects, _number(subjects)))
     g.add((ds, VOID.properties, _number(properties)))
     g.add((ds, VOID.distinctObjects, _number(objects)))
-    space = Literal(settings.base_iri + "id/")
-    (entities,) = engine.query(_ENTITIES, bindings={"space": space}).rows[0]
+    space = Literal(settings.base_iri + "id/").n3()
+    (entities,) = engine.query(_ENTITIES % space).rows[0]
     g.add((ds, VOID.entities, _number(entities)))
     classes = engine.query(_CLASSES).rows
     g.add((ds, VOID.classes, _number(len(classes))))

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from rdflib import Dataset as RdfDataset
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from werkzeug.http import is_resource_modified
 
 from cakg.build import DUMPS, MANIFEST, dataset_dir, load_manifest
@@ -319,8 +319,8 @@ def _graph(iri: str) -> Graph:
     """One named graph of the dataset, whole."""
     count = int(_build().manifest.get("graphs", {}).get(str(iri), 0))
     result = _engine().query(
-        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-        bindings={"g": URIRef(iri)},
+        "CONSTRUCT WHERE { ?s ?p ?o }",
+        dataset=Dataset(default_graphs=(str(iri),), named_graphs=()),
         max_rows=count + 1,
     )
     graph = Graph()
@@ -453,7 +453,7 @@ def store() -> Response:
 
         def make() -> str:
             result = _engine().query(
-                "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                "CONSTRUCT WHERE { ?s ?p ?o }",
                 max_rows=int(manifest.get("triples", 0)) + 1,
                 dataset=Dataset(inference=inference),
             )
