@@ -1,1 +1,60 @@
-"""Query engines behind one interface; `open_engine(settings)` returns the configured one."""
+"""Query engines behind one interface; `open_engine(settings)` returns the configured one.
+
+- `open_engine(settings)`: the engine in this process (CLI, tests): fast to start, no limits.
+- `open_engine(settings, isolated=True)`: the same engine in a pool of worker processes with the
+  timeout, the memory limit and the result cache (the web server).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cakg.config import Settings
+from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
+from cakg.errors import BuildMissingError, ConfigError
+
+__all__ = ["Answer", "Dataset", "Engine", "Formats", "QueryResult", "load_engine", "open_engine"]
+
+NQUADS = "cakg.nq"
+MANIFEST = "manifest.json"
+CACHE_BYTES = 64 * 1024 * 1024
+
+
+def load_engine(name: str, nquads: str | Path, version: str) -> Engine:
+    """An in-process engine of the given kind loaded from an N-Quads file."""
+    if name == "oxigraph":
+        from cakg.engine.oxigraph_store import OxigraphEngine
+
+        return OxigraphEngine(Path(nquads), version)
+    if name == "rdflib":
+        from cakg.engine.rdflib_dataset import RdflibEngine
+
+        return RdflibEngine(Path(nquads), version)
+    raise ConfigError(f"engine: '{name}' is not one of oxigraph, rdflib")
+
+
+def dataset_files(settings: Settings) -> tuple[Path, str]:
+    """The build's N-Quads file and its dataset version; BuildMissingError when not built."""
+    from cakg.build import dataset_dir, load_manifest
+
+    manifest = load_manifest(settings)
+    nquads = (dataset_dir(settings) / NQUADS).resolve()
+    if not nquads.is_file():
+        raise BuildMissingError(f"{nquads} is missing: run `cakg build`")
+    return nquads, str(manifest["version"])
+
+
+def open_engine(settings: Settings, *, isolated: bool = False) -> Engine:
+    """The configured engine over the current build."""
+    nquads, version = dataset_files(settings)
+    if not isolated:
+        return load_engine(settings.engine, nquads, version)
+    from cakg.engine.pool import PooledEngine
+
+    return PooledEngine(
+        (settings.engine, str(nquads), version),
+        workers=settings.query_workers,
+        timeout=settings.query_timeout,
+        memory_mb=settings.query_memory_mb,
+        cache_bytes=CACHE_BYTES if settings.result_cache else 0,
+    )

@@ -1,14 +1,21 @@
-"""The small interface every query engine implements (pyoxigraph, rdflib, ...)."""
+"""The small interface every query engine implements (pyoxigraph, rdflib, and the worker pool).
+
+An engine answers a query two ways:
+- `query()` returns rdflib terms (`QueryResult`), for the CLI, saved queries and pages;
+- `answer()` returns the result already serialised in a negotiated media type (`Answer`), the
+  fast path of the SPARQL endpoint: no terms cross a process boundary, only bytes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from rdflib.term import Identifier, Node
 
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
 
 @dataclass
@@ -25,25 +32,82 @@ class QueryResult:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Which graphs a query sees. None means the engine's default (union of every graph)."""
+    """Which graphs a query sees.
 
-    default_graphs: Sequence[str] | None = None
-    named_graphs: Sequence[str] | None = None
+    `default_graphs`/`named_graphs` None: the default graph is the union of every named graph and
+    every named graph is available (the query's own FROM / FROM NAMED still apply). Given (as by
+    the protocol's default-graph-uri / named-graph-uri), they replace the query's own dataset.
+    `inference=False` leaves the inferred graph out of the default dataset.
+    """
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
     inference: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("default_graphs", "named_graphs"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+
+    @property
+    def explicit(self) -> bool:
+        """True when the request named the graphs itself."""
+        return self.default_graphs is not None or self.named_graphs is not None
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The negotiated media type for each kind of result; None when the client accepts none."""
+
+    results: str | None = "application/sparql-results+json"  # SELECT and ASK
+    graph: str | None = "text/turtle"  # CONSTRUCT and DESCRIBE
+
+    def for_form(self, form: QueryForm) -> str | None:
+        return self.graph if form in GRAPH_FORMS else self.results
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A result serialised by the engine: the endpoint sends `body` as it is."""
+
+    form: QueryForm
+    media_type: str
+    body: bytes
+    count: int | None = None  # rows or triples written; None for ASK
+    truncated: bool = False  # True when the row cap cut the answer
 
 
 class Engine(Protocol):
+    """What the CLI and the web layer need from an engine.
+
+    `timeout` is honoured by the worker pool only: an in-process engine cannot stop a query.
+    """
+
     name: str
+    version: str
 
     def query(
         self,
         sparql: str,
         *,
         dataset: Dataset | None = None,
-        bindings: dict[str, Identifier] | None = None,
+        bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
+        timeout: float | None = None,
     ) -> QueryResult: ...
 
-    def graph_names(self) -> list[str]: ...
+    def answer(
+        self,
+        sparql: str,
+        *,
+        formats: Formats,
+        dataset: Dataset | None = None,
+        bindings: Mapping[str, Identifier] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> Answer: ...
+
+    def graph_names(self) -> Sequence[str]: ...
 
     def close(self) -> None: ...

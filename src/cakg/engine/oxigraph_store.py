@@ -1,0 +1,265 @@
+"""The default engine: a pyoxigraph Store loaded once from the build's N-Quads, read-only after.
+
+Results are serialised by pyoxigraph itself. The row cap is applied on the way out: SELECT
+solutions are first written as SPARQL TSV (one solution per line, newlines escaped) into a
+buffer that stops the evaluation once it holds one row too many; the kept rows are then parsed
+back and written in the negotiated format. That costs a few microseconds and never evaluates a
+query twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    parse_query_results,
+    serialize,
+)
+from rdflib import BNode as RdfBNode
+from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
+from rdflib.term import Identifier, Node
+
+from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
+from cakg.engine.guard import QueryShape, inspect_query
+from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
+from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class _RowCap:
+    """A write target that keeps the first `limit` lines and then stops the serialiser."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer = bytearray()
+        self.limit = limit
+        self.lines = 0
+        self.full = False
+
+    def write(self, data: bytes) -> int:
+        if self.full:  # pyoxigraph flushes what it still holds after the stop: ignore it
+            return len(data)
+        self.buffer += data
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            self.full = True
+            raise _CapReached
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def kept(self) -> bytes:
+        if not self.full:
+            return bytes(self.buffer)
+        end = -1
+        for _ in range(self.limit):
+            end = self.buffer.index(b"\n", end + 1)
+        return bytes(self.buffer[: end + 1])
+
+
+class _CapReached(Exception):
+    pass
+
+
+class OxigraphEngine:
+    """pyoxigraph in memory; `Store.query` with the union of the named graphs as default graph."""
+
+    name = "oxigraph"
+
+    def __init__(self, nquads: Path, version: str) -> None:
+        self.version = version
+        self.store = Store()
+        try:
+            self.store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+        except (OSError, SyntaxError) as e:
+            raise QueryResourceError(f"cannot load {nquads}: {e}") from e
+        self._graphs = sorted(
+            g.value for g in self.store.named_graphs() if isinstance(g, NamedNode)
+        )
+        asserted = [NamedNode(g) for g in self._graphs if g != str(INFERRED_GRAPH)]
+        self._asserted: dict[str, Any] = {"default_graph": asserted, "named_graphs": asserted}
+
+    def graph_names(self) -> Sequence[str]:
+        return list(self._graphs)
+
+    def close(self) -> None:
+        pass
+
+    def _evaluate(
+        self, sparql: str, dataset: Dataset | None, bindings: Mapping[str, Identifier] | None
+    ) -> tuple[QueryShape, Any]:
+        shape = inspect_query(sparql)
+        options = self._dataset_options(dataset or Dataset(), shape)
+        if bindings:
+            options["substitutions"] = {Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+        try:
+            return shape, self.store.query(sparql, **options)
+        except SyntaxError as e:
+            raise BadQuery(f"syntax error: {e.msg}", e.lineno, e.offset) from e
+        except OSError as e:
+            raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
+    def _dataset_options(self, dataset: Dataset, shape: QueryShape) -> dict[str, Any]:
+        if dataset.explicit:
+            return {
+                "default_graph": [NamedNode(g) for g in dataset.default_graphs or ()],
+                "named_graphs": [NamedNode(g) for g in dataset.named_graphs or ()],
+            }
+        if shape.has_from:  # the query's own FROM / FROM NAMED, on local graphs only
+            return {}
+        if not dataset.inference:
+            return dict(self._asserted)
+        return {"use_default_graph_as_union": True}
+
+    def answer(
+        self,
+        sparql: str,
+        *,
+        formats: Formats,
+        dataset: Dataset | None = None,
+        bindings: Mapping[str, Identifier] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
+        shape, result = self._evaluate(sparql, dataset, bindings)
+        try:
+            if isinstance(result, QueryBoolean):
+                media_type = _accepted(formats, "ASK")
+                fmt = QueryResultsFormat.from_media_type(media_type)
+                return Answer("ASK", media_type, result.serialize(format=fmt))
+            if isinstance(result, QuerySolutions):
+                media_type = _accepted(formats, "SELECT")
+                return _solutions(result, media_type, max_rows)
+            form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
+            media_type = _accepted(formats, form)
+            triples, count, truncated = _capped(result, max_rows)
+            fmt = RdfFormat.from_media_type(media_type)
+            body = serialize(triples, format=fmt, prefixes=_prefixes(fmt))
+            return Answer(form, media_type, body or b"", count, truncated)
+        except OSError as e:  # an evaluation error raised while the results stream out
+            raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        dataset: Dataset | None = None,
+        bindings: Mapping[str, Identifier] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        shape, result = self._evaluate(sparql, dataset, bindings)
+        try:
+            if isinstance(result, QueryBoolean):
+                return QueryResult("ASK", boolean=bool(result))
+            if isinstance(result, QuerySolutions):
+                variables = [v.value for v in result.variables]
+                solutions, _, truncated = _capped(result, max_rows)
+                rows = [tuple(to_rdflib(s[v]) for v in variables) for s in solutions]
+                return QueryResult("SELECT", variables, rows, truncated=truncated)
+            triples, _, truncated = _capped(result, max_rows)
+            form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
+            converted = [
+                (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in triples
+            ]
+            return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
+        except OSError as e:
+            raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
+
+def _accepted(formats: Formats, form: QueryForm) -> str:
+    media_type = formats.for_form(form)
+    if media_type is None:
+        raise NotAcceptable(f"no acceptable media type for the results of a {form} query")
+    return media_type
+
+
+def _prefixes(fmt: RdfFormat) -> dict[str, str] | None:
+    return dict(PREFIXES) if fmt in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
+
+
+def _capped(items: Iterable[Any], max_rows: int | None) -> tuple[list[Any], int, bool]:
+    if max_rows is None:
+        kept = list(items)
+        return kept, len(kept), False
+    kept = list(itertools.islice(items, max_rows + 1))
+    truncated = len(kept) > max_rows
+    del kept[max_rows:]
+    return kept, len(kept), truncated
+
+
+def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) -> Answer:
+    fmt = QueryResultsFormat.from_media_type(media_type)
+    if fmt is None:
+        raise NotAcceptable(f"{media_type} is not a SPARQL results format")
+    if max_rows is None:
+        body = result.serialize(format=fmt) or b""
+        return Answer("SELECT", media_type, body)
+    cap = _RowCap(max_rows + 1)  # the header line, then the rows
+    try:
+        result.serialize(cap, format=QueryResultsFormat.TSV)
+    except _CapReached:
+        pass
+    except OSError:
+        if not cap.full:
+            raise
+    tsv = cap.kept()
+    count = max(tsv.count(b"\n") - 1, 0)
+    if fmt == QueryResultsFormat.TSV:
+        return Answer("SELECT", media_type, tsv, count, cap.full)
+    reparsed = parse_query_results(tsv, QueryResultsFormat.TSV)
+    body = reparsed.serialize(format=fmt) or b""
+    return Answer("SELECT", media_type, body, count, cap.full)
+
+
+def to_oxigraph(term: Identifier) -> NamedNode | BlankNode | Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return NamedNode(str(term))
+    if isinstance(term, RdfBNode):
+        return BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return Literal(str(term), language=term.language)
+        if term.datatype:
+            return Literal(str(term), datatype=NamedNode(str(term.datatype)))
+        return Literal(str(term))
+    raise BadQuery(f"cannot bind {term!r}: only IRIs, blank nodes and literals can be bound")
+
+
+def to_rdflib(term: Any) -> Node | None:
+    """A pyoxigraph term as an rdflib term (None stays None)."""
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return RdfBNode(term.value)
+    if isinstance(term, Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype in (XSD_STRING, RDF_LANG_STRING):
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(datatype))
+    if isinstance(term, DefaultGraph | Triple | QueryTriples):
+        raise BadQuery("RDF-star triple terms are not supported in results")
+    raise BadQuery(f"unexpected term in a result: {term!r}")

@@ -1,0 +1,337 @@
+"""Run queries in worker processes that can be killed: the timeout and memory limit, for real.
+
+Neither pyoxigraph nor rdflib can cancel a running query, and a thread cannot be killed, so every
+query of the web server runs in a worker process:
+
+- a *zygote* process (started with `spawn`, so it never inherits the web server's threads) loads
+  the engine once, then forks a worker whenever the pool asks for one: workers share the loaded
+  store copy-on-write and start in milliseconds;
+- each worker talks to the web process over its own socket pair, runs one query at a time under
+  an address-space limit (RLIMIT_AS: the loaded store plus `memory_mb`), and sends back the
+  result already serialised (a few bytes of pickle around the body: no terms cross over);
+- at the deadline the pool SIGKILLs the worker, forks a fresh one and raises QueryTimeout; a
+  worker that dies (a segfault from deep nesting, an abort when memory runs out) becomes
+  QueryResourceError and is replaced the same way;
+- the zygote also drops out of the network namespace when the system allows it, so a worker
+  could not open an outbound connection even if a query got past the guard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import resource
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing import reduction
+from multiprocessing.connection import Connection
+from typing import Any
+
+import cakg.errors
+from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
+from cakg.engine.cache import ResultCache
+from cakg.engine.guard import inspect_query
+from cakg.errors import CakgError, NotAcceptable, QueryResourceError, QueryTimeout
+
+log = logging.getLogger(__name__)
+
+EngineSpec = tuple[str, str, str]  # engine name, N-Quads path, dataset version
+START_TIMEOUT = 120.0  # seconds for the zygote to load the dataset
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+class WorkerError(Exception):
+    """A worker failed in a way that is a bug, not the query's fault (its traceback is logged)."""
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+
+
+class WorkerPool:
+    """A fixed number of forked query workers behind a queue."""
+
+    def __init__(self, spec: EngineSpec, size: int, memory_mb: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._zygote_conn, child = ctx.Pipe(duplex=True)
+        self._zygote = ctx.Process(
+            target=_zygote_main, args=(spec, child, memory_mb), name="cakg-zygote", daemon=True
+        )
+        self._zygote.start()
+        child.close()
+        self._lock = threading.Lock()
+        self._closed = False
+        if not self._zygote_conn.poll(START_TIMEOUT):
+            self._zygote.kill()
+            raise QueryResourceError(f"the query engine did not load within {START_TIMEOUT:g} s")
+        try:
+            reply = self._zygote_conn.recv()
+        except EOFError:
+            raise QueryResourceError("the query engine process died while loading") from None
+        if reply[0] == "error":
+            self._zygote.join(5)
+            raise _rebuild(reply[1], reply[2], reply[3])
+        _, self.graphs, self.isolated = reply
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: dict[int, _Worker] = {}
+        self.size = size
+        self.restarts = 0
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        with self._lock:
+            if self._closed:
+                raise QueryResourceError("the query pool is shut down")
+            try:
+                self._zygote_conn.send("spawn")
+                reduction.send_handle(self._zygote_conn, theirs.fileno(), self._zygote.pid or 0)
+                pid = self._zygote_conn.recv()
+            except (EOFError, OSError) as e:
+                ours.close()
+                raise QueryResourceError("the query engine process is gone") from e
+            finally:
+                theirs.close()
+            worker = _Worker(pid, Connection(ours.detach()))
+            self._all[pid] = worker
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGKILL)
+        worker.conn.close()
+        with self._lock:
+            self._all.pop(worker.pid, None)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._discard(worker)
+        self.restarts += 1
+        try:
+            self._idle.put(self._spawn())
+        except QueryResourceError:
+            log.error("could not replace query worker %d: the pool is now smaller", worker.pid)
+
+    def call(self, request: tuple[Any, ...], timeout: float) -> Any:
+        """Send one request to an idle worker; its reply, or the error it raised."""
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryTimeout(timeout) from None
+        healthy = False
+        try:
+            worker.conn.send_bytes(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0.0)):
+                raise QueryTimeout(timeout)
+            reply = pickle.loads(worker.conn.recv_bytes())
+            healthy = True
+        except (EOFError, OSError) as e:
+            raise QueryResourceError(
+                "the query stopped its worker process: it needed more memory than the limit "
+                "allows or nested deeper than the parser can go; simplify it"
+            ) from e
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                self._replace(worker)
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "error":
+            raise _rebuild(reply[1], reply[2], reply[3])
+        raise WorkerError(reply[1])
+
+    def alive(self) -> int:
+        with self._lock:
+            return len(self._all)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            workers = list(self._all.values())
+        for worker in workers:
+            self._discard(worker)
+        with contextlib.suppress(OSError):
+            self._zygote_conn.send("stop")
+        self._zygote_conn.close()
+        self._zygote.join(2)
+        if self._zygote.is_alive():
+            self._zygote.kill()
+            self._zygote.join(2)
+
+
+class PooledEngine:
+    """The Engine interface over a WorkerPool, with the timeout and an optional result cache."""
+
+    def __init__(
+        self,
+        spec: EngineSpec,
+        *,
+        workers: int,
+        timeout: float,
+        memory_mb: int,
+        cache_bytes: int = 0,
+    ) -> None:
+        self.name, _, self.version = spec
+        self.timeout = timeout
+        self.pool = WorkerPool(spec, workers, memory_mb)
+        self.cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
+
+    def _timeout(self, requested: float | None) -> float:
+        return self.timeout if requested is None else min(requested, self.timeout)
+
+    def answer(
+        self,
+        sparql: str,
+        *,
+        formats: Formats,
+        dataset: Dataset | None = None,
+        bindings: Mapping[str, Any] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
+        shape = inspect_query(sparql)  # refuse updates, SERVICE and deep nesting right here
+        if shape.form is not None and formats.for_form(shape.form) is None:
+            raise NotAcceptable(f"no acceptable media type for the results of a {shape.form} query")
+        key = None
+        if self.cache is not None:
+            binding_key = tuple(sorted(bindings.items())) if bindings else ()
+            key = (self.version, sparql, formats, dataset, binding_key, max_rows)
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        options = {"formats": formats, "dataset": dataset, "bindings": bindings}
+        answer: Answer = self.pool.call(
+            ("answer", sparql, {**options, "max_rows": max_rows}), self._timeout(timeout)
+        )
+        if key is not None and self.cache is not None:
+            self.cache.put(key, answer, len(answer.body))
+        return answer
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        dataset: Dataset | None = None,
+        bindings: Mapping[str, Any] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        inspect_query(sparql)
+        options = {"dataset": dataset, "bindings": bindings, "max_rows": max_rows}
+        result: QueryResult = self.pool.call(("query", sparql, options), self._timeout(timeout))
+        return result
+
+    def graph_names(self) -> Sequence[str]:
+        return list(self.pool.graphs)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _rebuild(class_name: str, message: str, attributes: dict[str, Any]) -> Exception:
+    """A CakgError raised in a worker, rebuilt here without calling its __init__."""
+    cls = getattr(cakg.errors, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, CakgError)):
+        return WorkerError(f"{class_name}: {message}")
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(attributes)
+    return error
+
+
+def _error_reply(e: CakgError) -> tuple[str, str, str, dict[str, Any]]:
+    attributes = {k: v for k, v in vars(e).items() if isinstance(v, str | int | float | None)}
+    return ("error", type(e).__name__, str(e), attributes)
+
+
+def _zygote_main(spec: EngineSpec, conn: Connection, memory_mb: int) -> None:
+    """Load the engine once, then fork a worker for each 'spawn' request."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the web process's to handle
+    from cakg.engine import load_engine
+
+    try:
+        engine = load_engine(*spec)
+    except CakgError as e:
+        conn.send(_error_reply(e))
+        return
+    isolated = _isolate_network()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps dead workers
+    conn.send(("ready", list(engine.graph_names()), isolated))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message != "spawn":
+            break
+        fd = reduction.recv_handle(conn)
+        pid = os.fork()
+        if pid == 0:
+            conn.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _worker_main(engine, Connection(fd), memory_mb)
+        os.close(fd)
+        conn.send(pid)
+    os._exit(0)
+
+
+def _worker_main(engine: Engine, conn: Connection, memory_mb: int) -> None:
+    """Answer requests until the web process closes the socket; never returns."""
+    _limit_memory(memory_mb)
+    handlers: dict[str, Callable[..., Any]] = {"answer": engine.answer, "query": engine.query}
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            os._exit(0)
+        method, sparql, options = pickle.loads(data)
+        try:
+            reply: tuple[Any, ...] = ("ok", handlers[method](sparql, **options))
+        except CakgError as e:
+            reply = _error_reply(e)
+        except MemoryError:
+            reply = _error_reply(QueryResourceError("the query needed more memory than allowed"))
+        except RecursionError:
+            reply = _error_reply(
+                cakg.errors.BadQuery("the query is nested too deeply to evaluate: flatten it")
+            )
+        except Exception:  # a bug: report it to the web process, which logs it as a 500
+            reply = ("bug", traceback.format_exc())
+        try:
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, MemoryError):
+            os._exit(1)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the address space at what the worker already maps plus `memory_mb`."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        mapped = int(f.read().split()[0]) * resource.getpagesize()
+    limit = mapped + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _isolate_network() -> bool:
+    """Move this process (and the workers it forks) into an empty network namespace."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
