@@ -93,14 +93,27 @@ def test_named_graphs_are_subsets(void: Graph, built: BuildResult, tiny_settings
         assert number(void, graph, VOID.triples) == count == len(nq.graph(graph))
 
 
-def test_linkset_to_wikidata(void: Graph, tiny_settings: Settings) -> None:
-    ds = dataset_iri(tiny_settings)
+def test_no_linkset_without_links(void: Graph) -> None:
+    assert list(void.subjects(RDF.type, VOID.Linkset)) == []
+
+
+def test_linkset_to_wikidata(project_build: BuildResult, project_settings: Settings) -> None:
+    engine = open_linked_engine(project_settings)
+    void = build_void(engine, project_build.manifest, project_settings, ROOT)
+    ds = dataset_iri(project_settings)
     (links,) = void.subjects(RDF.type, VOID.Linkset)
     assert (ds, VOID.subset, links) in void
     assert void.value(links, VOID.linkPredicate) == OWL.sameAs
     assert void.value(links, VOID.subjectsTarget) == ds
     assert void.value(links, VOID.objectsTarget) == URIRef("http://www.wikidata.org/")
-    assert number(void, links, VOID.triples) == 1
+    union = Graph().parse(dataset_dir(project_settings) / "cakg.ttl", format="turtle")
+    expected = {
+        (s, o)
+        for s, o in union.subject_objects(OWL.sameAs)
+        if str(o).startswith("http://www.wikidata.org/entity/")
+    }
+    assert number(void, links, VOID.triples) == len(expected) >= 14
+    assert number(void, ds, VOID.triples) == len(union)
 
 
 def test_dumps_with_size_and_checksum(
