@@ -40,7 +40,8 @@ def make_app(settings: Settings) -> Flask:
     """The real app once web.create_app exists; until then a bare app with the blueprint."""
     factory = getattr(cakg.web, "create_app", None)
     if factory is not None:
-        app: Flask = factory(settings, {"TESTING": True})
+        engine = open_linked_engine(settings)  # in-process: no worker pool to close
+        app: Flask = factory(settings, {"TESTING": True, "CAKG_ENGINE": engine})
         return app
     from cakg.web.linked import bp
 

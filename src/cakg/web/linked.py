@@ -186,8 +186,9 @@ def _cached(
 ) -> Response:
     """A response with an ETag from the dataset version and VARIANT, and 304 when unchanged."""
     build = _build()
-    tag = hashlib.sha256(f"{build.version}\0{variant}".encode()).hexdigest()[:24]
-    etag = f"{build.version}-{tag}"
+    version = str(getattr(_engine(), "version", "") or build.version)  # the data being served
+    tag = hashlib.sha256(f"{version}\0{variant}".encode()).hexdigest()[:24]
+    etag = f"{version}-{tag}"
     if is_resource_modified(request.environ, etag=etag, last_modified=build.built):
         made = make()
         response = made if isinstance(made, Response) else Response(made, mimetype=mimetype)
