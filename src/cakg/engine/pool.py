@@ -21,16 +21,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-import multiprocessing
 import os
 import pickle
 import queue
 import resource
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing import reduction
@@ -47,6 +49,9 @@ log = logging.getLogger(__name__)
 
 EngineSpec = tuple[str, str, str]  # engine name, N-Quads path, dataset version
 START_TIMEOUT = 120.0  # seconds for the zygote to load the dataset
+ZYGOTE_COMMAND = (
+    "import sys; from cakg.engine.pool import zygote_main; zygote_main(int(sys.argv[1]))"
+)
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 
@@ -65,28 +70,42 @@ class WorkerPool:
     """A fixed number of forked query workers behind a queue."""
 
     def __init__(self, spec: EngineSpec, size: int, memory_mb: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._zygote_conn, child = ctx.Pipe(duplex=True)
-        self._zygote = ctx.Process(
-            target=_zygote_main, args=(spec, child, memory_mb), name="cakg-zygote", daemon=True
+        ours, theirs = socket.socketpair()
+        # A fresh interpreter (not a fork of this threaded process, and unlike multiprocessing's
+        # spawn, without re-importing the caller's __main__) that imports only the engine.
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+            "RUST_BACKTRACE": "0",  # a worker killed by the memory limit: one line, not 60
+        }
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
-        self._zygote.start()
-        child.close()
+        theirs.close()
+        self._zygote_conn = Connection(ours.detach())
         self._lock = threading.Lock()
         self._closed = False
+        self._all: dict[int, _Worker] = {}
+        self._finalizer = weakref.finalize(
+            self, _shutdown, self._all, self._zygote_conn, self._zygote
+        )
+        self._zygote_conn.send((spec, memory_mb))
         if not self._zygote_conn.poll(START_TIMEOUT):
-            self._zygote.kill()
+            self._finalizer()
             raise QueryResourceError(f"the query engine did not load within {START_TIMEOUT:g} s")
         try:
             reply = self._zygote_conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
+            self._finalizer()
             raise QueryResourceError("the query engine process died while loading") from None
         if reply[0] == "error":
-            self._zygote.join(5)
+            self._finalizer()
             raise _rebuild(reply[1], reply[2], reply[3])
         _, self.graphs, self.isolated = reply
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: dict[int, _Worker] = {}
         self.size = size
         self.restarts = 0
         for _ in range(size):
@@ -99,7 +118,7 @@ class WorkerPool:
                 raise QueryResourceError("the query pool is shut down")
             try:
                 self._zygote_conn.send("spawn")
-                reduction.send_handle(self._zygote_conn, theirs.fileno(), self._zygote.pid or 0)
+                reduction.send_handle(self._zygote_conn, theirs.fileno(), self._zygote.pid)
                 pid = self._zygote_conn.recv()
             except (EOFError, OSError) as e:
                 ours.close()
@@ -160,20 +179,26 @@ class WorkerPool:
             return len(self._all)
 
     def close(self) -> None:
+        """Kill the workers and stop the zygote (also done when the pool is garbage collected)."""
         with self._lock:
-            if self._closed:
-                return
             self._closed = True
-            workers = list(self._all.values())
-        for worker in workers:
-            self._discard(worker)
-        with contextlib.suppress(OSError):
-            self._zygote_conn.send("stop")
-        self._zygote_conn.close()
-        self._zygote.join(2)
-        if self._zygote.is_alive():
-            self._zygote.kill()
-            self._zygote.join(2)
+        self._finalizer()
+
+
+def _shutdown(workers: dict[int, _Worker], zygote_conn: Connection, zygote: Any) -> None:
+    for worker in list(workers.values()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGKILL)
+        worker.conn.close()
+    workers.clear()
+    with contextlib.suppress(OSError):
+        zygote_conn.send("stop")
+    zygote_conn.close()
+    try:
+        zygote.wait(2)
+    except subprocess.TimeoutExpired:
+        zygote.kill()
+        zygote.wait(2)
 
 
 class PooledEngine:
@@ -261,16 +286,22 @@ def _error_reply(e: CakgError) -> tuple[str, str, str, dict[str, Any]]:
     return ("error", type(e).__name__, str(e), attributes)
 
 
-def _zygote_main(spec: EngineSpec, conn: Connection, memory_mb: int) -> None:
+def zygote_main(fd: int) -> None:
     """Load the engine once, then fork a worker for each 'spawn' request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the web process's to handle
     from cakg.engine import load_engine
+
+    conn = Connection(fd)
+    try:
+        spec, memory_mb = conn.recv()
+    except (EOFError, OSError):
+        os._exit(0)
 
     try:
         engine = load_engine(*spec)
     except CakgError as e:
         conn.send(_error_reply(e))
-        return
+        os._exit(1)
     isolated = _isolate_network()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps dead workers
     conn.send(("ready", list(engine.graph_names()), isolated))

@@ -1,0 +1,75 @@
+"""The Flask application factory: config, engine, request ids, CORS, error handlers, blueprints.
+
+Registering a blueprint is one line in BLUEPRINTS ("module:attribute"). Blueprints find the
+settings in `current_app.config["CAKG_SETTINGS"]` and the engine in
+`current_app.extensions["cakg.engine"]` (also `extensions["cakg"]["engine"]`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+
+from cakg.config import Settings
+from cakg.engine import Engine, open_engine
+from cakg.web.errors import register_error_handlers
+
+BLUEPRINTS = (
+    "cakg.web.sparql:bp",
+    "cakg.web.saved:bp",
+    "cakg.web.linked:bp",
+)
+REQUEST_ID = "X-Request-Id"
+EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def create_app(
+    settings: Settings | None = None, test_config: Mapping[str, Any] | None = None
+) -> Flask:
+    """The cakg web application over the current build.
+
+    `test_config` may hold Flask settings and `CAKG_ENGINE`, an engine to use instead of opening
+    the worker pool (the caller then closes it).
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.from_mapping(
+        CAKG_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+    )
+    if test_config:
+        app.config.update(test_config)
+    engine: Engine = app.config.get("CAKG_ENGINE") or open_engine(settings, isolated=True)
+    app.extensions["cakg.engine"] = engine
+    app.extensions["cakg"] = {"engine": engine, "settings": settings}
+    _init_request_ids(app)
+    register_error_handlers(app)
+    if settings.cors:
+        origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+        CORS(app, origins=origins, expose_headers=EXPOSED_HEADERS, max_age=86400)
+    for target in BLUEPRINTS:
+        module, _, attribute = target.partition(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attribute))
+    return app
+
+
+def _init_request_ids(app: Flask) -> None:
+    """Each request gets an id (the client's X-Request-Id when sane), sent back in a header."""
+
+    @app.before_request
+    def assign_request_id() -> None:
+        given = request.headers.get(REQUEST_ID)
+        g.request_id = given if given and _SAFE_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def send_request_id(response: Response) -> Response:
+        response.headers[REQUEST_ID] = g.get("request_id") or ""
+        return response

@@ -1,0 +1,113 @@
+"""Media types of query results, negotiation by Accept or `format`, and serialisation.
+
+Negotiation is data: one table of media types per kind of result (the first is the default), one
+of aliases clients send, one of `format` names. Accept headers are parsed by werkzeug
+(`MIMEAccept`, q-values included); the engines write the bytes themselves (pyoxigraph or rdflib).
+"""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from cakg.engine.base import Formats, QueryResult
+from cakg.engine.rdflib_dataset import serialize_terms
+from cakg.errors import BadParameter
+
+# SELECT and ASK; the first is the default for */* or no Accept header.
+RESULT_MEDIA_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+# CONSTRUCT and DESCRIBE.
+GRAPH_MEDIA_TYPES = (
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+)
+# Media types clients send for one of ours.
+RESULT_ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "text/tsv": "text/tab-separated-values",
+}
+GRAPH_ALIASES = {
+    "application/x-turtle": "text/turtle",
+    "text/plain": "application/n-triples",
+    "application/json": "application/ld+json",
+    "application/xml": "application/rdf+xml",
+    "text/xml": "application/rdf+xml",
+}
+# The `format` request parameter: name -> (results media type, graph media type).
+FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
+    "json": ("application/sparql-results+json", "application/ld+json"),
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "csv": ("text/csv", None),
+    "tsv": ("text/tab-separated-values", None),
+    "turtle": (None, "text/turtle"),
+    "ttl": (None, "text/turtle"),
+    "nt": (None, "application/n-triples"),
+    "ntriples": (None, "application/n-triples"),
+    "n-triples": (None, "application/n-triples"),
+    "jsonld": (None, "application/ld+json"),
+    "json-ld": (None, "application/ld+json"),
+    "rdfxml": (None, "application/rdf+xml"),
+    "rdf": (None, "application/rdf+xml"),
+}
+_RESULT_OFFERS = [*RESULT_MEDIA_TYPES, *RESULT_ALIASES]
+_GRAPH_OFFERS = [*GRAPH_MEDIA_TYPES, *GRAPH_ALIASES]
+_BY_TYPE = {
+    **{m: (m, None) for m in RESULT_MEDIA_TYPES},
+    **{m: (None, m) for m in GRAPH_MEDIA_TYPES},
+    **{a: (RESULT_ALIASES.get(a), GRAPH_ALIASES.get(a)) for a in {*RESULT_ALIASES, *GRAPH_ALIASES}},
+}
+DEFAULT_FORMATS = Formats(RESULT_MEDIA_TYPES[0], GRAPH_MEDIA_TYPES[0])
+
+
+def best_of(accept: MIMEAccept, offers: list[str], aliases: dict[str, str]) -> str | None:
+    """The offer the client prefers (q-values), aliases mapped to ours; None when none fits."""
+    if not accept:
+        return offers[0]
+    best = accept.best_match(offers)
+    return aliases.get(best, best) if best else None
+
+
+def negotiate(accept: MIMEAccept | str | None, format_param: str | None = None) -> Formats:
+    """The media type for each kind of result, from `format` if given, else from Accept."""
+    if format_param:
+        name = format_param.strip().lower()
+        chosen = FORMAT_NAMES.get(name) or _BY_TYPE.get(name.split(";")[0].strip())
+        if chosen is None:
+            known = ", ".join([*FORMAT_NAMES, *RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES])
+            raise BadParameter("format", f"'{format_param}' is not one of {known}")
+        return Formats(*chosen)
+    if accept is None or isinstance(accept, str):
+        accept = parse_accept_header(accept, MIMEAccept)
+    return Formats(
+        best_of(accept, _RESULT_OFFERS, RESULT_ALIASES),
+        best_of(accept, _GRAPH_OFFERS, GRAPH_ALIASES),
+    )
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header for a media type: text types say they are UTF-8."""
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def mark_truncated(body: bytes, media_type: str, max_rows: int) -> bytes:
+    """Add `"truncated": true` and the row limit to a SPARQL JSON body cut by the row cap."""
+    if media_type != "application/sparql-results+json":
+        return body
+    end = body.rstrip()
+    if not end.endswith(b"}"):
+        return body
+    return end[:-1] + b',"truncated":true,"rowLimit":%d}' % max_rows
+
+
+def serialize_result(result: QueryResult, media_type: str) -> bytes:
+    """A QueryResult of rdflib terms (from `Engine.query`) in one of the media types above."""
+    return serialize_terms(result, media_type)

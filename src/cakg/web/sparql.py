@@ -1,0 +1,285 @@
+"""bp "sparql": the SPARQL 1.1 Protocol query operation at /sparql, Service Description, /healthz.
+
+- GET ?query=..., POST application/x-www-form-urlencoded, POST application/sparql-query;
+  default-graph-uri / named-graph-uri (repeatable) replace the query's own dataset;
+- results by Accept (q-values) or `format`; `timeout` (seconds, may only lower the server's);
+  `inference=false` for the asserted triples only;
+- read-only: updates are refused (400); SERVICE is refused (400) and FROM / FROM NAMED /
+  default-graph-uri name local graphs only: nothing is ever fetched;
+- the row cap is signalled by `X-Result-Truncated: true` and `X-Result-Row-Limit`, and in SPARQL
+  JSON by `"truncated": true, "rowLimit": N`;
+- a query that runs past its time limit, or past the worker's memory limit, gets 503 with
+  Retry-After and a message naming the limit: never a 200 with a cut-off body.
+- GET /sparql without a query: the SPARQL 1.1 Service Description (Turtle, JSON-LD, RDF/XML).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+
+from cakg.build import load_manifest
+from cakg.config import Settings
+from cakg.engine.base import Dataset, Engine
+from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
+from cakg.namespaces import INFERRED_GRAPH
+from cakg.results import (
+    GRAPH_MEDIA_TYPES,
+    RESULT_MEDIA_TYPES,
+    best_of,
+    content_type,
+    mark_truncated,
+    negotiate,
+)
+
+bp = Blueprint("sparql", __name__)
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
+FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
+OWL_RL = URIRef("http://www.w3.org/ns/owl-profile/RL")
+FORMAT_IRIS = {
+    "application/sparql-results+json": FORMATS_NS.SPARQL_Results_JSON,
+    "application/sparql-results+xml": FORMATS_NS.SPARQL_Results_XML,
+    "text/csv": FORMATS_NS.SPARQL_Results_CSV,
+    "text/tab-separated-values": FORMATS_NS.SPARQL_Results_TSV,
+    "text/turtle": FORMATS_NS.Turtle,
+    "application/n-triples": FORMATS_NS["N-Triples"],
+    "application/ld+json": FORMATS_NS["JSON-LD"],
+    "application/rdf+xml": FORMATS_NS.RDF_XML,
+}
+# media type of the service description -> rdflib serializer
+SD_FORMATS = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+SD_ALIASES = {"application/json": "application/ld+json", "application/xml": "application/rdf+xml"}
+FORM_BODY = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+TRUE = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CAKG_SETTINGS"]
+    return settings
+
+
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["cakg.engine"]
+    return engine
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    query, params = _read_request()
+    if query is None:
+        if request.method == "POST":
+            raise BadQuery("missing query: send it as the `query` parameter or the request body")
+        return service_description()
+    settings = _settings()
+    if len(query) > settings.max_query_length:
+        raise RequestEntityTooLarge(
+            f"the query is {len(query)} characters long; the limit is {settings.max_query_length}"
+        )
+    formats = negotiate(request.accept_mimetypes, _single(params, "format"))
+    answer = _engine().answer(
+        query,
+        formats=formats,
+        dataset=_dataset(params),
+        max_rows=settings.max_rows,
+        timeout=_timeout(params),
+    )
+    body = answer.body
+    if answer.truncated:
+        body = mark_truncated(body, answer.media_type, settings.max_rows)
+    response = Response(body, content_type=content_type(answer.media_type))
+    response.headers["Vary"] = "Accept"
+    if answer.truncated:
+        response.headers["X-Result-Truncated"] = "true"
+        response.headers["X-Result-Row-Limit"] = str(settings.max_rows)
+    return response
+
+
+def _read_request() -> tuple[str | None, dict[str, list[str]]]:
+    """The query text and the other protocol parameters, from the URL and the body."""
+    params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    queries = params.pop("query", [])
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == FORM_BODY:
+            for key in request.form:
+                params.setdefault(key, []).extend(request.form.getlist(key))
+            queries += params.pop("query", [])
+        elif mimetype == QUERY_BODY:
+            queries.append(_body_text())
+        elif mimetype == UPDATE_BODY:
+            raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
+        else:
+            raise UnsupportedMediaType(
+                f"a query is sent as {FORM_BODY} (query=...) or as {QUERY_BODY}, "
+                f"not as '{request.content_type or 'no content type'}'"
+            )
+    if "update" in params:
+        raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
+    if len(queries) > 1:
+        raise BadQuery(f"{len(queries)} queries were sent; send exactly one `query`")
+    return (queries[0] if queries else None), params
+
+
+def _body_text() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return request.get_data().decode(charset)
+    except (LookupError, UnicodeDecodeError) as e:
+        raise BadQuery(f"the request body is not valid {charset}: {e}") from e
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise BadParameter(name, "give it at most once")
+    return values[0] if values else None
+
+
+def _timeout(params: dict[str, list[str]]) -> float | None:
+    raw = _single(params, "timeout")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter("timeout", f"'{raw}' is not a number of seconds") from None
+    if not value > 0 or value != value:
+        raise BadParameter("timeout", "must be a positive number of seconds")
+    return value
+
+
+def _dataset(params: dict[str, list[str]]) -> Dataset:
+    raw = _single(params, "inference")
+    inference = True
+    if raw is not None:
+        if raw.lower() not in TRUE:
+            raise BadParameter("inference", f"'{raw}' is not true or false")
+        inference = TRUE[raw.lower()]
+    default = params.get("default-graph-uri")
+    named = params.get("named-graph-uri")
+    if default is None and named is None:
+        return Dataset(inference=inference)
+    known = set(_engine().graph_names())
+    for name, graphs in (("default-graph-uri", default), ("named-graph-uri", named)):
+        for graph in graphs or ():
+            if graph not in known:
+                raise BadParameter(
+                    name,
+                    f"<{graph}> is not a graph of this dataset; nothing is fetched from "
+                    "elsewhere. The graphs are listed in the service description (GET /sparql)",
+                )
+    return Dataset(tuple(default or ()), tuple(named or ()), inference)
+
+
+def service_description() -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in Turtle, JSON-LD or RDF/XML."""
+    offers = [*SD_FORMATS, *SD_ALIASES]
+    media_type = best_of(request.accept_mimetypes, offers, SD_ALIASES)
+    if media_type is None:
+        raise NotAcceptable(f"the service description is available as {', '.join(SD_FORMATS)} only")
+    endpoint_iri = request.base_url
+    cache: dict[tuple[str, str], bytes] = current_app.extensions.setdefault("cakg.sparql.sd", {})
+    key = (endpoint_iri, media_type)
+    if key not in cache:
+        graph = describe_service(endpoint_iri, load_manifest(_settings()), _engine())
+        cache[key] = graph.serialize(format=SD_FORMATS[media_type], encoding="utf-8")
+    response = Response(cache[key], content_type=content_type(media_type))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def describe_service(endpoint_iri: str, manifest: dict[str, Any], engine: Engine) -> Graph:
+    """The service description graph: languages, formats, features, dataset, entailment."""
+    g = Graph()
+    g.bind("sd", SD)
+    g.bind("ent", ENTAILMENT)
+    g.bind("void", VOID)
+    g.bind("dcterms", DCTERMS)
+    service = BNode("service")
+    endpoint = URIRef(endpoint_iri)
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, endpoint))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for media_type in (*RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES):
+        g.add((service, SD.resultFormat, FORMAT_IRIS[media_type]))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    g.add((service, SD.defaultEntailmentRegime, ENTAILMENT["OWL-RDF-Based"]))
+    g.add((service, SD.supportedEntailmentProfile, OWL_RL))
+    g.add(
+        (
+            service,
+            DCTERMS.description,
+            Literal(
+                f"Read-only SPARQL 1.1 endpoint of the Central Asia Knowledge Graph "
+                f"(engine {engine.name}, dataset version {manifest.get('version')}). The "
+                f"default graph is the union of every named graph, the OWL 2 RL closure in "
+                f"<{INFERRED_GRAPH}> included; inference=false leaves that graph out. SERVICE "
+                f"and updates are refused; FROM and default-graph-uri name local graphs only.",
+                lang="en",
+            ),
+        )
+    )
+    dataset = BNode("dataset")
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    default_graph = BNode("default-graph")
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    if "triples" in manifest:
+        g.add(
+            (default_graph, VOID.triples, Literal(int(manifest["triples"]), datatype=XSD.integer))
+        )
+    counts: dict[str, int] = manifest.get("graphs", {})
+    for name in sorted(set(engine.graph_names()) | set(counts)):
+        named = BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        description = BNode()
+        g.add((named, SD.graph, description))
+        g.add((description, RDF.type, SD.Graph))
+        if name in counts:
+            g.add((description, VOID.triples, Literal(int(counts[name]), datatype=XSD.integer)))
+        if name == str(INFERRED_GRAPH):
+            g.add((named, SD.entailmentRegime, ENTAILMENT["OWL-RDF-Based"]))
+            g.add((named, SD.supportedEntailmentProfile, OWL_RL))
+            g.add(
+                (
+                    named,
+                    DCTERMS.description,
+                    Literal("The triples inferred by the OWL 2 RL closure (owlrl).", lang="en"),
+                )
+            )
+        else:
+            g.add((named, SD.entailmentRegime, ENTAILMENT.Simple))
+    return g
+
+
+@bp.route("/healthz")
+def healthz() -> Response:
+    """Liveness: the dataset version, the engine and how many query workers are alive."""
+    engine = _engine()
+    pool = getattr(engine, "pool", None)
+    workers = pool.alive() if pool is not None else None
+    healthy = workers is None or workers > 0
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "engine": engine.name,
+        "version": engine.version,
+        "workers": workers,
+        "network_isolated": getattr(pool, "isolated", None),
+    }
+    return Response(json.dumps(body), 200 if healthy else 503, content_type="application/json")
