@@ -21,7 +21,7 @@ import owlrl
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from cakg.errors import InputError
 from cakg.reason import Closure, is_trivial
@@ -179,23 +179,27 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):  # rdflib keeps simple literals untyped
+        return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
-    """Like reason.reason(): the new, non-trivial triples of the OWL RL closure."""
+    """Like reason.reason(): the new, non-trivial triples of the OWL RL closure.
+
+    Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
+    integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
+    """
     schema = close_schema(ontology)
     updates = rule_updates(axioms_of(schema))
     store = ox.Store()
-    before: set[tuple[object, object, object]] = set()
     for g in [ontology, *asserted]:
-        for s, p, o in g:
-            store.add(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)))  # type: ignore[arg-type]
-            before.add((s, p, o))
-    for s, p, o in schema:
-        if isinstance(s, Literal):  # owlrl's datatype bookkeeping; never kept
-            continue
-        store.add(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)))  # type: ignore[arg-type]
+        for t in g:
+            store.add(ox.Quad(*(_to_ox(x) for x in t)))
+    before = set(store)  # as stored, i.e. with Oxigraph's canonical literals
+    for t in schema:
+        if not isinstance(t[0], Literal):  # owlrl's datatype bookkeeping; never kept
+            store.add(ox.Quad(*(_to_ox(x) for x in t)))
     size = -1
     while size != len(store):
         size = len(store)
@@ -204,9 +208,9 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
     inferred = Graph()
     dropped = 0
     for quad in store:
-        t = (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
-        if t in before:
+        if quad in before:
             continue
+        t = (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
         if is_trivial(t):  # type: ignore[arg-type]
             dropped += 1
             continue
