@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, SDO, SH, VOID
 from werkzeug.serving import make_server
 
@@ -584,3 +585,15 @@ def test_project_state_page(project_client: FlaskClient) -> None:
     assert "according to" in page.all_text()
     data = Graph().parse(data=project_client.get("/data/state/kazakhstan.ttl").data)
     assert (KZ, OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q232")) in data
+
+
+def test_ontology_version_iri(project_client: FlaskClient, project_settings: Settings) -> None:
+    ontology = Graph().parse(data=project_client.get("/ontology.ttl").data, format="turtle")
+    version_iri = ontology.value(URIRef(project_settings.base_iri + "ontology"), OWL.versionIRI)
+    assert version_iri is not None
+    path = "/" + str(version_iri).removeprefix(project_settings.base_iri)
+    r = project_client.get(path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert isomorphic(Graph().parse(data=r.data, format="turtle"), ontology)
+    assert project_client.get("/ontology/0.0.0-gone").status_code == 404
+    assert project_client.get("/ontology/%3Cx%3E").status_code == 404

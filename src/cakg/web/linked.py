@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from flask import (
     url_for,
 )
 from rdflib import Dataset as RdfDataset
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from werkzeug.http import is_resource_modified
 
 from cakg.build import DUMPS, MANIFEST, dataset_dir, load_manifest
@@ -67,6 +68,7 @@ ALIASES = {
     "application/xml": "rdf",
 }
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,40}")
 DUMP_TYPES = {".ttl": "text/turtle", ".trig": "application/trig", ".nq": "application/n-quads"}
 
 
@@ -370,6 +372,20 @@ def _vocabulary(name: str, graph_iri: str, ext: str | None) -> Response:
 def ontology(ext: str | None) -> Response:
     """The ontology (and each term's hash IRI): HTML documentation or RDF."""
     return _vocabulary("ontology", str(ONTOLOGY_GRAPH), ext)
+
+
+@bp.get("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The ontology's version IRI: the current version is served, older ones are gone."""
+    iri = _settings().base_iri + "ontology/" + version
+    stated = _VERSION.fullmatch(version) and _engine().query(
+        f"ASK {{ <{ONTOLOGY_IRI}> <http://www.w3.org/2002/07/owl#versionIRI> ?v }}",
+        bindings={"v": URIRef(iri)},
+    )
+    if not stated or not stated.boolean:
+        g.linked_format = "text"
+        raise ResourceNotFound(f"<{iri}> is not the current version of the ontology")
+    return _vocabulary("ontology", str(ONTOLOGY_GRAPH), None)
 
 
 @bp.get("/shapes", defaults={"ext": None})
