@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from cakg import build as build_module
 from cakg.build import build_dataset, content_version, dataset_dir, is_stale, load_manifest
@@ -148,3 +149,30 @@ def test_changing_the_reasoner_makes_the_build_stale(settings):
     build_dataset(settings)
     assert not is_stale(settings)
     assert is_stale(settings.replace(reasoner="rules"))
+
+
+def test_saved_queries_are_described_in_their_own_graph(built, tiny_settings):
+    ds = Dataset()
+    ds.parse(dataset_dir(tiny_settings) / "cakg.nq", format="nquads")
+    queries = ds.graph(URIRef("https://w3id.org/cakg/graph/queries"))
+    names = {str(o) for o in queries.objects(None, DCTERMS.identifier)}
+    assert names == {p.stem for p in (tiny_settings.root / "queries").glob("*.rq")}
+    kinds = [e["kind"] for e in built.manifest["inputs"]]
+    assert kinds.count("query") == len(names)
+
+
+def test_changed_saved_query_makes_the_build_stale(settings):
+    build_dataset(settings)
+    rq = next((settings.root / "queries").glob("*.rq"))
+    rq.write_text(rq.read_text().replace("#+ summary: ", "#+ summary: Changed: ", 1))
+    assert is_stale(settings)
+
+
+def test_bad_saved_query_header_fails_the_build_and_writes_nothing(settings):
+    from cakg.errors import QueryHeaderError
+
+    (settings.root / "queries" / "broken.rq").write_text("#+ summary: [unclosed\nASK {}\n")
+    with pytest.raises(QueryHeaderError) as info:
+        build_dataset(settings)
+    assert info.value.line == 1
+    assert not (settings.out / "current").exists()

@@ -26,13 +26,14 @@ from typing import Any
 from rdflib import Dataset, Graph
 
 import cakg
+from cakg.catalogue import describe_catalogue
 from cakg.config import Settings
 from cakg.errors import BuildMissingError, NonConformingData
 from cakg.load import Loaded, load_sources
-from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
 from cakg.reason import DROPPED_RULES, reason
 from cakg.rules import materialise
-from cakg.sources import Kind, SourceFile, find_sources
+from cakg.sources import Kind, SourceFile, find_sources, sha256_of
 from cakg.validate import Report, validate_graph
 
 CURRENT = "current"
@@ -43,7 +44,15 @@ TRIG = "cakg.trig"
 TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
 DUMPS = (NQUADS, TRIG, TURTLE)
 # The modules whose code decides the build's output: a change to them makes the build stale.
-PIPELINE_MODULES = ("sources.py", "load.py", "validate.py", "reason.py", "rules.py", "build.py")
+PIPELINE_MODULES = (
+    "sources.py",
+    "load.py",
+    "validate.py",
+    "reason.py",
+    "rules.py",
+    "catalogue.py",
+    "build.py",
+)
 
 _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
 
@@ -81,7 +90,13 @@ def content_version(nq_lines: list[str]) -> str:
     return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()[:16]
 
 
-def fingerprint(files: list[SourceFile], reasoner: str) -> str:
+def query_files(root: Path) -> list[Path]:
+    """The saved queries (queries/*.rq), described as RDF in their own named graph."""
+    folder = Path(root) / "queries"
+    return sorted(folder.glob("*.rq")) if folder.is_dir() else []
+
+
+def fingerprint(files: list[SourceFile], reasoner: str, queries: list[Path]) -> str:
     """A hash of every input file and of the pipeline code and settings that build them."""
     h = hashlib.sha256(f"cakg {cakg.__version__} reasoner={reasoner}\n".encode())
     package = Path(__file__).parent
@@ -89,6 +104,8 @@ def fingerprint(files: list[SourceFile], reasoner: str) -> str:
         h.update(name.encode() + b"\0" + (package / name).read_bytes())
     for f in files:
         h.update(f"{f.rel}\0{f.sha256}\n".encode())
+    for q in queries:
+        h.update(f"{q.name}\0{sha256_of(q)}\n".encode())
     return h.hexdigest()
 
 
@@ -98,7 +115,9 @@ def is_stale(settings: Settings) -> bool:
         manifest = load_manifest(settings)
     except BuildMissingError:
         return True
-    current = fingerprint(find_sources(settings.root), settings.reasoner)
+    current = fingerprint(
+        find_sources(settings.root), settings.reasoner, query_files(settings.root)
+    )
     return manifest.get("fingerprint") != current
 
 
@@ -120,7 +139,8 @@ def build_dataset(
     settings.out.mkdir(parents=True, exist_ok=True)
     with _lock(settings.out):
         files = find_sources(settings.root)
-        print_ = fingerprint(files, settings.reasoner)
+        queries = query_files(settings.root)
+        print_ = fingerprint(files, settings.reasoner, queries)
         if not force:
             with contextlib.suppress(BuildMissingError):
                 manifest = load_manifest(settings)
@@ -131,6 +151,7 @@ def build_dataset(
 
         t0 = time.perf_counter()
         loaded = load_sources(files)
+        catalogue = describe_catalogue(settings.root)
         timings["load"] = time.perf_counter() - t0
         say(f"loaded {len(files)} files, {_count(loaded.dataset)} triples")
 
@@ -155,6 +176,9 @@ def build_dataset(
         n = len(closure.inferred)
         say(f"reasoned: {n} inferred triples ({closure.dropped} trivial dropped)")
 
+        target = loaded.dataset.graph(QUERIES_GRAPH)
+        for t in catalogue:
+            target.add(t)
         t0 = time.perf_counter()
         directory, manifest = _write(settings, loaded, report, closure.dropped, print_, timings)
         say(f"wrote {directory} (version {manifest['version']})")
@@ -206,6 +230,15 @@ def _write(
             "inputs": [
                 {"path": f.rel, "sha256": f.sha256, "kind": f.kind.value, "graph": str(f.graph)}
                 for f in loaded.files
+            ]
+            + [
+                {
+                    "path": q.relative_to(settings.root).as_posix(),
+                    "sha256": sha256_of(q),
+                    "kind": "query",
+                    "graph": str(QUERIES_GRAPH),
+                }
+                for q in query_files(settings.root)
             ],
             "graphs": graphs,
             "triples": sum(graphs.values()),
