@@ -117,6 +117,8 @@ def _memo(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     _build()
     memo: dict[tuple[Any, ...], Any] = current_app.extensions["cakg.linked"]["memo"]
     if key not in memo:
+        if len(memo) >= 32:  # keys include the Host the request names: keep the memo bounded
+            memo.clear()
         memo[key] = make()
     return memo[key]
 
