@@ -10,6 +10,7 @@ query twice.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from cakg.engine.guard import QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 
+_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -113,8 +115,8 @@ class OxigraphEngine:
         try:
             return shape, self.store.query(sparql, **options)
         except SyntaxError as e:
-            raise BadQuery(f"syntax error: {e.msg}", e.lineno, e.offset) from e
-        except OSError as e:
+            raise _syntax_error(e) from e
+        except (OSError, RuntimeError) as e:  # RuntimeError: a bound variable is not projected
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
 
     def _dataset_options(self, dataset: Dataset, shape: QueryShape) -> dict[str, Any]:
@@ -183,6 +185,15 @@ class OxigraphEngine:
             return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
         except OSError as e:
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
+
+def _syntax_error(e: SyntaxError) -> BadQuery:
+    """pyoxigraph puts a query syntax error's position in its message ("error at 2:16: ...")."""
+    found = _POSITION.match(e.msg or "")
+    if found is None:
+        return BadQuery(f"syntax error: {e.msg}", e.lineno, e.offset)
+    line, column = int(found.group(1)), int(found.group(2))
+    return BadQuery(f"syntax error at line {line}, column {column}: {found.group(3)}", line, column)
 
 
 def _accepted(formats: Formats, form: QueryForm) -> str:
