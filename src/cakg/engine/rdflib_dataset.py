@@ -20,6 +20,7 @@ import rdflib.plugins.sparql
 from pyparsing import ParseException
 from rdflib import Dataset as RdfDataset
 from rdflib import Graph, URIRef, Variable
+from rdflib import Literal as RdfLiteral
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.plugins.sparql.sparql import Query, SPARQLError
@@ -232,5 +233,16 @@ def _tsv(result: QueryResult) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def _n3(term: Node | None) -> str:
-    return "" if term is None else term.n3()
+    """A term on one line: n3() writes multi-line literals in triple quotes, TSV cannot."""
+    if term is None:
+        return ""
+    if not isinstance(term, RdfLiteral):
+        return term.n3()
+    text = '"' + str(term).translate(_ESCAPES) + '"'
+    if term.language:
+        return f"{text}@{term.language}"
+    return f"{text}^^<{term.datatype}>" if term.datatype else text
