@@ -55,3 +55,16 @@ def test_is_trivial_rules():
 
 def test_empty_input_gives_empty_closure():
     assert len(reason([Graph()]).inferred) == 0
+
+
+def test_facts_are_not_copied_onto_external_aliases():
+    loaded = load_sources(find_sources(TINY))
+    data = loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
+    kz = URIRef(ID + "state/kazakhstan")
+    wd = URIRef("http://www.wikidata.org/entity/Q232")
+    data.add((kz, OWL.sameAs, wd))
+    inferred = reason([loaded.graph_of_kind(Kind.ONTOLOGY), data]).inferred
+    assert (wd, OWL.sameAs, kz) in inferred
+    assert not list(inferred.triples((wd, RDF.type, None)))
+    mentioning = [t for t in inferred if wd in t]
+    assert mentioning and all(p == OWL.sameAs for _s, p, _o in mentioning)

@@ -9,6 +9,8 @@ import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from cakg.namespaces import BASE
+
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 
 # Vocabularies whose own terms owlrl describes axiomatically; triples about them are dropped.
@@ -30,7 +32,10 @@ DROPPED_RULES = (
     "rdfs:Datatype",
     "C rdfs:subClassOf owl:Thing, owl:Nothing rdfs:subClassOf C",
     "triples whose subject is a term of RDF, RDFS, OWL or XSD (axiomatic and datatype axioms)",
-    "triples with a literal or a blank node made by the reasoner as subject",
+    "triples with a literal subject or a blank node made up by the reasoner",
+    "copies of cakg's triples onto an external alias (an IRI outside https://w3id.org/cakg/ that "
+    "a cakg IRI is owl:sameAs, e.g. a Wikidata item): the alias is the same thing, so counting "
+    "queries would see every state twice; the owl:sameAs links themselves (both ways) are kept",
 )
 
 
@@ -40,6 +45,25 @@ class Closure:
 
     inferred: Graph
     dropped: int
+
+
+def external_aliases(triples: Iterable[Triple]) -> set[URIRef]:
+    """IRIs outside the project's base that a project IRI is declared owl:sameAs."""
+    aliases = set()
+    for s, p, o in triples:
+        if p != OWL.sameAs:
+            continue
+        for mine, other in ((s, o), (o, s)):
+            mine_is_ours = str(mine).startswith(BASE)
+            if mine_is_ours and isinstance(other, URIRef) and not str(other).startswith(BASE):
+                aliases.add(other)
+    return aliases
+
+
+def is_alias_copy(triple: Triple, aliases: set[URIRef]) -> bool:
+    """True for an inferred triple that restates a fact about an external alias."""
+    s, p, o = triple
+    return p != OWL.sameAs and (s in aliases or o in aliases or p in aliases)
 
 
 def is_trivial(triple: Triple) -> bool:
@@ -70,12 +94,13 @@ def reason(asserted: Iterable[Graph]) -> Closure:
         axiomatic_triples=False,
         datatype_axioms=False,
     ).expand(graph)
+    aliases = external_aliases(before)  # type: ignore[arg-type]
     inferred = Graph()
     dropped = 0
     for t in graph:
         if t in before:
             continue
-        if is_trivial(t) or _made_up_blank(t, blank_before):
+        if is_trivial(t) or _made_up_blank(t, blank_before) or is_alias_copy(t, aliases):
             dropped += 1
             continue
         inferred.add(t)

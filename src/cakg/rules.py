@@ -24,7 +24,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from cakg.errors import InputError
-from cakg.reason import Closure, is_trivial
+from cakg.reason import Closure, external_aliases, is_alias_copy, is_trivial
 
 UNSUPPORTED = (
     OWL.FunctionalProperty,
@@ -190,6 +190,7 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
     Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
     integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
     """
+    asserted = list(asserted)
     schema = close_schema(ontology)
     updates = rule_updates(axioms_of(schema))
     store = ox.Store()
@@ -205,13 +206,14 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
         size = len(store)
         for update in updates:
             store.update(update)
+    aliases = external_aliases(t for g in asserted for t in g)  # type: ignore[misc]
     inferred = Graph()
     dropped = 0
     for quad in store:
         if quad in before:
             continue
         t = (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
-        if is_trivial(t):  # type: ignore[arg-type]
+        if is_trivial(t) or is_alias_copy(t, aliases):  # type: ignore[arg-type]
             dropped += 1
             continue
         inferred.add(t)  # type: ignore[arg-type]
