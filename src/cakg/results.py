@@ -7,6 +7,8 @@ of aliases clients send, one of `format` names. Accept headers are parsed by wer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -49,6 +51,7 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "csv": ("text/csv", None),
     "tsv": ("text/tab-separated-values", None),
     "turtle": (None, "text/turtle"),
+    "n3": (None, "text/turtle"),  # Turtle is N3; SPARQLWrapper asks for format=n3
     "ttl": (None, "text/turtle"),
     "nt": (None, "application/n-triples"),
     "ntriples": (None, "application/n-triples"),
@@ -57,6 +60,7 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "json-ld": (None, "application/ld+json"),
     "rdfxml": (None, "application/rdf+xml"),
     "rdf": (None, "application/rdf+xml"),
+    "rdf+xml": (None, "application/rdf+xml"),
 }
 _RESULT_OFFERS = [*RESULT_MEDIA_TYPES, *RESULT_ALIASES]
 _GRAPH_OFFERS = [*GRAPH_MEDIA_TYPES, *GRAPH_ALIASES]
@@ -76,21 +80,42 @@ def best_of(accept: MIMEAccept, offers: list[str], aliases: dict[str, str]) -> s
     return aliases.get(best, best) if best else None
 
 
-def negotiate(accept: MIMEAccept | str | None, format_param: str | None = None) -> Formats:
-    """The media type for each kind of result, from `format` if given, else from Accept."""
-    if format_param:
-        name = format_param.strip().lower()
-        chosen = FORMAT_NAMES.get(name) or _BY_TYPE.get(name.split(";")[0].strip())
-        if chosen is None:
-            known = ", ".join([*FORMAT_NAMES, *RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES])
-            raise BadParameter("format", f"'{format_param}' is not one of {known}")
-        return Formats(*chosen)
+def negotiate(
+    accept: MIMEAccept | str | None, format_param: str | Sequence[str] | None = None
+) -> Formats:
+    """The media type for each kind of result, from `format` if given, else from Accept.
+
+    `format` may be repeated with values that mean the same (SPARQLWrapper sends `format=tsv`
+    and `format=text/tab-separated-values`); values that disagree are a BadParameter.
+    """
+    values = [format_param] if isinstance(format_param, str) else list(format_param or ())
+    chosen = {_format_named(v) for v in values if v.strip()}
+    if len(chosen) > 1:
+        raise BadParameter("format", f"the values {', '.join(values)} disagree: give one")
+    if chosen:
+        return Formats(*chosen.pop())
     if accept is None or isinstance(accept, str):
         accept = parse_accept_header(accept, MIMEAccept)
     return Formats(
         best_of(accept, _RESULT_OFFERS, RESULT_ALIASES),
         best_of(accept, _GRAPH_OFFERS, GRAPH_ALIASES),
     )
+
+
+def _format_named(value: str) -> tuple[str | None, str | None]:
+    name = value.strip().lower()
+    chosen = FORMAT_NAMES.get(name) or _BY_TYPE.get(name.split(";")[0].strip())
+    if chosen is None and "/" in name:  # a list of media types, read like an Accept header
+        accept = parse_accept_header(name, MIMEAccept)
+        found = (
+            best_of(accept, _RESULT_OFFERS, RESULT_ALIASES),
+            best_of(accept, _GRAPH_OFFERS, GRAPH_ALIASES),
+        )
+        chosen = found if found != (None, None) else None
+    if chosen is None:
+        known = ", ".join([*FORMAT_NAMES, *RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES])
+        raise BadParameter("format", f"'{value}' is not one of {known}")
+    return chosen
 
 
 def content_type(media_type: str) -> str:

@@ -54,7 +54,13 @@ def create_app(
     register_error_handlers(app)
     if settings.cors:
         origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-        CORS(app, origins=origins, expose_headers=EXPOSED_HEADERS, max_age=86400)
+        CORS(
+            app,
+            origins=origins,
+            send_wildcard=origins == ["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=86400,
+        )
     for target in BLUEPRINTS:
         module, _, attribute = target.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module), attribute))

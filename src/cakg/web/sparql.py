@@ -88,7 +88,7 @@ def endpoint() -> Response:
         raise RequestEntityTooLarge(
             f"the query is {len(query)} characters long; the limit is {settings.max_query_length}"
         )
-    formats = negotiate(request.accept_mimetypes, _single(params, "format"))
+    formats = negotiate(request.accept_mimetypes, params.get("format"))
     answer = _engine().answer(
         query,
         formats=formats,
@@ -143,8 +143,8 @@ def _body_text() -> str:
 
 def _single(params: dict[str, list[str]], name: str) -> str | None:
     values = params.get(name, [])
-    if len(values) > 1:
-        raise BadParameter(name, "give it at most once")
+    if len(set(values)) > 1:  # the same value twice is harmless (SPARQLWrapper does it)
+        raise BadParameter(name, f"give one value, not {len(set(values))}")
     return values[0] if values else None
 
 
