@@ -176,3 +176,11 @@ def test_bad_saved_query_header_fails_the_build_and_writes_nothing(settings):
         build_dataset(settings)
     assert info.value.line == 1
     assert not (settings.out / "current").exists()
+
+
+def test_ontology_and_shapes_docs_are_written_at_build_time(built, tiny_settings):
+    current = dataset_dir(tiny_settings)
+    ontology = (current / "ontology.html").read_text()
+    shapes = (current / "shapes.html").read_text()
+    assert "<html" in ontology and 'id="StateVisit"' in ontology
+    assert "VisitShape" in shapes

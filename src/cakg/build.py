@@ -31,6 +31,7 @@ from cakg.config import Settings
 from cakg.errors import BuildMissingError, NonConformingData
 from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
+from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.reason import DROPPED_RULES, reason
 from cakg.rules import materialise
 from cakg.sources import Kind, SourceFile, find_sources, sha256_of
@@ -43,6 +44,8 @@ NQUADS = "cakg.nq"
 TRIG = "cakg.trig"
 TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
 DUMPS = (NQUADS, TRIG, TURTLE)
+ONTOLOGY_DOCS = "ontology.html"
+SHAPES_DOCS = "shapes.html"
 # The modules whose code decides the build's output: a change to them makes the build stale.
 PIPELINE_MODULES = (
     "sources.py",
@@ -51,6 +54,7 @@ PIPELINE_MODULES = (
     "reason.py",
     "rules.py",
     "catalogue.py",
+    "ontology_docs.py",
     "build.py",
 )
 
@@ -213,6 +217,7 @@ def _write(
         (staging / NQUADS).write_bytes(nq_bytes)
         (staging / TRIG).write_text(ds.serialize(format="trig"), encoding="utf-8")
         _write_union_turtle(ds, staging / TURTLE)
+        _write_docs(loaded, staging)
         for name in DUMPS:
             _gzip(staging / name)
         graphs = {
@@ -274,6 +279,14 @@ def _write(
     _switch(settings.out, final)
     _prune(releases, keep={final.name, previous})
     return final, manifest
+
+
+def _write_docs(loaded: Loaded, staging: Path) -> None:
+    """The ontology's and the shapes' HTML documentation, served at their IRIs."""
+    ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
+    shapes = loaded.graph_of_kind(Kind.SHAPES)
+    (staging / ONTOLOGY_DOCS).write_text(render_ontology_docs(ontology), encoding="utf-8")
+    (staging / SHAPES_DOCS).write_text(render_shapes_docs(shapes, ontology), encoding="utf-8")
 
 
 def _write_union_turtle(ds: Dataset, path: Path) -> None:
