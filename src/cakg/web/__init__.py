@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "cakg.web.sparql:bp",
     "cakg.web.saved:bp",
     "cakg.web.linked:bp",
+    "cakg.web.ui:bp",
 )
 REQUEST_ID = "X-Request-Id"
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]

@@ -1,0 +1,488 @@
+/* cakg browser pages: the SPARQL editor (highlighting, Run, Ctrl+Enter, share link), result
+   tables with labels and links, and the saved-query gallery. Written for cakg; no dependencies.
+   The pages work without it: the forms post to /sparql and /queries/<name>.html. */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  function meta(name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.getAttribute("content") : "";
+  }
+
+  var BASE = meta("cakg-base") || "https://w3id.org/cakg/";
+  var ROOT = meta("cakg-root") || "/";
+  var PREFIXES = {};
+  try { PREFIXES = JSON.parse(meta("cakg-prefixes") || "{}"); } catch (e) { PREFIXES = {}; }
+  var BY_LENGTH = Object.keys(PREFIXES).sort(function (a, b) {
+    return PREFIXES[b].length - PREFIXES[a].length;
+  });
+
+  /* ------------------------------------------------------------------ terms */
+
+  function localHref(iri) {
+    return iri.indexOf(BASE) === 0 ? ROOT + iri.slice(BASE.length) : iri;
+  }
+
+  function shorten(iri) {
+    for (var i = 0; i < BY_LENGTH.length; i++) {
+      var ns = PREFIXES[BY_LENGTH[i]];
+      if (iri.indexOf(ns) === 0) {
+        var local = iri.slice(ns.length);
+        if (local && !/[#\s]/.test(local)) { return BY_LENGTH[i] + ":" + local; }
+      }
+    }
+    return "<" + iri + ">";
+  }
+
+  var termCache = new Map();
+
+  /* Labels and points of the IRIs in ROWS (SPARQL JSON bindings), from POST /ui/terms. */
+  function fetchTerms(rows) {
+    var wanted = new Set();
+    rows.forEach(function (row) {
+      Object.keys(row).forEach(function (k) {
+        var t = row[k];
+        if (t && t.type === "uri" && !termCache.has(t.value)) { wanted.add(t.value); }
+      });
+    });
+    var iris = Array.from(wanted).slice(0, 1000);
+    if (!iris.length) { return Promise.resolve(termCache); }
+    return fetch(ROOT + "ui/terms", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ iris: iris })
+    }).then(function (r) { return r.ok ? r.json() : { terms: {} }; })
+      .then(function (data) {
+        iris.forEach(function (iri) { termCache.set(iri, (data.terms || {})[iri] || {}); });
+        return termCache;
+      }, function () { return termCache; });
+  }
+
+  function termLabel(t) {
+    if (!t) { return ""; }
+    if (t.type === "uri") {
+      var known = termCache.get(t.value);
+      return known && known.label ? known.label : shorten(t.value);
+    }
+    if (t.type === "bnode") { return "_:" + t.value; }
+    return t.value;
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function cell(t) {
+    var td = el("td");
+    if (!t) { return td; }
+    if (t.type === "uri") {
+      var a = el("a", { href: localHref(t.value), title: t.value }, termLabel(t));
+      td.appendChild(a);
+    } else if (t.type === "bnode") {
+      td.appendChild(el("span", { "class": "bnode" }, "_:" + t.value));
+    } else {
+      var span = el("span", { "class": "literal" }, t.value);
+      if (t["xml:lang"]) { span.setAttribute("lang", t["xml:lang"]); }
+      td.appendChild(span);
+      if (t["xml:lang"]) { td.appendChild(el("span", { "class": "lang" }, t["xml:lang"])); }
+      else if (t.datatype) { span.setAttribute("title", shorten(t.datatype)); }
+    }
+    return td;
+  }
+
+  /* A table of the bindings; IRIs show their labels (fetched first) and link to their pages. */
+  function renderTable(container, vars, rows) {
+    var wrap = el("div", { "class": "table-wrap", tabindex: "0", role: "region",
+                           "aria-label": "Result table" });
+    var table = el("table", { "class": "results-table" });
+    var head = el("tr");
+    vars.forEach(function (v) { head.appendChild(el("th", { scope: "col" }, v)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = el("tbody");
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      vars.forEach(function (v) { tr.appendChild(cell(row[v])); });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    wrap.appendChild(table);
+    container.appendChild(wrap);
+    return wrap;
+  }
+
+  /* ------------------------------------------------------------- N-Triples */
+
+  var NT_TERM = /\s*(<[^>]*>|_:[^\s]+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?)/y;
+
+  function ntString(quoted) {
+    var fixed = quoted.replace(/\\U([0-9A-Fa-f]{8})/g, function (m, hex) {
+      return String.fromCodePoint(parseInt(hex, 16));
+    });
+    try { return JSON.parse(fixed); } catch (e) { return quoted.slice(1, -1); }
+  }
+
+  function ntTerm(token) {
+    if (token[0] === "<") { return { type: "uri", value: token.slice(1, -1) }; }
+    if (token[0] === "_") { return { type: "bnode", value: token.slice(2) }; }
+    var end = token.lastIndexOf('"');
+    var t = { type: "literal", value: ntString(token.slice(0, end + 1)) };
+    var rest = token.slice(end + 1);
+    if (rest[0] === "@") { t["xml:lang"] = rest.slice(1); }
+    else if (rest.indexOf("^^") === 0) { t.datatype = rest.slice(3, -1); }
+    return t;
+  }
+
+  /* N-Triples as rows {subject, predicate, object}; unreadable lines are skipped. */
+  function parseNTriples(text) {
+    var rows = [];
+    text.split("\n").forEach(function (line) {
+      if (!line.trim() || line.trim()[0] === "#") { return; }
+      NT_TERM.lastIndex = 0;
+      var terms = [];
+      for (var i = 0; i < 3; i++) {
+        var m = NT_TERM.exec(line);
+        if (!m) { return; }
+        terms.push(ntTerm(m[1]));
+      }
+      rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
+    });
+    return rows;
+  }
+
+  /* ------------------------------------------------------------ highlighter */
+
+  var KEYWORDS = ("select construct describe ask where from named prefix base distinct reduced " +
+    "optional union minus filter bind values graph service as order by asc desc limit offset " +
+    "group having not exists in a true false undef silent count sum min max avg sample " +
+    "group_concat separator str lang langmatches datatype bound iri uri bnode rand abs ceil " +
+    "floor round concat strlen ucase lcase encode_for_uri contains strstarts strends strbefore " +
+    "strafter year month day hours minutes seconds timezone tz now uuid struuid md5 sha1 sha256 " +
+    "sha384 sha512 coalesce if strlang strdt sameterm isiri isuri isblank isliteral isnumeric " +
+    "regex substr replace load clear drop create add move copy insert delete data with using " +
+    "default all").split(" ");
+  var KEYWORD_SET = new Set(KEYWORDS);
+  var TOKEN = new RegExp([
+    "(#[^\\n]*)",                                        // 1 comment
+    "(\"\"\"[\\s\\S]*?(?:\"\"\"|$)|'''[\\s\\S]*?(?:'''|$)" +
+      "|\"(?:[^\"\\\\\\n]|\\\\.)*\"?|'(?:[^'\\\\\\n]|\\\\.)*'?)", // 2 string
+    "(<[^<>\"{}|^`\\\\\\s]*>)",                         // 3 IRI
+    "([?$][A-Za-z0-9_\\u00C0-\\uFFFF]+)",                // 4 variable
+    "((?:[A-Za-z][\\w.-]*)?:(?:[\\w\\-/.%]|\\\\.)*)",     // 5 prefixed name
+    "(@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\\^\\^)",             // 6 language tag, datatype mark
+    "([+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+))",  // 7 number
+    "([A-Za-z_][A-Za-z0-9_]*)"                            // 8 word
+  ].join("|"), "g");
+  var CLASSES = [null, "tok-comment", "tok-string", "tok-iri", "tok-var", "tok-pname",
+    "tok-lang", "tok-number", "tok-keyword"];
+
+  function escapeHtml(s) {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  /* SPARQL text as HTML with <span class="tok-..."> around each token (line MARK, if given,
+     wrapped in <mark class="error-line">). */
+  function highlight(text, mark) {
+    var out = "";
+    var last = 0;
+    TOKEN.lastIndex = 0;
+    var m;
+    while ((m = TOKEN.exec(text)) !== null) {
+      if (m[0] === "") { TOKEN.lastIndex++; continue; }
+      out += escapeHtml(text.slice(last, m.index));
+      var kind = 1;
+      while (kind < CLASSES.length && m[kind] === undefined) { kind++; }
+      var cls = CLASSES[kind];
+      if (kind === 8) { cls = KEYWORD_SET.has(m[0].toLowerCase()) ? "tok-keyword" : null; }
+      out += cls ? '<span class="' + cls + '">' + escapeHtml(m[0]) + "</span>" : escapeHtml(m[0]);
+      last = TOKEN.lastIndex;
+    }
+    out += escapeHtml(text.slice(last));
+    if (mark) {
+      var lines = out.split("\n");
+      if (mark <= lines.length) {
+        lines[mark - 1] = '<mark class="error-line">' + (lines[mark - 1] || " ") + "</mark>";
+      }
+      out = lines.join("\n");
+    }
+    return out + "\n";
+  }
+
+  function attachEditor(textarea, onRun) {
+    var box = textarea.closest("[data-editor]");
+    var code = box.querySelector(".editor-highlight code");
+    var pre = box.querySelector(".editor-highlight");
+    var state = { mark: 0 };
+    function paint() { code.innerHTML = highlight(textarea.value, state.mark); sync(); }
+    function sync() {
+      pre.scrollTop = textarea.scrollTop;
+      pre.scrollLeft = textarea.scrollLeft;
+    }
+    box.classList.add("highlighting");
+    textarea.addEventListener("input", function () { state.mark = 0; paint(); });
+    textarea.addEventListener("scroll", sync);
+    textarea.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); onRun(); }
+    });
+    paint();
+    return {
+      mark: function (line) { state.mark = line || 0; paint(); },
+      set: function (text) { textarea.value = text; state.mark = 0; paint(); }
+    };
+  }
+
+  /* -------------------------------------------------------------- query page */
+
+  function errorPosition(message) {
+    var m = /line (\d+)(?:,? column (\d+))?/i.exec(message);
+    return m ? { line: parseInt(m[1], 10), column: m[2] ? parseInt(m[2], 10) : 1 } : null;
+  }
+
+  function offsetOf(text, line, column) {
+    var lines = text.split("\n");
+    var offset = 0;
+    for (var i = 0; i < Math.min(line - 1, lines.length); i++) { offset += lines[i].length + 1; }
+    return Math.min(text.length, offset + Math.max(0, column - 1));
+  }
+
+  function downloadLinks(nav, text, form) {
+    nav.textContent = "";
+    var formats = form === "graph"
+      ? [["turtle", "Turtle", "ttl"], ["nt", "N-Triples", "nt"], ["jsonld", "JSON-LD", "jsonld"]]
+      : form === "boolean" ? [["json", "JSON", "json"]]
+        : [["csv", "CSV", "csv"], ["json", "JSON", "json"], ["tsv", "TSV", "tsv"]];
+    nav.appendChild(document.createTextNode("Download: "));
+    formats.forEach(function (f, i) {
+      if (i) { nav.appendChild(document.createTextNode(" · ")); }
+      var params = new URLSearchParams({ query: text, format: f[0] });
+      nav.appendChild(el("a", { href: ROOT + "sparql?" + params.toString(),
+                                download: "cakg-results." + f[2] }, f[1]));
+    });
+  }
+
+  function shareUrl(text) {
+    return location.origin + ROOT + "sparql?" + new URLSearchParams({ qtext: text }).toString();
+  }
+
+  function initQueryPage(form) {
+    var textarea = form.querySelector("#query");
+    var errorBox = document.getElementById("query-error");
+    var results = document.getElementById("results");
+    var status = document.getElementById("status");
+    var downloads = document.getElementById("downloads");
+    var body = document.getElementById("result-body");
+    var share = document.getElementById("share-link");
+    var running = false;
+    var editor = attachEditor(textarea, run);
+
+    function showError(message) {
+      var pos = errorPosition(message);
+      errorBox.textContent = "";
+      errorBox.appendChild(el("strong", {}, pos
+        ? "Error at line " + pos.line + ", column " + pos.column : "Error"));
+      errorBox.appendChild(el("p", {}, message.trim()));
+      if (pos) {
+        var go = el("button", { type: "button" }, "Go to line " + pos.line);
+        go.addEventListener("click", function () {
+          var at = offsetOf(textarea.value, pos.line, pos.column);
+          textarea.focus();
+          textarea.setSelectionRange(at, at);
+        });
+        errorBox.appendChild(go);
+      }
+      errorBox.hidden = false;
+      errorBox.parentNode.classList.add("has-error");
+      editor.mark(pos ? pos.line : 0);
+    }
+
+    function run() {
+      if (running) { return; }
+      var text = textarea.value;
+      running = true;
+      form.setAttribute("aria-busy", "true");
+      errorBox.hidden = true;
+      errorBox.parentNode.classList.remove("has-error");
+      editor.mark(0);
+      results.hidden = false;
+      status.textContent = "Running…";
+      share.value = shareUrl(text);
+      try {
+        history.replaceState(null, "", ROOT + "sparql?" + new URLSearchParams({ qtext: text }));
+      } catch (e) { /* a URL too long for the history: the share field still has it */ }
+      var started = performance.now();
+      var truncated = false;
+      fetch(ROOT + "sparql", {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Accept": "application/sparql-results+json, application/n-triples;q=0.9"
+        },
+        body: new URLSearchParams({ query: text })
+      }).then(function (r) {
+        truncated = r.headers.get("X-Result-Truncated") === "true";
+        var type = r.headers.get("Content-Type") || "";
+        return r.text().then(function (t) { return { ok: r.ok, status: r.status, type: type, text: t }; });
+      }).then(function (r) {
+        var ms = Math.round(performance.now() - started);
+        if (!r.ok) {
+          status.textContent = "The query failed (HTTP " + r.status + ") after " + ms + " ms.";
+          body.textContent = "";
+          downloads.textContent = "";
+          showError(r.text || "HTTP " + r.status);
+          return null;
+        }
+        var vars, rows, kind;
+        if (r.type.indexOf("json") >= 0) {
+          var data = JSON.parse(r.text);
+          if (typeof data.boolean === "boolean") {
+            kind = "boolean";
+            body.textContent = "";
+            body.appendChild(el("p", { "class": "answer" }, "Answer: " + (data.boolean ? "yes" : "no")));
+            status.textContent = "ASK answered in " + ms + " ms.";
+            downloadLinks(downloads, text, kind);
+            return null;
+          }
+          vars = data.head.vars; rows = data.results.bindings; kind = "rows";
+        } else {
+          vars = ["subject", "predicate", "object"]; rows = parseNTriples(r.text); kind = "graph";
+        }
+        status.textContent = rows.length + (rows.length === 1 ? " row" : " rows") +
+          (kind === "graph" ? " (triples)" : "") + " in " + ms + " ms" +
+          (truncated ? ", cut off at the server's row limit" : "") + ".";
+        downloadLinks(downloads, text, kind);
+        return fetchTerms(rows).then(function () {
+          body.textContent = "";
+          renderTable(body, vars, rows);
+        });
+      }).catch(function (e) {
+        status.textContent = "The server could not be reached: " + e.message;
+      }).then(function () {
+        running = false;
+        form.removeAttribute("aria-busy");
+      });
+    }
+
+    form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
+    document.getElementById("copy-share").addEventListener("click", function () {
+      share.value = share.value || shareUrl(textarea.value);
+      share.select();
+      if (navigator.clipboard) { navigator.clipboard.writeText(share.value).catch(function () {}); }
+    });
+    share.value = shareUrl(textarea.value);
+
+    var hash = location.hash;
+    if (hash.indexOf("#query=") === 0) {
+      editor.set(decodeURIComponent(hash.slice(7).replace(/\+/g, " ")));
+      run();
+    } else if (form.getAttribute("data-shared") === "true") {
+      run();
+    }
+  }
+
+  /* ----------------------------------------------------------------- gallery */
+
+  function galleryError(form, out, body) {
+    out.textContent = "";
+    var name = body && body.parameter;
+    var message = (body && body.message) || "The query failed.";
+    var box = el("p", { "class": "query-error", role: "alert" }, message);
+    out.appendChild(box);
+    var field = name && form.querySelector('[name="' + name + '"]');
+    if (field) {
+      box.id = field.id + "-error";
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", box.id);
+      field.insertAdjacentElement("afterend", box);
+    }
+  }
+
+  function initGallery(form) {
+    var section = form.closest("[data-query]");
+    var name = section.getAttribute("data-query");
+    var spec = {};
+    try { spec = JSON.parse(section.getAttribute("data-view-spec") || "{}"); } catch (e) { spec = {}; }
+    var out = section.querySelector(".saved-result");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      form.querySelectorAll("[aria-invalid]").forEach(function (f) {
+        f.removeAttribute("aria-invalid");
+        f.removeAttribute("aria-describedby");
+      });
+      form.querySelectorAll(".query-error").forEach(function (n) { n.remove(); });
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) {
+        if (value !== "") { params.append(key, value); }
+      });
+      var query = params.toString();
+      out.hidden = false;
+      out.textContent = "Running…";
+      section.setAttribute("aria-busy", "true");
+      var started = performance.now();
+      var total = null;
+      fetch(ROOT + "queries/" + encodeURIComponent(name) + ".json" + (query ? "?" + query : ""), {
+        headers: { "Accept": "application/json" }
+      }).then(function (r) {
+        total = r.headers.get("X-Total-Count");
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      }).then(function (r) {
+        if (!r.ok) { galleryError(form, out, r.data); return null; }
+        var data = r.data;
+        var rows = data.results ? data.results.bindings : [];
+        var vars = data.head ? data.head.vars : [];
+        return fetchTerms(rows).then(function () {
+          out.textContent = "";
+          var ms = Math.round(performance.now() - started);
+          var statusText = rows.length + (rows.length === 1 ? " row" : " rows") +
+            (total && parseInt(total, 10) > rows.length ? " of " + total : "") + " in " + ms + " ms.";
+          out.appendChild(el("p", { "class": "status", role: "status" }, statusText));
+          var links = el("nav", { "class": "downloads", "aria-label": "Other formats" });
+          links.appendChild(document.createTextNode("Also as: "));
+          ["html", "csv", "json"].forEach(function (ext, i) {
+            if (i) { links.appendChild(document.createTextNode(" · ")); }
+            links.appendChild(el("a", { href: ROOT + "queries/" + name + "." + ext +
+              (query ? "?" + query : "") }, ext === "html" ? "page" : ext.toUpperCase()));
+          });
+          out.appendChild(links);
+          var views = window.cakgViews;
+          var type = spec.type || "table";
+          if (rows.length && views && views[type] && type !== "table") {
+            var figure = el("figure", { "class": "view view-" + type });
+            out.appendChild(figure);
+            views[type](figure, vars, rows, spec, { label: termLabel, href: localHref, terms: termCache });
+          }
+          if (type === "table" || !rows.length) {
+            renderTable(out, vars, rows);
+          } else {
+            var details = el("details", { "class": "view-table" });
+            details.appendChild(el("summary", {}, "Table of the " + rows.length + " rows"));
+            out.appendChild(details);
+            renderTable(details, vars, rows);
+          }
+        });
+      }).catch(function (e) {
+        out.textContent = "The query could not be run: " + e.message;
+      }).then(function () { section.removeAttribute("aria-busy"); });
+    });
+  }
+
+  /* ------------------------------------------------------------------- start */
+
+  window.cakgUi = { highlight: highlight, parseNTriples: parseNTriples, shorten: shorten,
+                    localHref: localHref, errorPosition: errorPosition };
+
+  function start() {
+    var queryForm = document.getElementById("query-form");
+    if (queryForm) { initQueryPage(queryForm); }
+    document.querySelectorAll("form[data-saved-form]").forEach(initGallery);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

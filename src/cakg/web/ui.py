@@ -1,0 +1,262 @@
+"""bp "ui": the pages people open in a browser: the home page and the SPARQL query page.
+
+GET /                 what the dataset is, its size, its sources, entry points
+GET /sparql (HTML)    the query editor; `query_page()` is what the sparql blueprint returns when
+                      a browser asks for HTML and sends no query (`?qtext=` pre-fills the editor)
+POST /ui/terms        labels and WKT points of IRIs, for result tables, charts and maps
+
+The saved-query gallery is the HTML view of /queries (bp "saved", templates/saved/index.html);
+its charts, timeline and map are drawn in the browser by static/ui.js.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from rdflib import Literal
+
+from cakg.build import load_manifest
+from cakg.config import Settings
+from cakg.engine.base import Dataset, Engine
+from cakg.errors import BadParameter
+from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
+
+bp = Blueprint("ui", __name__)
+
+HTML = "text/html"
+# What GET /sparql without a query offers besides the page (the service description).
+SERVICE_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml")
+MAX_TERMS = 1000
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+_POINT = re.compile(r"POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)", re.IGNORECASE)
+
+SAMPLE_QUERY = """\
+# The states of the graph with their ISO code (their Wikidata IRIs left out).
+# Run with Ctrl+Enter.
+SELECT ?state ?label ?code WHERE {
+  ?state a cakg:State ;
+         rdfs:label ?label ;
+         cakg:iso3166Alpha2 ?code .
+  FILTER(lang(?label) = "en" && STRSTARTS(STR(?state), STR(id:)))
+}
+ORDER BY ?label
+"""
+
+ENTRY_POINTS = (
+    ("states", "States", "cakg:State"),
+    ("corridors", "Corridors and routes", "cakg:TransportCorridor cakg:Route"),
+    ("centres", "Centres", "cakg:IndustrialCentre cakg:LogisticsCentre"),
+)
+
+SOURCES_QUERY = """\
+SELECT ?source ?title ?date ?publisher ?publisherLabel WHERE {
+  ?source a cakg:SourceDocument .
+  OPTIONAL { ?source dcterms:title ?title }
+  OPTIONAL { ?source dcterms:date ?date }
+  OPTIONAL { ?source dcterms:publisher ?publisher
+             OPTIONAL { ?publisher rdfs:label ?publisherLabel FILTER(langMatches(lang(?publisherLabel), "en")) } }
+}
+ORDER BY DESC(?date) ?source
+"""  # noqa: E501
+
+ENTITIES_QUERY = """\
+SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?s a ?type . FILTER(STRSTARTS(STR(?s), STR(id:)))
+}
+"""
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CAKG_SETTINGS"]
+    return settings
+
+
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["cakg.engine"]
+    return engine
+
+
+def _select(sparql: str) -> list[dict[str, Any]]:
+    """Rows of a SELECT over the union default graph, as dicts of rdflib terms."""
+    result = _engine().query(sparql_prologue() + sparql, dataset=Dataset())
+    return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+
+
+def local_path(iri: str) -> str:
+    """Where IRI is served on this server: the base IRI maps onto the root; others unchanged."""
+    base = _settings().base_iri
+    if iri.startswith(base):
+        return f"{request.script_root}/{iri[len(base) :]}"
+    return iri
+
+
+def _text(term: Any) -> str:
+    return "" if term is None else str(term)
+
+
+def _home_data() -> dict[str, Any]:
+    """The home page's figures, computed once per dataset version."""
+    engine = _engine()
+    cache: dict[str, Any] = current_app.extensions.setdefault("cakg.ui", {})
+    if cache.get("version") == engine.version:
+        data: dict[str, Any] = cache["home"]
+        return data
+    manifest = load_manifest(_settings())
+    graphs: dict[str, int] = manifest.get("graphs", {})
+    sources = [
+        {
+            "iri": _text(row["source"]),
+            "title": _text(row["title"]) or _text(row["source"]).rpartition("/")[2],
+            "date": _text(row["date"]),
+            "publisher": _text(row["publisherLabel"]) or _text(row["publisher"]),
+        }
+        for row in _select(SOURCES_QUERY)
+    ]
+    entries = []
+    for key, title, classes in ENTRY_POINTS:
+        rows = _select(
+            f"SELECT ?thing (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?class {{ {classes} }} "
+            "?thing a ?class . FILTER(STRSTARTS(STR(?thing), STR(id:))) "
+            'OPTIONAL { ?thing rdfs:label ?l FILTER(langMatches(lang(?l), "en")) } } '
+            "GROUP BY ?thing ORDER BY ?label"
+        )
+        items = [(_text(r["thing"]), _text(r["label"]) or _text(r["thing"])) for r in rows]
+        entries.append({"key": key, "title": title, "items": items})
+    entities = _select(ENTITIES_QUERY)
+    data = {
+        "version": manifest.get("version", engine.version),
+        "built": str(manifest.get("built", ""))[:10],
+        "triples": int(manifest.get("triples", 0)),
+        "inferred": int(graphs.get(str(INFERRED_GRAPH), 0)),
+        "graphs": len(graphs),
+        "entities": int(entities[0]["n"]) if entities and entities[0]["n"] is not None else 0,
+        "sources": sources,
+        "entries": entries,
+    }
+    cache.update(version=engine.version, home=data)
+    return data
+
+
+@bp.app_context_processor
+def _ui_context() -> dict[str, Any]:
+    """What templates/ui/base.html needs on every page that extends it."""
+    return {"ui_prefixes": PREFIXES}
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("ui/home.html", data=_home_data(), local=local_path)
+
+
+def query_page() -> Response:
+    """The query editor, pre-filled with the project's prefixes and a sample (or `qtext`)."""
+    shared = request.args.get("qtext")
+    text = shared if shared is not None else sparql_prologue() + "\n" + SAMPLE_QUERY
+    body = render_template(
+        "ui/query.html",
+        text=text,
+        shared=shared is not None,
+        prefixes=PREFIXES,
+        max_length=_settings().max_query_length,
+    )
+    response = Response(body, mimetype=HTML)
+    response.vary.add("Accept")
+    return response
+
+
+def wants_page() -> bool:
+    """True when GET /sparql carries no query and the client prefers HTML to the RDF types."""
+    if request.method != "GET" or "query" in request.args or "update" in request.args:
+        return False
+    best = request.accept_mimetypes.best_match([*SERVICE_TYPES, HTML])
+    return best == HTML
+
+
+@bp.before_app_request
+def _sparql_page() -> Response | None:
+    """Answer a browser's GET /sparql with the page (the sparql blueprint keeps the protocol)."""
+    if request.path == "/sparql" and wants_page():
+        return query_page()
+    return None
+
+
+@bp.post("/ui/terms")
+def terms() -> Response:
+    """Labels (English first) and points of up to MAX_TERMS IRIs: {"terms": {iri: {...}}}.
+
+    A point is the IRI's own WKT point, else (marked `approximate`) the mean of the points of
+    the places located in it, so that states and regions can be drawn on a map too.
+    """
+    body = request.get_json(silent=True)
+    iris = body.get("iris") if isinstance(body, dict) else None
+    if not isinstance(iris, list) or not all(isinstance(i, str) for i in iris):
+        raise BadParameter("iris", 'send JSON {"iris": ["https://...", ...]}')
+    wanted = sorted({i for i in iris if _IRI.fullmatch(i)})[:MAX_TERMS]
+    found: dict[str, dict[str, Any]] = {}
+    if wanted:
+        rows = _select(
+            f"SELECT ?s ?label ?wkt WHERE {{ VALUES ?s {{ {_values(wanted)} }} "
+            "OPTIONAL { ?s rdfs:label|skos:prefLabel|dcterms:title ?label } "
+            "OPTIONAL { ?s geo:hasGeometry/geo:asWKT ?wkt } }"
+        )
+        for row in rows:
+            entry = found.setdefault(str(row["s"]), {"label": None, "rank": 9, "point": None})
+            label = row["label"]
+            if isinstance(label, Literal):
+                rank = _label_rank(label)
+                if rank < entry["rank"]:
+                    entry.update(label=str(label), rank=rank)
+            if entry["point"] is None:
+                entry["point"] = _point(row["wkt"])
+        _approximate_points(found)
+    out = {
+        iri: {
+            "label": e["label"],
+            "point": e["point"],
+            "approximate": e.get("approximate", False),
+            "href": local_path(iri),
+        }
+        for iri, e in found.items()
+    }
+    return current_app.json.response({"terms": out})
+
+
+def _values(iris: list[str]) -> str:
+    return " ".join(f"<{i}>" for i in iris)
+
+
+def _point(wkt: Any) -> list[float] | None:
+    match = _POINT.search(str(wkt)) if wkt is not None else None
+    return [float(match.group(1)), float(match.group(2))] if match else None
+
+
+def _approximate_points(found: dict[str, dict[str, Any]]) -> None:
+    """Give the entries without a point the mean point of the places located in them."""
+    missing = [iri for iri, e in found.items() if e["point"] is None]
+    if not missing:
+        return
+    rows = _select(
+        f"SELECT DISTINCT ?s ?inside ?wkt WHERE {{ VALUES ?s {{ {_values(missing)} }} "
+        "?inside cakg:locatedIn ?s ; geo:hasGeometry/geo:asWKT ?wkt }"
+    )
+    points: dict[str, dict[str, list[float]]] = {}
+    for row in rows:
+        point = _point(row["wkt"])
+        if point is not None:
+            points.setdefault(str(row["s"]), {})[str(row["inside"])] = point
+    for iri, inside in points.items():
+        lons = [p[0] for p in inside.values()]
+        lats = [p[1] for p in inside.values()]
+        found[iri].update(
+            point=[round(sum(lons) / len(lons), 2), round(sum(lats) / len(lats), 2)],
+            approximate=True,
+        )
+
+
+def _label_rank(label: Literal) -> int:
+    lang = (label.language or "").lower()
+    if lang == "en" or lang.startswith("en-"):
+        return 0
+    return 1 if not lang else 2
