@@ -1,0 +1,287 @@
+"""The browser pages through the Flask test client: home, query page, gallery, /ui/terms.
+
+What a real browser does with them is tested in tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cakg.build import BuildResult, load_manifest
+from cakg.config import Settings
+from cakg.engine import open_engine
+from cakg.namespaces import ID, sparql_prologue
+from cakg.web import create_app
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+KAZ = str(ID["state/kazakhstan"])
+ASTANA = str(ID["city/astana"])
+PAGES = ["/", "/sparql", "/queries", "/sparql?qtext=ASK%20%7B%7D"]
+
+
+@pytest.fixture(scope="module")
+def app(built: BuildResult, tiny_settings: Settings) -> Flask:
+    engine = open_engine(tiny_settings)  # in-process: no worker pool
+    return create_app(tiny_settings, {"TESTING": True, "CAKG_ENGINE": engine})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Page(HTMLParser):
+    """The elements of a page the tests look at: tags with attributes, labels, texts."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.label_for: set[str] = set()
+        self.textareas: dict[str, str] = {}
+        self.links: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._link: str | None = None
+        self._label_depth = 0
+        self.wrapped: set[str] = set()
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, a))
+        if tag == "label":
+            self._label_depth += 1
+            if "for" in a:
+                self.label_for.add(a["for"])
+        elif tag in ("input", "select", "textarea") and self._label_depth and "id" in a:
+            self.wrapped.add(a["id"])
+        if tag == "textarea":
+            self._textarea = a.get("id", "")
+            self.textareas[self._textarea] = ""
+        if tag == "a" and "href" in a:
+            self._link = a["href"]
+            self.links.append((a["href"], ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._label_depth -= 1
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "a":
+            self._link = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.textareas[self._textarea] += data
+        if self._link is not None:
+            href, text = self.links[-1]
+            self.links[-1] = (href, text + data)
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
+
+
+def page(client: FlaskClient, url: str) -> Page:
+    r = client.get(url, headers={"Accept": BROWSER})
+    assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    assert r.mimetype == "text/html"
+    return Page(r.text)
+
+
+def textarea_value(p: Page, name: str) -> str:
+    raw = p.textareas[name]
+    return raw[1:] if raw.startswith("\n") else raw  # HTML drops one leading newline
+
+
+# ------------------------------------------------------------------ home
+
+
+def test_home_says_what_and_how_big(client: FlaskClient, tiny_settings: Settings) -> None:
+    p = page(client, "/")
+    manifest = load_manifest(tiny_settings)
+    figure = next(a for a in p.find("dd") if a.get("data-figure") == "triples")
+    assert figure is not None
+    text = client.get("/", headers={"Accept": BROWSER}).text
+    assert f'data-figure="triples">{manifest["triples"]:,}</dd>' in text
+    hrefs = {href for href, _ in p.links}
+    assert {"/sparql", "/queries", "/.well-known/void", "/ontology"} <= hrefs
+
+
+def test_home_lists_sources_with_dates_and_entry_points(client: FlaskClient) -> None:
+    p = page(client, "/")
+    links = dict(p.links)
+    assert links["/id/source/doc-1"] == "Tiny test report"
+    assert links["/id/state/kazakhstan"] == "Kazakhstan"
+    assert links["/id/state/uzbekistan"] == "Uzbekistan"
+    assert p.find("time", datetime="2021-12-07")
+    text = client.get("/", headers={"Accept": BROWSER}).text
+    assert "Test press office" in text
+
+
+def test_home_links_resolve(client: FlaskClient) -> None:
+    for href, _ in page(client, "/").links:
+        if href.startswith("/id/"):
+            assert client.get(href, headers={"Accept": BROWSER}).status_code == 303, href
+
+
+# ------------------------------------------------------------ query page
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [
+        (BROWSER, True),
+        ("text/html", True),
+        ("text/html;q=0.5, text/turtle", False),
+        ("text/turtle", False),
+        ("*/*", False),
+        (None, False),
+    ],
+)
+def test_sparql_is_the_page_only_when_html_is_preferred(
+    client: FlaskClient, accept: str | None, html: bool
+) -> None:
+    r = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200
+    assert (r.mimetype == "text/html") is html
+    assert "Accept" in r.vary
+
+
+def test_query_page_editor_is_prefilled_with_the_prefixes(client: FlaskClient) -> None:
+    p = page(client, "/sparql")
+    text = textarea_value(p, "query")
+    assert text.startswith(sparql_prologue())
+    assert "SELECT ?state ?label ?code" in text
+    form = p.find("form", id="query-form")[0]
+    assert (form["method"], form["action"]) == ("post", "/sparql")
+    assert p.find("textarea", name="query")
+    assert form["data-shared"] == "false"
+
+
+def test_query_with_a_query_is_the_protocol_even_for_a_browser(client: FlaskClient) -> None:
+    """The no-JavaScript form posts to /sparql: the browser gets the results themselves."""
+    r = client.post(
+        "/sparql",
+        data={"query": "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> }",
+              "format": "csv"},
+        headers={"Accept": BROWSER},
+    )  # fmt: skip
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert r.text.splitlines()[0] == "s"
+    r = client.get("/sparql?" + urlencode({"query": "ASK {}"}), headers={"Accept": BROWSER})
+    assert r.mimetype == "application/sparql-results+xml"  # application/xml;q=0.9 beats */*
+
+
+def test_share_link_round_trip(client: FlaskClient) -> None:
+    """The share link is /sparql?qtext=...: opening it fills the editor with the same text."""
+    query = 'PREFIX x: <urn:x#>\nSELECT ?s WHERE {\n  ?s ?p "a <b> & \\"c\\"" .\n}\n'
+    p = page(client, "/sparql?" + urlencode({"qtext": query}))
+    assert textarea_value(p, "query") == query
+    assert p.find("form", id="query-form")[0]["data-shared"] == "true"
+
+
+def test_bad_query_answers_400_with_its_position(client: FlaskClient) -> None:
+    """The page shows the endpoint's plain-text message; it must name line and column."""
+    r = client.post("/sparql", data={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
+    assert r.status_code == 400 and r.mimetype == "text/plain"
+    assert "line 3, column" in r.text
+    assert "Traceback" not in r.text
+
+
+# ------------------------------------------------------------------ gallery
+
+
+def test_gallery_has_a_form_per_query_with_its_view(client: FlaskClient) -> None:
+    p = page(client, "/queries")
+    sections = p.find("section", **{"data-query": "visits-hosted-by"})
+    assert sections and sections[0]["data-view"] == "timeline"
+    assert json.loads(sections[0]["data-view-spec"]) == {
+        "type": "timeline", "date": "date", "label": "label"
+    }  # fmt: skip
+    forms = [a for a in p.find("form") if "data-saved-form" in a]
+    assert {f["action"] for f in forms} == {
+        "/queries/labelled-things.html", "/queries/partners-of.html",
+        "/queries/visits-hosted-by.html",
+    }  # fmt: skip
+    select = p.find("select", id="visits-hosted-by-state")[0]
+    assert select["name"] == "state"
+    assert p.find("option", value=KAZ)
+
+
+# ------------------------------------------------------ every page: assets
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/page/state/kazakhstan"])
+def test_no_cdn_everything_is_served_by_the_app(client: FlaskClient, url: str) -> None:
+    p = page(client, url)
+    assets = [a["src"] for t, a in p.tags if t in ("script", "img", "iframe") and "src" in a]
+    assets += [
+        a["href"] for t, a in p.tags
+        if t == "link" and a.get("rel") in ("stylesheet", "icon", "preload", "modulepreload")
+    ]  # fmt: skip
+    assert assets
+    for asset in assets:
+        assert not asset.startswith(("http:", "https:", "//")), (url, asset)
+        response = client.get(asset)
+        response.close()
+        assert response.status_code == 200, asset
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_input_has_a_label(client: FlaskClient, url: str) -> None:
+    p = page(client, url)
+    fields = [
+        a for t, a in p.tags
+        if t in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit")
+    ]  # fmt: skip
+    assert fields or url == "/"
+    for a in fields:
+        labelled = a.get("id") in p.label_for or a.get("id") in p.wrapped or "aria-label" in a
+        assert labelled, (url, a)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_declare_a_viewport_and_a_language(client: FlaskClient, url: str) -> None:
+    p = page(client, url)
+    assert p.find("meta", name="viewport")[0]["content"].startswith("width=device-width")
+    assert p.find("html")[0]["lang"] == "en"
+
+
+# ------------------------------------------------------------- /ui/terms
+
+
+def test_terms_gives_english_labels_points_and_local_links(client: FlaskClient) -> None:
+    r = client.post("/ui/terms", json={"iris": [KAZ, ASTANA, "urn:nothing", "not an iri >"]})
+    assert r.status_code == 200
+    terms = r.get_json()["terms"]
+    assert set(terms) == {KAZ, ASTANA, "urn:nothing"}
+    assert terms[KAZ]["label"] == "Kazakhstan"  # not "Казахстан"
+    assert terms[KAZ]["href"] == "/id/state/kazakhstan"
+    assert terms[ASTANA] == {
+        "label": "Astana", "point": [71.4304, 51.1282], "approximate": False,
+        "href": "/id/city/astana",
+    }  # fmt: skip
+    assert terms["urn:nothing"]["label"] is None
+    assert terms["urn:nothing"]["href"] == "urn:nothing"
+
+
+def test_terms_places_a_region_at_the_mean_of_its_places(client: FlaskClient) -> None:
+    region = str(ID["region/akmola"])
+    terms = client.post("/ui/terms", json={"iris": [region]}).get_json()["terms"]
+    assert terms[region]["point"] == [71.43, 51.13]
+    assert terms[region]["approximate"] is True
+
+
+@pytest.mark.parametrize("body", ["not json", '{"iris": "x"}', '{"iris": [1]}', "[]"])
+def test_terms_rejects_a_bad_body_with_a_json_message(client: FlaskClient, body: str) -> None:
+    r = client.post("/ui/terms", data=body, content_type="application/json")
+    assert r.status_code == 400
+    assert r.get_json()["error"] == "bad-parameter"
+    assert "Traceback" not in r.text
