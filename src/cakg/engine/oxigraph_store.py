@@ -82,7 +82,11 @@ class _CapReached(Exception):
 
 
 class OxigraphEngine:
-    """pyoxigraph in memory; `Store.query` with the union of the named graphs as default graph."""
+    """pyoxigraph in memory; the default graph is the union (a set) of the named graphs.
+
+    Explicit datasets (default-graph-uri, FROM) naming several graphs use pyoxigraph's own
+    merge, which keeps a triple once per graph that holds it.
+    """
 
     name = "oxigraph"
 
@@ -96,8 +100,23 @@ class OxigraphEngine:
         self._graphs = sorted(
             g.value for g in self.store.named_graphs() if isinstance(g, NamedNode)
         )
-        asserted = [NamedNode(g) for g in self._graphs if g != str(INFERRED_GRAPH)]
-        self._asserted: dict[str, Any] = {"default_graph": asserted, "named_graphs": asserted}
+        inferred = str(INFERRED_GRAPH)
+        asserted = [NamedNode(g) for g in self._graphs if g != inferred]
+        # pyoxigraph's union default graph is a bag: a triple in two graphs would match twice.
+        # The store's own default graph (empty in a build) gets the asserted triples once
+        # each; the inferred triples are new ones, so adding that graph keeps it a set.
+        self.store.update(
+            f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) }}"
+        )
+        everything = [NamedNode(g) for g in self._graphs]
+        union: list[Any] = [DefaultGraph()]
+        if inferred in self._graphs:
+            union.append(NamedNode(inferred))
+        self._union: dict[str, Any] = {"default_graph": union, "named_graphs": everything}
+        self._asserted: dict[str, Any] = {
+            "default_graph": [DefaultGraph()],
+            "named_graphs": asserted,
+        }
 
     def graph_names(self) -> Sequence[str]:
         return list(self._graphs)
@@ -127,9 +146,7 @@ class OxigraphEngine:
             }
         if shape.has_from:  # the query's own FROM / FROM NAMED, on local graphs only
             return {}
-        if not dataset.inference:
-            return dict(self._asserted)
-        return {"use_default_graph_as_union": True}
+        return dict(self._union if dataset.inference else self._asserted)
 
     def answer(
         self,
