@@ -1,4 +1,4 @@
-"""The knowledge itself: ontology hygiene, provenance of facts, reference entities, no copied text."""
+"""The knowledge: ontology hygiene, provenance of facts, reference entities, no copied text."""
 
 from __future__ import annotations
 
@@ -23,24 +23,80 @@ FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 
 # Terms of other vocabularies that the project uses, as predicates, types or in its axioms.
 REUSED = {
-    RDF.type, RDF.langString, RDF.Property,
-    RDFS.label, RDFS.comment, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range,
-    RDFS.isDefinedBy, RDFS.Literal,
-    OWL.Ontology, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.SymmetricProperty,
-    OWL.TransitiveProperty, OWL.inverseOf, OWL.propertyChainAxiom, OWL.sameAs, OWL.versionIRI,
+    RDF.type,
+    RDF.langString,
+    RDF.Property,
+    RDFS.label,
+    RDFS.comment,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    RDFS.isDefinedBy,
+    RDFS.Literal,
+    OWL.Ontology,
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.SymmetricProperty,
+    OWL.TransitiveProperty,
+    OWL.inverseOf,
+    OWL.propertyChainAxiom,
+    OWL.sameAs,
+    OWL.versionIRI,
     OWL.versionInfo,
-    RDF.first, RDF.rest,
-    SKOS.definition, SKOS.altLabel, SKOS.notation, SKOS.Concept,
-    DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.license, DCTERMS.created,
-    DCTERMS.modified, DCTERMS.publisher, DCTERMS.date, DCTERMS.language, DCTERMS.source,
-    DCTERMS.subject, DCTERMS.isPartOf, DCTERMS.hasPart,
-    PROV.Entity, PROV.wasDerivedFrom, PROV.wasAttributedTo, PROV.wasInfluencedBy,
-    GEO.Feature, GEO.Geometry, GEO.hasGeometry, GEO.asWKT, GEO.sfWithin,
-    SCHEMA.CreativeWork, SCHEMA.Place, SCHEMA.Country, SCHEMA.City, SCHEMA.AdministrativeArea,
-    SCHEMA.BodyOfWater, SCHEMA.RiverBodyOfWater, SCHEMA.Reservoir, SCHEMA.Person,
-    SCHEMA.Organization, SCHEMA.Event, SCHEMA.value, SCHEMA.location, SCHEMA.attendee,
-    FOAF.Agent, FOAF.Person, FOAF.Organization, FOAF.Document,
-    XSD.string, XSD.decimal, XSD.date, XSD.gYear, XSD.nonNegativeInteger, XSD.positiveInteger,
+    RDF.first,
+    RDF.rest,
+    SKOS.definition,
+    SKOS.altLabel,
+    SKOS.notation,
+    SKOS.Concept,
+    DCTERMS.title,
+    DCTERMS.description,
+    DCTERMS.creator,
+    DCTERMS.license,
+    DCTERMS.created,
+    DCTERMS.modified,
+    DCTERMS.publisher,
+    DCTERMS.date,
+    DCTERMS.language,
+    DCTERMS.source,
+    DCTERMS.subject,
+    DCTERMS.isPartOf,
+    DCTERMS.hasPart,
+    PROV.Entity,
+    PROV.wasDerivedFrom,
+    PROV.wasAttributedTo,
+    PROV.wasInfluencedBy,
+    GEO.Feature,
+    GEO.Geometry,
+    GEO.hasGeometry,
+    GEO.asWKT,
+    GEO.sfWithin,
+    SCHEMA.CreativeWork,
+    SCHEMA.Place,
+    SCHEMA.Country,
+    SCHEMA.City,
+    SCHEMA.AdministrativeArea,
+    SCHEMA.BodyOfWater,
+    SCHEMA.RiverBodyOfWater,
+    SCHEMA.Reservoir,
+    SCHEMA.Person,
+    SCHEMA.Organization,
+    SCHEMA.Event,
+    SCHEMA.value,
+    SCHEMA.location,
+    SCHEMA.attendee,
+    FOAF.Agent,
+    FOAF.Person,
+    FOAF.Organization,
+    FOAF.Document,
+    XSD.string,
+    XSD.decimal,
+    XSD.date,
+    XSD.gYear,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
 }
 # Literals of these properties may repeat a source's wording: headlines.
 QUOTABLE = {DCTERMS.title}
@@ -111,8 +167,14 @@ def test_ontology_header(ontology: Graph) -> None:
     assert list(ontology.subjects(RDF.type, OWL.Ontology)) == [onto]
     version = str(ontology.value(onto, OWL.versionInfo))
     assert ontology.value(onto, OWL.versionIRI) == URIRef(f"{ONTOLOGY_IRI}/{version}")
-    for p in (DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.license,
-              DCTERMS.created, DCTERMS.modified):
+    for p in (
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.creator,
+        DCTERMS.license,
+        DCTERMS.created,
+        DCTERMS.modified,
+    ):
         assert ontology.value(onto, p) is not None, p
 
 
@@ -211,8 +273,10 @@ def test_disagreeing_statements_are_kept_with_their_sources(sources: Graph) -> N
     }
     assert {(src, deadline) for _, src, deadline in targets} == {
         (str(ID["source/mirziyoyev-visit-kazakhstan-2024"]), None),
-        (str(ID["source/kazakhstan-ratifies-industrial-centre-agreement"]),
-         Literal("2030", datatype=XSD.gYear)),
+        (
+            str(ID["source/kazakhstan-ratifies-industrial-centre-agreement"]),
+            Literal("2030", datatype=XSD.gYear),
+        ),
     }
     ambiguous = ID["figure/kz-uz-trade-turnover-last-year-uzbeknow"]
     assert sources.value(ambiguous, CAKG.timeResolution) == Literal("ambiguous")

@@ -1,4 +1,4 @@
-"""The SHACL shapes: the repository's graph conforms, and every shape catches its failing example."""
+"""The SHACL shapes: the graph conforms, and every shape catches its failing example."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def owning_shape(shapes: Graph, source_shape: Node) -> Node | None:
     return next(shapes.subjects(SH.property, source_shape), None)
 
 
-def results_for(report: Report, shapes: Graph, focus: Node) -> list[tuple[Node | None, Node | None]]:
+def results_for(
+    report: Report, shapes: Graph, focus: Node
+) -> list[tuple[Node | None, Node | None]]:
     """(node shape, constraint component) of every result about `focus`."""
     graph = report.results_graph
     found = []
