@@ -1,0 +1,441 @@
+"""Benchmark cakg's SPARQL endpoint against Oxigraph server and rdflib-endpoint, side by side.
+
+    make bench            # or: .venv/bin/python bench/bench_endpoint.py [--duration 5]
+
+Needs the bench extra (`pip install -e '.[bench]'`: oxigraph, rdflib-endpoint, py-spy) and
+Debian's wrk (`apt-get install -y wrk`; the bench installs it when it runs as root).
+
+For each dataset (the real graph, and a synthetic one of about 10^5 triples made by
+bench/generate.py and built by `cakg build`), it starts, on free 127.0.0.1 ports:
+- cakg: `cakg serve` (embedded Oxigraph engine in its worker pool), result cache OFF
+  (CAKG_RESULT_CACHE=0); a second cakg with the cache ON is measured and reported separately;
+- Oxigraph server: `oxigraph serve --union-default-graph`, in memory, the same N-Quads POSTed;
+- rdflib-endpoint: `rdflib-endpoint serve cakg.nq` (one uvicorn worker, default-union Dataset).
+Each query (point lookup, join, aggregate, CONSTRUCT) runs under wrk at concurrency 1 and 16
+for --duration seconds: p50 and p99 latency and throughput. Then a mixed load (the four queries
+in turn, 16 connections) counts non-2xx responses and socket errors. Finally, at about 10^6
+triples: `cakg serve`'s time to ready (spawn to /healthz 200) and peak RSS (VmHWM of the
+server and its query workers).
+
+The table is printed and written to bench/results/endpoint-<date>.md (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(BENCH))
+from generate import generate  # noqa: E402
+
+PREFIXES = """PREFIX cakg: <https://w3id.org/cakg/ontology#>
+PREFIX id: <https://w3id.org/cakg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+JSON = "application/sparql-results+json"
+TURTLE = "text/turtle"
+QUERIES = {
+    "point": (PREFIXES + "SELECT ?p ?o WHERE { id:state\\/kazakhstan ?p ?o }", JSON),
+    "join": (
+        PREFIXES
+        + """SELECT ?figure ?measure ?a ?b ?value WHERE {
+  ?figure cakg:measure ?m ; cakg:firstParty ?fa ; cakg:secondParty ?fb ; cakg:value ?value .
+  ?m rdfs:label ?measure . ?fa rdfs:label ?a . ?fb rdfs:label ?b .
+  FILTER (lang(?measure) = "en" && lang(?a) = "en" && lang(?b) = "en")
+} LIMIT 1000""",
+        JSON,
+    ),
+    "aggregate": (
+        PREFIXES
+        + "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n)",
+        JSON,
+    ),
+    "construct": (
+        PREFIXES
+        + """CONSTRUCT { ?v cakg:guest ?g ; rdfs:label ?l } WHERE {
+  ?v a cakg:StateVisit ; cakg:guest ?g ; rdfs:label ?l } LIMIT 2000""",
+        TURTLE,
+    ),
+}
+LUA = """
+local bodies = {%(bodies)s}
+local accepts = {%(accepts)s}
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query",
+                                 ["Accept"] = accepts[i]}, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
+    '"errors": %%d}\\n',
+    latency:percentile(50), latency:percentile(99), summary.requests,
+    summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(url: str, deadline: float, proc: subprocess.Popen[bytes]) -> float:
+    """Poll `url` until it answers 200; the time it took. Raises if the process dies."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.perf_counter() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} not ready after {deadline} s")
+
+
+@dataclass
+class Server:
+    name: str
+    endpoint: str
+    proc: subprocess.Popen[bytes]
+    ready_s: float = 0.0
+    log: Path | None = None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def peak_rss_mb(self) -> tuple[float, float]:
+        """VmHWM of the server process, and of it plus its children (query workers)."""
+        own = _hwm(self.proc.pid)
+        return own, own + sum(_hwm(c) for c in _children(self.proc.pid))
+
+
+def _hwm(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            child = int(stat.parent.name)
+            found += [child, *_children(child)]
+    return found
+
+
+def start_cakg(root: Path, cache: bool, logs: Path, deadline: float = 120) -> Server:
+    port = free_port()
+    env = {**os.environ, "CAKG_RESULT_CACHE": "1" if cache else "0"}
+    log = logs / f"cakg-{root.name}-{'cache' if cache else 'nocache'}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [BIN / "cakg", "--root", root, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    server = Server("cakg+cache" if cache else "cakg", f"{base}/sparql", proc, log=log)
+    server.ready_s = wait_until(f"{base}/healthz", deadline, proc)
+    return server
+
+
+def start_oxigraph(nquads: Path, logs: Path) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (logs / "oxigraph.log").open("wb") as out:
+        proc = subprocess.Popen(
+            [BIN / "oxigraph", "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    ready = wait_until(f"{base}/query?query=ASK%7B%7D", 60, proc)
+    request = urllib.request.Request(
+        f"{base}/store",
+        data=nquads.read_bytes(),
+        headers={"Content-Type": "application/n-quads"},
+        method="POST",
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as r:
+        assert r.status in (200, 201, 204), r.status
+    return Server("oxigraph", f"{base}/query", proc, ready + time.perf_counter() - started)
+
+
+def start_rdflib_endpoint(nquads: Path, logs: Path) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (logs / "rdflib-endpoint.log").open("wb") as out:
+        proc = subprocess.Popen(
+            [BIN / "rdflib-endpoint", "serve", nquads, "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    ask = f"{base}/?query=ASK%7B%7D"
+    return Server("rdflib-endpoint", f"{base}/", proc, wait_until(ask, 600, proc))
+
+
+def count(server: Server, query: str, accept: str) -> int:
+    """Rows or triples of one answer, to check every server does the same work."""
+    request = urllib.request.Request(
+        server.endpoint,
+        data=query.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": accept},
+    )
+    with urllib.request.urlopen(request, timeout=600) as r:
+        body = r.read()
+    if accept == JSON:
+        return len(json.loads(body)["results"]["bindings"])
+    return len(Graph().parse(data=body, format="turtle"))
+
+
+@dataclass
+class Run:
+    p50_ms: float
+    p99_ms: float
+    rps: float
+    non2xx: int
+    errors: int
+
+
+def wrk(server: Server, names: list[str], connections: int, duration: float, tmp: Path) -> Run:
+    script = tmp / "bench.lua"
+    script.write_text(
+        LUA
+        % {
+            "bodies": ", ".join(f"[==[{QUERIES[n][0]}]==]" for n in names),
+            "accepts": ", ".join(f'"{QUERIES[n][1]}"' for n in names),
+        }
+    )
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(connections, 2)}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "60s",
+            "-s",
+            str(script),
+            server.endpoint,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    r = json.loads(line.removeprefix("RESULT "))
+    return Run(
+        r["p50"] / 1000, r["p99"] / 1000, r["requests"] / r["seconds"], r["non2xx"], r["errors"]
+    )
+
+
+@dataclass
+class Table:
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, text: str = "") -> None:
+        print(text, flush=True)
+        self.lines.append(text)
+
+
+def bench_dataset(
+    label: str, root: Path, nquads: Path, args: argparse.Namespace, table: Table
+) -> None:
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    servers = {
+        "cakg": start_cakg(root, cache=False, logs=logs),
+        "oxigraph": start_oxigraph(nquads, logs),
+        "rdflib-endpoint": start_rdflib_endpoint(nquads, logs),
+    }
+    results: dict[tuple[str, str, int], Run] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            table.add(f"\n### {label} ({sum(1 for _ in nquads.open('rb'))} quads)\n")
+            counts = {q: {n: count(s, *QUERIES[q]) for n, s in servers.items()} for q in QUERIES}
+            table.add("rows/triples per answer: " + json.dumps(counts))
+            table.add(
+                "\n| query | c | cakg p50/p99 ms | cakg req/s | oxigraph p50/p99 | oxigraph req/s "
+                "| rdflib-ep p50/p99 | rdflib-ep req/s | cakg/oxigraph | cakg/rdflib-ep |"
+            )
+            table.add("|---|---|---|---|---|---|---|---|---|---|")
+            for q in QUERIES:
+                for c in (1, 16):
+                    for name, server in servers.items():
+                        results[(name, q, c)] = wrk(server, [q], c, args.duration, Path(tmp))
+                    ck, ox, rl = (results[(n, q, c)] for n in servers)
+                    table.add(
+                        f"| {q} | {c} | {ck.p50_ms:.2f}/{ck.p99_ms:.2f} | {ck.rps:.0f} "
+                        f"| {ox.p50_ms:.2f}/{ox.p99_ms:.2f} | {ox.rps:.0f} "
+                        f"| {rl.p50_ms:.1f}/{rl.p99_ms:.1f} | {rl.rps:.1f} "
+                        f"| {ck.rps / ox.rps:.2f}x | {ck.rps / max(rl.rps, 1e-9):.0f}x |"
+                    )
+            mixed = {
+                n: wrk(s, list(QUERIES), 16, args.duration, Path(tmp)) for n, s in servers.items()
+            }
+            table.add(
+                "\nmixed load (4 queries in turn, c=16): "
+                + ", ".join(
+                    f"{n}: {m.rps:.0f} req/s, non-2xx {m.non2xx}, socket errors {m.errors}"
+                    for n, m in mixed.items()
+                )
+            )
+            servers["cakg"].stop()
+            cached = start_cakg(root, cache=True, logs=logs)
+            try:
+                table.add("\ncakg with its result cache ON (same queries, repeated):\n")
+                table.add("| query | c | p50/p99 ms | req/s | gain vs cache off |")
+                table.add("|---|---|---|---|---|")
+                for q in QUERIES:
+                    for c in (1, 16):
+                        r = wrk(cached, [q], c, args.duration, Path(tmp))
+                        off = results[("cakg", q, c)]
+                        table.add(
+                            f"| {q} | {c} | {r.p50_ms:.2f}/{r.p99_ms:.2f} | {r.rps:.0f} "
+                            f"| {r.rps / off.rps:.2f}x |"
+                        )
+            finally:
+                cached.stop()
+    finally:
+        for server in servers.values():
+            server.stop()
+    targets(results, table)
+
+
+def targets(results: dict[tuple[str, str, int], Run], table: Table) -> None:
+    """The issue's targets, with the result cache off."""
+
+    def ratio(peer: str, q: str, c: int) -> float:
+        return results[("cakg", q, c)].rps / results[(peer, q, c)].rps
+
+    checks = [
+        (
+            "point lookup >= 0.4x oxigraph (c=1, c=16)",
+            min(ratio("oxigraph", "point", c) for c in (1, 16)),
+            0.4,
+        ),
+        ("aggregate >= 1.0x oxigraph at c=16", ratio("oxigraph", "aggregate", 16), 1.0),
+        (
+            "every query >= 50x rdflib-endpoint",
+            min(ratio("rdflib-endpoint", q, c) for q in QUERIES for c in (1, 16)),
+            50.0,
+        ),
+    ]
+    table.add("")
+    for text, value, goal in checks:
+        table.add(f"- {text}: {value:.2f} -> {'met' if value >= goal else 'MISSED'}")
+
+
+def built_nquads(root: Path, env: dict[str, str] | None = None) -> Path:
+    """Build the project under `root` (cakg build; cached by its fingerprint); its N-Quads."""
+    subprocess.run([BIN / "cakg", "--root", root, "build", "-q"], check=True, env=env)
+    current = root / "build" / "current" / "cakg.nq"
+    return current.resolve()
+
+
+def startup(root: Path, table: Table) -> None:
+    logs = RESULTS / "logs"
+    server = start_cakg(root, cache=False, logs=logs, deadline=300)
+    try:
+        own, total = server.peak_rss_mb()
+    finally:
+        server.stop()
+    nq = root / "build" / "current" / "cakg.nq"
+    quads = sum(1 for _ in nq.open("rb"))
+    table.add(
+        f"\n`cakg serve` at {quads} quads: ready in {server.ready_s:.2f} s (target <= 5 s), "
+        f"peak RSS {own:.0f} MB server, {total:.0f} MB with its query workers (target <= 600 MB)"
+    )
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument(
+        "--synthetic", type=float, default=1e5, help="triples of the synthetic graph"
+    )
+    parser.add_argument(
+        "--startup", type=float, default=1e6, help="triples for the start-up check (0: skip)"
+    )
+    parser.add_argument("--skip-real", action="store_true")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        if os.geteuid() == 0:
+            subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+        else:
+            sys.exit("bench: wrk is missing: apt-get install -y wrk")
+    RESULTS.mkdir(exist_ok=True)
+    table = Table()
+    stamp = datetime.datetime.now().astimezone()
+    table.add(f"## cakg endpoint benchmark, {stamp:%Y-%m-%d %H:%M %Z}")
+    table.add(f"\nmachine: {os.cpu_count()} cores; before: {load()}")
+    env = {**os.environ, "CAKG_REASONER": "rules"}
+    if not args.skip_real:
+        real = RESULTS / "real"
+        if not real.exists():
+            for folder in ("ontology", "shapes", "graph", "queries"):
+                shutil.copytree(REPO / folder, real / folder)
+        bench_dataset("real graph", real, built_nquads(real), args, table)
+    synthetic = RESULTS / f"synthetic-{args.synthetic:.0e}".replace("+0", "")
+    if not (synthetic / "build" / "current").exists():
+        generate(int(args.synthetic), synthetic)
+    bench_dataset("synthetic graph", synthetic, built_nquads(synthetic, env), args, table)
+    if args.startup:
+        big = RESULTS / f"synthetic-{args.startup:.0e}".replace("+0", "")
+        if not (big / "build" / "current").exists():
+            generate(int(args.startup), big)
+        built_nquads(big, env)
+        startup(big, table)
+    table.add(f"\nafter: {load()}")
+    out = RESULTS / f"endpoint-{stamp:%Y%m%d-%H%M}.md"
+    out.write_text("\n".join(table.lines) + "\n", encoding="utf-8")
+    print(f"\nwritten to {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
