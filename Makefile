@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test lint build validate bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install install-test lint build validate bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +27,16 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/cakg serve --host $(HOST) --port $(PORT)
 
-test: install-test lint
+test: install-test lint browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium with Playwright (no browser download).
+browser:
+	@if [ -x "$(CHROMIUM)" ] || [ "$$CAKG_SKIP_BROWSER" = 1 ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "the browser tests need $(CHROMIUM): run 'sudo apt-get install chromium' (or set CAKG_SKIP_BROWSER=1)"; exit 1; fi
 
 lint: install-test
 	$(BIN)/ruff check src tests $(wildcard bench)
