@@ -71,7 +71,9 @@
   }
 
   function caption(figure, text) {
-    figure.appendChild(svgFree("figcaption", text));
+    var node = svgFree(figure.tagName === "FIGURE" ? "figcaption" : "p", text);
+    node.className = "caption";
+    figure.appendChild(node);
   }
 
   function svgFree(tag, text) {
@@ -104,10 +106,10 @@
     var x = spec.x || vars[0];
     var y = spec.y || vars.find(function (v) { return rows.some(function (r) {
       return isFinite(number(r[v])); }); });
-    var categories = [], series = [], cells = new Map();
+    var categories = [], series = [], cells = new Map(), skipped = 0;
     rows.forEach(function (row) {
       var value = number(row[y]);
-      if (!row[x] || !isFinite(value)) { return; }
+      if (!row[x] || !isFinite(value)) { skipped++; return; }
       var cat = ctx.label(row[x]);
       var ser = spec.series && row[spec.series] ? ctx.label(row[spec.series]) : (y || "value");
       if (categories.indexOf(cat) < 0) { categories.push(cat); }
@@ -119,7 +121,7 @@
     if (categories.length && categories.every(function (c) { return /^-?\d+(\.\d+)?$/.test(c); })) {
       categories.sort(function (a, b) { return parseFloat(a) - parseFloat(b); });
     }
-    return { x: x, y: y, categories: categories, series: series, cells: cells };
+    return { x: x, y: y, categories: categories, series: series, cells: cells, skipped: skipped };
   }
 
   function frame(figure, data, kind) {
@@ -179,6 +181,36 @@
       (list.length > 1 ? " (" + list.length + " figures; the largest is drawn)" : "");
   }
 
+  function notDrawn(data) {
+    return data.skipped ? " " + data.skipped + (data.skipped === 1 ? " row" : " rows") +
+      " without " + data.x + " or a number not drawn (see the table)." : "";
+  }
+
+  /* Rows in several units (a share in percent beside a turnover in dollars) get one chart per
+     unit, each on its own scale. */
+  function perUnit(draw) {
+    return function (figure, vars, rows, spec, ctx) {
+      var unitVar = ["unitLabel", "unit"].find(function (v) { return vars.indexOf(v) >= 0; });
+      var groups = new Map();
+      rows.forEach(function (row) {
+        var unit = unitVar && row[unitVar] ? ctx.label(row[unitVar]) : "";
+        if (!groups.has(unit)) { groups.set(unit, []); }
+        groups.get(unit).push(row);
+      });
+      if (groups.size <= 1) { draw(figure, vars, rows, spec, ctx); return; }
+      groups.forEach(function (subset, unit) {
+        var part = document.createElement("div");
+        part.className = "chart-part";
+        var title = document.createElement("p");
+        title.className = "chart-unit";
+        title.textContent = "In " + (unit || "no unit") + ":";
+        part.appendChild(title);
+        figure.appendChild(part);
+        draw(part, vars, subset, spec, ctx);
+      });
+    };
+  }
+
   function bar(figure, vars, rows, spec, ctx) {
     var data = chartData(vars, rows, spec, ctx);
     if (!data.categories.length) { caption(figure, "No numeric values to chart."); return; }
@@ -203,7 +235,7 @@
     f.svg.appendChild(g);
     legend(figure, data.series);
     caption(figure, data.y + units(rows, ctx) + " by " + data.x +
-      (n > 1 ? ", per " + spec.series : "") + ".");
+      (n > 1 ? ", per " + spec.series : "") + "." + notDrawn(data));
   }
 
   function line(figure, vars, rows, spec, ctx) {
@@ -228,7 +260,7 @@
       f.svg.appendChild(g);
     });
     legend(figure, data.series);
-    caption(figure, data.y + units(rows, ctx) + " by " + data.x + ".");
+    caption(figure, data.y + units(rows, ctx) + " by " + data.x + "." + notDrawn(data));
   }
 
   /* ------------------------------------------------------------- timeline */
@@ -380,14 +412,15 @@
     }
     svg.appendChild(grid);
     var names = [];
-    routes.forEach(function (route) {
-      if (route.points.length < 2) { return; }
-      var colour = COLOURS[names.length % COLOURS.length];
+    var drawable = Array.from(routes.values()).filter(function (r) { return r.points.length > 1; });
+    drawable.forEach(function (route, i) {
+      var colour = COLOURS[i % COLOURS.length];
       names.push(route.label);
       svg.appendChild(titled(svgEl("polyline", {
         points: route.points.map(function (p) { return project(p).map(function (v) {
           return v.toFixed(1); }).join(","); }).join(" "),
-        fill: "none", stroke: colour, "stroke-width": 2.5, "class": "route" }), route.label));
+        fill: "none", stroke: colour, "stroke-width": 2 + Math.min(10, 2 * (drawable.length - 1 - i)),
+        "stroke-linejoin": "round", "stroke-linecap": "round", "class": "route" }), route.label));
     });
     var g = svgEl("g", { "class": "places" });
     places.forEach(function (p) {
@@ -412,5 +445,5 @@
 
   function table() { /* the table is drawn by ui.js */ }
 
-  window.cakgViews = { bar: bar, line: line, timeline: timeline, map: map, table: table };
+  window.cakgViews = { bar: perUnit(bar), line: perUnit(line), timeline: timeline, map: map, table: table };
 })();

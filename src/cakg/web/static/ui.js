@@ -77,6 +77,8 @@
     return node;
   }
 
+  var NUMERIC = /#(integer|decimal|double|float|long|int|short|nonNegativeInteger|positiveInteger)$/;
+
   function cell(t) {
     var td = el("td");
     if (!t) { return td; }
@@ -90,7 +92,10 @@
       if (t["xml:lang"]) { span.setAttribute("lang", t["xml:lang"]); }
       td.appendChild(span);
       if (t["xml:lang"]) { td.appendChild(el("span", { "class": "lang" }, t["xml:lang"])); }
-      else if (t.datatype) { span.setAttribute("title", shorten(t.datatype)); }
+      else if (t.datatype) {
+        span.setAttribute("title", shorten(t.datatype));
+        if (NUMERIC.test(t.datatype)) { td.className = "num"; }
+      }
     }
     return td;
   }

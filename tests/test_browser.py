@@ -1,0 +1,286 @@
+"""The pages in a real headless browser: Debian's chromium driven by Playwright for Python.
+
+A live server of the app (werkzeug on 127.0.0.1, a free port, the real worker pool) serves the
+project's own build. Screenshots go to build/test-artifacts/. Chromium is not optional: when
+/usr/bin/chromium (or CAKG_CHROMIUM) or the playwright package is missing, these tests fail
+with a message saying how to install it, unless CAKG_SKIP_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from cakg.build import BuildResult
+from cakg.config import Settings
+from cakg.namespaces import sparql_prologue
+from cakg.web import create_app
+
+CHROMIUM = os.environ.get("CAKG_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
+TIMEOUT_MS = 20_000
+NARROW = {"width": 360, "height": 740}
+WIDE = {"width": 1200, "height": 900}
+CORRIDORS = """\
+SELECT ?corridor ?label WHERE {
+  ?corridor a cakg:TransportCorridor ; rdfs:label ?label .
+  FILTER(lang(?label) = "en")
+}
+ORDER BY ?label
+"""
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CAKG_SKIP_BROWSER") == "1", reason="CAKG_SKIP_BROWSER=1"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need Playwright for Python: pip install -e '.[test]'")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"the browser tests need chromium at {CHROMIUM}: on Debian run "
+            "`apt-get install -y chromium` (or set CAKG_CHROMIUM; CAKG_SKIP_BROWSER=1 skips them)"
+        )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(project_build: BuildResult, project_settings: Settings) -> Iterator[str]:
+    app: Flask = create_app(project_settings, {"TESTING": True})
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join()
+    app.extensions["cakg.engine"].close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page; JavaScript errors fail the test; a screenshot of the end state is kept."""
+    context = browser.new_context(viewport=WIDE)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def no_horizontal_overflow(page: Any) -> int:
+    """How many pixels the page is wider than the window (0 when nothing overflows)."""
+    width: int = page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
+    return width
+
+
+def run_editor(page: Any, text: str) -> None:
+    editor = page.locator("#query")
+    editor.fill(text)
+    editor.press("Control+Enter")
+    page.wait_for_function(
+        "() => !document.getElementById('query-form').hasAttribute('aria-busy')"
+        " && document.getElementById('status').textContent !== ''"
+        " && !document.getElementById('status').textContent.startsWith('Running')"
+    )
+
+
+def test_home_page(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    assert page.locator("h1").inner_text() == "Central Asia Knowledge Graph"
+    assert int(page.locator("[data-figure=triples]").inner_text().replace(",", "")) > 1000
+    assert page.get_by_role("link", name="Kazakhstan").first.get_attribute("href") == (
+        "/id/state/kazakhstan"
+    )
+    assert page.locator(".sources-table tbody tr").count() >= 5
+    page.get_by_role("link", name="SPARQL query editor").click()
+    page.wait_for_url(server + "/sparql")
+    assert page.locator("#query").input_value().startswith(sparql_prologue())
+
+
+def test_type_and_run_a_query(page: Any, server: str) -> None:
+    page.goto(server + "/sparql")
+    assert page.locator(".editor-highlight .tok-keyword").count() > 10  # highlighted
+    editor = page.locator("#query")
+    editor.fill(sparql_prologue())
+    editor.press("Control+End")
+    editor.press_sequentially(CORRIDORS, delay=0)  # typed key by key
+    assert page.locator(".editor-highlight .tok-var").count() >= 4
+    editor.press("Control+Enter")
+    rows = page.locator("#result-body tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    labels = page.locator("#result-body tbody tr td:first-child a").all_inner_texts()
+    assert labels == [
+        "North\N{EN DASH}South Transport Corridor",
+        "Trans-Caspian International Transport Route",
+    ]
+    assert page.locator("#status").inner_text().startswith("2 rows in ")
+    csv = page.get_by_role("link", name="CSV").get_attribute("href")
+    response = page.request.get(server + csv)
+    assert response.ok and response.text().splitlines()[0] == "corridor,label"
+
+
+def test_a_bad_query_shows_line_and_column(page: Any, server: str) -> None:
+    page.goto(server + "/sparql")
+    run_editor(page, "SELECT * WHERE {\n  ?s ?p \n}")
+    error = page.locator("#query-error")
+    assert error.is_visible()
+    assert "line 3, column" in error.inner_text().lower()
+    assert page.locator(".editor-highlight mark.error-line").inner_text().strip() == "}"
+    page.get_by_role("button", name="Go to line 3").click()
+    before = page.evaluate(
+        "() => { const q = document.getElementById('query');"
+        " return q.value.slice(0, q.selectionStart); }"
+    )
+    assert before.count("\n") == 2  # the caret is on line 3
+    assert page.evaluate("() => document.activeElement.id") == "query"
+
+
+def test_follow_a_result_link_to_its_page(page: Any, server: str) -> None:
+    page.goto(server + "/sparql")
+    page.get_by_role("button", name="Run").click()  # the sample query: the states
+    link = page.locator("#result-body").get_by_role("link", name="Kazakhstan", exact=True)
+    link.first.wait_for()
+    assert link.first.get_attribute("href") == "/id/state/kazakhstan"
+    link.first.click()
+    page.wait_for_url("**/page/state/kazakhstan")
+    assert "Kazakhstan" in page.locator("h1").inner_text()
+
+
+def test_share_link_reproduces_the_query(page: Any, browser: Any, server: str) -> None:
+    page.goto(server + "/sparql")
+    query = sparql_prologue() + CORRIDORS
+    run_editor(page, query)
+    shared = page.locator("#share-link").input_value()
+    assert shared == server + "/sparql?" + urlencode({"qtext": query})
+    assert page.url == shared  # the address bar holds it too
+    other = browser.new_page()
+    try:
+        other.goto(shared)
+        other.locator("#result-body tbody tr").first.wait_for(timeout=TIMEOUT_MS)
+        assert other.locator("#query").input_value() == query
+        assert other.locator("#result-body tbody tr").count() == 2
+        shot(other, "share-link-opened")
+        other.goto(server + "/sparql#query=" + urlencode({"q": query})[2:])
+        other.locator("#result-body tbody tr").first.wait_for(timeout=TIMEOUT_MS)
+        assert other.locator("#query").input_value() == query
+    finally:
+        other.close()
+
+
+def test_saved_query_with_a_parameter_draws_its_chart(page: Any, server: str) -> None:
+    page.goto(server + "/queries")
+    section = page.locator("#trade-turnover-by-year")
+    section.get_by_label("partner").select_option(label="Russia")
+    section.get_by_role("button", name="Run").click()
+    bars = section.locator("svg rect.bar")
+    bars.first.wait_for()
+    assert bars.count() == 2  # one chart per unit: percent and US dollar
+    assert section.locator(".chart-unit").all_inner_texts() == ["In percent:", "In US dollar:"]
+    heights = [float(b.get_attribute("height")) for b in bars.all()]
+    assert all(h > 20 for h in heights)  # each on its own scale
+    assert "2023" in (section.locator("svg").first.text_content() or "")
+    section.locator("details.view-table summary").click()
+    assert section.locator("details.view-table tbody tr").count() == 2
+    section.screenshot(path=str(ARTIFACTS / "saved-bar-chart.png"))
+
+
+@pytest.mark.parametrize(
+    ("name", "selector", "least"),
+    [
+        ("places-map", "svg .place circle", 10),
+        ("corridor-route", "svg polyline.route", 3),
+        ("visits", "svg .event .dot", 2),
+        ("trade-partners-ranked", "svg rect.bar", 1),
+    ],
+)
+def test_saved_query_views(page: Any, server: str, name: str, selector: str, least: int) -> None:
+    page.goto(server + "/queries")
+    section = page.locator(f"#{name}")
+    section.get_by_role("button", name="Run").click()
+    section.locator(selector).first.wait_for()
+    assert section.locator(selector).count() >= least
+    section.screenshot(path=str(ARTIFACTS / f"saved-{name}.png"))
+
+
+def test_a_bad_parameter_is_shown_beside_its_field(page: Any, server: str) -> None:
+    page.goto(server + "/queries")
+    section = page.locator("#visits")
+    section.get_by_label("from").fill("not a date")
+    section.get_by_role("button", name="Run").click()
+    error = section.locator(".query-error")
+    error.wait_for()
+    assert "from" in error.inner_text()
+    assert section.get_by_label("from").get_attribute("aria-invalid") == "true"
+
+
+def test_keyboard_only(page: Any, server: str) -> None:
+    """Tab reaches the editor and leaves it; Ctrl+Enter runs; Enter on a focused Run button."""
+    page.goto(server + "/sparql")
+    page.locator("#query").focus()
+    page.keyboard.press("Control+Enter")
+    page.locator("#result-body tbody tr").first.wait_for()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
+    assert focused != "query"  # Tab is not trapped in the editor
+    page.goto(server + "/queries")
+    section = page.locator("#places-map")
+    section.get_by_role("button", name="Run").focus()
+    page.keyboard.press("Enter")
+    section.locator("svg .place").first.wait_for()
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/queries", "/page/state/kazakhstan"])
+def test_nothing_overflows_at_360_px(browser: Any, server: str, path: str) -> None:
+    context = browser.new_context(viewport=NARROW)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    try:
+        pg.goto(server + path)
+        if path == "/sparql":
+            pg.get_by_role("button", name="Run").click()
+            pg.locator("#result-body tbody tr").first.wait_for()
+        if path == "/queries":
+            for name in ("trade-turnover-by-year", "places-map", "visits"):
+                pg.locator(f"#{name}").get_by_role("button", name="Run").click()
+                pg.locator(f"#{name} svg").first.wait_for()
+        name = "narrow-" + (path.strip("/").replace("/", "-") or "home")
+        shot(pg, name)
+        assert no_horizontal_overflow(pg) <= 0, f"{path} is wider than 360 px"
+    finally:
+        context.close()
