@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
+from rdflib import Graph
 from werkzeug.serving import make_server
 
 from cakg.build import BuildResult
@@ -169,6 +170,24 @@ def test_a_bad_query_shows_line_and_column(page: Any, server: str) -> None:
     )
     assert before.count("\n") == 2  # the caret is on line 3
     assert page.evaluate("() => document.activeElement.id") == "query"
+
+
+def test_construct_shows_triples_and_offers_turtle(page: Any, server: str) -> None:
+    page.goto(server + "/sparql")
+    run_editor(
+        page,
+        sparql_prologue() + "CONSTRUCT { ?c rdfs:label ?l } WHERE {\n"
+        "  ?c a cakg:TransportCorridor ; rdfs:label ?l .\n}\n",
+    )
+    headers = page.locator("#result-body thead th").all_inner_texts()
+    assert headers == ["subject", "predicate", "object"]
+    shown = page.locator("#result-body tbody tr").count()
+    turtle = page.get_by_role("link", name="Turtle").get_attribute("href")
+    response = page.request.get(server + turtle)
+    assert response.ok and response.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=response.text(), format="turtle")
+    assert shown == len(graph) >= 2
+    assert page.locator("#result-body tbody td:nth-child(2) a").first.inner_text() == "rdfs:label"
 
 
 def test_follow_a_result_link_to_its_page(page: Any, server: str) -> None:

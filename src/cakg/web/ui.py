@@ -168,7 +168,7 @@ def query_page() -> Response:
 
 def wants_page() -> bool:
     """True when GET /sparql carries no query and the client prefers HTML to the RDF types."""
-    if request.method != "GET" or "query" in request.args or "update" in request.args:
+    if request.method not in ("GET", "HEAD") or "query" in request.args or "update" in request.args:
         return False
     best = request.accept_mimetypes.best_match([*SERVICE_TYPES, HTML])
     return best == HTML
