@@ -128,6 +128,7 @@ def test_home_page(page: Any, server: str) -> None:
         "/id/state/kazakhstan"
     )
     assert page.locator(".sources-table tbody tr").count() >= 5
+    shot(page, "home")
     page.get_by_role("link", name="SPARQL query editor").click()
     page.wait_for_url(server + "/sparql")
     assert page.locator("#query").input_value().startswith(sparql_prologue())
