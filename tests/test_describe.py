@@ -8,10 +8,10 @@ from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.describe import Point, describe, exists, wkt_point
+from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.errors import ResourceNotFound
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
-from tests.linked_engine import open_linked_engine
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -22,7 +22,7 @@ DOC_GRAPH = str(GRAPH["sources/doc-1"])
 
 @pytest.fixture(scope="module")
 def engine(built: BuildResult, tiny_settings: Settings) -> Engine:
-    return open_linked_engine(tiny_settings)
+    return open_engine(tiny_settings)
 
 
 def triples(statements: list) -> dict[tuple, list[str]]:

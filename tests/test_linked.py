@@ -22,9 +22,9 @@ from werkzeug.serving import make_server
 import cakg.web
 from cakg.build import BuildResult, dataset_dir
 from cakg.config import Settings
+from cakg.engine import open_engine
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from tests.linked_engine import open_linked_engine
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -41,14 +41,14 @@ def make_app(settings: Settings) -> Flask:
     """The real app once web.create_app exists; until then a bare app with the blueprint."""
     factory = getattr(cakg.web, "create_app", None)
     if factory is not None:
-        engine = open_linked_engine(settings)  # in-process: no worker pool to close
+        engine = open_engine(settings)  # in-process: no worker pool to close
         app: Flask = factory(settings, {"TESTING": True, "CAKG_ENGINE": engine})
         return app
     from cakg.web.linked import bp
 
     app = Flask("cakg.web")
     app.config.update(TESTING=True, CAKG_SETTINGS=settings)
-    app.extensions["cakg.engine"] = open_linked_engine(settings)
+    app.extensions["cakg.engine"] = open_engine(settings)
     app.register_blueprint(bp)
     return app
 

@@ -10,6 +10,7 @@ from rdflib import XSD, Literal, URIRef
 from cakg.build import BuildResult
 from cakg.catalogue import SavedQuery, load_catalogue
 from cakg.config import Settings
+from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, InputError, QueryNotFound
 from cakg.namespaces import CAKG, ID
@@ -26,7 +27,6 @@ from cakg.queries import (
 )
 
 from .conftest import REPO
-from .saved_engine import open_test_engine
 
 KAZ = ID["state/kazakhstan"]
 UZB = ID["state/uzbekistan"]
@@ -35,7 +35,7 @@ VISIT = ID["visit/tiny-2021"]
 
 @pytest.fixture(scope="module")
 def engine(built: BuildResult, tiny_settings: Settings) -> Iterator[Engine]:
-    eng = open_test_engine(tiny_settings)
+    eng = open_engine(tiny_settings)
     yield eng
     eng.close()
 
@@ -279,7 +279,7 @@ def real_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         request.getfixturevalue("project_build")
     except InputError as e:
         pytest.xfail(f"the repository's graph does not build yet: {e}")
-    eng = open_test_engine(request.getfixturevalue("project_settings"))
+    eng = open_engine(request.getfixturevalue("project_settings"))
     yield eng
     eng.close()
 

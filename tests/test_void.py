@@ -10,17 +10,17 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
 
 from cakg.build import DUMPS, BuildResult, dataset_dir
 from cakg.config import Settings
+from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.namespaces import ID, ONTOLOGY_IRI
 from cakg.void import SPDX, build_void, dataset_iri
-from tests.linked_engine import open_linked_engine
 
 ROOT = "http://127.0.0.1:8000/"
 
 
 @pytest.fixture(scope="module")
 def engine(built: BuildResult, tiny_settings: Settings) -> Engine:
-    return open_linked_engine(tiny_settings)
+    return open_engine(tiny_settings)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_no_linkset_without_links(void: Graph) -> None:
 
 
 def test_linkset_to_wikidata(project_build: BuildResult, project_settings: Settings) -> None:
-    engine = open_linked_engine(project_settings)
+    engine = open_engine(project_settings)
     void = build_void(engine, project_build.manifest, project_settings, ROOT)
     ds = dataset_iri(project_settings)
     (links,) = void.subjects(RDF.type, VOID.Linkset)

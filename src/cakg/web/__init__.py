@@ -2,7 +2,7 @@
 
 Registering a blueprint is one line in BLUEPRINTS ("module:attribute"). Blueprints find the
 settings in `current_app.config["CAKG_SETTINGS"]` and the engine in
-`current_app.extensions["cakg.engine"]` (also `extensions["cakg"]["engine"]`).
+`current_app.extensions["cakg.engine"]`.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ def create_app(
         app.config.update(test_config)
     engine: Engine = app.config.get("CAKG_ENGINE") or open_engine(settings, isolated=True)
     app.extensions["cakg.engine"] = engine
-    app.extensions["cakg"] = {"engine": engine, "settings": settings}
     _init_request_ids(app)
     register_error_handlers(app)
     if settings.cors:

@@ -54,7 +54,7 @@ def _settings() -> Settings:
 
 
 def _engine() -> Engine:
-    engine: Engine = current_app.extensions["cakg"]["engine"]
+    engine: Engine = current_app.extensions["cakg.engine"]
     return engine
 
 
