@@ -157,6 +157,42 @@ def test_type_and_run_a_query(page: Any, server: str) -> None:
     assert response.ok and response.text().splitlines()[0] == "corridor,label"
 
 
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("SELECT ?s WHERE { ?s a cakg:State }",
+         [("keyword", "SELECT"), ("var", "?s"), ("keyword", "WHERE"), ("var", "?s"),
+          ("keyword", "a"), ("pname", "cakg:State")]),
+        ("<http://x.org/a#b> # a comment",
+         [("iri", "<http://x.org/a#b>"), ("comment", "# a comment")]),
+        ('"say # no" @en ^^xsd:string 12.5e3',
+         [("string", '"say # no"'), ("lang", "@en"), ("lang", "^^"), ("pname", "xsd:string"),
+          ("number", "12.5e3")]),
+        ("FILTER(?a < ?b && ?b <= 3)",
+         [("keyword", "FILTER"), ("var", "?a"), ("var", "?b"), ("var", "?b"), ("number", "3")]),
+        ('"""two\nlines""" <x> <b>', [("string", '"""two\nlines"""'), ("iri", "<x>"),
+                                       ("iri", "<b>")]),
+    ],
+)  # fmt: skip
+def test_highlighter_tokens(
+    page: Any, server: str, text: str, tokens: list[tuple[str, str]]
+) -> None:
+    """The editor's highlighter on its own: which spans it makes, and that it loses no text."""
+    page.goto(server + "/sparql")
+    found = page.evaluate(
+        """(text) => {
+            const box = document.createElement('pre');
+            box.innerHTML = window.cakgUi.highlight(text);
+            return { text: box.textContent,
+                     spans: [...box.querySelectorAll('span')].map(
+                         s => [s.className.replace('tok-', ''), s.textContent]) };
+        }""",
+        text,
+    )
+    assert found["text"] == text + "\n"
+    assert [tuple(s) for s in found["spans"]] == tokens
+
+
 def test_a_bad_query_shows_line_and_column(page: Any, server: str) -> None:
     page.goto(server + "/sparql")
     run_editor(page, "SELECT * WHERE {\n  ?s ?p \n}")
