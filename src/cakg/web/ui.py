@@ -11,6 +11,7 @@ its charts, timeline and map are drawn in the browser by static/ui.js.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -220,7 +221,7 @@ def terms() -> Response:
         }
         for iri, e in found.items()
     }
-    return current_app.json.response({"terms": out})
+    return Response(json.dumps({"terms": out}), mimetype="application/json")
 
 
 def _values(iris: list[str]) -> str:
