@@ -213,13 +213,7 @@ def protocol_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     engine.close()
 
 
-PROTOCOL_BUGS = {
-    "query_content_type_construct": "BUG (reported): `CONSTRUCT { <s> <p> 1 } WHERE {}` gets "
-    "400 'IRI parsing failed': relative IRIs need a base, and the endpoint gives pyoxigraph none "
-    "(its own URL would do)",
-    "bad_query_non_utf8": "BUG (reported): a UTF-16 body with charset=UTF-16 is decoded and "
-    "answered 200; the protocol requires UTF-8 and a 4xx",
-}
+PROTOCOL_BUGS: dict[str, str] = {}  # none left: each one reported was fixed
 
 
 @pytest.mark.parametrize(

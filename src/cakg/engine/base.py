@@ -14,6 +14,12 @@ from typing import Literal, Protocol
 
 from rdflib.term import Identifier, Node
 
+from cakg.namespaces import BASE
+
+# Relative IRIs in a query resolve against the project's base (as if the query were published
+# there), so `<id/state/kazakhstan>` means https://w3id.org/cakg/id/state/kazakhstan.
+QUERY_BASE = BASE
+
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 

@@ -36,7 +36,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 from rdflib.term import Identifier, Node
 
-from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
+from cakg.engine.base import QUERY_BASE, Answer, Dataset, Formats, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
@@ -132,7 +132,7 @@ class OxigraphEngine:
         if bindings:
             options["substitutions"] = {Variable(k): to_oxigraph(v) for k, v in bindings.items()}
         try:
-            return shape, self.store.query(sparql, **options)
+            return shape, self.store.query(sparql, base_iri=QUERY_BASE, **options)
         except SyntaxError as e:
             raise _syntax_error(e) from e
         except (OSError, RuntimeError) as e:  # RuntimeError: a bound variable is not projected

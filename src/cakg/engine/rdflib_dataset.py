@@ -27,7 +27,15 @@ from rdflib.plugins.sparql.sparql import Query, SPARQLError
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
-from cakg.engine.base import GRAPH_FORMS, Answer, Dataset, Formats, QueryForm, QueryResult
+from cakg.engine.base import (
+    GRAPH_FORMS,
+    QUERY_BASE,
+    Answer,
+    Dataset,
+    Formats,
+    QueryForm,
+    QueryResult,
+)
 from cakg.engine.guard import inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
@@ -86,7 +94,7 @@ class RdflibEngine:
             self._prepared.move_to_end(sparql)
             return prepared
         try:
-            prepared = prepareQuery(sparql)
+            prepared = prepareQuery(sparql, base=QUERY_BASE)
         except ParseException as e:
             raise BadQuery(f"syntax error: {e.msg}", e.lineno, e.col) from e
         except RecursionError as e:

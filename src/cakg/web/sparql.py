@@ -134,11 +134,17 @@ def _read_request() -> tuple[str | None, dict[str, list[str]]]:
 
 
 def _body_text() -> str:
+    """The query of an application/sparql-query body, which the protocol requires in UTF-8."""
     charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise BadQuery(
+            f"the request body is declared as charset={charset}; "
+            "the SPARQL protocol requires UTF-8 for application/sparql-query"
+        )
     try:
-        return request.get_data().decode(charset)
-    except (LookupError, UnicodeDecodeError) as e:
-        raise BadQuery(f"the request body is not valid {charset}: {e}") from e
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadQuery(f"the request body is not valid UTF-8: {e}") from e
 
 
 def _single(params: dict[str, list[str]], name: str) -> str | None:
