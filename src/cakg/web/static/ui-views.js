@@ -311,7 +311,7 @@
       if (t < lo || t > hi || (year - y0) % every) { continue; }
       var x = xOf(t);
       axis.appendChild(svgEl("line", { x1: x, x2: x, y1: 20, y2: height - 6, "class": "grid" }));
-      axis.appendChild(svgEl("text", { x: x + 3, y: 14 }, String(year)));
+      if (x + 34 <= width) { axis.appendChild(svgEl("text", { x: x + 3, y: 14 }, String(year))); }
     }
     svg.appendChild(axis);
     var g = svgEl("g", { "class": "events" });
@@ -419,7 +419,7 @@
       svg.appendChild(titled(svgEl("polyline", {
         points: route.points.map(function (p) { return project(p).map(function (v) {
           return v.toFixed(1); }).join(","); }).join(" "),
-        fill: "none", stroke: colour, "stroke-width": 2 + Math.min(10, 2 * (drawable.length - 1 - i)),
+        fill: "none", stroke: colour, "stroke-width": 2 + Math.min(10, (width < 500 ? 1 : 2) * (drawable.length - 1 - i)),
         "stroke-linejoin": "round", "stroke-linecap": "round", "class": "route" }), route.label));
     });
     var g = svgEl("g", { "class": "places" });
