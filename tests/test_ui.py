@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -285,3 +286,20 @@ def test_terms_rejects_a_bad_body_with_a_json_message(client: FlaskClient, body:
     assert r.status_code == 400
     assert r.get_json()["error"] == "bad-parameter"
     assert "Traceback" not in r.text
+
+
+def test_home_without_a_build_is_a_503_page(
+    built: BuildResult, tiny_settings: Settings, tmp_path: Path
+) -> None:
+    engine = open_engine(tiny_settings)
+    try:
+        settings = tiny_settings.replace(build_dir=tmp_path / "no-build")
+        app = create_app(settings, {"TESTING": True, "CAKG_ENGINE": engine})
+        r = app.test_client().get("/", headers={"Accept": BROWSER})
+        assert (r.status_code, r.mimetype) == (503, "text/html")
+        assert r.headers["Retry-After"]
+        page = Page(r.text)
+        assert page.find("p", **{"class": "error"})
+        assert "Traceback" not in r.text
+    finally:
+        engine.close()

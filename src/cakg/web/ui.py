@@ -12,6 +12,7 @@ its charts, timeline and map are drawn in the browser by static/ui.js.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -21,10 +22,12 @@ from rdflib import Literal
 from cakg.build import load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Dataset, Engine
-from cakg.errors import BadParameter
+from cakg.errors import BadParameter, CakgError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
+from cakg.web.errors import error_response, status_of
 
 bp = Blueprint("ui", __name__)
+log = logging.getLogger("cakg.web")
 
 HTML = "text/html"
 # What GET /sparql without a query offers besides the page (the service description).
@@ -138,6 +141,23 @@ def _home_data() -> dict[str, Any]:
     }
     cache.update(version=engine.version, home=data)
     return data
+
+
+@bp.errorhandler(CakgError)
+def _error(e: CakgError) -> Response:
+    """Pages answer errors as a page; /ui/terms as JSON. No stack trace either way."""
+    status, retry_after = status_of(e)
+    message = str(e)
+    if status >= 500 and retry_after is None:
+        log.error("ui request failed", exc_info=e)
+        message = "internal error: this is a bug; it was logged"
+    if request.endpoint != "ui.home":
+        return error_response(status, e.code, message, retry_after)
+    body = render_template("ui/error.html", status=status, message=message)
+    response = Response(body, status, mimetype=HTML)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.app_context_processor
