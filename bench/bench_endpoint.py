@@ -53,7 +53,10 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 JSON = "application/sparql-results+json"
 TURTLE = "text/turtle"
 QUERIES = {
-    "point": (PREFIXES + "SELECT ?p ?o WHERE { <https://w3id.org/cakg/id/state/kazakhstan> ?p ?o }", JSON),
+    "point": (
+        PREFIXES + "SELECT ?p ?o WHERE { <https://w3id.org/cakg/id/state/kazakhstan> ?p ?o }",
+        JSON,
+    ),
     "join": (
         PREFIXES
         + """SELECT ?figure ?measure ?a ?b ?value WHERE {

@@ -10,14 +10,14 @@
 - service description: GET /sparql on the tiny build.
 
 Every case that does not pass is in EXCLUDED, with its reason; cakg bugs found by the suites are
-strict xfails (PROTOCOL_BUGS), reported to the lead. Passing per engine, 2025-06, pyoxigraph
+strict xfails (PROTOCOL_BUGS), reported to the lead. Passing per engine, 2026-11-23, pyoxigraph
 0.5.13 and rdflib 7.6.0 (`pytest tests/test_w3c.py -s` prints the counts at the end):
 
     suite                 oxigraph   rdflib   excluded (see EXCLUDED)
     query evaluation       215/225  199/225   oxigraph 10 (8 also in Oxigraph's own list), rdflib 26
     result formats           8/10     9/10    CSV lexical forms of doubles; negativeInteger
     syntax (query + fed)   103/106   85/106   3 SERVICE (design); rdflib's parser 18
-    protocol                 32/34 over the app (oxigraph engine): 2 cakg bugs, xfail
+    protocol                 34/34 over the app (oxigraph engine); 2 cakg bugs found, fixed
     service description       3/3
 """
 
