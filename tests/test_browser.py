@@ -321,6 +321,32 @@ def test_keyboard_only(page: Any, server: str) -> None:
     section.locator("svg .place").first.wait_for()
 
 
+def test_the_forms_work_without_javascript(browser: Any, server: str) -> None:
+    """Progressive enhancement: the gallery form opens the HTML result; the query form posts
+    to /sparql and the browser downloads the results in the chosen format."""
+    context = browser.new_context(viewport=WIDE, java_script_enabled=False, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    try:
+        pg.goto(server + "/queries")
+        section = pg.locator("#trade-turnover-by-year")
+        section.get_by_label("partner").select_option(label="Russia")
+        section.get_by_role("button", name="Run").click()
+        pg.wait_for_url("**/queries/trade-turnover-by-year.html?partner=*")
+        assert pg.locator("tbody tr").count() == 2
+        shot(pg, "nojs-saved-result")
+        pg.goto(server + "/sparql")
+        assert pg.locator("#format").is_visible()
+        pg.locator("#query").fill(sparql_prologue() + CORRIDORS)
+        pg.locator("#format").select_option("csv")
+        with pg.expect_download() as info:
+            pg.get_by_role("button", name="Run").click()
+        lines = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "corridor,label" and len(lines) == 3
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("path", ["/", "/sparql", "/queries", "/page/state/kazakhstan"])
 def test_nothing_overflows_at_360_px(browser: Any, server: str, path: str) -> None:
     context = browser.new_context(viewport=NARROW)
