@@ -124,13 +124,31 @@
     return { x: x, y: y, categories: categories, series: series, cells: cells, skipped: skipped };
   }
 
+  /* TEXT in lines of at most CHARS characters, broken at spaces, at most LINES lines. */
+  function wrapLines(text, chars, lines) {
+    var out = [], current = "";
+    String(text).split(/\s+/).forEach(function (word) {
+      if (current && (current + " " + word).length > chars) { out.push(current); current = word; }
+      else { current = current ? current + " " + word : word; }
+    });
+    if (current) { out.push(current); }
+    if (out.length > lines) { out = out.slice(0, lines); out[lines - 1] += "…"; }
+    return out.map(function (l) { return clip(l, chars); });
+  }
+
   function frame(figure, data, kind) {
     var width = widthOf(figure);
     var longest = data.categories.reduce(function (m, c) { return Math.max(m, c.length); }, 0);
     var slot = (width - 70) / Math.max(1, data.categories.length);
-    var rotate = longest * CHAR > slot - 4;
-    var bottom = rotate ? Math.min(110, 20 + Math.min(longest, 16) * CHAR * 0.7) : 34;
-    var height = Math.round(Math.min(360, Math.max(220, width * 0.55))) + (rotate ? bottom - 34 : 0);
+    var perLine = Math.floor((slot - 6) / CHAR);
+    var mode = longest <= perLine ? "flat" : perLine >= 10 ? "wrap" : "rotate";
+    var wrapped = data.categories.map(function (c) {
+      return mode === "wrap" ? wrapLines(c, perLine, 3) : [c];
+    });
+    var lines = wrapped.reduce(function (m, w) { return Math.max(m, w.length); }, 1);
+    var bottom = mode === "rotate" ? Math.min(120, 20 + Math.min(longest, 22) * CHAR * 0.7)
+      : 20 + 14 * lines;
+    var height = Math.round(Math.min(360, Math.max(220, width * 0.55))) + bottom - 34;
     var values = [];
     data.cells.forEach(function (list) { values = values.concat(list); });
     var min = Math.min(0, Math.min.apply(null, values));
@@ -154,11 +172,17 @@
     var labels = svgEl("g", { "class": "axis x" });
     data.categories.forEach(function (c, i) {
       var cx = plot.left + step * (i + 0.5);
-      var text = rotate ? clip(c, 16) : clip(c, Math.floor(step / CHAR));
-      var node = rotate
-        ? svgEl("text", { x: cx, y: plot.bottom + 12, "text-anchor": "end",
-                          transform: "rotate(-40 " + cx + " " + (plot.bottom + 12) + ")" }, text)
-        : svgEl("text", { x: cx, y: plot.bottom + 18, "text-anchor": "middle" }, text);
+      var node;
+      if (mode === "rotate") {
+        node = svgEl("text", { x: cx, y: plot.bottom + 12, "text-anchor": "end",
+                               transform: "rotate(-40 " + cx + " " + (plot.bottom + 12) + ")" },
+                     clip(c, 22));
+      } else {
+        node = svgEl("text", { x: cx, y: plot.bottom + 18, "text-anchor": "middle" });
+        wrapped[i].forEach(function (line, k) {
+          node.appendChild(svgEl("tspan", { x: cx, dy: k ? 14 : 0 }, line));
+        });
+      }
       labels.appendChild(titled(node, c));
     });
     svg.appendChild(labels);
