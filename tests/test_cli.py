@@ -89,3 +89,16 @@ def test_query_without_a_build_says_to_build(run_cli, settings):
     result = run_cli("--root", str(settings.root), "query", "ASK {}")
     assert result.code == 2
     assert "run `cakg build` first" in result.err
+
+
+def test_serve_on_a_busy_port_is_a_clean_error(run_cli, settings):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("--root", str(settings.root), "serve", "--port", str(port))
+    assert result.code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.err
+    assert "Traceback" not in result.err

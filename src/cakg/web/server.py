@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ from typing import Any
 from waitress.server import create_server
 
 from cakg.config import Settings
+from cakg.errors import ConfigError
 from cakg.web import REQUEST_ID, create_app
 
 log = logging.getLogger("cakg.access")
@@ -65,6 +67,19 @@ class AccessLog:
             )
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that a busy port is a clean error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> None:
     """Serve until Ctrl+C or SIGTERM; `ready(url)` is called once the socket listens."""
     if not logging.getLogger().handlers:
@@ -73,10 +88,17 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
         )
     app = create_app(settings)
     engine = app.extensions["cakg.engine"]
+    try:
+        listener = _listen(settings.host, settings.port)
+    except OSError as e:
+        engine.close()
+        raise ConfigError(
+            f"cannot listen on {settings.host}:{settings.port}: {e.strerror or e}"
+            " (is another server running there? choose another --port)"
+        ) from e
     server = create_server(
         AccessLog(app),
-        host=settings.host,
-        port=settings.port,
+        sockets=[listener],
         threads=settings.threads,
         max_request_body_size=settings.max_request_bytes,
         connection_limit=max(100, settings.threads * 16),
@@ -87,7 +109,9 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # Both stop the server cleanly; SIGINT explicitly, since a shell starting the server in the
+    # background leaves SIGINT ignored.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     log.info("serving %s (engine %s, dataset %s) at %s", "cakg", engine.name, engine.version, url)
     if ready is not None:
         ready(url)
@@ -98,4 +122,5 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
     finally:
         server.close()
         engine.close()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
