@@ -182,10 +182,14 @@ def test_query_with_a_query_is_the_protocol_even_for_a_browser(client: FlaskClie
 
 def test_share_link_round_trip(client: FlaskClient) -> None:
     """The share link is /sparql?qtext=...: opening it fills the editor with the same text."""
-    query = 'PREFIX x: <urn:x#>\nSELECT ?s WHERE {\n  ?s ?p "a <b> & \\"c\\"" .\n}\n'
+    query = (
+        'PREFIX x: <urn:x#>\nSELECT ?s WHERE {\n  ?s ?p "a <b> & \\"c\\"" .\n}\n'
+        "# </textarea><script>alert(1)</script>\n"
+    )
     p = page(client, "/sparql?" + urlencode({"qtext": query}))
     assert textarea_value(p, "query") == query
     assert p.find("form", id="query-form")[0]["data-shared"] == "true"
+    assert not [a for t, a in p.tags if t == "script" and "src" not in a]  # stayed text
 
 
 def test_bad_query_answers_400_with_its_position(client: FlaskClient) -> None:
