@@ -6,6 +6,7 @@ that does not parse, a bad query); 70 an internal error (a bug: please report it
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from pathlib import Path
@@ -207,17 +208,52 @@ def stats(ctx: click.Context) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [default: 8000]")
+@click.option("--store", metavar="URL", help="Front this SPARQL 1.1 store (see `cakg publish`).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, store: str | None) -> None:
     """Build if stale, then serve the SPARQL endpoint and pages."""
     settings = _settings(ctx)
-    changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    changes = {"host": host, "port": port, "store_url": store}
+    changes = {k: v for k, v in changes.items() if v is not None}
     settings = settings.replace(**changes)
     if is_stale(settings):
         build_dataset(settings, progress=lambda msg: click.echo(msg, err=True))
     from cakg.web.server import serve as run_server
 
     run_server(settings)
+
+
+@cli.command()
+@click.option("--to", "to", required=True, metavar="URL", help="The store's query endpoint.")
+@click.option("--update", metavar="URL", help="Its SPARQL Update endpoint [default: a sibling]")
+@click.option("--gsp", metavar="URL", help="Its Graph Store endpoint [default: a sibling]")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.pass_context
+def publish(ctx: click.Context, to: str, update: str | None, gsp: str | None, quiet: bool) -> None:
+    """Upload the compiled dataset into a SPARQL store, then switch to it at once."""
+    from cakg.engine.remote import store_endpoints
+    from cakg.publish import publish_dataset
+
+    settings = _settings(ctx)
+    endpoints = store_endpoints(
+        to, update or settings.store_update_url, gsp or settings.store_gsp_url
+    )
+    total = len(load_manifest(settings).get("graphs", {}))
+    bar = click.progressbar(length=total, label="uploading graphs", file=sys.stderr)
+    with bar if not quiet else contextlib.nullcontext(bar):
+        done = publish_dataset(
+            settings, endpoints, progress=None if quiet else lambda _g, _n, _t: bar.update(1)
+        )
+    for warning in done.warnings:
+        click.echo(f"cakg: warning: {warning}", err=True)
+    if quiet:
+        return
+    if not done.published:
+        click.echo(f"already published: version {done.version} at {done.url}; nothing to do")
+        return
+    resumed = f", {len(done.resumed)} staged by an earlier run" if done.resumed else ""
+    click.echo(f"published version {done.version} to {done.url}: {len(done.uploaded)} graphs "
+               f"uploaded{resumed}, {len(done.removed)} removed")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from cakg.errors import ConfigError
 from cakg.namespaces import BASE
 
-ENGINES = ("oxigraph", "rdflib")
+ENGINES = ("oxigraph", "rdflib", "remote")
 REASONERS = ("owlrl", "rules")
 
 
@@ -37,6 +37,9 @@ class Settings:
     cors: bool = True
     cors_origins: str = "*"
     result_cache: bool = True
+    store_url: str | None = None  # a SPARQL 1.1 query endpoint: the `remote` engine fronts it
+    store_update_url: str | None = None  # its update endpoint (publish); default: a sibling
+    store_gsp_url: str | None = None  # its Graph Store Protocol endpoint (publish)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())

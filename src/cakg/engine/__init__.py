@@ -45,7 +45,11 @@ def dataset_files(settings: Settings) -> tuple[Path, str]:
 
 
 def open_engine(settings: Settings, *, isolated: bool = False) -> Engine:
-    """The configured engine over the current build."""
+    """The configured engine over the current build, or the remote store when one is set."""
+    if settings.store_url or settings.engine == "remote":
+        from cakg.engine.remote import open_remote
+
+        return open_remote(settings)
     nquads, version = dataset_files(settings)
     if not isolated:
         return load_engine(settings.engine, nquads, version)
