@@ -311,7 +311,9 @@ class RemoteEngine:
             fmt = _results_format(media_type)
             if fetched.media_type == TSV:  # already capped while it was read
                 count = max(fetched.body.count(b"\n") - 1, 0)
-                body = fetched.body if media_type == TSV else _solutions(fetched).serialize(fmt)
+                body = fetched.body
+                if media_type != TSV:
+                    body = _solutions(fetched).serialize(format=fmt)
                 return Answer("SELECT", media_type, body or b"", count, fetched.truncated)
             solutions = _solutions(fetched)
             kept, truncated = _cap(solutions, max_rows, fetched.truncated)
@@ -430,9 +432,9 @@ def _from_clauses(sparql: str) -> tuple[list[str], list[str]]:
     default: list[str] = []
     named: list[str] = []
     for clause in algebra.datasetClause or ():
-        if clause.get("default") is not None:
+        if "default" in clause:
             default.append(str(clause["default"]))
-        if clause.get("named") is not None:
+        if "named" in clause:
             named.append(str(clause["named"]))
     return default, named
 
