@@ -48,7 +48,13 @@ def test_build_writes_nquads_trig_and_manifest(built, tiny_settings):
     for entry in manifest["inputs"]:
         path = tiny_settings.root / entry["path"]
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert manifest["validation"] == {"conforms": True, "Violation": 0, "Warning": 0, "Info": 0}
+    assert manifest["validation"] == {
+        "conforms": True,
+        "skipped": False,
+        "Violation": 0,
+        "Warning": 0,
+        "Info": 0,
+    }
     assert set(manifest["timings"]) == {"load", "validate", "reason", "write"}
     assert manifest["reasoning"]["inferred"] == counts[str(INFERRED_GRAPH)] > 0
     dumps = ("cakg.nq", "cakg.trig", "cakg.ttl")
@@ -184,3 +190,11 @@ def test_ontology_and_shapes_docs_are_written_at_build_time(built, tiny_settings
     shapes = (current / "shapes.html").read_text()
     assert "<html" in ontology and 'id="StateVisit"' in ontology
     assert "VisitShape" in shapes
+
+
+def test_no_validate_skips_shacl_and_says_so(settings):
+    shutil.copy(INVALID / "violation" / "visit-without-host.ttl", settings.root / "graph/sources")
+    result = build_dataset(settings.replace(validate=False))
+    assert result.built
+    assert result.manifest["validation"]["skipped"] is True
+    assert is_stale(settings)  # a validating build is a different build

@@ -100,9 +100,14 @@ def query_files(root: Path) -> list[Path]:
     return sorted(folder.glob("*.rq")) if folder.is_dir() else []
 
 
-def fingerprint(files: list[SourceFile], reasoner: str, queries: list[Path]) -> str:
+def _settings_key(settings: Settings) -> str:
+    """The settings that change what the build writes."""
+    return f"reasoner={settings.reasoner} validate={settings.validate}"
+
+
+def fingerprint(files: list[SourceFile], settings_key: str, queries: list[Path]) -> str:
     """A hash of every input file and of the pipeline code and settings that build them."""
-    h = hashlib.sha256(f"cakg {cakg.__version__} reasoner={reasoner}\n".encode())
+    h = hashlib.sha256(f"cakg {cakg.__version__} {settings_key}\n".encode())
     package = Path(__file__).parent
     for name in PIPELINE_MODULES:
         h.update(name.encode() + b"\0" + (package / name).read_bytes())
@@ -120,7 +125,7 @@ def is_stale(settings: Settings) -> bool:
     except BuildMissingError:
         return True
     current = fingerprint(
-        find_sources(settings.root), settings.reasoner, query_files(settings.root)
+        find_sources(settings.root), _settings_key(settings), query_files(settings.root)
     )
     return manifest.get("fingerprint") != current
 
@@ -144,7 +149,7 @@ def build_dataset(
     with _lock(settings.out):
         files = find_sources(settings.root)
         queries = query_files(settings.root)
-        print_ = fingerprint(files, settings.reasoner, queries)
+        print_ = fingerprint(files, _settings_key(settings), queries)
         if not force:
             with contextlib.suppress(BuildMissingError):
                 manifest = load_manifest(settings)
@@ -160,9 +165,13 @@ def build_dataset(
         say(f"loaded {len(files)} files, {_count(loaded.dataset)} triples")
 
         t0 = time.perf_counter()
-        report = validate_loaded(loaded)
+        if settings.validate:
+            report = validate_loaded(loaded)
+            say(f"validated: {report.summary()}")
+        else:
+            report = Report(conforms=True, skipped=True)
+            say("validation skipped (--no-validate)")
         timings["validate"] = time.perf_counter() - t0
-        say(f"validated: {report.summary()}")
         if not report.conforms:
             raise NonConformingData(report)
 
@@ -247,7 +256,11 @@ def _write(
             ],
             "graphs": graphs,
             "triples": sum(graphs.values()),
-            "validation": {"conforms": report.conforms, **report.counts()},
+            "validation": {
+                "conforms": report.conforms,
+                "skipped": report.skipped,
+                **report.counts(),
+            },
             "reasoning": {
                 "profile": "OWL 2 RL",
                 "reasoner": settings.reasoner,

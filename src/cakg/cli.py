@@ -71,11 +71,19 @@ def cli(
 @cli.command()
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Skip SHACL validation (for benchmarks of generated data; the manifest says so).",
+)
 @click.pass_context
-def build(ctx: click.Context, force: bool, quiet: bool) -> None:
+def build(ctx: click.Context, force: bool, quiet: bool, no_validate: bool) -> None:
     """Load, validate, reason and write the compiled dataset."""
     progress = None if quiet else (lambda msg: click.echo(msg, err=True))
-    result = build_dataset(_settings(ctx), force=force, progress=progress)
+    settings = _settings(ctx)
+    if no_validate:
+        settings = settings.replace(validate=False)
+    result = build_dataset(settings, force=force, progress=progress)
     if not quiet:
         m = result.manifest
         state = "built" if result.built else "up to date"

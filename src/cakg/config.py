@@ -25,6 +25,7 @@ class Settings:
     public_url: str | None = None  # where base_iri is served, e.g. http://127.0.0.1:8000/
     engine: str = "oxigraph"
     reasoner: str = "owlrl"  # "rules": the fast materialiser in cakg.rules
+    validate: bool = True  # False only for benchmarks of generated data; recorded in the manifest
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8

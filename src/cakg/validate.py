@@ -37,6 +37,7 @@ class Report:
     conforms: bool
     findings: list[Finding] = field(default_factory=list)
     results_graph: Graph = field(default_factory=Graph)
+    skipped: bool = False  # True when the build was told not to validate
 
     @property
     def violations(self) -> int:
