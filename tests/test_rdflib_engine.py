@@ -1,0 +1,48 @@
+"""Corner cases where rdflib itself misbehaves, caught by the rdflib engine (W3C-suite findings)."""
+
+import io
+
+import pytest
+from rdflib import Variable
+from rdflib.query import Result
+
+from cakg.build import dataset_dir
+from cakg.engine.base import Formats
+from cakg.engine.rdflib_dataset import RdflibEngine
+from cakg.errors import BadQuery
+
+XML = "application/sparql-results+xml"
+
+
+@pytest.fixture(scope="module")
+def engine(built, tiny_settings):
+    eng = RdflibEngine(dataset_dir(tiny_settings) / "cakg.nq", built.manifest["version"])
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s !(^<urn:p>) ?o }",  # rdflib raises a bare Exception
+        "SELECT * { VALUES () { () } }",  # rdflib raises AttributeError
+    ],
+)
+def test_queries_rdflib_cannot_evaluate_are_bad_queries(engine, query):
+    with pytest.raises(BadQuery):
+        engine.answer(query, formats=Formats())
+
+
+@pytest.mark.parametrize("expr", ["0.0", "0", "false", '""'])
+def test_falsy_literals_survive_the_xml_results_writer(engine, expr):
+    body = engine.answer(f"SELECT ?x {{ BIND({expr} AS ?x) }}", formats=Formats(results=XML)).body
+    value = Result.parse(io.BytesIO(body), format="xml").bindings[0].get(Variable("x"))
+    assert value is not None
+    assert value.n3() == engine.query(f"SELECT ?x {{ BIND({expr} AS ?x) }}").rows[0][0].n3()
+
+
+def test_an_expression_error_leaves_the_variable_unbound(engine):
+    result = engine.query("SELECT (COALESCE() AS ?x) {}")
+    assert result.rows == [(None,)]
+    body = engine.answer("SELECT (COALESCE() AS ?x) {}", formats=Formats(results=XML)).body
+    assert b"<result></result>" in body
