@@ -7,7 +7,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-test lint build validate bench clean browser
+.PHONY: run test install install-test lint build validate bench bench-build clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +47,16 @@ build: install
 validate: install
 	$(BIN)/cakg validate
 
-bench: install-test
+$(VENV)/.installed-bench: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+# Benchmarks are not part of `make test`; see bench/README.md.
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_endpoint.py
+
+bench-build: $(VENV)/.installed-bench
+	$(BIN)/python bench/bench_build.py
 
 clean:
 	rm -rf build $(VENV)
