@@ -120,6 +120,18 @@
     });
     if (categories.length && categories.every(function (c) { return /^-?\d+(\.\d+)?$/.test(c); })) {
       categories.sort(function (a, b) { return parseFloat(a) - parseFloat(b); });
+    } else {
+      // Periods ("2023", "2024-01-01/2024-05-31", "until 2024-05"): in order of their first date.
+      var dates = categories.map(function (c) {
+        var m = /\d{4}(-\d{2}){0,2}/.exec(c);
+        return m ? m[0] : null;
+      });
+      if (dates.every(function (d) { return d !== null; })) {
+        var order = categories.map(function (c, i) { return i; }).sort(function (a, b) {
+          return dates[a] < dates[b] ? -1 : dates[a] > dates[b] ? 1 : a - b;
+        });
+        categories = order.map(function (i) { return categories[i]; });
+      }
     }
     return { x: x, y: y, categories: categories, series: series, cells: cells, skipped: skipped };
   }
