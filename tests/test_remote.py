@@ -1,0 +1,298 @@
+"""The endpoint, saved-query and linked-data tests again in remote mode, and the remote engine.
+
+The tiny build is published into a real Oxigraph server (`remote_settings` in sparql_fixtures) and
+the app runs with `store_url` set, so every query goes over HTTP to that server. The test functions
+of test_sparql_protocol, test_saved_api, test_linked and test_limits are collected here a second
+time (imported into this module), where `app`, `client`, `live_server`, `engine`,
+`limited_settings`/`limited_server` and `project_client` are the remote-mode ones below. Only the
+tests in LOCAL_ONLY are left out, each with its reason.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import URIRef
+
+from cakg.build import BuildResult
+from cakg.config import Settings
+from cakg.engine import Engine, open_engine
+from cakg.engine.base import Dataset
+from cakg.engine.guard import inspect_query
+from cakg.engine.remote import (
+    ASSERTED_GRAPH,
+    RELEASE_GRAPH,
+    Release,
+    RemoteEngine,
+    StoreError,
+    bind_values,
+    store_auth,
+    store_endpoints,
+)
+from cakg.errors import BadQuery, ConfigError
+from cakg.namespaces import INFERRED_GRAPH
+from cakg.publish import publish_dataset
+from cakg.web import create_app
+from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol
+from tests.test_limits import listener, timeout  # fixtures of the imported tests
+from tests.test_saved_api import results
+
+if TYPE_CHECKING:
+    from tests.sparql_fixtures import OxigraphServer
+
+# sparql_fixtures is a plugin: imported here before pytest registers it, it would not be rewritten
+pytest_plugins = ["tests.sparql_fixtures"]
+
+LOCAL_ONLY = {
+    "test_hostile_queries_are_stopped_and_the_next_request_answers": (
+        "the memory and CPU bombs would run inside the store: cakg cannot cap a remote store's "
+        "memory (its deadline still applies, tested by the timeout tests)"
+    ),
+    "test_healthz": (
+        "asserts the worker pool's live workers; the remote engine has no pool (workers: null); "
+        "test_remote_healthz checks the rest"
+    ),
+    "test_internal_errors_are_generic_and_logged": (
+        "builds its own app around a broken in-process engine: nothing remote about it"
+    ),
+}
+SUITES = (test_sparql_protocol, test_saved_api, test_linked, test_limits)
+FIXTURES = (listener, timeout, results)
+# a test runs again here when it uses one of these (the others never reach the engine)
+REMOTE_FIXTURES = {
+    "app", "client", "live_server", "engine", "limited_server", "limited_settings", "timeout",
+    "project_client",
+}  # fmt: skip
+
+
+def _collect_again() -> list[str]:
+    """Put the test functions of SUITES that reach the engine (but LOCAL_ONLY) in this module."""
+    names = []
+    for module in SUITES:
+        for name, value in vars(module).items():
+            if not name.startswith("test_") or not callable(value) or name in LOCAL_ONLY:
+                continue
+            if not REMOTE_FIXTURES & set(inspect.signature(value).parameters):
+                continue
+            assert name not in globals(), f"{name} is defined twice"
+            globals()[name] = value
+            names.append(name)
+    return names
+
+
+REMOTE_TESTS = _collect_again()
+
+
+# --- remote-mode fixtures, overriding those of the imported tests ------------------------------
+
+
+@pytest.fixture(scope="module")
+def app(remote_settings: Settings) -> Iterator[Flask]:
+    """The real app in remote mode: `store_url` set, the engine is RemoteEngine."""
+    app = create_app(remote_settings, {"TESTING": True})
+    assert app.extensions["cakg.engine"].name == "remote"
+    yield app
+    app.extensions["cakg.engine"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def engine(app: Flask) -> Engine:
+    engine: Engine = app.extensions["cakg.engine"]
+    return engine
+
+
+@pytest.fixture(scope="module")
+def live_server(app: Flask) -> Iterator[str]:
+    from tests.sparql_fixtures import serve_in_thread
+
+    yield from serve_in_thread(app)
+
+
+@pytest.fixture(scope="module")
+def limited_settings(remote_settings: Settings) -> Settings:
+    from tests.sparql_fixtures import LIMITS
+
+    return remote_settings.replace(**LIMITS)
+
+
+@pytest.fixture(scope="module")
+def limited_server(limited_settings: Settings) -> Iterator[str]:
+    """The app with a 2 s timeout and 3 rows, in remote mode."""
+    from tests.sparql_fixtures import serve_in_thread
+
+    app = create_app(limited_settings, {"TESTING": True})
+    yield from serve_in_thread(app)
+    app.extensions["cakg.engine"].close()
+
+
+@pytest.fixture(scope="module")
+def project_client(
+    project_build: BuildResult,
+    project_settings: Settings,
+    oxigraph_servers: Callable[[], OxigraphServer],
+) -> Iterator[FlaskClient]:
+    """The real project's build published into its own Oxigraph server, served remotely."""
+    server = oxigraph_servers()
+    publish_dataset(project_settings, store_endpoints(server.url))
+    app = create_app(project_settings.replace(store_url=server.url), {"TESTING": True})
+    yield app.test_client()
+    app.extensions["cakg.engine"].close()
+
+
+# --- the remote engine's own tests --------------------------------------------------------------
+
+
+def test_the_suites_run_here() -> None:
+    assert len(REMOTE_TESTS) > 60
+    assert "test_expensive_query_is_cut_off_while_a_cheap_one_answers" in REMOTE_TESTS
+
+
+def test_remote_healthz(client: FlaskClient, built: BuildResult) -> None:
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["engine"] == "remote"
+    assert body["version"] == built.manifest["version"] and body["workers"] is None
+
+
+@pytest.mark.parametrize(
+    "url, query, update, gsp",
+    [
+        ("http://127.0.0.1:7878", "http://127.0.0.1:7878/query", "/update", "/store"),
+        ("http://h:1/query", "http://h:1/query", "/update", "/store"),
+        ("http://h:1/ds/sparql", "http://h:1/ds/sparql", "/ds/update", "/ds/data"),
+        ("https://h/endpoint", "https://h/endpoint", None, None),
+    ],
+)
+def test_store_endpoints(url: str, query: str, update: str | None, gsp: str | None) -> None:
+    endpoints = store_endpoints(url)
+    assert endpoints.query == query
+    assert (endpoints.update or "").endswith(update or "") and bool(endpoints.update) == bool(
+        update
+    )
+    assert (endpoints.gsp or "").endswith(gsp or "") and bool(endpoints.gsp) == bool(gsp)
+    assert store_endpoints(url, "http://u/", "http://g/").update == "http://u/"
+    with pytest.raises(ConfigError):
+        store_endpoints("ftp://h/query")
+
+
+def test_version_and_graphs_come_from_the_store(
+    engine: Engine, built: BuildResult, remote_settings: Settings
+) -> None:
+    assert engine.version == built.manifest["version"]
+    assert sorted(engine.graph_names()) == sorted(built.manifest["graphs"])
+    assert RELEASE_GRAPH not in engine.graph_names()
+    assert ASSERTED_GRAPH not in engine.graph_names()
+
+
+def test_internal_graphs_stay_hidden(engine: Engine) -> None:
+    graphs = engine.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+    names = {str(g) for (g,) in graphs}
+    assert names and not any(n.startswith("urn:x-cakg:") or "?release=" in n for n in names)
+    asked = engine.query(f"SELECT (COUNT(*) AS ?n) FROM <{ASSERTED_GRAPH}> WHERE {{ ?s ?p ?o }}")
+    assert int(asked.rows[0][0]) == 0  # type: ignore[arg-type]
+
+
+def test_remote_syntax_error_keeps_its_position(engine: Engine) -> None:
+    with pytest.raises(BadQuery) as caught:
+        engine.query("SELECT ?s WHERE {\n  ?s ?p ?o ?x }")
+    assert caught.value.line == 2 and (caught.value.column or 0) > 1
+    assert "syntax error at line 2" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "sparql, expected",
+    [
+        ("SELECT ?x WHERE { ?x ?p ?o }", "SELECT ?x WHERE { VALUES (?x) { (<urn:a>) }  ?x ?p ?o }"),
+        ("ASK { ?x ?p ?o }", "ASK { VALUES (?x) { (<urn:a>) }  ?x ?p ?o }"),
+        (
+            "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
+            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES (?x) { (<urn:a>) }  ?x ?p ?o }",
+        ),
+        (
+            'SELECT ?x { ?x ?p "}{ WHERE" { SELECT ?x WHERE { ?x ?q ?r } } }',
+            'SELECT ?x { VALUES (?x) { (<urn:a>) }  ?x ?p "}{ WHERE" '
+            "{ SELECT ?x WHERE { ?x ?q ?r } } }",
+        ),
+    ],
+)
+def test_bindings_become_a_values_block(sparql: str, expected: str) -> None:
+    assert bind_values(sparql, {"x": URIRef("urn:a")}, None) == expected
+
+
+def test_bindings_need_a_where_group() -> None:
+    with pytest.raises(BadQuery):
+        bind_values("CONSTRUCT WHERE { ?x ?p ?o }", {"x": URIRef("urn:a")}, "CONSTRUCT")
+    with pytest.raises(BadQuery):
+        bind_values("DESCRIBE <urn:a>", {"x": URIRef("urn:a")}, "DESCRIBE")
+
+
+def test_unreachable_store_is_a_clear_error(tiny_settings: Settings, built: BuildResult) -> None:
+    from tests.sparql_fixtures import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(StoreError) as caught:
+        open_engine(tiny_settings.replace(store_url=url))
+    assert caught.value.url == f"{url}/query" and "unreachable" in str(caught.value)
+
+
+def _recording_store(seen: list[httpx.Request], status: int = 200) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = b"?s\t?p\t?o\n" if status == 200 else b"go away"
+        return httpx.Response(
+            status, content=body, headers={"content-type": "text/tab-separated-values"}
+        )
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize(
+    "env, header",
+    [
+        ({"CAKG_STORE_TOKEN": "t0k"}, "Bearer t0k"),
+        ({"CAKG_STORE_USER": "ann", "CAKG_STORE_PASSWORD": "pw"}, "Basic YW5uOnB3"),
+        ({}, None),
+    ],
+)
+def test_credentials_come_from_the_environment(env: dict[str, str], header: str | None) -> None:
+    seen: list[httpx.Request] = []
+    fallback = Release("v1", ("urn:g",), False)
+    engine = RemoteEngine(
+        "http://store.invalid/query",
+        fallback=fallback,
+        auth=store_auth(env),
+        transport=_recording_store(seen),
+    )
+    engine.close()
+    assert seen[0].headers.get("Authorization") == header
+    assert engine.version == "v1"
+
+
+@pytest.mark.parametrize("status", [401, 403, 500, 502])
+def test_store_failures_name_the_url_and_status(status: int) -> None:
+    seen: list[httpx.Request] = []
+    with pytest.raises(StoreError) as caught:
+        RemoteEngine("http://store.invalid/query", transport=_recording_store(seen, status))
+    assert caught.value.status == status
+    assert f"http://store.invalid/query answered {status}" in str(caught.value)
+
+
+def test_the_dataset_is_always_named(engine: Any) -> None:
+    """The default graph is the asserted union (plus the inferred graph), named explicitly."""
+    assert engine.release().published
+    ask = inspect_query("ASK {}")
+    everything = engine._dataset_params(Dataset(), ask, "ASK {}")
+    assert everything["default-graph-uri"] == [ASSERTED_GRAPH, str(INFERRED_GRAPH)]
+    asserted = engine._dataset_params(Dataset(inference=False), ask, "ASK {}")
+    assert asserted["default-graph-uri"] == [ASSERTED_GRAPH]
+    assert str(INFERRED_GRAPH) not in asserted["named-graph-uri"]
