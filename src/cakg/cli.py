@@ -246,12 +246,16 @@ def publish(ctx: click.Context, to: str, update: str | None, gsp: str | None, qu
     endpoints = store_endpoints(
         to, update or settings.store_update_url, gsp or settings.store_gsp_url
     )
-    total = len(load_manifest(settings).get("graphs", {}))
-    bar = click.progressbar(length=total, label="uploading graphs", file=sys.stderr)
-    with bar if not quiet else contextlib.nullcontext(bar):
-        done = publish_dataset(
-            settings, endpoints, progress=None if quiet else lambda _g, _n, _t: bar.update(1)
-        )
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []  # shown once there is something to upload
+
+        def advance(_graph: str, _done: int, total: int) -> None:
+            if not bars:
+                bar = click.progressbar(length=total, label="uploading graphs", file=sys.stderr)
+                bars.append(stack.enter_context(bar))
+            bars[0].update(1)
+
+        done = publish_dataset(settings, endpoints, progress=None if quiet else advance)
     for warning in done.warnings:
         click.echo(f"cakg: warning: {warning}", err=True)
     if quiet:

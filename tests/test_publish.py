@@ -1,0 +1,291 @@
+"""`cakg publish` into a real Oxigraph server: the switch, idempotence, resume, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from flask import Flask, Response, request
+
+from cakg.build import BuildResult, build_dataset
+from cakg.config import Settings
+from cakg.engine import Engine, open_engine
+from cakg.engine.base import Dataset
+from cakg.engine.remote import (
+    ASSERTED_GRAPH,
+    RELEASE_GRAPH,
+    RemoteEngine,
+    StoreError,
+    store_endpoints,
+)
+from cakg.namespaces import GRAPH
+from cakg.publish import STATE_FILE, publish_dataset, staged_name
+
+if TYPE_CHECKING:
+    from tests.conftest import CliRun
+    from tests.sparql_fixtures import OxigraphServer
+
+pytest_plugins = ["tests.sparql_fixtures"]
+
+DOC_2 = str(GRAPH["sources/doc-2"])
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+class FaultyTransport(httpx.HTTPTransport):
+    """The real transport, but a request that `fails` picks is lost on the way."""
+
+    def __init__(self, fails: Callable[[httpx.Request], bool]) -> None:
+        super().__init__()
+        self.fails = fails
+        self.sent: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.fails(request):
+            raise httpx.ConnectError("fault injected by the test", request=request)
+        self.sent.append(request)
+        return super().handle_request(request)
+
+
+def after_puts(n: int) -> Callable[[httpx.Request], bool]:
+    """Fail every Graph Store PUT after the first `n`."""
+    seen = [0]
+
+    def fails(request: httpx.Request) -> bool:
+        if request.method != "PUT":
+            return False
+        seen[0] += 1
+        return seen[0] > n
+
+    return fails
+
+
+def count(engine: Engine, dataset: Dataset | None = None) -> int:
+    return int(engine.query(COUNT, dataset=dataset).rows[0][0])  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def server(oxigraph_servers: Callable[[], OxigraphServer]) -> OxigraphServer:
+    """A fresh, empty Oxigraph server for one test."""
+    return oxigraph_servers()
+
+
+@pytest.fixture
+def two_versions(settings: Settings) -> tuple[Settings, Settings]:
+    """Two builds of the tiny project: v1 has a second source document, v2 does not."""
+    doc = settings.root / "graph" / "sources"
+    shutil.copy(doc / "doc-1.ttl", doc / "doc-2.ttl")
+    v1 = settings.replace(build_dir=settings.root / "build-v1")
+    build_dataset(v1)
+    (doc / "doc-2.ttl").unlink()
+    v2 = settings.replace(build_dir=settings.root / "build-v2")
+    build_dataset(v2)
+    return v1, v2
+
+
+def version_of(settings: Settings) -> str:
+    manifest = json.loads((settings.out / "current" / "manifest.json").read_text())
+    return str(manifest["version"])
+
+
+def test_publish_then_serve_remotely(
+    server: OxigraphServer,
+    tiny_settings: Settings,
+    built: BuildResult,
+    run_cli: Callable[..., CliRun],
+) -> None:
+    root = ["--root", str(tiny_settings.root)]
+    first = run_cli(*root, "publish", "--to", server.url)
+    assert first.code == 0, first.err
+    assert f"published version {built.manifest['version']}" in first.out
+    assert f"{len(built.manifest['graphs'])} graphs uploaded" in first.out
+    remote = open_engine(tiny_settings.replace(store_url=server.url))
+    local = open_engine(tiny_settings)
+    try:
+        assert remote.version == built.manifest["version"]
+        assert count(remote) == count(local)
+        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
+    finally:
+        remote.close()
+        local.close()
+    assert not (tiny_settings.out / STATE_FILE).exists()
+
+
+def test_publishing_the_same_version_again_does_nothing(
+    server: OxigraphServer,
+    tiny_settings: Settings,
+    built: BuildResult,
+    run_cli: Callable[..., CliRun],
+) -> None:
+    endpoints = store_endpoints(server.url)
+    assert publish_dataset(tiny_settings, endpoints).published
+    watch = FaultyTransport(lambda r: False)
+    again = publish_dataset(tiny_settings, endpoints, transport=watch)
+    assert not again.published and again.uploaded == []
+    assert [r.method for r in watch.sent] == ["POST"]  # one query: the release graph
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", server.url)
+    assert result.code == 0 and "already published" in result.out and "nothing to do" in result.out
+
+
+def test_a_new_release_replaces_the_old_one_at_once(
+    server: OxigraphServer, two_versions: tuple[Settings, Settings]
+) -> None:
+    v1, v2 = two_versions
+    endpoints = store_endpoints(server.url)
+    publish_dataset(v1, endpoints)
+    reader = RemoteEngine(endpoints.query)
+    try:
+        assert reader.version == version_of(v1) and DOC_2 in reader.graph_names()
+        v1_count = count(reader)
+        # the switch is lost: everything is staged, yet readers still see all of v1
+        lost_switch = FaultyTransport(lambda r: b"MOVE <" in r.content)
+        with pytest.raises(StoreError) as caught:
+            publish_dataset(v2, endpoints, transport=lost_switch)
+        assert "fault injected" in str(caught.value)
+        staged = reader.store_graphs()
+        assert staged_name(str(GRAPH["reference"]), version_of(v2)) in staged
+        fresh = RemoteEngine(endpoints.query)
+        assert fresh.version == version_of(v1) and count(fresh) == v1_count
+        fresh.close()
+        # the retry switches: v2 only, doc-2's graph gone, nothing staged left behind
+        done = publish_dataset(v2, endpoints)
+        assert done.published and done.removed == [DOC_2]
+        assert done.resumed and not done.uploaded  # every graph was staged by the failed run
+        after = RemoteEngine(endpoints.query)
+        assert after.version == version_of(v2) and DOC_2 not in after.graph_names()
+        graphs = after.store_graphs()
+        assert DOC_2 not in graphs and not [g for g in graphs if "?release=" in g]
+        assert {ASSERTED_GRAPH, RELEASE_GRAPH} <= set(graphs)
+        after.close()
+    finally:
+        reader.close()
+
+
+def test_a_failed_upload_resumes_where_it_stopped(
+    server: OxigraphServer, settings: Settings
+) -> None:
+    build_dataset(settings)
+    endpoints = store_endpoints(server.url)
+    with pytest.raises(StoreError) as caught:
+        publish_dataset(settings, endpoints, transport=FaultyTransport(after_puts(2)))
+    message = str(caught.value)
+    assert f"{server.url}/store" in message and "run publish again" in message
+    state = json.loads((settings.out / STATE_FILE).read_text())
+    assert state["version"] == version_of(settings) and len(state["uploaded"]) == 2
+    seen: list[str] = []
+    done = publish_dataset(settings, endpoints, progress=lambda g, n, total: seen.append(g))
+    assert done.published and done.resumed == state["uploaded"]
+    assert len(done.uploaded) == len(seen) - 2 and seen == sorted(seen)
+    assert not (settings.out / STATE_FILE).exists()
+    remote = open_engine(settings.replace(store_url=server.url))
+    local = open_engine(settings)
+    try:
+        assert remote.version == version_of(settings) and count(remote) == count(local)
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_a_store_with_sparql_update_only(server: OxigraphServer, settings: Settings) -> None:
+    build_dataset(settings)
+    endpoints = store_endpoints(server.url)
+    update_only = type(endpoints)(endpoints.query, endpoints.update, None)
+    done = publish_dataset(settings, update_only)
+    assert done.published
+    remote = open_engine(settings.replace(store_url=server.url))
+    local = open_engine(settings)
+    try:
+        assert count(remote) == count(local)
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_the_project_build_publishes_and_answers_like_the_embedded_engine(
+    server: OxigraphServer, project_build: BuildResult, project_settings: Settings
+) -> None:
+    done = publish_dataset(project_settings, store_endpoints(server.url))
+    assert done.published and not done.warnings
+    remote = open_engine(project_settings.replace(store_url=server.url))
+    local = open_engine(project_settings)
+    graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    try:
+        for dataset in (Dataset(), Dataset(inference=False)):
+            assert count(remote, dataset) == count(local, dataset)
+            assert (
+                remote.query(graphs, dataset=dataset).rows
+                == local.query(graphs, dataset=dataset).rows
+            )
+    finally:
+        remote.close()
+        local.close()
+
+
+# --- errors: a clear message naming the URL and the status, exit 2, no traceback ---------------
+
+
+@pytest.fixture
+def failing_store() -> Iterator[tuple[str, list[int]]]:
+    """A stand-in store on 127.0.0.1 answering every request with the status in the list."""
+    from tests.sparql_fixtures import serve_in_thread
+
+    status = [500]
+    app = Flask("failing-store")
+
+    @app.route("/<path:anything>", methods=["GET", "POST", "PUT"])
+    def fail(anything: str) -> Response:
+        request.get_data()
+        return Response("store says no", status[0], content_type="text/plain")
+
+    yield from ((url, status) for url in serve_in_thread(app))
+
+
+@pytest.mark.parametrize("status", [401, 403, 500, 503])
+def test_store_errors_exit_2_with_url_and_status(
+    failing_store: tuple[str, list[int]],
+    status: int,
+    tiny_settings: Settings,
+    built: BuildResult,
+    run_cli: Callable[..., CliRun],
+) -> None:
+    url, answer = failing_store
+    answer[0] = status
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", f"{url}/query")
+    assert result.code == 2
+    assert f"{url}/query answered {status}" in result.err
+    assert "Traceback" not in result.err and result.err.startswith("cakg: error: ")
+    if status in (401, 403):
+        assert "CAKG_STORE_USER" in result.err
+
+
+def test_unreachable_store_exits_2(
+    tiny_settings: Settings, built: BuildResult, run_cli: Callable[..., CliRun]
+) -> None:
+    from tests.sparql_fixtures import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", url)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{url}/query" in result.err and "unreachable" in result.err
+
+
+def test_publish_needs_an_update_endpoint(
+    tiny_settings: Settings, built: BuildResult, run_cli: Callable[..., CliRun]
+) -> None:
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", "http://127.0.0.1:9/x")
+    assert result.code == 2 and "--update URL" in result.err
+
+
+def test_state_file_of_another_store_or_version_is_ignored(tmp_path: Path) -> None:
+    from cakg.publish import _load_state
+
+    path = tmp_path / STATE_FILE
+    endpoints = store_endpoints("http://127.0.0.1:1")
+    path.write_text(json.dumps({"store": endpoints.query, "version": "v1", "uploaded": ["g"]}))
+    assert _load_state(path, endpoints, "v1")["uploaded"] == ["g"]
+    assert _load_state(path, endpoints, "v2")["uploaded"] == []
+    assert _load_state(path, store_endpoints("http://127.0.0.1:2"), "v1")["uploaded"] == []
