@@ -95,7 +95,8 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    tall = pg.evaluate("() => document.documentElement.scrollHeight") > 15000
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=not tall)
     context.close()
     assert not errors, errors
 
@@ -227,6 +228,17 @@ def test_a_bad_query_shows_line_and_column(page: Any, server: str) -> None:
     )
     assert before.count("\n") == 2  # the caret is on line 3
     assert page.evaluate("() => document.activeElement.id") == "query"
+
+
+def test_a_large_result_draws_its_first_rows_only(page: Any, server: str) -> None:
+    page.goto(server + "/sparql")
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    total = len(sparql_rows(server, query))
+    assert total > 2000
+    run_editor(page, query)
+    assert page.locator("#status").inner_text().startswith(f"{total} rows in ")
+    assert page.locator("#result-body tbody tr").count() == 2000
+    assert "The first 2000 of" in page.locator("#result-body .note").inner_text()
 
 
 def test_construct_shows_triples_and_offers_turtle(page: Any, server: str) -> None:

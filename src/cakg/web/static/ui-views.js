@@ -23,9 +23,11 @@
     return node;
   }
 
-  function canvas(figure, width, height, label) {
+  /* An SVG of WIDTH x HEIGHT; role img for charts, group when it holds links (map, timeline),
+     so that the links stay reachable. */
+  function canvas(figure, width, height, label, role) {
     var svg = svgEl("svg", { viewBox: "0 0 " + width + " " + height, width: width,
-                             height: height, role: "img", "aria-label": label,
+                             height: height, role: role || "img", "aria-label": label,
                              "class": "chart" });
     figure.appendChild(svg);
     return svg;
@@ -338,7 +340,7 @@
     var left = 12, right = width - 12, top = 34, rowH = 24;
     var height = top + events.length * rowH + 10;
     var xOf = function (t) { return left + (t - lo) / (hi - lo) * (right - left); };
-    var svg = canvas(figure, width, height, "Timeline of " + events.length + " events");
+    var svg = canvas(figure, width, height, "Timeline of " + events.length + " events", "group");
     var axis = svgEl("g", { "class": "axis" });
     var y0 = new Date(lo).getUTCFullYear(), y1 = new Date(hi).getUTCFullYear();
     var every = Math.max(1, Math.ceil((y1 - y0 + 1) / Math.max(2, Math.floor(width / 70))));
@@ -432,7 +434,7 @@
     var project = function (p) {
       return [offX + (p[0] - west) * k * scale, offY + (north - p[1]) * scale];
     };
-    var svg = canvas(figure, width, height, "Map of " + places.length + " places");
+    var svg = canvas(figure, width, height, "Map of " + places.length + " places", "group");
     svg.appendChild(svgEl("rect", { x: 0, y: 0, width: width, height: height, "class": "sea" }));
     var grid = svgEl("g", { "class": "graticule" });
     var stepDeg = (east - west) > 40 ? 10 : 5;

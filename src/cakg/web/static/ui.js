@@ -37,11 +37,12 @@
   }
 
   var termCache = new Map();
+  var MAX_SHOWN = 2000; // rows drawn in a result table
 
   /* Labels and points of the IRIs in ROWS (SPARQL JSON bindings), from POST /ui/terms. */
   function fetchTerms(rows) {
     var wanted = new Set();
-    rows.forEach(function (row) {
+    rows.slice(0, MAX_SHOWN).forEach(function (row) {
       Object.keys(row).forEach(function (k) {
         var t = row[k];
         if (t && t.type === "uri" && !termCache.has(t.value)) { wanted.add(t.value); }
@@ -109,7 +110,7 @@
     vars.forEach(function (v) { head.appendChild(el("th", { scope: "col" }, v)); });
     table.appendChild(el("thead")).appendChild(head);
     var body = el("tbody");
-    rows.forEach(function (row) {
+    rows.slice(0, MAX_SHOWN).forEach(function (row) {
       var tr = el("tr");
       vars.forEach(function (v) { tr.appendChild(cell(row[v])); });
       body.appendChild(tr);
@@ -117,6 +118,10 @@
     table.appendChild(body);
     wrap.appendChild(table);
     container.appendChild(wrap);
+    if (rows.length > MAX_SHOWN) {
+      container.appendChild(el("p", { "class": "note" }, "The first " + MAX_SHOWN + " of " +
+        rows.length + " rows are shown; the downloads hold them all."));
+    }
     return wrap;
   }
 
