@@ -132,8 +132,9 @@ def test_publishing_the_same_version_again_does_nothing(
 
 
 def test_a_new_release_replaces_the_old_one_at_once(
-    server: OxigraphServer, two_versions: tuple[Settings, Settings]
+    server: OxigraphServer, two_versions: tuple[Settings, Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("cakg.engine.remote.RELEASE_TTL", 0.0)  # read the release every time
     v1, v2 = two_versions
     endpoints = store_endpoints(server.url)
     publish_dataset(v1, endpoints)
@@ -155,6 +156,8 @@ def test_a_new_release_replaces_the_old_one_at_once(
         done = publish_dataset(v2, endpoints)
         assert done.published and done.removed == [DOC_2]
         assert done.resumed and not done.uploaded  # every graph was staged by the failed run
+        reader.release()
+        assert reader.version == version_of(v2)  # a running engine follows the switch
         after = RemoteEngine(endpoints.query)
         assert after.version == version_of(v2) and DOC_2 not in after.graph_names()
         graphs = after.store_graphs()

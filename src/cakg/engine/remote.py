@@ -25,7 +25,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -141,7 +141,7 @@ class _Bearer(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._token = token
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
@@ -208,7 +208,7 @@ class RemoteEngine:
         self._lock = threading.Lock()
         self._release: Release | None = None
         self._read_at = 0.0
-        self.release()  # fail early when the store is unreachable or holds nothing
+        self.version = self.release().version  # fails early when the store is unreachable
 
     # -- what the store holds -------------------------------------------------------------
 
@@ -218,6 +218,7 @@ class RemoteEngine:
             if self._release is None or time.monotonic() - self._read_at > RELEASE_TTL:
                 self._release = self._read_release()
                 self._read_at = time.monotonic()
+                self.version = self._release.version  # the published version being served
             return self._release
 
     def _read_release(self) -> Release:
@@ -242,10 +243,6 @@ class RemoteEngine:
             f"the store at {self.url} holds no cakg release and there is no local build: run "
             f"`cakg publish --to {self.url}` or `cakg build`"
         )
-
-    @property
-    def version(self) -> str:
-        return self.release().version
 
     def graph_names(self) -> Sequence[str]:
         return list(self.release().graphs)
@@ -313,7 +310,7 @@ class RemoteEngine:
                 count = max(fetched.body.count(b"\n") - 1, 0)
                 body = fetched.body
                 if media_type != TSV:
-                    body = _solutions(fetched).serialize(format=fmt)
+                    body = _solutions(fetched).serialize(format=fmt) or b""
                 return Answer("SELECT", media_type, body or b"", count, fetched.truncated)
             solutions = _solutions(fetched)
             kept, truncated = _cap(solutions, max_rows, fetched.truncated)
