@@ -28,8 +28,9 @@ class Settings:
     validate: bool = True  # False only for benchmarks of generated data; recorded in the manifest
     host: str = "127.0.0.1"
     port: int = 8000
-    threads: int = 8
-    query_workers: int = 2
+    threads: int = 8  # per web process
+    web_processes: int = 0  # processes of `cakg serve` sharing the socket; 0: one per CPU
+    query_workers: int = 2  # per web process
     query_timeout: float = 10.0  # seconds; a request may only lower it
     query_memory_mb: int = 1024  # address-space limit of each query worker
     max_rows: int = 10000

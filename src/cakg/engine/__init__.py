@@ -3,15 +3,21 @@
 - `open_engine(settings)`: the engine in this process (CLI, tests): fast to start, no limits.
 - `open_engine(settings, isolated=True)`: the same engine in a pool of worker processes with the
   timeout, the memory limit and the result cache (the web server).
+- `start_zygote(settings)` then `open_engine(settings, isolated=True, link=zygote.attach())` in
+  each web process: several web processes whose pools share one loaded engine.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
 from cakg.errors import BuildMissingError, ConfigError
+
+if TYPE_CHECKING:
+    from cakg.engine.pool import Zygote, ZygoteLink
 
 __all__ = ["Answer", "Dataset", "Engine", "Formats", "QueryResult", "load_engine", "open_engine"]
 
@@ -44,9 +50,27 @@ def dataset_files(settings: Settings) -> tuple[Path, str]:
     return nquads, str(manifest["version"])
 
 
-def open_engine(settings: Settings, *, isolated: bool = False) -> Engine:
-    """The configured engine over the current build, or the remote store when one is set."""
-    if settings.store_url or settings.engine == "remote":
+def is_local(settings: Settings) -> bool:
+    """True when queries run on this machine's build (not on a remote store)."""
+    return not (settings.store_url or settings.engine == "remote")
+
+
+def start_zygote(settings: Settings) -> Zygote:
+    """The process that loads the build once and forks query workers for every web process."""
+    from cakg.engine.pool import Zygote
+
+    nquads, version = dataset_files(settings)
+    return Zygote((settings.engine, str(nquads), version), settings.query_memory_mb)
+
+
+def open_engine(
+    settings: Settings, *, isolated: bool = False, link: ZygoteLink | None = None
+) -> Engine:
+    """The configured engine over the current build, or the remote store when one is set.
+
+    With `link` (from `start_zygote(...).attach()`), the pool's workers come from that zygote.
+    """
+    if not is_local(settings):
         from cakg.engine.remote import open_remote
 
         return open_remote(settings)
@@ -61,4 +85,5 @@ def open_engine(settings: Settings, *, isolated: bool = False) -> Engine:
         timeout=settings.query_timeout,
         memory_mb=settings.query_memory_mb,
         cache_bytes=CACHE_BYTES if settings.result_cache else 0,
+        link=link,
     )

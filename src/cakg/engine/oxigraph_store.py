@@ -108,11 +108,12 @@ class OxigraphEngine:
         self.store.update(
             f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) }}"
         )
-        everything = [NamedNode(g) for g in self._graphs]
         union: list[Any] = [DefaultGraph()]
         if inferred in self._graphs:
             union.append(NamedNode(inferred))
-        self._union: dict[str, Any] = {"default_graph": union, "named_graphs": everything}
+        # Every named graph is available to GRAPH by default: no list to convert per query
+        # (with a graph per source file, that list cost more than a point lookup).
+        self._union: dict[str, Any] = {"default_graph": union}
         self._asserted: dict[str, Any] = {
             "default_graph": [DefaultGraph()],
             "named_graphs": asserted,

@@ -34,9 +34,9 @@ import time
 import traceback
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import reduction
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import cakg.errors
@@ -66,60 +66,142 @@ class _Worker:
     conn: Connection
 
 
-class WorkerPool:
-    """A fixed number of forked query workers behind a queue."""
+class Zygote:
+    """The process that loads the engine once and forks query workers for every pool linked to it.
 
-    def __init__(self, spec: EngineSpec, size: int, memory_mb: int) -> None:
+    One zygote serves every web process of `cakg serve`: each gets its own control connection
+    (`attach()`), so the store is loaded once and shared copy-on-write by all the workers.
+    """
+
+    def __init__(self, spec: EngineSpec, memory_mb: int) -> None:
         ours, theirs = socket.socketpair()
-        # A fresh interpreter (not a fork of this threaded process, and unlike multiprocessing's
+        # A fresh interpreter (not a fork of a threaded process, and unlike multiprocessing's
         # spawn, without re-importing the caller's __main__) that imports only the engine.
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
             "RUST_BACKTRACE": "0",  # a worker killed by the memory limit: one line, not 60
         }
-        self._zygote = subprocess.Popen(
+        self._process = subprocess.Popen(
             [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             env=env,
             stdin=subprocess.DEVNULL,
         )
         theirs.close()
-        self._zygote_conn = Connection(ours.detach())
+        self.pid = self._process.pid
+        self._conn = Connection(ours.detach())
         self._lock = threading.Lock()
-        self._closed = False
-        self._all: dict[int, _Worker] = {}
-        self._finalizer = weakref.finalize(
-            self, _shutdown, self._all, self._zygote_conn, self._zygote
-        )
-        self._zygote_conn.send((spec, memory_mb))
-        if not self._zygote_conn.poll(START_TIMEOUT):
+        self._finalizer = weakref.finalize(self, _stop_zygote, self._conn, self._process)
+        self._conn.send((spec, memory_mb))
+        if not self._conn.poll(START_TIMEOUT):
             self._finalizer()
             raise QueryResourceError(f"the query engine did not load within {START_TIMEOUT:g} s")
         try:
-            reply = self._zygote_conn.recv()
+            reply = self._conn.recv()
         except (EOFError, OSError):
             self._finalizer()
             raise QueryResourceError("the query engine process died while loading") from None
         if reply[0] == "error":
             self._finalizer()
             raise _rebuild(reply[1], reply[2], reply[3])
-        _, self.graphs, self.isolated = reply
+        _, graphs, isolated = reply
+        self.graphs: list[str] = graphs
+        self.isolated: bool = isolated
+
+    def link(self) -> ZygoteLink:
+        """This process's own control connection (a pool in the same process as the zygote's
+        owner)."""
+        return ZygoteLink(self._conn, self.pid, self.graphs, self.isolated, self._lock)
+
+    def attach(self) -> ZygoteLink:
+        """A new control connection, for a pool in another process (pass it on by fork)."""
+        ours, theirs = socket.socketpair()
+        with self._lock:
+            try:
+                self._conn.send("attach")
+                reduction.send_handle(self._conn, theirs.fileno(), self.pid)
+            except OSError as e:
+                ours.close()
+                raise QueryResourceError("the query engine process is gone") from e
+            finally:
+                theirs.close()
+        return ZygoteLink(Connection(ours.detach()), self.pid, self.graphs, self.isolated)
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def forget(self) -> None:
+        """In a forked child: drop the parent's connection without stopping the zygote."""
+        self._finalizer.detach()
+        self._conn.close()
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _stop_zygote(conn: Connection, process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        conn.send("stop")
+    conn.close()
+    try:
+        process.wait(2)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(2)
+
+
+@dataclass
+class ZygoteLink:
+    """One control connection to a zygote: ask it for a worker connected to a socket."""
+
+    conn: Connection
+    pid: int
+    graphs: list[str]
+    isolated: bool
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spawn(self, fd: int) -> int:
+        """Fork a worker that talks over `fd`; its pid. OSError or EOFError if the zygote is
+        gone."""
+        with self.lock:
+            self.conn.send("spawn")
+            reduction.send_handle(self.conn, fd, self.pid)
+            pid: int = self.conn.recv()
+            return pid
+
+
+class WorkerPool:
+    """A fixed number of forked query workers behind a queue."""
+
+    def __init__(self, link: ZygoteLink, size: int, owner: Zygote | None = None) -> None:
+        self._link = link
+        self._owner = owner  # the zygote this pool started, stopped with it
+        self._lock = threading.Lock()
+        self._closed = False
+        self._all: dict[int, _Worker] = {}
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, link, owner)
+        self.graphs = link.graphs
+        self.isolated = link.isolated
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.size = size
         self.restarts = 0
-        for _ in range(size):
-            self._idle.put(self._spawn())
+        try:
+            for _ in range(size):
+                self._idle.put(self._spawn())
+        except QueryResourceError:
+            self._finalizer()
+            raise
 
     def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
         with self._lock:
             if self._closed:
+                ours.close()
+                theirs.close()
                 raise QueryResourceError("the query pool is shut down")
             try:
-                self._zygote_conn.send("spawn")
-                reduction.send_handle(self._zygote_conn, theirs.fileno(), self._zygote.pid)
-                pid = self._zygote_conn.recv()
+                pid = self._link.spawn(theirs.fileno())
             except (EOFError, OSError) as e:
                 ours.close()
                 raise QueryResourceError("the query engine process is gone") from e
@@ -185,20 +267,16 @@ class WorkerPool:
         self._finalizer()
 
 
-def _shutdown(workers: dict[int, _Worker], zygote_conn: Connection, zygote: Any) -> None:
+def _shutdown(workers: dict[int, _Worker], link: ZygoteLink, owner: Zygote | None) -> None:
     for worker in list(workers.values()):
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker.pid, signal.SIGKILL)
         worker.conn.close()
     workers.clear()
-    with contextlib.suppress(OSError):
-        zygote_conn.send("stop")
-    zygote_conn.close()
-    try:
-        zygote.wait(2)
-    except subprocess.TimeoutExpired:
-        zygote.kill()
-        zygote.wait(2)
+    if owner is not None:
+        owner.close()
+    else:
+        link.conn.close()
 
 
 class PooledEngine:
@@ -212,10 +290,16 @@ class PooledEngine:
         timeout: float,
         memory_mb: int,
         cache_bytes: int = 0,
+        link: ZygoteLink | None = None,
     ) -> None:
+        """Workers forked by a zygote of its own, or by the shared one behind `link`."""
         self.name, _, self.version = spec
         self.timeout = timeout
-        self.pool = WorkerPool(spec, workers, memory_mb)
+        if link is None:
+            owner = Zygote(spec, memory_mb)
+            self.pool = WorkerPool(owner.link(), workers, owner)
+        else:
+            self.pool = WorkerPool(link, workers)
         self.cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
 
     def _timeout(self, requested: float | None) -> float:
@@ -305,22 +389,36 @@ def zygote_main(fd: int) -> None:
     isolated = _isolate_network()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps dead workers
     conn.send(("ready", list(engine.graph_names()), isolated))
+    links = [conn]  # the owner's connection first: when it closes, the zygote stops
     while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            break
-        if message != "spawn":
-            break
-        fd = reduction.recv_handle(conn)
-        pid = os.fork()
-        if pid == 0:
-            conn.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _worker_main(engine, Connection(fd), memory_mb)
-        os.close(fd)
-        conn.send(pid)
-    os._exit(0)
+        for ready in wait(links):
+            assert isinstance(ready, Connection)
+            try:
+                message = ready.recv()
+            except (EOFError, OSError):
+                message = "closed"
+            if message == "attach" and ready is conn:
+                links.append(Connection(reduction.recv_handle(conn)))
+            elif message == "spawn":
+                _fork_worker(engine, ready, links, memory_mb)
+            elif ready is conn:
+                os._exit(0)
+            else:  # a web process went away, or spoke out of turn
+                links.remove(ready)
+                ready.close()
+
+
+def _fork_worker(engine: Engine, link: Connection, links: list[Connection], memory_mb: int) -> None:
+    fd = reduction.recv_handle(link)
+    pid = os.fork()
+    if pid == 0:
+        for other in links:
+            other.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _worker_main(engine, Connection(fd), memory_mb)
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        link.send(pid)
 
 
 def _worker_main(engine: Engine, conn: Connection, memory_mb: int) -> None:

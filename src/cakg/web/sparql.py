@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -25,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from cakg.build import load_manifest
 from cakg.config import Settings
-from cakg.engine.base import Dataset, Engine
+from cakg.engine.base import Dataset, Engine, Formats
 from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.results import (
@@ -88,7 +89,7 @@ def endpoint() -> Response:
         raise RequestEntityTooLarge(
             f"the query is {len(query)} characters long; the limit is {settings.max_query_length}"
         )
-    formats = negotiate(request.accept_mimetypes, params.get("format"))
+    formats = _negotiate(request.headers.get("Accept"), tuple(params.get("format", ())))
     answer = _engine().answer(
         query,
         formats=formats,
@@ -105,6 +106,13 @@ def endpoint() -> Response:
         response.headers["X-Result-Truncated"] = "true"
         response.headers["X-Result-Row-Limit"] = str(settings.max_rows)
     return response
+
+
+@lru_cache(maxsize=256)
+def _negotiate(accept: str | None, format_param: tuple[str, ...]) -> Formats:
+    """`negotiate` for a raw Accept header: clients send the same few headers again and again,
+    and parsing one costs more than a point lookup. A BadParameter is not cached."""
+    return negotiate(accept, format_param)
 
 
 def _read_request() -> tuple[str | None, dict[str, list[str]]]:

@@ -1,0 +1,367 @@
+"""The endpoint's hot path: cakg serve vs Oxigraph server, point lookup and aggregate, side by side.
+
+    .venv/bin/python bench/bench_hotpath.py --root DIR [--duration 5] [--queries point,aggregate]
+    .venv/bin/python bench/bench_hotpath.py --generate 1e5 --root DIR   # make DIR first
+    .venv/bin/python bench/bench_hotpath.py --root DIR --startup-only   # time to ready, memory
+
+A narrower companion of bench_endpoint.py for working on the serving path: one cakg (result
+cache off) and one Oxigraph server (in memory, `--union-default-graph`) on the same N-Quads,
+wrk at concurrency 1 and 16, p50/p99 and requests/s, the load average with every line.
+
+`--generate N` writes a synthetic project with bench/generate.py and builds it *without SHACL
+validation* (the generator's output conforms by construction; pyshacl takes many minutes at
+10^5): load, the rules materialiser and the usual write, with the real build's fingerprint so
+that `cakg serve` finds it fresh. Say so when quoting figures made that way.
+
+Memory is the sum of the PSS (proportional set size: shared pages split between the processes
+that map them) of `cakg serve` and all its descendants, sampled every 50 ms; RSS summed the
+same way is printed too (it counts a shared page once per process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+QUERIES = {
+    "lookup": (
+        "SELECT ?p ?o WHERE { <https://w3id.org/cakg/id/person/akramjon-nematov> ?p ?o }",
+        "application/sparql-results+json",
+    ),
+    "point": (
+        "SELECT ?p ?o WHERE { <https://w3id.org/cakg/id/state/kazakhstan> ?p ?o }",
+        "application/sparql-results+json",
+    ),
+    "aggregate": (
+        "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n)",
+        "application/sparql-results+json",
+    ),
+    "join": (
+        "PREFIX cakg: <https://w3id.org/cakg/ontology#>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "SELECT ?figure ?measure ?a ?b ?value WHERE {\n"
+        "  ?figure cakg:measure ?m ; cakg:firstParty ?fa ; cakg:secondParty ?fb ;"
+        " cakg:value ?value .\n"
+        "  ?m rdfs:label ?measure . ?fa rdfs:label ?a . ?fb rdfs:label ?b .\n"
+        '  FILTER (lang(?measure) = "en" && lang(?a) = "en" && lang(?b) = "en")\n'
+        "} LIMIT 1000",
+        "application/sparql-results+json",
+    ),
+    "construct": (
+        "PREFIX cakg: <https://w3id.org/cakg/ontology#>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "CONSTRUCT { ?v cakg:guest ?g ; rdfs:label ?l } WHERE {\n"
+        "  ?v a cakg:StateVisit ; cakg:guest ?g ; rdfs:label ?l } LIMIT 2000",
+        "text/turtle",
+    ),
+}
+# `cakg serve` without its is-the-build-stale check (the build here may be a fast one)
+SERVE = (
+    "import sys; from cakg.config import Settings; from cakg.web.server import serve; "
+    "serve(Settings.from_env(root=sys.argv[1], port=int(sys.argv[2])))"
+)
+LUA = """
+local body = [==[%(body)s]==]
+request = function()
+  return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query",
+                                 ["Accept"] = "%(accept)s"}, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
+    '"errors": %%d}\\n',
+    latency:percentile(50), latency:percentile(99), summary.requests,
+    summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ok(url: str, proc: subprocess.Popen[bytes], deadline: float) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.perf_counter() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.02)
+    raise TimeoutError(f"{url} not ready after {deadline} s")
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += children.get(p, [])
+    return found
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """Summed PSS and summed RSS (MB) of `pid` and its descendants."""
+    pss = rss = 0
+    for p in descendants(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+        except OSError:
+            continue
+    return pss / 1024, rss / 1024
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = (0.0, 0.0)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            pss, rss = memory_mb(self.pid)
+            self.peak = (max(self.peak[0], pss), max(self.peak[1], rss))
+            time.sleep(0.05)
+
+
+@dataclass
+class Server:
+    name: str
+    endpoint: str
+    proc: subprocess.Popen[bytes]
+    ready_s: float = 0.0
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_cakg(root: Path, env_extra: dict[str, str], log: Path) -> tuple[Server, MemorySampler]:
+    port = free_port()
+    env = {**os.environ, "CAKG_RESULT_CACHE": "0", "CAKG_REASONER": "rules", **env_extra}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE, str(root), str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    sampler = MemorySampler(proc.pid)
+    sampler.start()
+    base = f"http://127.0.0.1:{port}"
+    ready = wait_ok(f"{base}/healthz", proc, 600)
+    return Server("cakg", f"{base}/sparql", proc, ready), sampler
+
+
+def start_oxigraph(nquads: Path, log: Path) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [BIN / "oxigraph", "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_ok(f"{base}/query?query=ASK%7B%7D", proc, 60)
+    request = urllib.request.Request(
+        f"{base}/store",
+        data=nquads.read_bytes(),
+        headers={"Content-Type": "application/n-quads"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=600) as r:
+        assert r.status in (200, 201, 204), r.status
+    return Server("oxigraph", f"{base}/query", proc)
+
+
+def rows(server: Server, name: str) -> int:
+    query, accept = QUERIES[name]
+    request = urllib.request.Request(
+        server.endpoint,
+        data=query.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": accept},
+    )
+    with urllib.request.urlopen(request, timeout=120) as r:
+        body = r.read()
+    if accept.endswith("json"):
+        return len(json.loads(body)["results"]["bindings"])
+    return body.count(b"\n")
+
+
+def wrk(server: Server, name: str, connections: int, duration: float) -> dict[str, Any]:
+    query, accept = QUERIES[name]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(LUA % {"body": query, "accept": accept})
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{min(connections, 2)}",
+                f"-c{connections}",
+                f"-d{duration:g}s",
+                "--timeout",
+                "30s",
+                "-s",
+                f.name,
+                server.endpoint,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    r: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    r["rps"] = r["requests"] / r["seconds"]
+    return r
+
+
+def fast_build(root: Path, triples: int) -> None:
+    """Generate and build without SHACL validation (see the module docstring)."""
+    sys.path.insert(0, str(BENCH))
+    from generate import generate  # type: ignore[import-not-found]
+
+    import cakg.build as build
+    from cakg.config import Settings
+    from cakg.validate import Report
+
+    generate(triples, root)
+    build.validate_loaded = lambda loaded: Report(conforms=True)  # type: ignore[assignment]
+    settings = Settings.from_env(root=root, reasoner="rules")
+    started = time.perf_counter()
+    result = build.build_dataset(settings, force=True, progress=print)
+    print(
+        f"fast build (no validation): {time.perf_counter() - started:.1f} s, "
+        f"{result.manifest['triples']} triples",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, required=True, help="a cakg project (built)")
+    parser.add_argument("--generate", type=float, default=0, help="first generate N triples")
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--queries", default="lookup,point,aggregate")
+    parser.add_argument("--connections", default="1,16")
+    parser.add_argument("--no-oxigraph", action="store_true")
+    parser.add_argument("--startup-only", action="store_true")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for cakg serve")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    if args.generate:
+        fast_build(root, int(args.generate))
+    nquads = (root / "build" / "current" / "cakg.nq").resolve()
+    logs = Path(tempfile.mkdtemp(prefix="bench-hotpath-"))
+    env = dict(item.split("=", 1) for item in args.env)
+    print(
+        f"dataset: {nquads} ({sum(1 for _ in nquads.open('rb'))} quads); cores "
+        f"{os.cpu_count()}; env {env}; logs {logs}",
+        flush=True,
+    )
+    print(f"load average before start: {loadavg()}", flush=True)
+    cakg, sampler = start_cakg(root, env, logs / "cakg.log")
+    servers = [cakg]
+    try:
+        time.sleep(0.5)
+        pss, rss = memory_mb(cakg.proc.pid)
+        print(
+            f"cakg ready in {cakg.ready_s:.2f} s; peak during start-up: PSS "
+            f"{sampler.peak[0]:.0f} MB, RSS {sampler.peak[1]:.0f} MB (summed over "
+            f"{len(descendants(cakg.proc.pid))} processes); now PSS {pss:.0f} MB; "
+            f"load {loadavg()}",
+            flush=True,
+        )
+        if args.startup_only:
+            return 0
+        if not args.no_oxigraph:
+            servers.append(start_oxigraph(nquads, logs / "oxigraph.log"))
+        names = args.queries.split(",")
+        print(
+            "rows: "
+            + ", ".join(f"{q} " + "/".join(str(rows(s, q)) for s in servers) for q in names)
+        )
+        print(
+            "\n| query | c | cakg p50/p99 ms | cakg req/s | oxigraph p50/p99 ms | "
+            "oxigraph req/s | ratio | non-2xx | load avg |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for q in names:
+            for c in (int(x) for x in args.connections.split(",")):
+                results = [wrk(s, q, c, args.duration) for s in servers]
+                ck = results[0]
+                ox = results[1] if len(results) > 1 else None
+                cells = [f"{ck['p50'] / 1000:.2f}/{ck['p99'] / 1000:.2f}", f"{ck['rps']:.0f}"]
+                if ox:
+                    cells += [
+                        f"{ox['p50'] / 1000:.2f}/{ox['p99'] / 1000:.2f}",
+                        f"{ox['rps']:.0f}",
+                        f"{ck['rps'] / ox['rps']:.2f}x",
+                    ]
+                else:
+                    cells += ["-", "-", "-"]
+                errors = ck["non2xx"] + ck["errors"]
+                print(
+                    f"| {q} | {c} | " + " | ".join(cells) + f" | {errors} | {loadavg()} |",
+                    flush=True,
+                )
+        pss, rss = memory_mb(cakg.proc.pid)
+        print(
+            f"\ncakg after the runs: PSS {pss:.0f} MB, RSS {rss:.0f} MB; peak PSS "
+            f"{sampler.peak[0]:.0f} MB; load {loadavg()}"
+        )
+    finally:
+        sampler.stop.set()
+        for s in servers:
+            s.stop()
+        if os.environ.get("BENCH_KEEP_LOGS") is None:
+            shutil.rmtree(logs, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
