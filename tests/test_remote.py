@@ -11,6 +11,7 @@ tests in LOCAL_ONLY are left out, each with its reason.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from cakg.engine.remote import (
     store_auth,
     store_endpoints,
 )
-from cakg.errors import BadQuery, ConfigError
+from cakg.errors import BadQuery, ConfigError, QueryTimeout
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.publish import publish_dataset
 from cakg.web import create_app
@@ -200,6 +201,14 @@ def test_internal_graphs_stay_hidden(engine: Engine) -> None:
     assert names and not any(n.startswith("urn:x-cakg:") or "?release=" in n for n in names)
     asked = engine.query(f"SELECT (COUNT(*) AS ?n) FROM <{ASSERTED_GRAPH}> WHERE {{ ?s ?p ?o }}")
     assert int(asked.rows[0][0]) == 0  # type: ignore[arg-type]
+
+
+def test_a_slow_query_is_abandoned_at_the_deadline(engine: Engine) -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout) as caught:
+        engine.query(test_limits.SLOW, timeout=0.5)
+    assert caught.value.limit == 0.5 and time.monotonic() - started < 0.5 + 1
+    assert engine.query(test_limits.CHEAP).boolean is True  # the store goes on answering
 
 
 def test_remote_syntax_error_keeps_its_position(engine: Engine) -> None:
