@@ -35,7 +35,7 @@ browser:
 	@if [ -x "$(CHROMIUM)" ] || [ "$$CAKG_SKIP_BROWSER" = 1 ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	else echo "the browser tests need $(CHROMIUM): run 'sudo apt-get install chromium' (or set CAKG_SKIP_BROWSER=1)"; exit 1; fi
 
 lint: install-test
