@@ -1,8 +1,12 @@
+import csv
+import io
 import json
 import shutil
 
 from rdflib import Graph
 from rdflib.namespace import SH
+
+from cakg.namespaces import BASE
 
 from .conftest import INVALID
 
@@ -102,3 +106,56 @@ def test_serve_on_a_busy_port_is_a_clean_error(run_cli, settings):
     assert result.code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.err
     assert "Traceback" not in result.err
+
+
+def test_query_table_csv_json_and_ask(run_cli, built, tiny_settings):
+    root = str(tiny_settings.root)
+    q = (
+        "PREFIX cakg: <https://w3id.org/cakg/ontology#> "
+        "SELECT ?a ?b WHERE { ?a cakg:partnerOf ?b } ORDER BY ?a"
+    )
+    table = run_cli("--root", root, "query", q)
+    assert table.code == 0, table.err
+    lines = table.out.splitlines()
+    assert lines[1].split() == ["|", "a", "|", "b", "|"]
+    assert "| id:state/kazakhstan | id:state/uzbekistan |" in lines
+    assert lines[-1] == "2 rows"
+    as_csv = run_cli("--root", root, "query", "--format", "csv", q)
+    assert list(csv.reader(io.StringIO(as_csv.out)))[1] == [
+        "https://w3id.org/cakg/id/state/kazakhstan",
+        "https://w3id.org/cakg/id/state/uzbekistan",
+    ]
+    as_json = json.loads(run_cli("--root", root, "query", "--format", "json", q).out)
+    assert len(as_json["results"]["bindings"]) == 2
+    asked = run_cli("--root", root, "query", "ASK { ?s ?p ?o }")
+    assert asked.out == "true\n"
+
+
+def test_query_asserted_only_drops_inferred_answers(run_cli, built, tiny_settings):
+    q = "PREFIX cakg: <https://w3id.org/cakg/ontology#> SELECT ?a WHERE { ?a cakg:partnerOf ?b }"
+    root = str(tiny_settings.root)
+    assert run_cli("--root", root, "query", q).out.splitlines()[-1] == "2 rows"
+    assert run_cli("--root", root, "query", "--no-inference", q).out.splitlines()[-1] == "1 row"
+
+
+def test_query_from_file_and_bad_query(run_cli, built, tiny_settings, tmp_path):
+    rq = tmp_path / "q.rq"
+    rq.write_text("SELECT ?s WHERE {\n  ?s ?p \n")
+    result = run_cli("--root", str(tiny_settings.root), "query", "-f", str(rq))
+    assert result.code == 2
+    assert result.err.startswith("cakg: error: ")
+    assert "line 3" in result.err
+    assert "Traceback" not in result.err
+    both = run_cli("--root", str(tiny_settings.root), "query", "ASK {}", "-f", str(rq))
+    assert both.code == 2
+
+
+def test_stats_counts_graphs_classes_and_properties(run_cli, built, tiny_settings):
+    result = run_cli("--root", str(tiny_settings.root), "stats")
+    assert result.code == 0, result.err
+    out = result.out
+    doc = next(line for line in out.splitlines() if line.startswith("graph/sources/doc-1 "))
+    assert int(doc.split()[-1]) == built.manifest["graphs"][BASE + "graph/sources/doc-1"]
+    total = next(line for line in out.splitlines() if line.startswith("total"))
+    assert int(total.split()[-1]) == built.manifest["triples"]
+    assert "cakg:State" in out and "cakg:partnerOf" in out

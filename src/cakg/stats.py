@@ -6,7 +6,7 @@ from cakg.build import load_manifest
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.engine.base import QueryResult
-from cakg.namespaces import shorten
+from cakg.namespaces import BASE, shorten
 
 CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?instances)
@@ -38,7 +38,7 @@ def dataset_stats(settings: Settings) -> str:
     lines = [f"cakg dataset version {manifest['version']}, built {manifest['built']}", ""]
     lines += _section(
         "Triples per named graph",
-        [(shorten(g), n) for g, n in graphs] + [("total", manifest["triples"])],
+        [(g.removeprefix(BASE), n) for g, n in graphs] + [("total", manifest["triples"])],
     )
     engine = open_engine(settings)
     try:
