@@ -26,6 +26,8 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from cakg.errors import InputError
 from cakg.reason import Closure, external_aliases, is_alias_copy, is_trivial
 
+SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
+
 UNSUPPORTED = (
     OWL.FunctionalProperty,
     OWL.InverseFunctionalProperty,
@@ -118,11 +120,12 @@ def _values(names: str, rows: Iterable[tuple[URIRef, ...]]) -> str:
 
 
 def rule_updates(ax: Axioms) -> list[str]:
-    """One SPARQL update per rule family, over the default graph."""
+    """One SPARQL update per rule family, over the default graph.
+
+    In dependency order (properties, then domain and range, then classes), so that one pass
+    reaches the fixed point when there is no owl:sameAs; the caller repeats until nothing changes.
+    """
     rules: list[str] = []
-    if ax.subclass:
-        vals = _values("?c ?d", ax.subclass)
-        rules.append(f"INSERT {{ ?x a ?d }} WHERE {{ {vals} ?x a ?c }}")  # cax-sco, cax-eqc
     if ax.subproperty:
         vals = _values("?p ?q", ax.subproperty)
         rules.append(f"INSERT {{ ?x ?q ?y }} WHERE {{ {vals} ?x ?p ?y }}")  # prp-spo1, prp-eqp
@@ -143,21 +146,84 @@ def rule_updates(ax: Axioms) -> list[str]:
         rules.append(f"INSERT {{ ?v0 {prop.n3()} ?v{len(chain)} }} WHERE {{ {steps} }}")
     if ax.domain:
         vals = _values("?p ?c", ax.domain)
-        rules.append(f"INSERT {{ ?x a ?c }} WHERE {{ {vals} ?x ?p ?y }}")  # prp-dom
+        rules.append(
+            f"INSERT {{ ?x a ?c }} WHERE {{ SELECT DISTINCT ?x ?c {{ {vals} ?x ?p ?y }} }}"
+        )  # prp-dom
     if ax.range:
         vals = _values("?p ?c", ax.range)
         rules.append(
-            f"INSERT {{ ?y a ?c }} WHERE {{ {vals} ?x ?p ?y FILTER(!isLiteral(?y)) }}"
+            f"INSERT {{ ?y a ?c }} WHERE {{ SELECT DISTINCT ?y ?c "
+            f"{{ {vals} ?x ?p ?y FILTER(!isLiteral(?y)) }} }}"
         )  # prp-rng
-    same = "<http://www.w3.org/2002/07/owl#sameAs>"
+    if ax.subclass:
+        vals = _values("?c ?d", ax.subclass)
+        rules.append(
+            f"INSERT {{ ?x a ?d }} WHERE {{ SELECT DISTINCT ?x ?d {{ {vals} ?x a ?c }} }}"
+        )  # cax-sco, cax-eqc
     rules += [
-        f"INSERT {{ ?y {same} ?x }} WHERE {{ ?x {same} ?y }}",  # eq-sym
-        f"INSERT {{ ?x {same} ?z }} WHERE {{ ?x {same} ?y . ?y {same} ?z }}",  # eq-trans
-        f"INSERT {{ ?s2 ?p ?o }} WHERE {{ ?s {same} ?s2 . ?s ?p ?o }}",  # eq-rep-s
-        f"INSERT {{ ?s ?p2 ?o }} WHERE {{ ?p {same} ?p2 . ?s ?p ?o }}",  # eq-rep-p
-        f"INSERT {{ ?s ?p ?o2 }} WHERE {{ ?o {same} ?o2 . ?s ?p ?o }}",  # eq-rep-o
+        f"INSERT {{ ?y {SAME_AS} ?x }} WHERE {{ ?x {SAME_AS} ?y }}",  # eq-sym
+        f"INSERT {{ ?x {SAME_AS} ?z }} WHERE {{ ?x {SAME_AS} ?y . ?y {SAME_AS} ?z }}",  # eq-trans
     ]
     return rules
+
+
+ASSERTED = ox.NamedNode("urn:cakg:rules:asserted")  # a copy of the input, to tell new from old
+
+
+class _Terms:
+    """rdflib <-> pyoxigraph term conversion, memoised: IRIs repeat a lot in a graph."""
+
+    def __init__(self) -> None:
+        self.to_ox: dict[URIRef | BNode | Literal, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+        self.to_rdflib: dict[
+            ox.NamedNode | ox.BlankNode | ox.Literal, URIRef | BNode | Literal
+        ] = {}
+
+    def ox(self, term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = self.to_ox.get(term)
+        if found is None:
+            found = self.to_ox[term] = _to_ox(term)
+        return found
+
+    def rdflib(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
+        found = self.to_rdflib.get(term)
+        if found is None:
+            found = self.to_rdflib[term] = _to_rdflib(term)
+        return found
+
+
+def same_as_updates(store: ox.Store, aliases: set[URIRef]) -> list[str]:
+    """eq-rep-s, eq-rep-p, eq-rep-o for the owl:sameAs pairs now in the store (few, so bound).
+
+    A copy onto an external alias is not made: it would be dropped (reason.is_alias_copy), and
+    whatever it would let the rules derive is derived from the project IRI it is the same as.
+    """
+    pairs = [
+        (row["x"], row["y"])
+        for row in store.query(f"SELECT ?x ?y WHERE {{ ?x {SAME_AS} ?y FILTER(?x != ?y) }}")
+        if str(row["y"].value) not in aliases
+    ]
+    if not pairs:
+        return []
+    if not all(isinstance(t, ox.NamedNode) for pair in pairs for t in pair):
+        # a blank node cannot be bound by VALUES: the unbound rules, slower but general
+        return [
+            f"INSERT {{ ?y ?p ?o }} WHERE {{ ?x {SAME_AS} ?y . ?x ?p ?o }}",
+            f"INSERT {{ ?s ?y ?o }} WHERE {{ ?x {SAME_AS} ?y . ?s ?x ?o }}",
+            f"INSERT {{ ?s ?p ?y }} WHERE {{ ?x {SAME_AS} ?y . ?s ?p ?x }}",
+        ]
+    body = " ".join(f"({x} {y})" for x, y in pairs)
+    updates = [
+        f"INSERT {{ ?y ?p ?o }} WHERE {{ VALUES (?x ?y) {{ {body} }} ?x ?p ?o }}",  # eq-rep-s
+        f"INSERT {{ ?s ?p ?y }} WHERE {{ VALUES (?x ?y) {{ {body} }} ?s ?p ?x }}",  # eq-rep-o
+    ]
+    predicates = [
+        (x, y) for x, y in pairs if next(store.quads_for_pattern(None, x, None), None) is not None
+    ]
+    if predicates:
+        body = " ".join(f"({x} {y})" for x, y in predicates)
+        updates.append(f"INSERT {{ ?s ?y ?o }} WHERE {{ VALUES (?x ?y) {{ {body} }} ?s ?x ?o }}")
+    return updates
 
 
 def _to_ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -189,30 +255,41 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
 
     Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
     integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
+
+    The work happens in Rust: the input is copied once into the store's default graph (the rules'
+    working graph) and once into a named graph ASSERTED; the rules run in a fixed order (property
+    rules, then domain and range, then classes) until a whole pass adds nothing, which is one or
+    two passes on a closed schema; one DELETE then removes what was asserted, and only the new
+    triples come back to Python.
     """
     asserted = list(asserted)
     schema = close_schema(ontology)
     updates = rule_updates(axioms_of(schema))
+    terms = _Terms()
     store = ox.Store()
-    for g in [ontology, *asserted]:
-        for t in g:
-            store.add(ox.Quad(*(_to_ox(x) for x in t)))
-    before = set(store)  # as stored, i.e. with Oxigraph's canonical literals
-    for t in schema:
-        if not isinstance(t[0], Literal):  # owlrl's datatype bookkeeping; never kept
-            store.add(ox.Quad(*(_to_ox(x) for x in t)))
+    conv = terms.ox
+    store.extend(
+        ox.Quad(conv(s), conv(p), conv(o), ASSERTED) for g in [ontology, *asserted] for s, p, o in g
+    )
+    store.update(f"ADD {ASSERTED} TO DEFAULT")
+    # owlrl's datatype bookkeeping (literal subjects) is never kept; the rest of the schema's
+    # closure is inferred like any other triple.
+    store.extend(
+        ox.Quad(conv(s), conv(p), conv(o)) for s, p, o in schema if not isinstance(s, Literal)
+    )
+    aliases = external_aliases(t for g in asserted for t in g.triples((None, OWL.sameAs, None)))
+    alias_iris = {str(a) for a in aliases}
     size = -1
     while size != len(store):
         size = len(store)
-        for update in updates:
+        for update in [*updates, *same_as_updates(store, alias_iris)]:
             store.update(update)
-    aliases = external_aliases(t for g in asserted for t in g)  # type: ignore[misc]
+    store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {ASSERTED} {{ ?s ?p ?o }} }}")
     inferred = Graph()
     dropped = 0
-    for quad in store:
-        if quad in before:
-            continue
-        t = (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
+    back = terms.rdflib
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        t = (back(quad.subject), back(quad.predicate), back(quad.object))
         if is_trivial(t) or is_alias_copy(t, aliases):  # type: ignore[arg-type]
             dropped += 1
             continue
