@@ -24,6 +24,7 @@ class Settings:
     base_iri: str = BASE
     public_url: str | None = None  # where base_iri is served, e.g. http://127.0.0.1:8000/
     engine: str = "oxigraph"
+    oxigraph_storage: str = "auto"  # "memory", "disk" (beside the build) or "auto" (by size)
     reasoner: str = "owlrl"  # "rules": the fast materialiser in cakg.rules
     validate: bool = True  # False only for benchmarks of generated data; recorded in the manifest
     host: str = "127.0.0.1"

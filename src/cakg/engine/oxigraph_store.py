@@ -9,8 +9,12 @@ query twice.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from pyoxigraph import (
     DefaultGraph,
     Literal,
     NamedNode,
+    Quad,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
@@ -28,6 +33,7 @@ from pyoxigraph import (
     Store,
     Triple,
     Variable,
+    parse,
     parse_query_results,
     serialize,
 )
@@ -44,6 +50,7 @@ from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+DISK_STORE = "oxigraph"  # the on-disk store's folder, in the build's release folder
 
 
 class _RowCap:
@@ -82,7 +89,8 @@ class _CapReached(Exception):
 
 
 class OxigraphEngine:
-    """pyoxigraph in memory; the default graph is the union (a set) of the named graphs.
+    """pyoxigraph, in memory or on disk; the default graph is the union (a set) of the named
+    graphs.
 
     Explicit datasets (default-graph-uri, FROM) naming several graphs use pyoxigraph's own
     merge, which keeps a triple once per graph that holds it.
@@ -90,24 +98,30 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
-    def __init__(self, nquads: Path, version: str) -> None:
+    def __init__(self, nquads: Path, version: str, storage: str = "memory") -> None:
         self.version = version
-        self.store = Store()
+        self.storage = storage
+        inferred = str(INFERRED_GRAPH)
         try:
-            self.store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+            if storage == "disk":
+                self.store = open_disk_store(nquads)
+            else:
+                self.store = Store()
+                self.store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+                # pyoxigraph's union default graph is a bag: a triple in two graphs would match
+                # twice. The store's own default graph (empty in a build) gets the asserted
+                # triples once each; the inferred triples are new ones, so adding that graph
+                # keeps the union a set.
+                self.store.update(
+                    f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                    f"FILTER(?g != <{inferred}>) }}"
+                )
         except (OSError, SyntaxError) as e:
             raise QueryResourceError(f"cannot load {nquads}: {e}") from e
         self._graphs = sorted(
             g.value for g in self.store.named_graphs() if isinstance(g, NamedNode)
         )
-        inferred = str(INFERRED_GRAPH)
         asserted = [NamedNode(g) for g in self._graphs if g != inferred]
-        # pyoxigraph's union default graph is a bag: a triple in two graphs would match twice.
-        # The store's own default graph (empty in a build) gets the asserted triples once
-        # each; the inferred triples are new ones, so adding that graph keeps it a set.
-        self.store.update(
-            f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) }}"
-        )
         union: list[Any] = [DefaultGraph()]
         if inferred in self._graphs:
             union.append(NamedNode(inferred))
@@ -203,6 +217,43 @@ class OxigraphEngine:
             return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
         except OSError as e:
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
+
+def open_disk_store(nquads: Path) -> Store:
+    """The build's store on disk (RocksDB) beside its N-Quads, opened read-only.
+
+    Made once per dataset version, the first time it is asked for: loaded into a staging folder,
+    then renamed into place, so a store that exists is complete; a process that loses the race
+    to make it drops its own copy. Read-only, it opens in milliseconds, its pages live in the OS
+    page cache (shared by every process), and it can be forked.
+    """
+    final = nquads.parent / DISK_STORE
+    if not final.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix=f".{DISK_STORE}-", dir=nquads.parent))
+        try:
+            _fill(staging, nquads)
+            with contextlib.suppress(OSError):  # another process made it meanwhile
+                os.rename(staging, final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return Store.read_only(str(final))
+
+
+def _fill(folder: Path, nquads: Path) -> None:
+    """The named graphs, then the union trick of the in-memory store (see __init__) as a bulk
+    load: the asserted triples copied into the default graph, where a copy is kept once."""
+    store = Store(str(folder))
+    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+    inferred = str(INFERRED_GRAPH)
+    default = DefaultGraph()
+    store.bulk_extend(
+        Quad(q.subject, q.predicate, q.object, default)
+        for q in parse(path=str(nquads), format=RdfFormat.N_QUADS)
+        if not (isinstance(q.graph_name, NamedNode) and q.graph_name.value == inferred)
+    )
+    store.flush()
+    store.optimize()
+    del store  # closes the database before it is renamed
 
 
 def _syntax_error(e: SyntaxError) -> BadQuery:

@@ -47,7 +47,8 @@ from cakg.errors import CakgError, NotAcceptable, QueryResourceError, QueryTimeo
 
 log = logging.getLogger(__name__)
 
-EngineSpec = tuple[str, str, str]  # engine name, N-Quads path, dataset version
+# engine name, N-Quads path, dataset version[, storage]: the arguments of load_engine
+EngineSpec = tuple[str, ...]
 START_TIMEOUT = 120.0  # seconds for the zygote to load the dataset
 ZYGOTE_COMMAND = (
     "import sys; from cakg.engine.pool import zygote_main; zygote_main(int(sys.argv[1]))"
@@ -293,7 +294,7 @@ class PooledEngine:
         link: ZygoteLink | None = None,
     ) -> None:
         """Workers forked by a zygote of its own, or by the shared one behind `link`."""
-        self.name, _, self.version = spec
+        self.name, self.version = spec[0], spec[2]
         self.timeout = timeout
         if link is None:
             owner = Zygote(spec, memory_mb)

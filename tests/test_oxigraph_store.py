@@ -1,0 +1,86 @@
+"""The pyoxigraph engine's storage: in memory, or on disk beside the build (made once)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import cakg.engine
+from cakg.build import BuildResult, dataset_dir
+from cakg.config import Settings
+from cakg.engine import Dataset, load_engine, open_engine
+from cakg.engine.oxigraph_store import DISK_STORE, OxigraphEngine
+from cakg.results import negotiate
+
+CSV = negotiate("text/csv")
+INFERRED = "https://w3id.org/cakg/graph/inferred"
+QUERIES = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY ?t",
+    # blank node labels are new on every load
+    "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } ORDER BY ?s ?p ?o",
+]
+
+
+@pytest.fixture
+def nquads(built: BuildResult, tiny_settings: Settings, tmp_path: Path) -> Path:
+    """A private copy of the tiny build's N-Quads (the disk store is made beside it)."""
+    target = tmp_path / "release" / "cakg.nq"
+    target.parent.mkdir()
+    shutil.copy(dataset_dir(tiny_settings) / "cakg.nq", target)
+    return target
+
+
+@pytest.mark.parametrize("inference", [True, False])
+@pytest.mark.parametrize("sparql", QUERIES)
+def test_disk_store_answers_like_memory(nquads: Path, sparql: str, inference: bool) -> None:
+    memory = load_engine("oxigraph", nquads, "v", "memory")
+    disk = load_engine("oxigraph", nquads, "v", "disk")
+    dataset = Dataset(inference=inference)
+    expected = memory.answer(sparql, formats=CSV, dataset=dataset).body
+    assert disk.answer(sparql, formats=CSV, dataset=dataset).body == expected
+    assert disk.graph_names() == memory.graph_names()
+
+
+@pytest.mark.parametrize("storage", ["memory", "disk"])
+def test_union_counts_a_triple_in_two_graphs_once(tmp_path: Path, storage: str) -> None:
+    nquads = tmp_path / "cakg.nq"
+    nquads.write_text(
+        "<http://x/a> <http://x/p> <http://x/b> <http://x/g1> .\n"
+        "<http://x/a> <http://x/p> <http://x/b> <http://x/g2> .\n"
+        f"<http://x/b> <http://x/q> <http://x/a> <{INFERRED}> .\n",
+        encoding="utf-8",
+    )
+    engine = OxigraphEngine(nquads, "v", storage)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert engine.answer(count, formats=CSV).body.split() == [b"n", b"2"]
+    asserted = engine.answer(count, formats=CSV, dataset=Dataset(inference=False))
+    assert asserted.body.split() == [b"n", b"1"]
+    in_graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert engine.answer(in_graphs, formats=CSV).body.split() == [b"n", b"3"]
+
+
+def test_disk_store_is_made_once_and_atomically(nquads: Path) -> None:
+    load_engine("oxigraph", nquads, "v", "disk")
+    store = nquads.parent / DISK_STORE
+    made = store.stat().st_mtime_ns
+    assert sorted(p.name for p in nquads.parent.iterdir()) == ["cakg.nq", DISK_STORE]
+    again = load_engine("oxigraph", nquads, "v", "disk")
+    assert store.stat().st_mtime_ns == made
+    assert again.query("ASK { ?s ?p ?o }").boolean is True
+
+
+def test_auto_storage_goes_on_disk_above_the_size(
+    built: BuildResult, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = tiny_settings.replace(build_dir=tmp_path / "build")
+    shutil.copytree(tiny_settings.out, settings.out, symlinks=True)
+    assert getattr(open_engine(settings), "storage", None) == "memory"
+    monkeypatch.setattr(cakg.engine, "AUTO_DISK_BYTES", 0)
+    assert getattr(open_engine(settings), "storage", None) == "disk"
+    with pytest.raises(cakg.errors.ConfigError):
+        open_engine(settings.replace(oxigraph_storage="tape"))

@@ -1,0 +1,157 @@
+"""`cakg serve` as deployed: a supervisor, two web processes on one socket, one shared zygote.
+
+The limits of test_limits.py (timeout, crash, next request answered) must hold here too, where a
+query worker is forked by the zygote for a web process that is itself a fork of the supervisor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cakg.build import BuildResult
+from cakg.config import Settings
+
+SERVE = (
+    "import sys; from cakg.config import Settings; from cakg.web.server import serve; "
+    "serve(Settings.from_env(root=sys.argv[1]))"
+)
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+CHEAP = "ASK { ?s ?p ?o }"
+CRASH = "SELECT (" + "+".join(["1"] * 20000) + " AS ?x) WHERE {}"  # pyoxigraph's parser segfaults
+TIMEOUT = 2.0
+URL = re.compile(rb"serving cakg at (http://\S+)/")
+
+
+@dataclass
+class Served:
+    url: str
+    proc: subprocess.Popen[bytes]
+
+
+@pytest.fixture(scope="module")
+def served(built: BuildResult, tiny_settings: Settings) -> Iterator[Served]:
+    env = {
+        **os.environ,
+        "CAKG_PORT": "0",
+        "CAKG_WEB_PROCESSES": "2",
+        "CAKG_THREADS": "4",
+        "CAKG_QUERY_TIMEOUT": str(TIMEOUT),
+        "CAKG_QUERY_MEMORY_MB": "256",
+        "CAKG_RESULT_CACHE": "0",
+        "CAKG_MAX_QUERY_LENGTH": "200000",
+        "CAKG_MAX_REQUEST_BYTES": "300000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(tiny_settings.root)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stderr is not None
+    url = _read_url(proc, deadline=time.monotonic() + 60)
+    drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the pipe flowing
+    drain.start()
+    yield Served(url, proc)
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(15)
+    drain.join(15)
+    proc.stderr.close()
+
+
+def _read_url(proc: subprocess.Popen[bytes], deadline: float) -> str:
+    assert proc.stderr is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stderr, selectors.EVENT_READ)
+    seen = b""
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=deadline - time.monotonic()):
+            break
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen += line
+        if found := URL.search(line):
+            return found.group(1).decode()
+    raise AssertionError(f"cakg serve did not start: {seen.decode(errors='replace')}")
+
+
+def send(url: str, query: str, **params: str) -> tuple[int, dict[str, str], bytes, float]:
+    data = urllib.parse.urlencode({"query": query, **params}).encode()
+    request = urllib.request.Request(
+        f"{url}/sparql", data=data, headers={"Accept": "application/sparql-results+json"}
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, dict(r.headers), r.read(), time.monotonic() - started
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read(), time.monotonic() - started
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_two_web_processes_and_one_zygote(served: Served) -> None:
+    assert len(children(served.proc.pid)) == 3
+    with urllib.request.urlopen(f"{served.url}/healthz", timeout=10) as r:
+        health = json.loads(r.read())
+    assert health["status"] == "ok" and health["workers"] == 2
+
+
+def test_timeout_stops_the_query_while_others_answer(served: Served) -> None:
+    slow: list[tuple[int, dict[str, str], bytes, float]] = []
+    thread = threading.Thread(target=lambda: slow.append(send(served.url, SLOW)))
+    thread.start()
+    cheap = [send(served.url, CHEAP) for _ in range(4)]
+    still_running = thread.is_alive()
+    thread.join()
+    assert all(status == 200 for status, *_ in cheap)
+    assert still_running
+    status, headers, body, seconds = slow[0]
+    assert status == 503 and seconds <= TIMEOUT + 1
+    assert headers["Retry-After"].isdigit()
+    assert f"time limit of {TIMEOUT:g} s" in body.decode()
+
+
+def test_a_crashing_query_is_503_and_the_next_one_answers(served: Served) -> None:
+    status, _, body, _ = send(served.url, CRASH)
+    assert status in (400, 503), body
+    assert b"Traceback" not in body
+    for _ in range(4):  # whichever web process takes it
+        assert send(served.url, CHEAP)[0] == 200
+
+
+def test_sigterm_stops_every_process(served: Served) -> None:
+    family = [served.proc.pid, *children(served.proc.pid)]
+    served.proc.send_signal(signal.SIGTERM)
+    assert served.proc.wait(15) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in family):
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{p}").exists() for p in family)
