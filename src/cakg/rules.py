@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import owlrl
 import pyoxigraph as ox
@@ -174,35 +175,30 @@ class _Terms:
     """rdflib <-> pyoxigraph term conversion, memoised: IRIs repeat a lot in a graph."""
 
     def __init__(self) -> None:
-        self.to_ox: dict[URIRef | BNode | Literal, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
-        self.to_rdflib: dict[
-            ox.NamedNode | ox.BlankNode | ox.Literal, URIRef | BNode | Literal
-        ] = {}
+        self.forward: dict[URIRef | BNode | Literal, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+        self.backward: dict[ox.NamedNode | ox.BlankNode | ox.Literal, URIRef | BNode | Literal] = {}
 
-    def ox(self, term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        found = self.to_ox.get(term)
+    def to_ox(self, term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = self.forward.get(term)
         if found is None:
-            found = self.to_ox[term] = _to_ox(term)
+            found = self.forward[term] = _to_ox(term)
         return found
 
-    def rdflib(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
-        found = self.to_rdflib.get(term)
+    def to_rdflib(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
+        found = self.backward.get(term)
         if found is None:
-            found = self.to_rdflib[term] = _to_rdflib(term)
+            found = self.backward[term] = _to_rdflib(term)
         return found
 
 
-def same_as_updates(store: ox.Store, aliases: set[URIRef]) -> list[str]:
+def same_as_updates(store: ox.Store, aliases: set[str]) -> list[str]:
     """eq-rep-s, eq-rep-p, eq-rep-o for the owl:sameAs pairs now in the store (few, so bound).
 
     A copy onto an external alias is not made: it would be dropped (reason.is_alias_copy), and
     whatever it would let the rules derive is derived from the project IRI it is the same as.
     """
-    pairs = [
-        (row["x"], row["y"])
-        for row in store.query(f"SELECT ?x ?y WHERE {{ ?x {SAME_AS} ?y FILTER(?x != ?y) }}")
-        if str(row["y"].value) not in aliases
-    ]
+    rows: Any = store.query(f"SELECT ?x ?y WHERE {{ ?x {SAME_AS} ?y FILTER(?x != ?y) }}")
+    pairs = [(row["x"], row["y"]) for row in rows if str(row["y"].value) not in aliases]
     if not pairs:
         return []
     if not all(isinstance(t, ox.NamedNode) for pair in pairs for t in pair):
@@ -267,7 +263,7 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
     updates = rule_updates(axioms_of(schema))
     terms = _Terms()
     store = ox.Store()
-    conv = terms.ox
+    conv: Any = terms.to_ox
     store.extend(
         ox.Quad(conv(s), conv(p), conv(o), ASSERTED) for g in [ontology, *asserted] for s, p, o in g
     )
@@ -277,7 +273,8 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
     store.extend(
         ox.Quad(conv(s), conv(p), conv(o)) for s, p, o in schema if not isinstance(s, Literal)
     )
-    aliases = external_aliases(t for g in asserted for t in g.triples((None, OWL.sameAs, None)))
+    same_as: Any = (t for g in asserted for t in g.triples((None, OWL.sameAs, None)))
+    aliases = external_aliases(same_as)
     alias_iris = {str(a) for a in aliases}
     size = -1
     while size != len(store):
@@ -287,11 +284,11 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
     store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {ASSERTED} {{ ?s ?p ?o }} }}")
     inferred = Graph()
     dropped = 0
-    back = terms.rdflib
+    back: Any = terms.to_rdflib
     for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
         t = (back(quad.subject), back(quad.predicate), back(quad.object))
-        if is_trivial(t) or is_alias_copy(t, aliases):  # type: ignore[arg-type]
+        if is_trivial(t) or is_alias_copy(t, aliases):
             dropped += 1
             continue
-        inferred.add(t)  # type: ignore[arg-type]
+        inferred.add(t)
     return Closure(inferred, dropped)
