@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -326,6 +327,13 @@ CENTRE = "id:facility/central-asia-international-center-for-industrial-cooperati
 IC_AGREEMENT = "id:document/kz-uz-agreement-industrial-centre-central-asia"
 PUTIN_VISIT = "id:visit/putin-state-visit-kazakhstan-2024"
 
+FIGURE_CLASSES = "Figure|TradeFigure|CargoFigure|Target|TradeTarget|CargoTarget|HumanitarianAid"
+FIGURES = {  # every figure node written in graph/sources, read from the files themselves
+    "id:" + m.group(1).replace("\\/", "/")
+    for path in sorted((REPO / "graph/sources").glob("*.ttl"))
+    for m in re.finditer(rf"^id:(\S+) a cakg:(?:{FIGURE_CLASSES}) ;", path.read_text(), re.M)
+}
+
 # name, parameters, projected columns, how to compare (== the set of rows, <= among the rows,
 # "ordered" the list of rows), rows. Every value is checked against graph/sources and the seeds.
 EXPECTED = [
@@ -517,6 +525,25 @@ EXPECTED = [
     ("places-map", {}, ("label", "wkt", "state"), ">=",
      {("astana", "point(71.43 51.17)", KZ), ("tashkent", "point(69.27 41.30)", UZ),
       ("dushanbe", "point(68.78 38.54)", TJ), ("ufa", "point(55.97 54.73)", RU)}),
+    # every figure: the targets with a deadline, beside those without one
+    ("figures", {"per_page": ["500"]}, ("figure",), "==", {(f,) for f in FIGURES}),
+    ("figures", {"per_page": ["500"]}, ("measureLabel", "value", "unitLabel", "target", "deadline"),
+     ">=", {("length of railway to repair", 11000.0, "kilometre", "true", "2030"),
+            ("length of new railway to build", 5000.0, "kilometre", "true", "2030"),
+            ("number of logistics centres", 4.0, "count", "true", "2026"),
+            ("trade turnover", 1e10, "us dollar", "true", "2030"),
+            ("increase in gdp", 8e10, "us dollar", "false", None),
+            ("increase in gdp", 3.8e10, "us dollar", "false", None),
+            ("total direct investment", 2.5e10, "us dollar", "false", None),
+            ("number of companies", 23000.0, "count", "false", None),
+            ("number of mutual visits", 10.0, "count", "false", None),
+            ("number of documents signed", 15.0, "count", "false", None),
+            ("share of electricity demand met by trade", 2.5, "percent", "false", None)}),
+    ("figures", {"state": [TJ], "per_page": ["500"]}, ("figure", "value", "qualifier"), "==",
+     {("id:aid/tajikistan-flood-aid-to-kazakhstan", 3500.0, "exact"),
+      ("id:target/kz-tj-export-expansion-190m", 1.9e8, "approximate"),
+      ("id:figure/kazakhstan-rank-among-tajikistan-trading-partners", 4.0, "exact"),
+      ("id:target/kz-tj-trade-2bn", 2e9, "exact")}),
     ("sources", {}, ("source", "published", "file"), "==",
      {(S000, "2024", "000_3f073d0c3b9deb3c.txt"), (S001, "2025-04-01", "001_480a44996c7edf08.txt"),
       (S002, None, "002_84eab219527b1167.txt"), (S003, None, "003_1f1d34c841412037.txt"),
@@ -565,7 +592,7 @@ def test_every_real_query_has_an_expectation() -> None:
 # Rows on the real graph with each query's example parameters (defaults where it has no example):
 # the page size where a query is paginated, and the exact total in X-Total-Count.
 HTTP_ROWS = {
-    "agreements-between": 5, "centres-and-projects": 7, "commodity-flows": 6,
+    "agreements-between": 5, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
     "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 164), "office-holders": 6,
     "partners-of": 1, "places-map": 15, "relation-levels": 2, "source-disagreements": 3,
     "source-statements": 288, "sources": 5, "state-neighbourhood": (100, 203),
