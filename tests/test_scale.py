@@ -1,0 +1,100 @@
+"""The fast paths used at scale give the same answers as the plain ones (small sizes only).
+
+bench/bench_build.py repeats the reasoning comparison at 10^4 and 10^5 triples and times it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+import cakg.validate
+from cakg.load import load_sources
+from cakg.reason import reason
+from cakg.rules import materialise
+from cakg.sources import Kind, find_sources
+from cakg.validate import validate_graph
+
+from .conftest import REPO
+from .test_rules import canonical
+
+EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))
+
+
+def _generate_module():
+    spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated project a few source copies beyond the real graph's size."""
+    root = tmp_path_factory.mktemp("synthetic") / "project"
+    files, _written = _generate_module().generate(6000, root)
+    assert files >= 2
+    return root
+
+
+@pytest.fixture(scope="module")
+def schema() -> tuple[Graph, Graph]:
+    loaded = load_sources(find_sources(REPO))
+    return loaded.graph_of_kind(Kind.ONTOLOGY), loaded.graph_of_kind(Kind.SHAPES)
+
+
+def _plain(data: Graph, shapes: Graph, ontology: Graph, monkeypatch: pytest.MonkeyPatch):
+    """validate_graph without the prepared-query memo: pyshacl exactly as it ships."""
+    with monkeypatch.context() as m:
+        m.setattr(cakg.validate, "prepared_queries", contextlib.nullcontext)
+        return validate_graph(data, shapes, ontology)
+
+
+def test_rules_equal_owlrl_on_a_generated_project(synthetic: Path) -> None:
+    loaded = load_sources(find_sources(synthetic))
+    ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
+    data = loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
+    by_rules = materialise([data], ontology)
+    by_owlrl = reason([ontology, data])
+    assert len(by_rules.inferred) > 1000
+    assert canonical(by_rules.inferred) == canonical(by_owlrl.inferred)
+
+
+def test_generated_project_conforms(synthetic: Path, schema: tuple[Graph, Graph]) -> None:
+    ontology, shapes = schema
+    data = load_sources(find_sources(synthetic)).graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
+    report = validate_graph(data, shapes, ontology)
+    assert report.conforms, report.to_text()
+    assert report.findings == []
+
+
+def test_failing_examples_give_the_same_report_both_ways(
+    schema: tuple[Graph, Graph], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every failing example of tests/data/shapes at once, with the real graph beside them."""
+    ontology, shapes = schema
+    loaded = load_sources(find_sources(REPO))
+    data = loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
+    for path in EXAMPLES:
+        data.parse(path, format="turtle")
+    fast = validate_graph(data, shapes, ontology)
+    plain = _plain(data, shapes, ontology, monkeypatch)
+    assert not fast.conforms
+    assert len(fast.findings) >= len(EXAMPLES)
+    assert fast.findings == plain.findings
+    assert fast.counts() == plain.counts()
+
+
+def test_real_graph_gives_the_same_report_both_ways(
+    schema: tuple[Graph, Graph], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ontology, shapes = schema
+    data = load_sources(find_sources(REPO)).graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
+    fast = validate_graph(data, shapes, ontology)
+    assert fast.conforms
+    assert fast.findings == _plain(data, shapes, ontology, monkeypatch).findings
