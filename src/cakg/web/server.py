@@ -15,10 +15,11 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 from waitress.server import create_server
 
@@ -35,6 +36,8 @@ StartResponse = Callable[..., Any]
 BACKLOG = 1024
 RESTART_PAUSE = 0.5  # seconds before a web process that died is replaced
 STOP_GRACE = 5.0  # seconds the web processes get to finish before SIGKILL
+LOG_BUFFER = 64 * 1024
+LOG_FLUSH = 0.2  # seconds
 
 
 class AccessLog:
@@ -212,6 +215,35 @@ class _Supervisor:
         self.children.clear()
 
 
+def _buffer_log_streams() -> None:
+    """Log handlers writing to stderr or stdout write into a buffer flushed every LOG_FLUSH s.
+
+    One write(2) per access log line was a tenth of a web process's time under load.
+    """
+    streams: list[TextIO] = []
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (
+            sys.stderr,
+            sys.stdout,
+        ):
+            buffered = open(  # noqa: SIM115 (lives as long as the process)
+                os.dup(handler.stream.fileno()), "w", buffering=LOG_BUFFER, encoding="utf-8"
+            )
+            handler.setStream(buffered)
+            streams.append(buffered)
+    if streams:
+        # and logging.shutdown() flushes them when the process ends
+        threading.Thread(target=_flush_every, args=(streams,), daemon=True).start()
+
+
+def _flush_every(streams: list[TextIO]) -> None:
+    while True:
+        time.sleep(LOG_FLUSH)
+        for stream in streams:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+
+
 def _web_process(
     settings: Settings,
     listener: socket.socket,
@@ -227,6 +259,7 @@ def _web_process(
         signal.signal(sig, stop)
     if zygote is not None:
         zygote.forget()  # the supervisor's connection: this process must not stop the zygote
+    _buffer_log_streams()
     engine = open_engine(settings, isolated=True, link=link) if link is not None else None
     app = create_app(settings, {"CAKG_ENGINE": engine} if engine is not None else None)
     engine = app.extensions["cakg.engine"]
