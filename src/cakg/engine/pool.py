@@ -3,9 +3,11 @@
 Neither pyoxigraph nor rdflib can cancel a running query, and a thread cannot be killed, so every
 query of the web server runs in a worker process:
 
-- a *zygote* process (started with `spawn`, so it never inherits the web server's threads) loads
-  the engine once, then forks a worker whenever the pool asks for one: workers share the loaded
-  store copy-on-write and start in milliseconds;
+- a *zygote* process (a fresh interpreter, so it never inherits the web server's threads) loads
+  the engine once, then forks a worker whenever a pool asks for one: workers share the loaded
+  store copy-on-write and start in milliseconds. One zygote can serve the pools of several web
+  processes (`Zygote.attach()` gives each its own control connection), so `cakg serve` loads
+  the build once however many web processes it runs;
 - each worker talks to the web process over its own socket pair, runs one query at a time under
   an address-space limit (RLIMIT_AS: the loaded store plus `memory_mb`), and sends back the
   result already serialised (a few bytes of pickle around the body: no terms cross over);
