@@ -10,7 +10,7 @@ import pytest
 import cakg.engine
 from cakg.build import BuildResult, dataset_dir
 from cakg.config import Settings
-from cakg.engine import Dataset, load_engine, open_engine
+from cakg.engine import Dataset, load_engine, open_engine, prepare_store
 from cakg.engine.oxigraph_store import DISK_STORE, OxigraphEngine
 from cakg.results import negotiate
 
@@ -84,3 +84,15 @@ def test_auto_storage_goes_on_disk_above_the_size(
     assert getattr(open_engine(settings), "storage", None) == "disk"
     with pytest.raises(cakg.errors.ConfigError):
         open_engine(settings.replace(oxigraph_storage="tape"))
+
+
+def test_prepare_store_makes_the_disk_store_only_when_used(
+    built: BuildResult, tiny_settings: Settings, tmp_path: Path
+) -> None:
+    settings = tiny_settings.replace(build_dir=tmp_path / "build")
+    shutil.copytree(tiny_settings.out, settings.out, symlinks=True)
+    store = dataset_dir(settings).resolve() / DISK_STORE
+    prepare_store(settings.replace(oxigraph_storage="memory"))
+    assert not store.exists()
+    prepare_store(settings.replace(oxigraph_storage="disk"))
+    assert store.is_dir()

@@ -30,7 +30,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8  # per web process
-    web_processes: int = 0  # processes of `cakg serve` sharing the socket; 0: one per CPU
+    web_processes: int = 0  # processes of `cakg serve` on one socket; 0: one per CPU, at most 4
     query_workers: int = 2  # per web process
     query_timeout: float = 10.0  # seconds; a request may only lower it
     query_memory_mb: int = 1024  # address-space limit of each query worker

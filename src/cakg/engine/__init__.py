@@ -19,7 +19,16 @@ from cakg.errors import BuildMissingError, ConfigError
 if TYPE_CHECKING:
     from cakg.engine.pool import Zygote, ZygoteLink
 
-__all__ = ["Answer", "Dataset", "Engine", "Formats", "QueryResult", "load_engine", "open_engine"]
+__all__ = [
+    "Answer",
+    "Dataset",
+    "Engine",
+    "Formats",
+    "QueryResult",
+    "load_engine",
+    "open_engine",
+    "prepare_store",
+]
 
 NQUADS = "cakg.nq"
 MANIFEST = "manifest.json"
@@ -67,6 +76,16 @@ def dataset_files(settings: Settings) -> tuple[Path, str]:
     if not nquads.is_file():
         raise BuildMissingError(f"{nquads} is missing: run `cakg build`")
     return nquads, str(manifest["version"])
+
+
+def prepare_store(settings: Settings) -> None:
+    """Make the build's on-disk store now when the engine would use one (for `cakg build`, so
+    that the first `cakg serve` after a build starts in seconds at 10^6 triples, not minutes)."""
+    nquads, _ = dataset_files(settings)
+    if settings.engine == "oxigraph" and _storage(settings.oxigraph_storage, nquads) == "disk":
+        from cakg.engine.oxigraph_store import open_disk_store
+
+        open_disk_store(nquads)
 
 
 def is_local(settings: Settings) -> bool:

@@ -1,10 +1,10 @@
 """`serve(settings)`: the app under waitress in several processes, an access log, a clean shutdown.
 
 One Python process tops out at about one core (the GIL), so `cakg serve` runs `web_processes`
-(default: one per CPU) web processes that accept on one listening socket. The build is loaded
-once, by the query engine's zygote, which forks every web process's query workers: they share
-the store copy-on-write, and keep the timeout and memory limit of `cakg.engine.pool`. Ctrl+C or
-SIGTERM stops the web processes, their workers and the zygote.
+(default: one per CPU, at most 4) web processes that accept on one listening socket. The build
+is loaded once, by the query engine's zygote, which forks every web process's query workers:
+they share the store copy-on-write, and keep the timeout and memory limit of
+`cakg.engine.pool`. Ctrl+C or SIGTERM stops the web processes, their workers and the zygote.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ StartResponse = Callable[..., Any]
 BACKLOG = 1024
 RESTART_PAUSE = 0.5  # seconds before a web process that died is replaced
 STOP_GRACE = 5.0  # seconds the web processes get to finish before SIGKILL
+DEFAULT_MAX_PROCESSES = 4
 LOG_BUFFER = 64 * 1024
 LOG_FLUSH = 0.2  # seconds
 
@@ -157,7 +158,9 @@ class _Supervisor:
         self.settings = settings
         self.listener = listener
         self.zygote = zygote
-        self.size = settings.web_processes or os.cpu_count() or 1
+        # by default one per CPU, at most DEFAULT_MAX_PROCESSES: each brings `query_workers`
+        # workers, and each of those may use `query_memory_mb` under a hostile query
+        self.size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
         self.children: set[int] = set()
 
     def start_all(self) -> None:
