@@ -241,7 +241,8 @@ def _read_yaml(path: Path, header: list[str], first: int) -> tuple[dict[str, Any
                 lines[(*at, i)] = first + item.start_mark.line
                 walk(item, (*at, i))
 
-    walk(node, ())
+    if node is not None:  # always so for a mapping header
+        walk(node, ())
     return meta, lines
 
 

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from pygeoif import Point as GeoPoint
 from pygeoif import from_wkt
 from pygeoif.exceptions import WKTParserError
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -130,8 +131,9 @@ class Description:
     def types(self) -> list[URIRef]:
         seen: dict[URIRef, None] = {}
         for st in self.statements:
-            if st.subject == self.iri and st.predicate == RDF.type:
-                seen.setdefault(st.object, None)  # type: ignore[arg-type]
+            is_type = st.subject == self.iri and st.predicate == RDF.type
+            if is_type and isinstance(st.object, URIRef):
+                seen.setdefault(st.object, None)
         return list(seen)
 
     def own(self) -> list[Statement]:
@@ -160,7 +162,8 @@ class Description:
             ds.bind(prefix, ns, override=True)
         for st in (*self.statements, *self.backlinks):
             for name in st.graphs:
-                ds.add((st.subject, st.predicate, st.object, URIRef(name)))
+                # rdflib takes a graph name for the context; its stubs say Graph only.
+                ds.add((st.subject, st.predicate, st.object, URIRef(name)))  # type: ignore[arg-type]
         return ds
 
 
@@ -282,14 +285,14 @@ def _sources(engine: Engine, graphs: list[str]) -> dict[str, Source]:
         return found
     docs: dict[str, Source] = {}
     home: dict[str, str] = {}  # source graph -> the document described inside it
-    for doc, g, title, date, publisher, publisher_label in engine.query(_SOURCES).rows:
-        info = docs.setdefault(str(doc), Source("", "source", str(doc)))
+    for document, graph, title, date, publisher, publisher_label in engine.query(_SOURCES).rows:
+        info = docs.setdefault(str(document), Source("", "source", str(document)))
         info.title = info.title or (str(title) if title is not None else None)
         info.date = info.date or (str(date) if date is not None else None)
         if publisher is not None and info.publisher is None:
             info.publisher = str(publisher_label if publisher_label is not None else publisher)
-        if g is not None and str(g).startswith(SOURCE_GRAPH_PREFIX):
-            home.setdefault(str(g), str(doc))
+        if graph is not None and str(graph).startswith(SOURCE_GRAPH_PREFIX):
+            home.setdefault(str(graph), str(document))
     for g, src in found.items():
         if src.kind != "source":
             continue
@@ -361,14 +364,13 @@ def wkt_point(wkt: str) -> Point | None:
         return None
     if geom is None:
         return None
-    shape = geom.__geo_interface__
-    if shape["type"] != "Point":
-        bbox = shape.get("bbox")
+    if isinstance(geom, GeoPoint):
+        lon, lat = geom.x, geom.y
+    else:
+        bbox = geom.__geo_interface__.get("bbox")
         if not bbox:
             return None
         lon, lat = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
-    else:
-        lon, lat = shape["coordinates"][:2]
     if crs and crs.group(1).rstrip("/").endswith("EPSG/0/4326"):
         lon, lat = lat, lon
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):

@@ -7,6 +7,7 @@ Templates: web/templates/linked/{ontology,shapes}_docs.html; the CSS is inlined.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, SH, SKOS
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
 
@@ -180,7 +181,11 @@ def _metadata(g: Graph, node: Node, link: _Linker) -> list[tuple[str, list[Link 
         ("License", DCTERMS.license),
         ("Imports", OWL.imports),
     ):
-        values = [node] if p is None else sorted(g.objects(node, p))
+        values: Sequence[Node] = (
+            [node]
+            if p is None
+            else sorted(o for o in g.objects(node, p) if isinstance(o, Identifier))
+        )
         if values:
             rows.append((label, [_plain(v) if isinstance(v, URIRef) else link(v) for v in values]))
     return rows
@@ -194,9 +199,9 @@ def render_ontology_docs(ontology: Graph) -> str:
     """The ontology's documentation: metadata, then every term with its axioms, as HTML."""
     g = ontology
     link = _Linker(g, "ontology")
-    onto = URIRef(ONTOLOGY_IRI)
+    onto: Node = URIRef(ONTOLOGY_IRI)
     if (onto, RDF.type, OWL.Ontology) not in g:
-        onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), onto)  # type: ignore[arg-type]
+        onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), onto)
     sections = []
     seen: set[Node] = set()
     for key, title, classes in KINDS:
@@ -257,7 +262,7 @@ def _term(g: Graph, t: URIRef, link: _Linker) -> Entry:
     return entry
 
 
-def _path_text(prop: dict[str, object]) -> str:
+def _path_text(prop: Mapping[str, object]) -> str:
     return str(getattr(prop["path"], "text", prop["path"]))
 
 

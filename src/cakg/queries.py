@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cakg.catalogue import Param, SavedQuery, expand, parse_value, shorten
+from cakg.catalogue import Param, SavedQuery, expand, parse_value
 from cakg.engine.base import Dataset, Engine, QueryResult
 from cakg.errors import BadParameter, QueryNotFound
+from cakg.namespaces import shorten
 
 MAX_PER_PAGE = 500
 PAGING = ("page", "per_page")
@@ -194,7 +195,8 @@ def run_saved(
     sparql = bound_sparql(q, values)
     if page is not None:
         counted = engine.query(count_sparql(q, values), dataset=dataset)
-        total = int(counted.rows[0][0]) if counted.rows and counted.rows[0][0] is not None else 0
+        count = counted.rows[0][0] if counted.rows else None
+        total = int(count) if isinstance(count, Literal) else 0
         page = Page(page.number, page.size, total)
         if page.number > page.last:
             raise BadParameter("page", f"{page.number} is past the last page, {page.last}")

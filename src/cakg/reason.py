@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
 
 from cakg.namespaces import BASE
 
-Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
+# Any terms: owlrl infers triples with a literal subject (is_trivial drops them).
+Triple = tuple[Node, Node, Node]
 
 # Vocabularies whose own terms owlrl describes axiomatically; triples about them are dropped.
 BUILTIN_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
@@ -94,7 +96,7 @@ def reason(asserted: Iterable[Graph]) -> Closure:
         axiomatic_triples=False,
         datatype_axioms=False,
     ).expand(graph)
-    aliases = external_aliases(before)  # type: ignore[arg-type]
+    aliases = external_aliases(before)
     inferred = Graph()
     dropped = 0
     for t in graph:

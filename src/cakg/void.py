@@ -123,11 +123,15 @@ def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
     classes = engine.query(_CLASSES).rows
     g.add((ds, VOID.classes, _number(len(classes))))
     for cls, n in classes:
+        if cls is None:
+            continue
         part = BNode()
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, _number(n)))
     for prop, n in engine.query(_PROPERTIES).rows:
+        if prop is None:
+            continue
         part = BNode()
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, prop))
@@ -139,6 +143,8 @@ def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
 
 def _sources(g: Graph, ds: URIRef, engine: Engine) -> None:
     for doc, title, date in engine.query(_SOURCES).rows:
+        if doc is None:
+            continue
         g.add((ds, DCTERMS.source, doc))
         if title is not None:
             g.add((doc, DCTERMS.title, title))

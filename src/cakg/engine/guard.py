@@ -92,7 +92,7 @@ def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
             f"{max_nesting}: flatten it"
         )
     form = keyword if keyword in FORMS else None
-    return QueryShape(form, bool(_FROM.search(code)), depth)  # type: ignore[arg-type]
+    return QueryShape(form, bool(_FROM.search(code)), depth)
 
 
 def _position(text: str, code: str, offset: int) -> tuple[int | None, int | None]:

@@ -199,7 +199,7 @@ def _collect(result: Result, form: QueryForm, max_rows: int | None) -> QueryResu
     if form in GRAPH_FORMS:
         assert result.graph is not None
         triples, truncated = _cap(iter(result.graph), max_rows)
-        return QueryResult(form, triples=triples, truncated=truncated)  # type: ignore[arg-type]
+        return QueryResult(form, triples=triples, truncated=truncated)
     variables = [str(v) for v in result.vars or []]
     rows, truncated = _cap((_terms(row) for row in result), max_rows)
     return QueryResult("SELECT", variables, rows, truncated=truncated)
@@ -218,7 +218,7 @@ class _XmlLiteral(RdfLiteral):
         return True
 
 
-def _for_xml(term: Node) -> Node:
+def _for_xml(term: Identifier) -> Identifier:
     if isinstance(term, RdfLiteral):
         return _XmlLiteral(str(term), lang=term.language, datatype=term.datatype)
     return term
@@ -260,7 +260,7 @@ def serialize_terms(result: QueryResult, media_type: str) -> bytes:
             {
                 Variable(v): wrap(t)
                 for v, t in zip(result.variables, row, strict=True)
-                if t is not None
+                if isinstance(t, Identifier)
             }
             for row in result.rows
         ]

@@ -29,6 +29,7 @@ from flask import (
 from rdflib import Dataset as RdfDataset
 from rdflib import Graph, URIRef
 from werkzeug.http import is_resource_modified
+from werkzeug.wrappers import Response as BaseResponse
 
 from cakg.build import DUMPS, MANIFEST, dataset_dir, load_manifest
 from cakg.config import Settings
@@ -237,7 +238,7 @@ def _split_ext(path: str) -> tuple[str, str | None]:
 
 
 @bp.get("/id/<path:path>")
-def resource(path: str) -> Response:
+def resource(path: str) -> BaseResponse:
     """303 See Other to the page (HTML) or to the data (RDF), by the Accept header."""
     key = _negotiate(["html", *FORMATS])
     iri = _iri(path)
@@ -427,7 +428,7 @@ def void() -> Response:
 
 
 @bp.get("/dataset")
-def dataset() -> Response:
+def dataset() -> BaseResponse:
     """The dataset's IRI: 303 to its description."""
     return redirect(url_for("linked.void"), code=303)
 
@@ -491,7 +492,7 @@ def store() -> Response:
 
 
 @bp.get("/graph/<path:path>")
-def graph(path: str) -> Response:
+def graph(path: str) -> BaseResponse:
     """A named graph's IRI: 303 to its content in the graph store."""
     iri = _settings().base_iri + "graph/" + path
     if iri not in _build().manifest.get("graphs", {}):

@@ -12,7 +12,7 @@ from typing import Any
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, SDO, VOID
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 from werkzeug.datastructures import LanguageAccept
 
 from cakg.describe import Description, Point, Source, Statement
@@ -342,7 +342,7 @@ def void_view(g: Graph, viewer: Viewer) -> dict[str, Any]:
         return Term(shorten(str(iri)), viewer.link(str(iri)), str(iri))
 
     dumps = []
-    for dist in sorted(g.objects(ds, DCAT.distribution)):
+    for dist in sorted(o for o in g.objects(ds, DCAT.distribution) if isinstance(o, Identifier)):
         url = g.value(dist, DCAT.downloadURL)
         if url is None:
             continue
@@ -386,7 +386,7 @@ def void_view(g: Graph, viewer: Viewer) -> dict[str, Any]:
         ),
         "subsets": [
             (labelled(s), one(s, VOID.triples) or "0")
-            for s in sorted(g.objects(ds, VOID.subset))
+            for s in sorted(o for o in g.objects(ds, VOID.subset) if isinstance(o, Identifier))
             if (s, RDF.type, VOID.Linkset) not in g
         ],
         "linksets": [

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from rdflib import URIRef
 
 import cakg
@@ -81,7 +81,7 @@ def _error(e: CakgError) -> tuple[Response, int]:
     body: dict[str, Any] = {"error": e.code, "message": message}
     if isinstance(e, BadParameter):
         body["parameter"] = e.name
-    return current_app.json.response(body), status
+    return jsonify(body), status
 
 
 def describe(q: SavedQuery, engine: Engine) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def index() -> Response | str:
         return render_template("saved/index.html", queries=entries)
     if kind is None:
         raise NotAcceptable("GET /queries is available as application/json or text/html")
-    return current_app.json.response({"queries": entries})
+    return jsonify({"queries": entries})
 
 
 @bp.route("/queries/<name>", methods=["GET", "POST"])
@@ -225,7 +225,7 @@ def _cell(term: Any) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return current_app.json.response(openapi_document(_catalogue(), _engine()))
+    return jsonify(openapi_document(_catalogue(), _engine()))
 
 
 @bp.get("/api-docs")
@@ -299,7 +299,7 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
     }  # fmt: skip
 
 
-JSON_SCHEMA = {
+JSON_SCHEMA: dict[str, dict[str, str | int]] = {
     "integer": {"type": "integer"},
     "nonNegativeInteger": {"type": "integer", "minimum": 0},
     "positiveInteger": {"type": "integer", "minimum": 1},
