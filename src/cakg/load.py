@@ -76,7 +76,7 @@ def load_sources(files: list[SourceFile]) -> Loaded:
     return loaded
 
 
-def _graph_name(g: Graph | URIRef | None, source: SourceFile) -> URIRef:
+def _graph_name(g: Graph | Node | None, source: SourceFile) -> URIRef:
     ident = g.identifier if isinstance(g, Graph) else g
     if ident is None or not isinstance(ident, URIRef) or str(ident).startswith("urn:x-rdflib:"):
         return source.graph

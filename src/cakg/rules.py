@@ -102,7 +102,7 @@ def axioms_of(schema: Graph) -> Axioms:
     chains = []
     for prop, head in schema.subject_objects(OWL.propertyChainAxiom):
         if isinstance(prop, URIRef):
-            chains.append((prop, [URIRef(p) for p in Collection(schema, head)]))
+            chains.append((prop, [URIRef(str(p)) for p in Collection(schema, head)]))
     return Axioms(
         subclass=subclass,
         subproperty=pairs(RDFS.subPropertyOf) | eq_props | {(q, p) for p, q in eq_props},

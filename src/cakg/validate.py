@@ -111,8 +111,8 @@ def validate_graph(
         files = tuple(sorted((asserted_by or {}).get(focus, set()))) if focus is not None else ()
         findings.append(
             Finding(
-                severity=SEVERITY_NAMES.get(results.value(result, SH.resultSeverity), "Violation"),
-                focus=_show(focus),
+                severity=_severity(results.value(result, SH.resultSeverity)),
+                focus=_show(focus) or "(none)",
                 path=_show(results.value(result, SH.resultPath)),
                 value=_show(results.value(result, SH.value)),
                 message=_message(results, result),
@@ -161,6 +161,10 @@ def prepared_queries() -> Iterator[None]:
             yield
         finally:
             module["parseQuery"], module["translateQuery"] = parse, translate
+
+
+def _severity(term: Node | None) -> str:
+    return SEVERITY_NAMES.get(term, "Violation") if isinstance(term, URIRef) else "Violation"
 
 
 def _message(results: Graph, result: Node) -> str:
