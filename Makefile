@@ -7,7 +7,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-test lint build validate bench bench-build clean browser
+.PHONY: run test install install-test lint typecheck build validate bench bench-build clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/cakg serve --host $(HOST) --port $(PORT)
 
-test: install-test lint browser
+test: install-test lint typecheck browser
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium with Playwright (no browser download).
@@ -40,6 +40,9 @@ browser:
 
 lint: install-test
 	$(BIN)/ruff check src tests $(wildcard bench)
+
+typecheck: install-test
+	$(BIN)/mypy src
 
 build: install
 	$(BIN)/cakg build

@@ -190,16 +190,18 @@ class OxigraphEngine:
         try:
             if isinstance(result, QueryBoolean):
                 media_type = _accepted(formats, "ASK")
-                fmt = QueryResultsFormat.from_media_type(media_type)
-                return Answer("ASK", media_type, result.serialize(format=fmt))
+                results_fmt = QueryResultsFormat.from_media_type(media_type)
+                return Answer("ASK", media_type, result.serialize(format=results_fmt) or b"")
             if isinstance(result, QuerySolutions):
                 media_type = _accepted(formats, "SELECT")
                 return _solutions(result, media_type, max_rows)
             form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
             media_type = _accepted(formats, form)
             triples, count, truncated = _capped(result, max_rows)
-            fmt = RdfFormat.from_media_type(media_type)
-            body = serialize(triples, format=fmt, prefixes=_prefixes(fmt))
+            rdf_fmt = RdfFormat.from_media_type(media_type)
+            if rdf_fmt is None:
+                raise NotAcceptable(f"{media_type} is not an RDF format Oxigraph writes")
+            body = serialize(triples, format=rdf_fmt, prefixes=_prefixes(rdf_fmt))
             return Answer(form, media_type, body or b"", count, truncated)
         except OSError as e:  # an evaluation error raised while the results stream out
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
@@ -331,7 +333,7 @@ def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) ->
         return Answer("SELECT", media_type, body)
     cap = _RowCap(max_rows + 1)  # the header line, then the rows
     try:
-        result.serialize(cap, format=QueryResultsFormat.TSV)
+        result.serialize(cap, format=QueryResultsFormat.TSV)  # type: ignore[arg-type]  # a writer
     except _CapReached:
         pass
     except OSError:

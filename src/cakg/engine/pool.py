@@ -325,7 +325,7 @@ class PooledEngine:
         if self.cache is not None:
             binding_key = tuple(sorted(bindings.items())) if bindings else ()
             key = (self.version, sparql, formats, dataset, binding_key, max_rows)
-            cached = self.cache.get(key)
+            cached: Answer | None = self.cache.get(key)
             if cached is not None:
                 return cached
         options = {"formats": formats, "dataset": dataset, "bindings": bindings}
