@@ -310,3 +310,34 @@ def test_cli_runs_saved_queries(
     r = run_cli("--root", root, "query", "--saved", "labelled-things", "--param", "per_page=1")
     assert r.code == 0
     assert "page 1 of" in r.err
+
+
+class _TimingOutEngine:
+    """An engine whose every query runs past its limit (as the pool reports it)."""
+
+    name = "timing-out"
+    version = "test"
+
+    def __init__(self, real: Engine) -> None:
+        self.real = real
+
+    def query(self, sparql: str, **kwargs: Any) -> Any:
+        if "COUNT" in sparql or "visit" in sparql.lower():
+            from cakg.errors import QueryTimeout
+
+            raise QueryTimeout(10.0)
+        return self.real.query(sparql, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_saved_query_past_its_time_limit_is_503_with_retry_after(
+    engine: Engine, tiny_settings: Settings
+) -> None:
+    app = create_app(tiny_settings, {"TESTING": True, "CAKG_ENGINE": _TimingOutEngine(engine)})
+    r = app.test_client().get(f"/queries/visits-hosted-by.json?state={KAZ}")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"
+    assert r.get_json()["error"] == "timeout"
+    assert "10 s" in r.get_json()["message"]

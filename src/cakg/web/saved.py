@@ -18,9 +18,10 @@ import cakg
 from cakg.catalogue import QUERIES_DIR, Param, SavedQuery, load_catalogue
 from cakg.config import Settings
 from cakg.engine.base import Engine
-from cakg.errors import BadParameter, CakgError, NotAcceptable, NotFound, QueryError
+from cakg.errors import BadParameter, CakgError, NotAcceptable
 from cakg.namespaces import shorten
 from cakg.queries import MAX_PER_PAGE, SavedResult, allowed_values, find_query, run_saved
+from cakg.web.errors import status_of
 
 bp = Blueprint("saved", __name__, template_folder="templates")
 
@@ -45,7 +46,6 @@ OFFERS = {
 OFFERS["DESCRIBE"] = OFFERS["CONSTRUCT"]
 OFFERS["ASK"] = {"json": OFFERS["SELECT"]["json"], "xml": OFFERS["SELECT"]["xml"], "html": HTML}
 EXTENSIONS = {"json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq"}
-STATUS = ((QueryError, 400), (NotFound, 404), (NotAcceptable, 406))
 
 
 def _settings() -> Settings:
@@ -71,9 +71,10 @@ def _catalogue() -> dict[str, SavedQuery]:
 
 
 @bp.errorhandler(CakgError)
-def _error(e: CakgError) -> tuple[Response, int]:
-    status = next((code for cls, code in STATUS if isinstance(e, cls)), 500)
-    if status == 500:
+def _error(e: CakgError) -> Response:
+    """The app's status table (web/errors.py), with the parameter named for a BadParameter."""
+    status, retry_after = status_of(e)
+    if status >= 500 and retry_after is None:
         current_app.logger.exception("saved query failed")
         message = "internal error: the query could not be run"
     else:
@@ -81,7 +82,11 @@ def _error(e: CakgError) -> tuple[Response, int]:
     body: dict[str, Any] = {"error": e.code, "message": message}
     if isinstance(e, BadParameter):
         body["parameter"] = e.name
-    return jsonify(body), status
+    response = jsonify(body)
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def describe(q: SavedQuery, engine: Engine) -> dict[str, Any]:
