@@ -108,11 +108,14 @@ def run_step(step: str, root: Path, compare: bool) -> dict[str, Any]:
     return out
 
 
-def in_subprocess(args: list[str], env: dict[str, str] | None = None) -> tuple[int, float, float]:
-    """Run a command; its exit status, wall time and peak RSS in MB (from wait4)."""
+def in_subprocess(
+    args: list[str], env: dict[str, str] | None = None, log: Path | None = None
+) -> tuple[int, float, float]:
+    """Run a command, its output to `log`; its exit status, wall time and peak RSS in MB."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    with open(log or os.devnull, "wb") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     return proc.returncode, seconds, usage.ru_maxrss / 1024
@@ -246,12 +249,15 @@ def remote(root: Path, logs: Path) -> dict[str, Any]:
         try:
             wait_ready(f"{url}/query?query=ASK%7B%7D", ox, 60)
             env = {**os.environ, "CAKG_REASONER": "rules", "CAKG_VALIDATE": "0"}
+            publish_log = logs / f"publish-{root.name}.log"
             code, seconds, _ = in_subprocess(
                 [str(BIN / "cakg"), "--root", str(root), "publish", "--to", f"{url}/query", "-q"],
                 env,
+                publish_log,
             )
             if code != 0:
-                return {"error": f"cakg publish exited {code}"}
+                last = publish_log.read_text(errors="replace").strip().splitlines()[-1:]
+                return {"error": f"cakg publish exited {code}: {' '.join(last)}"}
             out = serve(root, logs, store=f"{url}/query")
             out["publish_s"] = seconds
             out["store_rss_mb"] = peak_rss_mb(ox.pid)
