@@ -31,7 +31,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from servers import free_port, wait_ready  # noqa: E402
+
 RESULTS = REPO / "bench" / "results"
 BIN = Path(sys.executable).parent
 SAVED = ("sources", "office-holders", "trade-turnover-by-year")
@@ -145,27 +147,6 @@ def build(root: Path) -> dict[str, Any]:
     manifest = json.loads((root / "build" / "current" / "manifest.json").read_text())
     return {"seconds": seconds, "peak_rss_mb": rss, "timings": manifest["timings"],
             "quads": manifest["triples"]}  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], deadline: float) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return time.perf_counter() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not ready after {deadline} s")
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -27,7 +27,6 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(BENCH))
 from generate import generate  # noqa: E402
+from servers import free_port, wait_ready  # noqa: E402
 
 PREFIXES = """PREFIX cakg: <https://w3id.org/cakg/ontology#>
 PREFIX id: <https://w3id.org/cakg/id/>
@@ -96,28 +96,6 @@ done = function(summary, latency, requests)
     summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(url: str, deadline: float, proc: subprocess.Popen[bytes]) -> float:
-    """Poll `url` until it answers 200; the time it took. Raises if the process dies."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return time.perf_counter() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not ready after {deadline} s")
 
 
 @dataclass
@@ -178,7 +156,7 @@ def start_cakg(root: Path, cache: bool, logs: Path, deadline: float = 120) -> Se
         )
     base = f"http://127.0.0.1:{port}"
     server = Server("cakg+cache" if cache else "cakg", f"{base}/sparql", proc, log=log)
-    server.ready_s = wait_until(f"{base}/healthz", deadline, proc)
+    server.ready_s = wait_ready(f"{base}/healthz", proc, deadline)
     return server
 
 
@@ -191,7 +169,7 @@ def start_oxigraph(nquads: Path, logs: Path) -> Server:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    ready = wait_until(f"{base}/query?query=ASK%7B%7D", 60, proc)
+    ready = wait_ready(f"{base}/query?query=ASK%7B%7D", proc, 60)
     request = urllib.request.Request(
         f"{base}/store",
         data=nquads.read_bytes(),
@@ -214,7 +192,7 @@ def start_rdflib_endpoint(nquads: Path, logs: Path) -> Server:
             stderr=subprocess.STDOUT,
         )
     ask = f"{base}/?query=ASK%7B%7D"
-    return Server("rdflib-endpoint", f"{base}/", proc, wait_until(ask, 600, proc))
+    return Server("rdflib-endpoint", f"{base}/", proc, wait_ready(ask, proc, 600))
 
 
 def count(server: Server, query: str, accept: str) -> int:

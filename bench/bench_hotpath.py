@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from servers import free_port, wait_ready  # noqa: E402
+
 BIN = Path(sys.executable).parent
 
 QUERIES = {
@@ -95,27 +97,6 @@ end
 
 def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ok(url: str, proc: subprocess.Popen[bytes], deadline: float) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return time.perf_counter() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.02)
-    raise TimeoutError(f"{url} not ready after {deadline} s")
 
 
 def descendants(pid: int) -> list[int]:
@@ -192,7 +173,7 @@ def start_cakg(root: Path, env_extra: dict[str, str], log: Path) -> tuple[Server
     sampler = MemorySampler(proc.pid)
     sampler.start()
     base = f"http://127.0.0.1:{port}"
-    ready = wait_ok(f"{base}/healthz", proc, 600)
+    ready = wait_ready(f"{base}/healthz", proc, 600)
     return Server("cakg", f"{base}/sparql", proc, ready), sampler
 
 
@@ -205,7 +186,7 @@ def start_oxigraph(nquads: Path, log: Path) -> Server:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    wait_ok(f"{base}/query?query=ASK%7B%7D", proc, 60)
+    wait_ready(f"{base}/query?query=ASK%7B%7D", proc, 60)
     request = urllib.request.Request(
         f"{base}/store",
         data=nquads.read_bytes(),
