@@ -21,6 +21,7 @@ line by line as N-Triples (a subset of Turtle) and never held as a graph.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import sys
@@ -84,8 +85,20 @@ def shared_subjects(root: Path) -> set[URIRef]:
     return {s for s in g.subjects() if isinstance(s, URIRef)}
 
 
-def generate(triples: int, out: Path, seed: int = 1) -> tuple[int, int]:
-    """Write the project under `out`; returns (source files, asserted triples written)."""
+MARKER = ".generated.json"
+
+
+def generate(triples: int, out: Path, seed: int = 1, reuse: bool = False) -> tuple[int, int]:
+    """Write the project under `out`; returns (source files, asserted triples written).
+
+    With `reuse`, a project this function completed earlier with the same size and seed (its
+    marker file says so) is kept as it is: 10^7 takes minutes to write.
+    """
+    marker = out / MARKER
+    if reuse and marker.is_file():
+        made = json.loads(marker.read_text())
+        if made["requested"] == triples and made["seed"] == seed:
+            return made["files"], made["written"]
     if out.exists():
         shutil.rmtree(out)
     for folder in SHARED:
@@ -106,6 +119,8 @@ def generate(triples: int, out: Path, seed: int = 1) -> tuple[int, int]:
                 f.write(line)
                 written += 1
         files += 1
+    marker.write_text(json.dumps({"requested": triples, "seed": seed, "files": files,
+                                  "written": written}) + "\n")  # fmt: skip
     return files, written
 
 
@@ -114,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triples", type=float, required=True, help="about how many (1e5 works)")
     parser.add_argument("--out", type=Path, required=True, help="project folder to (re)create")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true", help="keep a finished project as it is")
     args = parser.parse_args(argv)
-    files, written = generate(int(args.triples), args.out, args.seed)
+    files, written = generate(int(args.triples), args.out, args.seed, args.reuse)
     print(f"{args.out}: {files} source files, {written} asserted triples", file=sys.stderr)
     return 0
 

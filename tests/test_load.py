@@ -53,8 +53,17 @@ def test_syntax_error_names_file_line_and_column():
     assert err.path.name == "broken.ttl"
     assert err.line == 6
     assert err.column == column
-    assert "expected '.'" in err.reason
+    assert err.reason == "A dot is expected at the end of statements"  # pyoxigraph's words
     assert str(err).startswith(f"broken.ttl:6:{column}: ")
+
+
+def test_trig_syntax_error_names_line_and_column(tmp_path):
+    bad = tmp_path / "bad.trig"
+    bad.write_text("<urn:g> {\n  <urn:a> <urn:b> <urn:c> .\n  <urn:a> <urn:b> .\n}\n")
+    with pytest.raises(ParseError) as info:
+        load_sources([_source(bad, "trig")])
+    assert (info.value.line, info.value.column) == (3, 19)
+    assert str(info.value).startswith("bad.trig:3:19: ")
 
 
 def test_unterminated_literal_points_at_its_line(tmp_path):

@@ -1,85 +1,211 @@
-"""Parse source files into one rdflib Dataset, each file's triples in its named graph."""
+"""Parse source files with pyoxigraph, each file's triples in its named graph.
+
+At 10^7 triples rdflib would need tens of GB, so nothing here holds the data as rdflib:
+
+- every quad, exactly as parsed, is appended to an N-Quads file (`Loaded.quads_path`, in a
+  temporary folder), file after file, without duplicates: the build writes its dumps from it;
+- the data graphs (reference, sources) also go into a pyoxigraph Store, where the rule
+  materialiser runs. The Store keeps literals by value ("85"^^xsd:nonNegativeInteger comes back
+  as "85"^^xsd:integer), so it is never the source of the asserted quads written out;
+- the small graphs (ontology, shapes, reference) are kept as quads in memory, and
+  graph_of_kind() gives any kind as an rdflib Graph (sources: read back from the file).
+"""
 
 from __future__ import annotations
 
-import warnings
+import re
+import shutil
+import tempfile
+import weakref
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.plugins.parsers.notation3 import BadSyntax
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from cakg.errors import ParseError
 from cakg.sources import Kind, SourceFile
+from cakg.terms import Terms, to_ox
+
+FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
+SMALL_KINDS = (Kind.ONTOLOGY, Kind.SHAPES, Kind.REFERENCE)
+DATA_KINDS = (Kind.REFERENCE, Kind.SOURCE)
+_POSITION = re.compile(r"^Parser error [^:]*: ")
+
+
+class AssertedBy(Mapping[Node, set[str]]):
+    """Which files assert triples about a subject, looked up when asked.
+
+    A file whose named graph is its own (a source file) is known by that graph, looked up in
+    the store; the others (several files share the ontology, shapes and reference graphs, and a
+    TriG file may write elsewhere) record their subjects as they are parsed.
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+        self.recorded: dict[Node, set[str]] = defaultdict(set)
+        self.graph_files: dict[str, str] = {}  # graph IRI -> the one file loaded into it
+
+    def __getitem__(self, node: Node) -> set[str]:
+        found = set(self.recorded.get(node, ()))
+        subject = to_ox(node) if isinstance(node, URIRef | BNode) else None
+        if self.graph_files and isinstance(subject, ox.NamedNode | ox.BlankNode):
+            for quad in self._store.quads_for_pattern(subject, None, None, None):
+                graph = quad.graph_name
+                rel = self.graph_files.get(graph.value) if isinstance(graph, ox.NamedNode) else None
+                if rel is not None:
+                    found.add(rel)
+        if not found:
+            raise KeyError(node)
+        return found
+
+    def __iter__(self) -> Iterator[Node]:
+        seen = set(self.recorded)
+        yield from list(seen)
+        terms = Terms()
+        for name in list(self.graph_files):
+            for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+                if isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
+                    s = terms.to_rdflib(quad.subject)
+                    if s not in seen:
+                        seen.add(s)
+                        yield s
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass
 class Loaded:
-    """The parsed sources: the dataset, and which file asserted triples about which subject."""
+    """The parsed sources: their exact quads (a file), the data in a store, who asserted what."""
 
-    dataset: Dataset
     files: list[SourceFile]
-    asserted_by: dict[Node, set[str]] = field(default_factory=lambda: defaultdict(set))
+    store: ox.Store = field(default_factory=ox.Store)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    small: dict[str, dict[ox.Quad, None]] = field(default_factory=dict)  # graph -> quads
+    size: int = 0  # quads appended
+    asserted_by: AssertedBy = field(init=False)
+    workdir: Path = field(init=False)
+    quads_path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.asserted_by = AssertedBy(self.store)
+        self.workdir = Path(tempfile.mkdtemp(prefix="cakg-load-"))
+        weakref.finalize(self, shutil.rmtree, self.workdir, True)
+        self.quads_path = self.workdir / "quads.nq"
+        self.quads_path.touch()
+
+    def append(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads (not already there) to the dataset that will be written."""
+
+        def counted() -> Iterator[ox.Quad]:
+            for q in quads:
+                self.size += 1
+                yield q
+
+        with self.quads_path.open("ab") as out:
+            ox.serialize(counted(), out, format=ox.RdfFormat.N_QUADS)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad written so far, exactly as parsed."""
+        return iter(ox.parse(path=self.quads_path, format=ox.RdfFormat.N_QUADS))
 
     def graph_of_kind(self, *kinds: Kind) -> Graph:
-        """A fresh Graph with the triples of every file of the given kinds."""
+        """A fresh rdflib Graph with the triples of every file of the given kinds."""
+        names = {str(f.graph) for f in self.files if f.kind in kinds}
+        terms = Terms()
         g = Graph()
-        for name in {f.graph for f in self.files if f.kind in kinds}:
-            for t in self.dataset.graph(name):
-                g.add(t)
-        for prefix, ns in self.dataset.namespaces():
+        in_memory = names & set(self.small)
+        for name in sorted(in_memory):
+            terms.graph(self.small[name], g)
+        if names - in_memory:
+            rest = {ox.NamedNode(n) for n in names - in_memory}
+            terms.graph((q for q in self.quads() if q.graph_name in rest), g)
+        for prefix, ns in self.prefixes.items():
             g.bind(prefix, ns, override=False)
         return g
 
+    @property
+    def dataset(self) -> Dataset:
+        """An rdflib copy of every quad: for small projects and tests, never for the build."""
+        ds = Dataset()
+        terms = Terms()
+        for quad in self.quads():
+            graph = quad.graph_name
+            assert isinstance(graph, ox.NamedNode)  # load_sources names every graph
+            terms.graph([quad], ds.graph(URIRef(graph.value)))
+        for prefix, ns in self.prefixes.items():
+            ds.bind(prefix, ns, override=False)
+        return ds
 
-def parse_file(source: SourceFile) -> Dataset:
-    """Parse one file. A syntax error becomes ParseError with the file, line and column."""
-    ds = Dataset()
-    data = source.path.read_bytes()
+    def close(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _parse_error(source: SourceFile, e: SyntaxError) -> ParseError:
+    reason = _POSITION.sub("", e.msg or str(e))
+    return ParseError(source.rel, reason, line=e.lineno, column=e.offset)
+
+
+def parse_file(source: SourceFile) -> tuple[dict[ox.Quad, None], dict[str, str]]:
+    """The quads of one file (in order, once each) and its prefixes.
+
+    Triples outside a GRAPH block land in the file's own named graph; blank nodes are renamed,
+    so two files never share one by accident. A syntax error becomes ParseError with the file,
+    line and column.
+    """
+    graph = ox.NamedNode(str(source.graph))
+    parser = ox.parse(
+        path=source.path,
+        format=FORMATS[source.format],
+        base_iri=str(source.graph),
+        rename_blank_nodes=True,
+    )
+    quads: dict[ox.Quad, None] = {}
     try:
-        with warnings.catch_warnings():
-            # rdflib's TriG parser calls its own deprecated Dataset API internally.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            if source.format == "trig":
-                ds.parse(data=data, format="trig", publicID=str(source.graph))
-            else:
-                ds.graph(source.graph).parse(
-                    data=data, format=source.format, publicID=str(source.graph)
-                )
-    except BadSyntax as e:
+        for q in parser:
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                q = ox.Quad(q.subject, q.predicate, q.object, graph)
+            quads[q] = None
+    except SyntaxError as e:
         raise _parse_error(source, e) from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(source.rel, f"cannot be read as {source.format}: {e}") from None
-    return ds
-
-
-def _parse_error(source: SourceFile, e: BadSyntax) -> ParseError:
-    text: bytes = e._str if isinstance(e._str, bytes) else str(e._str).encode()
-    pos = min(e._i, len(text))
-    line = text.count(b"\n", 0, pos) + 1
-    column = pos - (text.rfind(b"\n", 0, pos) + 1) + 1
-    return ParseError(source.rel, e._why, line=line, column=column)
+    return quads, parser.prefixes
 
 
 def load_sources(files: list[SourceFile]) -> Loaded:
-    """Parse every file; triples outside a GRAPH block land in the file's own named graph."""
-    loaded = Loaded(Dataset(), files)
+    """Parse every file; see the module's docstring for where the quads go."""
+    loaded = Loaded(files)
+    writers: dict[str, int] = defaultdict(int)
+    for f in files:
+        writers[str(f.graph)] += 1
+    seen: dict[str, set[ox.Quad]] = defaultdict(set)  # graphs more than one file writes into
+    terms = Terms()
     for source in files:
-        parsed = parse_file(source)
-        for prefix, ns in parsed.namespaces():
-            loaded.dataset.bind(prefix, ns, override=False)
-        for s, p, o, g in parsed.quads((None, None, None, None)):
-            name = _graph_name(g, source)
-            loaded.dataset.graph(name).add((s, p, o))
-            loaded.asserted_by[s].add(source.rel)
+        quads, prefixes = parse_file(source)
+        for prefix, ns in prefixes.items():
+            loaded.prefixes.setdefault(prefix, ns)
+        own = str(source.graph)
+        alone = writers[own] == 1 and source.format == "turtle"
+        if alone:
+            new: Iterable[ox.Quad] = quads
+            loaded.asserted_by.graph_files[own] = source.rel
+        else:
+            new = []
+            for q in quads:
+                name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else own
+                if q not in seen[name]:
+                    seen[name].add(q)
+                    new.append(q)
+                if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
+                    loaded.asserted_by.recorded[terms.to_rdflib(q.subject)].add(source.rel)
+        loaded.append(new)
+        if source.kind in SMALL_KINDS:
+            for q in new:
+                name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else own
+                loaded.small.setdefault(name, {})[q] = None
+        if source.kind in DATA_KINDS:
+            loaded.store.extend(new)
     return loaded
-
-
-def _graph_name(g: Graph | Node | None, source: SourceFile) -> URIRef:
-    ident = g.identifier if isinstance(g, Graph) else g
-    if ident is None or not isinstance(ident, URIRef) or str(ident).startswith("urn:x-rdflib:"):
-        return source.graph
-    if str(ident) == str(source.graph) or ident == URIRef("urn:x-rdflib:default"):
-        return source.graph
-    return ident

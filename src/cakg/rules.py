@@ -14,18 +14,25 @@ rdfs:domain, rdfs:range, owl:sameAs (symmetry, transitivity, replacement).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import owlrl
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS
 
 from cakg.errors import InputError
-from cakg.reason import Closure, external_aliases, is_alias_copy, is_trivial
+from cakg.reason import (
+    BLANKET_TYPES,
+    BUILTIN_NAMESPACES,
+    REFLEXIVE_PREDICATES,
+    Closure,
+    external_aliases,
+)
+from cakg.terms import Terms, to_rdflib
 
 SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
 
@@ -168,29 +175,6 @@ def rule_updates(ax: Axioms) -> list[str]:
     return rules
 
 
-ASSERTED = ox.NamedNode("urn:cakg:rules:asserted")  # a copy of the input, to tell new from old
-
-
-class _Terms:
-    """rdflib <-> pyoxigraph term conversion, memoised: IRIs repeat a lot in a graph."""
-
-    def __init__(self) -> None:
-        self.forward: dict[URIRef | BNode | Literal, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
-        self.backward: dict[ox.NamedNode | ox.BlankNode | ox.Literal, URIRef | BNode | Literal] = {}
-
-    def to_ox(self, term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        found = self.forward.get(term)
-        if found is None:
-            found = self.forward[term] = _to_ox(term)
-        return found
-
-    def to_rdflib(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
-        found = self.backward.get(term)
-        if found is None:
-            found = self.backward[term] = _to_rdflib(term)
-        return found
-
-
 def same_as_updates(store: ox.Store, aliases: set[str]) -> list[str]:
     """eq-rep-s, eq-rep-p, eq-rep-o for the owl:sameAs pairs now in the store (few, so bound).
 
@@ -214,7 +198,9 @@ def same_as_updates(store: ox.Store, aliases: set[str]) -> list[str]:
         f"INSERT {{ ?s ?p ?y }} WHERE {{ VALUES (?x ?y) {{ {body} }} ?s ?p ?x }}",  # eq-rep-o
     ]
     predicates = [
-        (x, y) for x, y in pairs if next(store.quads_for_pattern(None, x, None), None) is not None
+        (x, y)
+        for x, y in pairs
+        if next(store.quads_for_pattern(None, x, None, ox.DefaultGraph()), None) is not None
     ]
     if predicates:
         body = " ".join(f"({x} {y})" for x, y in predicates)
@@ -222,73 +208,97 @@ def same_as_updates(store: ox.Store, aliases: set[str]) -> list[str]:
     return updates
 
 
-def _to_ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
+def _trivial_filter(aliases: set[str]) -> str:
+    """reason.is_trivial and reason.is_alias_copy as one SPARQL filter (the same tables)."""
+
+    def terms(iris: Iterable[str]) -> str:
+        return ", ".join(f"<{i}>" for i in sorted(iris))
+
+    builtin = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in BUILTIN_NAMESPACES)
+    return (
+        f"(isIRI(?s) && ({builtin}))"
+        f" || (?p IN ({terms(map(str, REFLEXIVE_PREDICATES))}) && sameTerm(?s, ?o))"
+        f" || (sameTerm(?p, <{RDF.type}>) && ?o IN ({terms(map(str, BLANKET_TYPES))}))"
+        f" || (sameTerm(?p, <{RDFS.subClassOf}>)"
+        f" && (sameTerm(?o, <{OWL.Thing}>) || sameTerm(?s, <{OWL.Nothing}>)))"
+        f" || (sameTerm(?p, <{RDFS.subPropertyOf}>)"
+        f" && ?o IN (<{OWL.topObjectProperty}>, <{OWL.topDataProperty}>))"
+        f" || (!sameTerm(?p, {SAME_AS})"
+        f" && (?s IN ({terms(aliases)}) || ?o IN ({terms(aliases)}) || ?p IN ({terms(aliases)})))"
+    )
 
 
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):  # rdflib keeps simple literals untyped
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+def materialise_store(
+    store: ox.Store, graphs: Sequence[ox.NamedNode], ontology: Graph, into: ox.NamedNode
+) -> tuple[int, int]:
+    """Into graph `into` of `store`: the new, non-trivial OWL RL triples of `graphs` + ontology.
 
-
-def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
-    """Like reason.reason(): the new, non-trivial triples of the OWL RL closure.
-
-    Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
-    integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
-
-    The work happens in Rust: the input is copied once into the store's default graph (the rules'
-    working graph) and once into a named graph ASSERTED; the rules run in a fixed order (property
-    rules, then domain and range, then classes) until a whole pass adds nothing, which is one or
-    two passes on a closed schema; one DELETE then removes what was asserted, and only the new
-    triples come back to Python.
+    Returns (triples kept, trivial ones dropped), as reason.reason() would keep and drop them.
+    The work happens in Rust, in the store's default graph (which must be empty: it is the rules'
+    working graph): the named graphs are added to it, then the ontology and its closure; the
+    rules run in a fixed order (property rules, then domain and range, then classes) until a
+    whole pass adds nothing, which is one or two passes on a closed schema; then what was
+    asserted is deleted (graph by graph), the trivial triples too, and the rest moves to `into`.
     """
-    asserted = list(asserted)
+    if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+        raise ValueError("materialise_store works in the default graph, which must be empty")
+    if next(store.quads_for_pattern(None, None, None, into), None) is not None:
+        raise ValueError(f"materialise_store: graph {into} is not empty")
     schema = close_schema(ontology)
     updates = rule_updates(axioms_of(schema))
-    terms = _Terms()
-    store = ox.Store()
-    conv: Any = terms.to_ox
-    store.extend(
-        ox.Quad(conv(s), conv(p), conv(o), ASSERTED) for g in [ontology, *asserted] for s, p, o in g
+    for g in graphs:
+        store.update(f"ADD {g} TO DEFAULT")
+    rows: Any = store.query(f"SELECT ?s ?o WHERE {{ ?s {SAME_AS} ?o }}")
+    aliases = external_aliases(
+        (to_rdflib(row["s"]), OWL.sameAs, to_rdflib(row["o"])) for row in rows
     )
-    store.update(f"ADD {ASSERTED} TO DEFAULT")
+    alias_iris = {str(a) for a in aliases}
+    terms = Terms()
+    conv: Any = terms.to_ox
+    told = [ox.Quad(conv(s), conv(p), conv(o)) for s, p, o in ontology]
+    store.extend(told)
     # owlrl's datatype bookkeeping (literal subjects) is never kept; the rest of the schema's
     # closure is inferred like any other triple.
     store.extend(
         ox.Quad(conv(s), conv(p), conv(o)) for s, p, o in schema if not isinstance(s, Literal)
     )
-    same_as: Any = (t for g in asserted for t in g.triples((None, OWL.sameAs, None)))
-    aliases = external_aliases(same_as)
-    alias_iris = {str(a) for a in aliases}
     size = -1
     while size != len(store):
         size = len(store)
         for update in [*updates, *same_as_updates(store, alias_iris)]:
             store.update(update)
-    store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {ASSERTED} {{ ?s ?p ?o }} }}")
-    inferred = Graph()
-    dropped = 0
-    back: Any = terms.to_rdflib
-    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        t = (back(quad.subject), back(quad.predicate), back(quad.object))
-        if is_trivial(t) or is_alias_copy(t, aliases):
-            dropped += 1
-            continue
-        inferred.add(t)
+    for g in graphs:
+        store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+    for quad in told:
+        store.remove(quad)
+    before = len(store)
+    store.update(
+        f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER({_trivial_filter(alias_iris)}) }}"
+    )
+    dropped = before - len(store)
+    kept = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    store.update(f"ADD DEFAULT TO {into}")
+    store.update("CLEAR DEFAULT")
+    return kept, dropped
+
+
+LOCAL_ASSERTED = ox.NamedNode("urn:cakg:rules:asserted")
+LOCAL_INFERRED = ox.NamedNode("urn:cakg:rules:inferred")
+
+
+def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
+    """Like reason.reason(): the new, non-trivial triples of the OWL RL closure, as rdflib.
+
+    Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
+    integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
+    The graphs are copied into a fresh store, then materialise_store() does the work.
+    """
+    terms = Terms()
+    conv: Any = terms.to_ox
+    store = ox.Store()
+    store.extend(
+        ox.Quad(conv(s), conv(p), conv(o), LOCAL_ASSERTED) for g in asserted for s, p, o in g
+    )
+    _kept, dropped = materialise_store(store, [LOCAL_ASSERTED], ontology, LOCAL_INFERRED)
+    inferred = terms.graph(store.quads_for_pattern(None, None, None, LOCAL_INFERRED))
     return Closure(inferred, dropped)
