@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,9 @@ def _read_url(proc: subprocess.Popen[bytes], deadline: float) -> str:
     raise AssertionError(f"cakg serve did not start: {seen.decode(errors='replace')}")
 
 
-def send(url: str, query: str, **params: str) -> tuple[int, dict[str, str], bytes, float]:
+def send(url: str, query: str, **params: str) -> tuple[int, Message, bytes, float]:
+    """POST a query; the status, the headers (case-insensitive: granian sends them lower-case),
+    the body and the seconds it took."""
     data = urllib.parse.urlencode({"query": query, **params}).encode()
     request = urllib.request.Request(
         f"{url}/sparql", data=data, headers={"Accept": "application/sparql-results+json"}
@@ -100,9 +103,9 @@ def send(url: str, query: str, **params: str) -> tuple[int, dict[str, str], byte
     started = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, dict(r.headers), r.read(), time.monotonic() - started
+            return r.status, r.headers, r.read(), time.monotonic() - started
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read(), time.monotonic() - started
+        return e.code, e.headers, e.read(), time.monotonic() - started
 
 
 def children(pid: int) -> list[int]:
@@ -125,7 +128,7 @@ def test_two_web_processes_and_one_zygote(served: Served) -> None:
 
 
 def test_timeout_stops_the_query_while_others_answer(served: Served) -> None:
-    slow: list[tuple[int, dict[str, str], bytes, float]] = []
+    slow: list[tuple[int, Message, bytes, float]] = []
     thread = threading.Thread(target=lambda: slow.append(send(served.url, SLOW)))
     thread.start()
     cheap = [send(served.url, CHEAP) for _ in range(4)]
@@ -145,6 +148,38 @@ def test_a_crashing_query_is_503_and_the_next_one_answers(served: Served) -> Non
     assert b"Traceback" not in body
     for _ in range(4):  # whichever web process takes it
         assert send(served.url, CHEAP)[0] == 200
+
+
+def test_a_body_over_the_request_limit_is_413_from_the_real_server(served: Served) -> None:
+    body = b"query=" + b"x" * 400_000  # CAKG_MAX_REQUEST_BYTES is 300000 here
+    request = urllib.request.Request(
+        f"{served.url}/sparql",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)
+    assert caught.value.code == 413
+    assert b"Traceback" not in caught.value.read()
+    assert send(served.url, CHEAP)[0] == 200
+
+
+def test_a_web_process_that_dies_is_replaced(served: Served) -> None:
+    zygote_and_web = set(children(served.proc.pid))
+    web = [
+        p for p in zygote_and_web if b"zygote_main" not in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    assert len(web) == 2
+    os.kill(web[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = set(children(served.proc.pid))
+        if len(now) == 3 and web[0] not in now:
+            break
+        time.sleep(0.1)
+    assert web[0] not in children(served.proc.pid)
+    assert len(children(served.proc.pid)) == 3
+    assert all(send(served.url, CHEAP)[0] == 200 for _ in range(6))
 
 
 def test_sigterm_stops_every_process(served: Served) -> None:

@@ -134,6 +134,10 @@ class Zygote:
     def alive(self) -> bool:
         return self._process.poll() is None
 
+    def wait(self) -> int:
+        """Block until the zygote exits; its exit status."""
+        return self._process.wait()
+
     def forget(self) -> None:
         """In a forked child: drop the parent's connection without stopping the zygote."""
         self._finalizer.detach()

@@ -1,5 +1,8 @@
-"""`serve(settings)`: the app under waitress in several processes, an access log, a clean shutdown.
+"""`serve(settings)`: the app under granian in several processes, an access log, a clean shutdown.
 
+granian does the HTTP/1.1 work (parsing, keep-alive, writing) in Rust and calls the Flask app
+through WSGI from `threads` Python threads per process: about four times the throughput of
+waitress, whose pure-Python HTTP handling cost more than the query itself (bench/README.md).
 One Python process tops out at about one core (the GIL), so `cakg serve` runs `web_processes`
 (default: one per CPU, at most 4) web processes that accept on one listening socket. The build
 is loaded once, by the query engine's zygote, which forks every web process's query workers:
@@ -11,21 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import multiprocessing.util
 import os
-import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from types import FrameType
 from typing import Any, TextIO
 
-from waitress.server import create_server
+from granian.constants import HTTPModes, Interfaces
+from granian.server import MPServer
 
 from cakg.config import Settings
 from cakg.engine import is_local, open_engine, start_zygote
-from cakg.engine.pool import Zygote, ZygoteLink
+from cakg.engine.pool import Zygote
 from cakg.errors import ConfigError
 from cakg.web import REQUEST_ID, create_app
 
@@ -34,8 +38,7 @@ server_log = logging.getLogger("cakg.server")
 
 StartResponse = Callable[..., Any]
 BACKLOG = 1024
-RESTART_PAUSE = 0.5  # seconds before a web process that died is replaced
-STOP_GRACE = 5.0  # seconds the web processes get to finish before SIGKILL
+STOP_GRACE = 5  # seconds the web processes get to finish before SIGKILL
 DEFAULT_MAX_PROCESSES = 4
 LOG_BUFFER = 64 * 1024
 LOG_FLUSH = 0.2  # seconds
@@ -81,141 +84,144 @@ class AccessLog:
             )
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, bound here so that a busy port is a clean error."""
+def _free_address(host: str, port: int) -> tuple[str, int]:
+    """Check that host:port can be bound (port 0: pick a free port); the address to serve on.
+
+    granian binds its own SO_REUSEPORT socket in each web process (one shared listening socket
+    made its Rust runtime about forty times slower), so this probe socket is closed again; a
+    socket bound without SO_REUSEPORT, as here, fails on a port any other server holds.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-    except OSError:
-        listener.close()
-        raise
-    return listener
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        bound: tuple[str, int] = probe.getsockname()[:2]
+    return bound
 
 
 def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> None:
-    """Serve until Ctrl+C or SIGTERM; `ready(url)` is called once the socket listens.
+    """Serve until Ctrl+C or SIGTERM; `ready(url)` is called once a web process answers.
 
-    The supervisor (this process) binds the socket, starts the zygote that loads the build once,
-    then forks `web_processes` web processes that accept on the same socket, each with its own
-    waitress threads and query worker pool (forked by the shared zygote). A web process that
-    dies is replaced; Ctrl+C or SIGTERM stops them all, then the zygote.
+    This process checks the address, starts the zygote that loads the build once, then lets
+    granian fork `web_processes` web processes, each listening on the port (SO_REUSEPORT) and
+    attaching its own query worker pool to the shared zygote. Granian replaces a web process
+    that dies; Ctrl+C or SIGTERM stops them all, then the zygote.
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
         )
-    # waitress warns once per queued request when every thread is busy: a log line per request
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("_granian").addFilter(_QuietGranian())
     try:
-        listener = _listen(settings.host, settings.port)
+        host, port = _free_address(settings.host, settings.port)
     except OSError as e:
         raise ConfigError(
             f"cannot listen on {settings.host}:{settings.port}: {e.strerror or e}"
             " (is another server running there? choose another --port)"
         ) from e
-    listener.listen(BACKLOG)  # connections wait in the backlog while the web processes start
-    host, port = listener.getsockname()[:2]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     zygote = start_zygote(settings) if is_local(settings) else None
-    supervisor = _Supervisor(settings, listener, zygote)
+    size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
+    server = _Server(settings, host, port, size)
+    attach_lock = _FORK.Lock()  # the web processes attach to the zygote one at a time
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    def load_app() -> Callable[..., Iterable[bytes]]:
+        """Run by granian in each web process, after the fork."""
+        link = None
+        if zygote is not None:
+            with attach_lock:
+                link = zygote.attach()
+            zygote.forget()  # the supervisor's connection: this process must not stop the zygote
+        _buffer_log_streams()
+        engine = open_engine(settings, isolated=True, link=link) if link is not None else None
+        app = create_app(settings, {"CAKG_ENGINE": engine} if engine is not None else None)
+        return AccessLog(app)
 
-    # Both stop the server cleanly; SIGINT explicitly, since a shell starting the server in the
-    # background leaves SIGINT ignored.
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        supervisor.start_all()
+    def announce() -> None:
+        if not _wait_listening(host, port, server):
+            return
         server_log.info(
             "serving cakg at %s (engine %s; %d web processes, each %d threads, %d query workers)",
             url,
             settings.engine,
-            supervisor.size,
+            size,
             settings.threads,
             settings.query_workers,
         )
         if ready is not None:
             ready(url)
-        supervisor.watch()
-    except KeyboardInterrupt:
-        server_log.info("shutting down")
+
+    def watch() -> None:  # threads only once the web processes are forked (see _Server)
+        threading.Thread(target=announce, daemon=True).start()
+        if zygote is not None:
+            threading.Thread(target=_stop_when_gone, args=(zygote, server), daemon=True).start()
+
+    server.after_spawn = watch
+    try:
+        server.serve(target_loader=load_app, wrap_loader=False)
+    except SystemExit as e:  # granian gives up on web processes that keep dying at start-up
+        server_log.error("the web processes keep failing (status %s): stopping", e.code)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        supervisor.stop()
-        listener.close()
         if zygote is not None:
             zygote.close()
+    server_log.info("stopped")
 
 
-class _Supervisor:
-    """Forks the web processes, replaces one that dies, stops them all."""
+_FORK = multiprocessing.get_context("fork")
+READY_TIMEOUT = 120.0  # seconds for the first web process to listen
 
-    def __init__(self, settings: Settings, listener: socket.socket, zygote: Zygote | None) -> None:
-        self.settings = settings
-        self.listener = listener
-        self.zygote = zygote
-        # by default one per CPU, at most DEFAULT_MAX_PROCESSES: each brings `query_workers`
-        # workers, and each of those may use `query_memory_mb` under a hostile query
-        self.size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
-        self.children: set[int] = set()
 
-    def start_all(self) -> None:
-        for _ in range(self.size):
-            self._start()
+class _Server(MPServer):
+    """granian's multi-process WSGI server (HTTP/1.1; the Python app runs in its threads)."""
 
-    def _start(self) -> None:
-        link = self.zygote.attach() if self.zygote is not None else None
-        pid = os.fork()
-        if pid == 0:  # the web process: never returns
-            code = 0
-            try:
-                _web_process(self.settings, self.listener, self.zygote, link)
-            except BaseException:
-                server_log.exception("web process %d failed", os.getpid())
-                code = 70
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        if link is not None:
-            link.conn.close()
-        self.children.add(pid)
+    def __init__(self, settings: Settings, host: str, port: int, size: int) -> None:
+        super().__init__(
+            "cakg.web:create_app",  # a label only: the app comes from serve()'s loader
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=size,
+            blocking_threads=settings.threads,
+            backlog=BACKLOG,
+            http=HTTPModes.http1,
+            websockets=False,
+            log_dictconfig={"loggers": {"_granian": {"handlers": [], "propagate": True}}},
+            respawn_failed_workers=True,
+            workers_kill_timeout=STOP_GRACE,
+        )
+        self.after_spawn: Callable[[], None] = lambda: None
 
-    def watch(self) -> None:
-        """Wait for the children; replace a web process that died; stop if the zygote died."""
-        while True:
-            pid, status = os.wait()
-            if self.zygote is not None and pid == self.zygote.pid:
-                server_log.error("the query engine process died (status %d): stopping", status)
-                return
-            if pid in self.children:
-                self.children.discard(pid)
-                server_log.error("web process %d died (status %d): starting another", pid, status)
-                time.sleep(RESTART_PAUSE)  # a process that dies at start-up must not spin
-                self._start()
+    def _spawn_workers(self, spawn_target: Any, target_loader: Any) -> None:
+        """Fork the web processes, then start this process's threads: a thread busy importing
+        a module while the process forks leaves the child that module's lock held forever."""
+        super()._spawn_workers(spawn_target, target_loader)  # type: ignore[no-untyped-call]
+        self.after_spawn()
 
-    def stop(self) -> None:
-        for pid in self.children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE
-        while self.children and time.monotonic() < deadline:
-            for pid in list(self.children):
-                with contextlib.suppress(ChildProcessError):
-                    if os.waitpid(pid, os.WNOHANG)[0] == 0:
-                        continue
-                self.children.discard(pid)
-            if self.children:
-                time.sleep(0.05)
-        for pid in self.children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-        self.children.clear()
+
+class _QuietGranian(logging.Filter):
+    """Drop granian's advice against more Python threads than cores: cakg's request threads
+    spend their time waiting for a query worker, not holding the GIL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Configuration allows spawning up to")
+
+
+def _wait_listening(host: str, port: int, server: _Server) -> bool:
+    """True once something accepts on host:port; False if the server stops first."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline and not server.interrupt_signal:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _stop_when_gone(zygote: Zygote, server: _Server) -> None:
+    """Stop serving when the query engine's zygote dies: nothing could answer a query."""
+    status = zygote.wait()
+    if not server.interrupt_signal:
+        server_log.error("the query engine process died (status %s): stopping", status)
+        server.signal_handler_interrupt()  # type: ignore[no-untyped-call]
 
 
 def _buffer_log_streams() -> None:
@@ -235,49 +241,18 @@ def _buffer_log_streams() -> None:
             handler.setStream(buffered)
             streams.append(buffered)
     if streams:
-        # and logging.shutdown() flushes them when the process ends
         threading.Thread(target=_flush_every, args=(streams,), daemon=True).start()
+        # a web process ends through multiprocessing, which runs its finalizers but not atexit
+        multiprocessing.util.Finalize(None, _flush, args=(streams,), exitpriority=0)
+
+
+def _flush(streams: list[TextIO]) -> None:
+    for stream in streams:
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
 
 
 def _flush_every(streams: list[TextIO]) -> None:
     while True:
         time.sleep(LOG_FLUSH)
-        for stream in streams:
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-
-
-def _web_process(
-    settings: Settings,
-    listener: socket.socket,
-    zygote: Zygote | None,
-    link: ZygoteLink | None,
-) -> None:
-    """One web process: the app (its pool linked to the shared zygote) under waitress."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, stop)
-    if zygote is not None:
-        zygote.forget()  # the supervisor's connection: this process must not stop the zygote
-    _buffer_log_streams()
-    engine = open_engine(settings, isolated=True, link=link) if link is not None else None
-    app = create_app(settings, {"CAKG_ENGINE": engine} if engine is not None else None)
-    engine = app.extensions["cakg.engine"]
-    server = create_server(
-        AccessLog(app),
-        sockets=[listener],
-        threads=settings.threads,
-        max_request_body_size=settings.max_request_bytes,
-        connection_limit=max(100, settings.threads * 16),
-        ident="cakg",
-    )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-        engine.close()
+        _flush(streams)
