@@ -7,15 +7,20 @@ For each size: bench/generate.py writes a project; then each step runs in a subp
 own, so that its peak RSS (ru_maxrss, which includes the data the step needs loaded) and its
 time are its own:
 
-    parse          load_sources: rdflib parse of every file into the Dataset
+    parse          load_sources: pyoxigraph parse of every file (exact quads to an N-Quads
+                   file, data graphs into a pyoxigraph Store)
     validate       pyshacl over reference + sources with the ontology (validate_loaded)
-    reason-owlrl   owlrl closure (reason.reason); at 1e4 and 1e5 the rules result is compared
-                   with it (numeric literals by value): the equality proof at those sizes
-    reason-rules   the rule materialiser (rules.materialise)
+    reason-owlrl   owlrl closure (reason.reason) on rdflib copies; at 1e4 and 1e5 the rules
+                   result is compared with it (numeric literals by value): the equality proof
+    reason-rules   the rule materialiser as the build runs it (rules.materialise_store, in the
+                   loaded store)
     build          `cakg build --no-validate` with the rules reasoner: load, reason, write
-                   (sorted N-Quads, TriG, Turtle, gzip, docs, manifest), times from its manifest
-    serve          `cakg serve` on that build: time to /healthz 200, peak RSS (server + its
-                   query workers), latency of three saved queries (GET /queries/<name>.json)
+                   (sorted N-Quads, TriG, Turtle, gzip, docs, manifest), times from its
+                   manifest; "store" is the rest of its wall time: the on-disk Oxigraph store
+                   `cakg build` makes for `serve` (engine.prepare_store)
+    serve          `cakg serve` (CAKG_ENGINE=oxigraph, CAKG_OXIGRAPH_STORAGE=disk) on that
+                   build: time to /healthz 200, peak RSS and PSS (server + web processes + query
+                   workers), latency of three saved queries (GET /queries/<name>.json)
     remote         the same served over an `oxigraph serve` store the build is published into
                    (`cakg publish`, `cakg serve --store`), when the oxigraph binary is there
 
@@ -72,10 +77,13 @@ def canonical(graph: Any) -> set[tuple[Any, ...]]:
 
 
 def run_step(step: str, root: Path, compare: bool) -> dict[str, Any]:
+    import pyoxigraph as ox
+
     from cakg.build import validate_loaded
     from cakg.load import load_sources
+    from cakg.namespaces import INFERRED_GRAPH
     from cakg.reason import reason
-    from cakg.rules import materialise
+    from cakg.rules import materialise, materialise_store
     from cakg.sources import Kind, find_sources
 
     t0 = time.perf_counter()
@@ -83,7 +91,19 @@ def run_step(step: str, root: Path, compare: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"load_s": time.perf_counter() - t0}
     if step == "parse":
         out["seconds"] = out["load_s"]
-        out["triples"] = sum(len(g) for g in loaded.dataset.graphs())
+        out["triples"] = loaded.size
+    elif step == "reason-rules":
+        ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
+        names = {str(f.graph) for f in loaded.files if f.kind in (Kind.REFERENCE, Kind.SOURCE)}
+        t0 = time.perf_counter()
+        kept, _dropped = materialise_store(
+            loaded.store,
+            [ox.NamedNode(n) for n in sorted(names)],
+            ontology,
+            ox.NamedNode(str(INFERRED_GRAPH)),
+        )
+        out["seconds"] = time.perf_counter() - t0
+        out["note"] = f"{kept} inferred"
     elif step == "validate":
         t0 = time.perf_counter()
         report = validate_loaded(loaded)
@@ -93,10 +113,7 @@ def run_step(step: str, root: Path, compare: bool) -> dict[str, Any]:
         ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
         data = loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
         t0 = time.perf_counter()
-        if step == "reason-rules":
-            closure = materialise([data], ontology)
-        else:
-            closure = reason([ontology, data])
+        closure = reason([ontology, data])
         out["seconds"] = time.perf_counter() - t0
         out["note"] = f"{len(closure.inferred)} inferred"
         if step == "reason-owlrl" and compare:
@@ -145,8 +162,11 @@ def build(root: Path) -> dict[str, Any]:
     if code != 0:
         return {"error": f"cakg build exited {code}"}
     manifest = json.loads((root / "build" / "current" / "manifest.json").read_text())
-    return {"seconds": seconds, "peak_rss_mb": rss, "timings": manifest["timings"],
-            "quads": manifest["triples"]}  # fmt: skip
+    timings = manifest["timings"]
+    timings["store"] = seconds - sum(timings.values())  # engine.prepare_store, and start-up
+    inferred = manifest["reasoning"]["inferred"]
+    return {"seconds": seconds, "peak_rss_mb": rss, "timings": timings,
+            "quads": manifest["triples"], "inferred": inferred}  # fmt: skip
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -162,6 +182,23 @@ def peak_rss_mb(pid: int) -> float:
             continue
         total += next((int(x.split()[1]) / 1024 for x in status.splitlines()
                        if x.startswith("VmHWM:")), 0.0)  # fmt: skip
+        pids += [int(k) for k in kids]
+    return total
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of a process and of all its descendants (shared pages split)."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(x.split()[1]) / 1024 for x in rollup.splitlines()
+                       if x.startswith("Pss:")), 0.0)  # fmt: skip
         pids += [int(k) for k in kids]
     return total
 
@@ -189,7 +226,8 @@ def serve(root: Path, logs: Path, store: str | None = None) -> dict[str, Any]:
     args = [str(BIN / "cakg"), "--root", str(root), "serve", "--port", str(port)]
     if store:
         args += ["--store", store]
-    env = {**os.environ, "CAKG_REASONER": "rules", "CAKG_VALIDATE": "0"}
+    env = {**os.environ, "CAKG_REASONER": "rules", "CAKG_VALIDATE": "0",
+           "CAKG_ENGINE": "oxigraph", "CAKG_OXIGRAPH_STORAGE": "disk"}  # fmt: skip
     log_path = logs / f"serve-{root.name}{'-remote' if store else ''}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -197,10 +235,12 @@ def serve(root: Path, logs: Path, store: str | None = None) -> dict[str, Any]:
     try:
         ready = wait_ready(f"{base}/healthz", proc, 900)
         rss_ready = peak_rss_mb(proc.pid)
+        pss_ready = pss_mb(proc.pid)
         lat = latency(base)
         # a rebuild (the pipeline's code changed since `build`) is not start-up: flag it
         rebuilt = "reasoned:" in log_path.read_text(errors="replace")
         return {"ready_s": ready, "rss_ready_mb": rss_ready, "rss_mb": peak_rss_mb(proc.pid),
+                "pss_ready_mb": pss_ready, "pss_mb": pss_mb(proc.pid),
                 "latency": lat, "rebuilt": rebuilt}  # fmt: skip
     except (RuntimeError, TimeoutError, urllib.error.URLError) as e:
         return {"error": str(e)}
@@ -264,7 +304,7 @@ def fmt(r: dict[str, Any] | None, key: str = "seconds") -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| size | files | generate | parse | validate (pyshacl) | reason owlrl | reason rules "
-        "| rules speed-up | build --no-validate (load/reason/write) | quads |",
+        "| rules speed-up | build --no-validate (load/reason/write/store) | quads |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -278,7 +318,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         b = r.get("build") or {}
         if "timings" in b:
             t = b["timings"]
-            steps = "/".join(f"{t.get(k, 0):.0f}" for k in ("load", "reason", "write"))
+            steps = "/".join(f"{t.get(k, 0):.0f}" for k in ("load", "reason", "write", "store"))
             built = f"{b['seconds']:.0f} s / {b['peak_rss_mb']:.0f} MB ({steps})"
         else:
             built = fmt(b)
@@ -291,9 +331,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         notes = [f"{k}: {v['note']}" for k, v in r["steps"].items() if v.get("note")]
         lines.append(f"- {r['size']:.0e}: " + "; ".join(notes))
-    lines += ["", "| size | server | ready | RSS at ready / after queries | "
+    lines += ["", "| size | server | ready | RSS at ready / after queries | PSS at ready / after | "
               + " | ".join(f"{q} first/median ms (rows)" for q in SAVED) + " |",
-              "|---|---|---|---|" + "---|" * len(SAVED)]  # fmt: skip
+              "|---|---|---|---|---|" + "---|" * len(SAVED)]  # fmt: skip
     for r in rows:
         for kind in ("serve", "remote"):
             s = r.get(kind)
@@ -313,7 +353,8 @@ def table(rows: list[dict[str, Any]]) -> str:
                 extra += " (REBUILT first: code changed mid-run; not a start-up time)"
             lines.append(
                 f"| {r['size']:.0e} | {kind}{extra} | {s['ready_s']:.1f} s | "
-                f"{s['rss_ready_mb']:.0f} / {s['rss_mb']:.0f} MB | {lat} |"
+                f"{s['rss_ready_mb']:.0f} / {s['rss_mb']:.0f} MB | "
+                f"{s.get('pss_ready_mb', 0):.0f} / {s.get('pss_mb', 0):.0f} MB | {lat} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -336,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--skip-serve", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep the generated projects")
+    p.add_argument(
+        "--reuse", action="store_true", help="reuse (and keep) projects generated earlier"
+    )
     p.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     p.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--json", type=Path, help=argparse.SUPPRESS)
@@ -356,15 +400,17 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     per_triple: dict[str, float] = {}  # seconds per triple at the largest measured size
     for size in args.sizes:
-        root = RESULTS / f"synthetic-{size:.0e}"
+        root = RESULTS / f"synthetic-{size:.0e}".replace("e+0", "e")
         t0 = time.perf_counter()
-        files, written = generate(int(size), root)
+        files, written = generate(int(size), root, reuse=args.reuse)
         row: dict[str, Any] = {"size": size, "files": files, "triples": written,
                                "generate_s": time.perf_counter() - t0, "steps": {}}  # fmt: skip
         for name in args.steps:
             limit = {"validate": args.max_validate, "reason-owlrl": args.max_owlrl}.get(name)
             if limit is not None and size > limit:
-                if name in per_triple:
+                if name == "validate":
+                    row["steps"][name] = {"skipped": "not run (validation at scale: separate work)"}
+                elif name in per_triple:
                     guess = per_triple[name] * written
                     row["steps"][name] = {
                         "skipped": f"skipped; ~{guess / 60:.0f} min extrapolated (linear)",
@@ -387,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             row["remote"] = remote(root, logs)
         row["load_average_after"] = load_average()
         rows.append(row)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             shutil.rmtree(root, ignore_errors=True)
         (RESULTS / f"build-{stamp}.json").write_text(json.dumps(rows, indent=2, default=str))
     text = (
