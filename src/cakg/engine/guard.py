@@ -48,6 +48,9 @@ UPDATES = frozenset(
 )
 
 
+_BLOCKING = re.compile(_EDGE_BEFORE + r"(?:ORDER|GROUP|DISTINCT)" + _EDGE_AFTER, re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class QueryShape:
     """What the screen learnt about a query."""
@@ -55,6 +58,8 @@ class QueryShape:
     form: QueryForm | None  # None when the text is not well formed: the engine's parser says why
     has_from: bool  # the query names its own dataset (FROM / FROM NAMED)
     depth: int
+    streams: bool = False  # no ORDER BY, GROUP BY or DISTINCT: results come as they are found
+    point_lookup: bool = False  # see is_point_lookup
 
 
 def _code(text: str) -> str:
@@ -92,7 +97,147 @@ def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
             f"{max_nesting}: flatten it"
         )
     form = keyword if keyword in FORMS else None
-    return QueryShape(form, bool(_FROM.search(code)), depth)
+    return QueryShape(
+        form,
+        bool(_FROM.search(code)),
+        depth,
+        streams=not _BLOCKING.search(code),
+        point_lookup=form is not None and is_point_lookup(text),
+    )
+
+
+# Tokens of the small SPARQL subset is_point_lookup accepts (ASCII names only: anything else is
+# simply not a point lookup). Alternatives are tried in order: a prefixed name before a word.
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+|\#[^\n\r]*)"""
+    r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
+    r"""|(?P<string>"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')"""
+    r"""(?P<suffix>@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^)?"""
+    r"""|(?P<var>[?$][A-Za-z0-9_]+)"""
+    r"""|(?P<pname>(?:[A-Za-z][A-Za-z0-9_-]*)?:(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?)"""
+    r"""|(?P<number>[0-9]+)"""
+    r"""|(?P<word>[A-Za-z]+)"""
+    r"""|(?P<punct>[{}.*])"""
+)
+_Token = tuple[str, str]  # (kind, text); keywords upper-cased, `a` as ("a", "a")
+_NODE = ("iri", "pname")
+_PREDICATE = ("iri", "pname", "var", "a")
+_TEMPLATE = ("iri", "pname", "var", "a", "string", "typed", "number", ".")
+
+
+@lru_cache(maxsize=1024)
+def is_point_lookup(text: str) -> bool:
+    """True for a query about one named node: a single triple pattern whose subject is an IRI.
+
+    `SELECT ?p ?o WHERE { <node> ?p ?o }`, with DISTINCT, ORDER BY variables, LIMIT and OFFSET;
+    the same as ASK, or as CONSTRUCT (any template of plain terms). Its work is bounded by the
+    node's degree: no join, no expression, no path, no function, no nested group. Anything
+    outside that subset, however harmless, is not one (the answer is False, never an error).
+    """
+    tokens = _tokens(text)
+    if tokens is None:
+        return False
+    parser = _Parser(tokens)
+    return parser.point_lookup()
+
+
+class _Parser:
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def at(self, *accepted: str) -> bool:
+        """The current token is one of `accepted` (a kind or a keyword)."""
+        if self.i >= len(self.tokens):
+            return False
+        kind, text = self.tokens[self.i]
+        return kind in accepted or (kind == "word" and text in accepted)
+
+    def take(self, *accepted: str) -> bool:
+        if self.at(*accepted):
+            self.i += 1
+            return True
+        return False
+
+    def point_lookup(self) -> bool:
+        while self.at("PREFIX", "BASE"):
+            if self.take("PREFIX"):
+                if not (self.at("pname") and self.tokens[self.i][1].endswith(":")):
+                    return False
+                self.i += 1
+            else:
+                self.i += 1
+            if not self.take("iri"):
+                return False
+        if not self.head():
+            return False
+        self.take("WHERE")
+        if not (self.take("{") and self.take(*_NODE) and self.take(*_PREDICATE)):
+            return False
+        if not self.object():
+            return False
+        self.take(".")
+        if not self.take("}"):
+            return False
+        if self.take("ORDER"):
+            if not (self.take("BY") and self.take("var")):
+                return False
+            while self.take("var"):
+                pass
+        for _ in range(2):
+            if self.take("LIMIT", "OFFSET") and not self.take("number"):
+                return False
+        return self.i == len(self.tokens)
+
+    def head(self) -> bool:
+        """SELECT [DISTINCT|REDUCED] (vars | *), ASK, or CONSTRUCT {template}."""
+        if self.take("SELECT"):
+            self.take("DISTINCT", "REDUCED")
+            if self.take("*"):
+                return True
+            if not self.take("var"):
+                return False
+            while self.take("var"):
+                pass
+            return True
+        if self.take("CONSTRUCT"):
+            if not self.take("{"):
+                return False
+            while self.take(*_TEMPLATE):
+                pass
+            return self.take("}")
+        return self.take("ASK")
+
+    def object(self) -> bool:
+        if self.take("iri", "pname", "var", "number", "string", "TRUE", "FALSE"):
+            return True
+        return self.take("typed") and self.take(*_NODE)
+
+
+def _tokens(text: str) -> list[_Token] | None:
+    """The tokens of `text`, or None when some part of it is not in the subset."""
+    tokens: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            return None
+        pos = match.end()
+        kind = match.lastgroup
+        if kind == "ws":
+            continue
+        if kind == "suffix" or kind == "string":  # the suffix group closes after the string's
+            kind = "typed" if match.group("suffix") == "^^" else "string"
+            tokens.append((kind, match.group()))
+        elif kind == "word":
+            word = match.group()
+            tokens.append(("a", "a") if word == "a" else ("word", word.upper()))
+        elif kind == "punct":
+            tokens.append((match.group(), match.group()))
+        else:
+            assert kind is not None
+            tokens.append((kind, match.group()))
+    return tokens
 
 
 def _position(text: str, code: str, offset: int) -> tuple[int | None, int | None]:

@@ -1,10 +1,16 @@
 """The default engine: a pyoxigraph Store loaded once from the build's N-Quads, read-only after.
 
-Results are serialised by pyoxigraph itself. The row cap is applied on the way out: SELECT
-solutions are first written as SPARQL TSV (one solution per line, newlines escaped) into a
-buffer that stops the evaluation once it holds one row too many; the kept rows are then parsed
-back and written in the negotiated format. That costs a few microseconds and never evaluates a
-query twice.
+Results are serialised by pyoxigraph itself. The row cap is applied on the way out, in one of
+two ways:
+
+- a query whose results stream (no ORDER BY, GROUP BY or DISTINCT) is first written straight
+  in the negotiated format into a buffer of `max_rows` times the fewest bytes a row can take in
+  that format (3 in JSON, 17 in XML, 2 in CSV): an answer that fits cannot hold more rows than
+  the cap, and is sent as it is (most answers: one pass, no copy). One that does not fit is
+  stopped there and evaluated again the second way, which then costs one more partial pass;
+- otherwise (and for TSV) solutions are written as SPARQL TSV (one solution per line) into a
+  buffer that stops the evaluation once it holds one row too many; the kept rows are parsed
+  back and written in the negotiated format. A sorting query is never evaluated twice.
 """
 
 from __future__ import annotations
@@ -95,6 +101,35 @@ class _RowCap:
 
 class _CapReached(Exception):
     pass
+
+
+class _ByteCap:
+    """A write target that stops the serialiser once it holds more than `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer = bytearray()
+        self.limit = limit
+        self.full = False
+
+    def write(self, data: bytes) -> int:
+        if self.full:
+            return len(data)
+        self.buffer += data
+        if len(self.buffer) > self.limit:
+            self.full = True
+            raise _CapReached
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+# The fewest bytes one solution takes in each format pyoxigraph writes (an all-unbound row).
+MIN_ROW_BYTES = {
+    QueryResultsFormat.JSON: 3,  # {},
+    QueryResultsFormat.XML: 17,  # <result></result>
+    QueryResultsFormat.CSV: 2,  # \r\n
+}
 
 
 class OxigraphEngine:
@@ -194,6 +229,11 @@ class OxigraphEngine:
                 return Answer("ASK", media_type, result.serialize(format=results_fmt) or b"")
             if isinstance(result, QuerySolutions):
                 media_type = _accepted(formats, "SELECT")
+                if shape.streams and max_rows is not None:
+                    direct = _solutions_direct(result, media_type, max_rows)
+                    if direct is not None:
+                        return direct
+                    result = self._evaluate(sparql, dataset, bindings)[1]
                 return _solutions(result, media_type, max_rows)
             form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
             media_type = _accepted(formats, form)
@@ -322,6 +362,24 @@ def _capped(items: Iterable[Any], max_rows: int | None) -> tuple[list[Any], int,
     truncated = len(kept) > max_rows
     del kept[max_rows:]
     return kept, len(kept), truncated
+
+
+def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) -> Answer | None:
+    """The answer written straight in its format when it provably holds at most `max_rows`
+    rows (its row count is then not known: None); None when it might hold more."""
+    fmt = QueryResultsFormat.from_media_type(media_type)
+    if fmt not in MIN_ROW_BYTES:
+        return None
+    cap = _ByteCap(max_rows * MIN_ROW_BYTES[fmt])
+    try:
+        result.serialize(cap, format=fmt)  # type: ignore[arg-type]  # a writer
+    except _CapReached:
+        return None
+    except OSError:
+        if not cap.full:
+            raise
+        return None
+    return Answer("SELECT", media_type, bytes(cap.buffer))
 
 
 def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) -> Answer:
