@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterator
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 
 from cakg.build import BuildResult, dataset_dir
 from cakg.config import Settings
-from cakg.engine import Engine, load_engine
+from cakg.engine import Engine, load_engine, open_engine, start_zygote
 from cakg.engine.base import Dataset, Formats
 from cakg.engine.guard import MAX_NESTING, inspect_query
-from cakg.engine.pool import PooledEngine
+from cakg.engine.pool import PooledEngine, Zygote
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError, QueryTimeout, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
 
@@ -198,3 +203,64 @@ def test_pool_caches_answers(pooled: PooledEngine) -> None:
 def test_load_engine_reports_a_missing_file(tmp_path: object) -> None:
     with pytest.raises(QueryResourceError):
         load_engine("oxigraph", "/nonexistent/cakg.nq", "v")
+
+
+@pytest.fixture(scope="module")
+def shared(built: BuildResult, tiny_settings: Settings) -> Iterator[tuple[Zygote, PooledEngine]]:
+    """As `cakg serve` does: the engine loaded here, a zygote forked from this process, one
+    query worker, point lookups answered in this process."""
+    settings = tiny_settings.replace(query_workers=1, query_timeout=1.5, result_cache=False)
+    with warnings.catch_warnings():  # Python 3.12+ warns of fork() beside pytest's threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        zygote = start_zygote(settings, in_process=True)
+    assert zygote.engine is not None
+    engine = open_engine(settings, isolated=True, link=zygote.link(), local=zygote.engine)
+    assert isinstance(engine, PooledEngine)
+    yield zygote, engine
+    engine.close()
+    zygote.close()
+
+
+POINT = "SELECT ?p ?o WHERE { <https://w3id.org/cakg/id/state/kazakhstan> ?p ?o }"
+
+
+def test_a_point_lookup_answers_while_every_worker_is_busy(
+    shared: tuple[Zygote, PooledEngine],
+) -> None:
+    zygote, engine = shared
+    slow_errors: list[Exception] = []
+
+    def slow() -> None:
+        try:
+            engine.answer(SLOW, formats=JSON)
+        except QueryTimeout as e:
+            slow_errors.append(e)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)  # the one worker is now busy with SLOW
+    started = time.monotonic()
+    answer = engine.answer(POINT, formats=JSON)
+    took = time.monotonic() - started
+    expected = zygote.engine.answer(POINT, formats=JSON)  # type: ignore[union-attr]
+    busy = thread.is_alive()
+    with pytest.raises(QueryTimeout):  # anything else waits for the worker, in vain
+        engine.answer("ASK { ?s ?p ?o . ?o ?q ?r }", formats=JSON, timeout=0.3)
+    thread.join()
+    assert busy and took < 0.5
+    assert answer.body == expected.body and b"Kazakhstan" in answer.body
+    assert len(slow_errors) == 1  # and the slow query was still stopped at its deadline
+
+
+def test_the_forked_zygote_stops_with_its_owner(
+    built: BuildResult, tiny_settings: Settings
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        zygote = start_zygote(tiny_settings, in_process=True)
+    pid = zygote.pid
+    assert zygote.alive()
+    zygote.close()
+    assert not zygote.alive()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

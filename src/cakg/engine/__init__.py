@@ -93,21 +93,32 @@ def is_local(settings: Settings) -> bool:
     return not (settings.store_url or settings.engine == "remote")
 
 
-def start_zygote(settings: Settings) -> Zygote:
-    """The process that loads the build once and forks query workers for every web process."""
+def start_zygote(settings: Settings, *, in_process: bool = False) -> Zygote:
+    """The process that loads the build once and forks query workers for every web process.
+
+    `in_process`: load the engine in this process, then fork the zygote from it, so that this
+    process and every process it forks later share the loaded store (`zygote.engine`). Only
+    while this process runs no other thread.
+    """
     from cakg.engine.pool import Zygote
 
     nquads, version = dataset_files(settings)
     spec = (settings.engine, str(nquads), version, settings.oxigraph_storage)
-    return Zygote(spec, settings.query_memory_mb)
+    engine = load_engine(*spec) if in_process else None
+    return Zygote(spec, settings.query_memory_mb, engine)
 
 
 def open_engine(
-    settings: Settings, *, isolated: bool = False, link: ZygoteLink | None = None
+    settings: Settings,
+    *,
+    isolated: bool = False,
+    link: ZygoteLink | None = None,
+    local: Engine | None = None,
 ) -> Engine:
     """The configured engine over the current build, or the remote store when one is set.
 
-    With `link` (from `start_zygote(...).attach()`), the pool's workers come from that zygote.
+    With `link` (from `start_zygote(...).attach()`), the pool's workers come from that zygote;
+    with `local` (a pyoxigraph engine loaded in this process), point lookups run in-process.
     """
     if not is_local(settings):
         from cakg.engine.remote import open_remote
@@ -125,4 +136,5 @@ def open_engine(
         memory_mb=settings.query_memory_mb,
         cache_bytes=CACHE_BYTES if settings.result_cache else 0,
         link=link,
+        local=local if local is not None and local.name == "oxigraph" else None,
     )

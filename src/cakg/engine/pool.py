@@ -76,21 +76,31 @@ class Zygote:
     (`attach()`), so the store is loaded once and shared copy-on-write by all the workers.
     """
 
-    def __init__(self, spec: EngineSpec, memory_mb: int) -> None:
+    def __init__(self, spec: EngineSpec, memory_mb: int, engine: Engine | None = None) -> None:
+        """A zygote that loads `spec` in a fresh interpreter; or, given the `engine` this
+        process has loaded already (and no thread running), a fork of this process that
+        shares that engine's memory with this one and with every process it forks."""
         ours, theirs = socket.socketpair()
-        # A fresh interpreter (not a fork of a threaded process, and unlike multiprocessing's
-        # spawn, without re-importing the caller's __main__) that imports only the engine.
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-            "RUST_BACKTRACE": "0",  # a worker killed by the memory limit: one line, not 60
-        }
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
+        os.environ.setdefault("RUST_BACKTRACE", "0")  # a worker past its memory limit: one line
+        self.engine = engine
+        self._process: subprocess.Popen[bytes] | _Forked
+        if engine is not None:
+            pid = os.fork()
+            if pid == 0:
+                ours.close()
+                _zygote_child(Connection(theirs.detach()), engine)
+            self._process = _Forked(pid)
+        else:
+            # A fresh interpreter (not a fork of a threaded process, and unlike
+            # multiprocessing's spawn, without re-importing the caller's __main__) that
+            # imports only the engine.
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
         theirs.close()
         self.pid = self._process.pid
         self._conn = Connection(ours.detach())
@@ -147,7 +157,45 @@ class Zygote:
         self._finalizer()
 
 
-def _stop_zygote(conn: Connection, process: subprocess.Popen[bytes]) -> None:
+class _Forked:
+    """The part of subprocess.Popen's interface the zygote needs, for a child made by fork."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._lock = threading.Lock()
+
+    def poll(self) -> int | None:
+        return self._reap(os.WNOHANG)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:  # polled, so that no thread sits in waitpid holding the lock
+            status = self._reap(os.WNOHANG)
+            if status is not None:
+                return status
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout or 0.0)
+            time.sleep(0.02)
+
+    def _reap(self, flags: int) -> int | None:
+        with self._lock:
+            if self.returncode is None:
+                try:
+                    pid, status = os.waitpid(self.pid, flags)
+                except ChildProcessError:  # reaped elsewhere
+                    self.returncode = -1
+                else:
+                    if pid:
+                        self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _stop_zygote(conn: Connection, process: subprocess.Popen[bytes] | _Forked) -> None:
     with contextlib.suppress(OSError):
         conn.send("stop")
     conn.close()
@@ -298,10 +346,17 @@ class PooledEngine:
         memory_mb: int,
         cache_bytes: int = 0,
         link: ZygoteLink | None = None,
+        local: Engine | None = None,
     ) -> None:
-        """Workers forked by a zygote of its own, or by the shared one behind `link`."""
+        """Workers forked by a zygote of its own, or by the shared one behind `link`.
+
+        With `local` (the engine loaded in this process, a pyoxigraph one), point lookups run
+        here, in the calling thread: their work is bounded by one node's degree (see
+        guard.is_point_lookup), and a round trip to a worker costs more than they do.
+        """
         self.name, self.version = spec[0], spec[2]
         self.timeout = timeout
+        self.local = local
         if link is None:
             owner = Zygote(spec, memory_mb)
             self.pool = WorkerPool(owner.link(), workers, owner)
@@ -333,9 +388,15 @@ class PooledEngine:
             if cached is not None:
                 return cached
         options = {"formats": formats, "dataset": dataset, "bindings": bindings}
-        answer: Answer = self.pool.call(
-            ("answer", sparql, {**options, "max_rows": max_rows}), self._timeout(timeout)
-        )
+        answer: Answer
+        if self.local is not None and shape.point_lookup:
+            answer = self.local.answer(
+                sparql, formats=formats, dataset=dataset, bindings=bindings, max_rows=max_rows
+            )
+        else:
+            answer = self.pool.call(
+                ("answer", sparql, {**options, "max_rows": max_rows}), self._timeout(timeout)
+            )
         if key is not None and self.cache is not None:
             self.cache.put(key, answer, len(answer.body))
         return answer
@@ -349,8 +410,10 @@ class PooledEngine:
         max_rows: int | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        inspect_query(sparql)
+        shape = inspect_query(sparql)
         options = {"dataset": dataset, "bindings": bindings, "max_rows": max_rows}
+        if self.local is not None and shape.point_lookup:
+            return self.local.query(sparql, dataset=dataset, bindings=bindings, max_rows=max_rows)
         result: QueryResult = self.pool.call(("query", sparql, options), self._timeout(timeout))
         return result
 
@@ -393,6 +456,28 @@ def zygote_main(fd: int) -> None:
     except CakgError as e:
         conn.send(_error_reply(e))
         os._exit(1)
+    _zygote_loop(conn, engine, memory_mb)
+
+
+def _zygote_child(conn: Connection, engine: Engine) -> None:
+    """A zygote forked from the process that loaded `engine`; never returns."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            _spec, memory_mb = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        _zygote_loop(conn, engine, memory_mb)
+    except BaseException:  # a forked child must never return into its parent's code
+        traceback.print_exc()
+        code = 70
+    os._exit(code)
+
+
+def _zygote_loop(conn: Connection, engine: Engine, memory_mb: int) -> None:
+    """Report ready, then fork a worker for each 'spawn' request until the owner goes away."""
     isolated = _isolate_network()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps dead workers
     conn.send(("ready", list(engine.graph_names()), isolated))

@@ -120,7 +120,9 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
             " (is another server running there? choose another --port)"
         ) from e
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
-    zygote = start_zygote(settings) if is_local(settings) else None
+    # the build is loaded here, before any fork: the web processes, the zygote and its workers
+    # all share it (the web processes answer point lookups from it)
+    zygote = start_zygote(settings, in_process=True) if is_local(settings) else None
     size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
     server = _Server(settings, host, port, size)
     attach_lock = _FORK.Lock()  # the web processes attach to the zygote one at a time
@@ -133,7 +135,9 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
                 link = zygote.attach()
             zygote.forget()  # the supervisor's connection: this process must not stop the zygote
         _buffer_log_streams()
-        engine = open_engine(settings, isolated=True, link=link) if link is not None else None
+        engine = None
+        if zygote is not None and link is not None:
+            engine = open_engine(settings, isolated=True, link=link, local=zygote.engine)
         app = create_app(settings, {"CAKG_ENGINE": engine} if engine is not None else None)
         return AccessLog(app)
 
