@@ -113,7 +113,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
         sources = schema + from_paths(list(files), settings.root)
     else:
         sources = project
-    report = validate_loaded(load_sources(sources))
+    report = validate_loaded(load_sources(sources), settings)
     out = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
     click.echo(out, nl=False)
     if not report.conforms:

@@ -27,6 +27,7 @@ class Settings:
     oxigraph_storage: str = "auto"  # "memory", "disk" (beside the build) or "auto" (by size)
     reasoner: str = "owlrl"  # "rules": the fast materialiser in cakg.rules
     validate: bool = True  # False only for benchmarks of generated data; recorded in the manifest
+    validate_workers: int = 0  # processes validating source files in parallel; 0: one per CPU
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8  # per web process

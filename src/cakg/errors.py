@@ -72,6 +72,20 @@ class NonConformingData(CakgError):
         super().__init__(f"the data does not conform to the shapes: {report.summary()}")
 
 
+class ValidationWorkerError(CakgError):
+    """A validation worker process died (out of memory, killed) while validating a unit."""
+
+    code = "validation-worker"
+
+    def __init__(self, unit: str, reason: str) -> None:
+        self.unit = unit
+        self.reason = reason
+        super().__init__(
+            f"{unit}: the validation worker stopped ({reason}); "
+            "retry with fewer workers (CAKG_VALIDATE_WORKERS=1) to see the cause"
+        )
+
+
 class QueryError(CakgError):
     """A query or its parameters are wrong (HTTP 400)."""
 

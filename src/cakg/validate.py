@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyshacl import validate as shacl_validate
+from pyshacl.shape import Shape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import processor as sparql_processor
@@ -105,24 +106,95 @@ def validate_graph(
             inplace=False,
         )
     assert isinstance(results, Graph)
+    files_of = asserted_by or {}
+    findings = findings_of(results, lambda focus: tuple(sorted(files_of.get(focus, set()))))
+    return Report(bool(conforms), sort_findings(f for f, _ in findings), results)
+
+
+def findings_of(
+    results: Graph, files_of: Callable[[Node], tuple[str, ...]]
+) -> list[tuple[Finding, Node]]:
+    """Each sh:ValidationResult of a pyshacl results graph as a Finding, with its result node."""
     findings = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
-        files = tuple(sorted((asserted_by or {}).get(focus, set()))) if focus is not None else ()
-        findings.append(
-            Finding(
-                severity=_severity(results.value(result, SH.resultSeverity)),
-                focus=_show(focus) or "(none)",
-                path=_show(results.value(result, SH.resultPath)),
-                value=_show(results.value(result, SH.value)),
-                message=_message(results, result),
-                shape=_show(results.value(result, SH.sourceShape)),
-                constraint=_show(results.value(result, SH.sourceConstraintComponent)),
-                files=files,
-            )
+        files = files_of(focus) if focus is not None else ()
+        finding = Finding(
+            severity=_severity(results.value(result, SH.resultSeverity)),
+            focus=_show(focus) or "(none)",
+            path=_show(results.value(result, SH.resultPath)),
+            value=_show(results.value(result, SH.value)),
+            message=_message(results, result),
+            shape=_show(results.value(result, SH.sourceShape)),
+            constraint=_show(results.value(result, SH.sourceConstraintComponent)),
+            files=files,
         )
-    findings.sort(key=lambda f: (f.files, f.focus, f.path or "", f.message))
-    return Report(bool(conforms), findings, results)
+        findings.append((finding, result))
+    return findings
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Distinct findings in report order: by file, focus node, path, message, then the rest."""
+    return sorted(set(findings), key=_order)
+
+
+def _order(f: Finding) -> tuple[Any, ...]:
+    return (
+        f.files,
+        f.focus,
+        f.path or "",
+        f.message,
+        f.value or "",
+        f.shape or "",
+        f.constraint or "",
+        f.severity,
+    )
+
+
+def validate_focus(
+    data: Graph, shapes: Graph, ontology: Graph | None, focus: Collection[Node]
+) -> tuple[bool, Graph]:
+    """Validate as validate_graph does, but only the targets in `focus`; the rest is context.
+
+    Every node in `focus` is validated exactly as in a whole-graph run provided `data` holds all
+    the triples its result depends on; the nodes outside `focus` are not validated at all.
+    """
+    with prepared_queries(), targets_within(focus):
+        conforms, results, _text = shacl_validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=ontology,
+            inference="rdfs",
+            advanced=True,
+            allow_warnings=True,
+            inplace=False,
+        )
+    assert isinstance(results, Graph)
+    return bool(conforms), results
+
+
+_TARGETS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def targets_within(focus: Collection[Node]) -> Iterator[None]:
+    """Restrict every shape's targets (its top-level focus nodes) to `focus` while pyshacl runs.
+
+    pyshacl's own focus_nodes option also filters the value nodes of nested shapes (sh:not,
+    sh:or, sh:qualifiedValueShape), which changes their results; this only narrows the targets
+    a shape finds in the data graph, so nested evaluation is untouched.
+    """
+    original: Callable[..., Any] = Shape.focus_nodes
+
+    def within(self: Shape, data_graph: Any, debug: bool = False) -> Any:
+        return {n for n in original(self, data_graph, debug=debug) if n in focus}
+
+    with _TARGETS_LOCK:
+        Shape.focus_nodes = within  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            Shape.focus_nodes = original  # type: ignore[method-assign]
 
 
 _PREPARED_LOCK = threading.Lock()
