@@ -552,13 +552,14 @@ class _Pool:
                     initializer=_init_worker,
                     initargs=self._args,
                 )
-            futures = [self._executor.submit(fn, item) for item in items]
             out = []
-            for future, name in zip(futures, names, strict=True):
-                try:
+            name = names[0]
+            try:
+                futures = [self._executor.submit(fn, item) for item in items]
+                for future, name in zip(futures, names, strict=True):  # noqa: B007
                     out.append(future.result())
-                except BrokenProcessPool as e:
-                    raise ValidationWorkerError(name, str(e) or "the worker process died") from None
+            except BrokenProcessPool as e:
+                raise ValidationWorkerError(name, str(e) or "the worker process died") from None
         for result in out:
             if isinstance(result, ParseFailure):
                 raise ParseError(result.path, result.reason, line=result.line, column=result.column)

@@ -1,0 +1,163 @@
+"""Per-source-file validation (cakg.validate_parallel) gives the whole-graph report."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+import cakg.validate_parallel
+from cakg.build import validate_loaded
+from cakg.config import Settings
+from cakg.errors import ParseError, ValidationWorkerError
+from cakg.load import load_sources
+from cakg.sources import Kind, find_sources, from_paths
+from cakg.validate import Report
+from cakg.validate_parallel import CACHE, validate_units
+
+from .conftest import INVALID, REPO, TINY, copy_project
+
+CAKG = "https://w3id.org/cakg/ontology#"
+EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))
+_BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
+
+
+def _same(whole: Report, units: Report) -> None:
+    """Equal text and JSON reports; blank-node labels (new at every parse) aside."""
+    assert whole.conforms == units.conforms
+    assert _BLANK.sub("_:b", units.to_text()) == _BLANK.sub("_:b", whole.to_text())
+    assert _BLANK.sub("_:b", units.to_json()) == _BLANK.sub("_:b", whole.to_json())
+
+
+def _both(root: Path, extra: list[Path], out: Path, workers: int = 2) -> tuple[Report, Report]:
+    project = find_sources(root)
+    files = project + from_paths(extra, root) if extra else project
+    loaded = load_sources(files)
+    settings = Settings(root=root, build_dir=out, validate_workers=workers)
+    return validate_loaded(loaded), validate_loaded(loaded, settings)
+
+
+def _generate(triples: int, root: Path) -> None:
+    spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(triples, root)
+
+
+def test_invalid_file_gives_the_same_report(tmp_path: Path) -> None:
+    whole, units = _both(TINY, [INVALID / "violation" / "visit-without-host.ttl"], tmp_path)
+    assert not units.conforms
+    assert len(units.findings) == 2
+    assert units.findings[0].files == (str(INVALID / "violation" / "visit-without-host.ttl"),)
+    _same(whole, units)
+
+
+def test_real_graph_gives_the_same_report(tmp_path: Path) -> None:
+    whole, units = _both(REPO, [], tmp_path)
+    assert units.conforms
+    _same(whole, units)
+
+
+def test_failing_examples_give_the_same_report(tmp_path: Path) -> None:
+    """Every failing example as its own source file: most describe the same node, id:test/bad,
+    so each unit needs the triples the other files assert about it."""
+    root = copy_project(REPO / "ontology", tmp_path / "p" / "ontology").parent
+    shutil.copytree(REPO / "shapes", root / "shapes")
+    shutil.copytree(REPO / "graph" / "reference", root / "graph" / "reference")
+    (root / "graph" / "sources").mkdir()
+    for path in EXAMPLES:
+        shutil.copy(path, root / "graph" / "sources" / path.name)
+    whole, units = _both(root, [], tmp_path / "out")
+    assert len(units.findings) > len(EXAMPLES)
+    _same(whole, units)
+
+
+def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
+    root = tmp_path / "synthetic"
+    _generate(10000, root)
+    sources = sorted((root / "graph" / "sources").glob("*.ttl"))
+    first = Graph().parse(sources[0])
+    fact = next(first.subjects(URIRef(CAKG + "firstParty"), None))
+    # Another file gives that fact a second firstParty (maxCount across two files) and makes
+    # it the host of a visit (its type, State by the range of cakg:host, comes from there).
+    with sources[3].open("a", encoding="utf-8") as f:
+        f.write(f"<{fact}> <{CAKG}firstParty> <https://w3id.org/cakg/id/state/china> .\n")
+        f.write(f"<https://w3id.org/cakg/id/visit/injected> <{CAKG}host> <{fact}> .\n")
+    # A third file: a fact with an impossible date and no label.
+    with sources[7].open("a", encoding="utf-8") as f:
+        f.write(
+            f'<https://w3id.org/cakg/id/fact/injected> a <{CAKG}Fact> ; <{CAKG}date> "1850" .\n'
+        )
+    whole, units = _both(root, [], tmp_path / "out")
+    assert not units.conforms
+    files = {f.files for f in units.findings}
+    assert (
+        sources[0].relative_to(root).as_posix(),
+        sources[3].relative_to(root).as_posix(),
+    ) in files
+    assert (sources[7].relative_to(root).as_posix(),) in files
+    _same(whole, units)
+
+
+def _unit_files(out: Path) -> set[str]:
+    return {p.name for p in (out / CACHE).glob("unit-*.json")}
+
+
+def test_cache_reruns_only_the_changed_unit(tmp_path: Path) -> None:
+    root = copy_project(REPO / "graph", tmp_path / "p" / "graph").parent
+    shutil.copytree(REPO / "ontology", root / "ontology")
+    shutil.copytree(REPO / "shapes", root / "shapes")
+    settings = Settings(root=root, validate_workers=2)
+    first = validate_loaded(load_sources(find_sources(root)), settings)
+    before = _unit_files(settings.out)
+    assert len(before) == len(list((root / "graph" / "sources").glob("*.ttl"))) + 1
+    again = validate_loaded(load_sources(find_sources(root)), settings)
+    assert _unit_files(settings.out) == before
+    assert again.findings == first.findings
+    changed = root / "graph" / "sources" / "putin-state-visit-kazakhstan.ttl"
+    with changed.open("a", encoding="utf-8") as f:
+        f.write("\n<https://w3id.org/cakg/id/fact/new> a <https://w3id.org/cakg/ontology#Fact> .\n")
+    third = validate_loaded(load_sources(find_sources(root)), settings)
+    ran = _unit_files(settings.out) - before
+    assert len(ran) == 1
+    assert {f.files for f in third.findings} == {
+        ("graph/sources/putin-state-visit-kazakhstan.ttl",)
+    }
+
+
+def test_parse_error_names_the_file(tmp_path: Path) -> None:
+    project = find_sources(TINY)
+    broken = from_paths(
+        [INVALID / "syntax" / "broken.ttl", TINY / "graph" / "sources" / "doc-1.ttl"], TINY
+    )
+    loaded = load_sources(project)
+    with pytest.raises(ParseError) as info:
+        validate_units(
+            project + broken[:1],
+            loaded.graph_of_kind(Kind.SHAPES),
+            loaded.graph_of_kind(Kind.ONTOLOGY),
+            loaded.graph_of_kind(Kind.REFERENCE),
+            cache_dir=tmp_path,
+            workers=2,
+        )
+    assert info.value.path == Path(str(INVALID / "syntax" / "broken.ttl"))
+    assert info.value.line is not None
+
+
+def _die(_batch: object) -> object:
+    os._exit(3)
+
+
+def test_worker_crash_names_the_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cakg.validate_parallel, "run_units", _die)
+    settings = Settings(root=TINY, build_dir=tmp_path, validate_workers=2)
+    with pytest.raises(ValidationWorkerError) as info:
+        validate_loaded(load_sources(find_sources(TINY)), settings)
+    assert info.value.unit in ("reference", "graph/sources/doc-1.ttl")
+    assert "validation worker stopped" in str(info.value)
