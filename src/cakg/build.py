@@ -16,14 +16,17 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph
+import pyoxigraph as ox
+from rdflib import URIRef
 
 import cakg
 from cakg.catalogue import describe_catalogue
@@ -32,9 +35,10 @@ from cakg.errors import BuildMissingError, NonConformingData
 from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from cakg.reason import DROPPED_RULES, reason
-from cakg.rules import materialise
+from cakg.reason import DROPPED_RULES, Triple, reason
+from cakg.rules import materialise_store
 from cakg.sources import Kind, SourceFile, find_sources, sha256_of
+from cakg.terms import Terms
 from cakg.validate import Report, validate_graph
 from cakg.validate_parallel import CACHE as VALIDATE_CACHE
 from cakg.validate_parallel import validate_units
@@ -58,6 +62,7 @@ PIPELINE_MODULES = (
     "catalogue.py",
     "ontology_docs.py",
     "build.py",
+    "terms.py",
 )
 
 _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
@@ -174,47 +179,56 @@ def build_dataset(
         timings: dict[str, float] = {}
 
         t0 = time.perf_counter()
-        loaded = load_sources(files)
-        catalogue = describe_catalogue(settings.root)
-        timings["load"] = time.perf_counter() - t0
-        say(f"loaded {len(files)} files, {_count(loaded.dataset)} triples")
+        with contextlib.closing(load_sources(files)) as loaded:
+            catalogue = describe_catalogue(settings.root)
+            timings["load"] = time.perf_counter() - t0
+            say(f"loaded {len(files)} files, {loaded.size} triples")
 
-        t0 = time.perf_counter()
-        if settings.validate:
-            report = validate_loaded(loaded, settings)
-            say(f"validated: {report.summary()}")
-        else:
-            report = Report(conforms=True, skipped=True)
-            say("validation skipped (--no-validate)")
-        timings["validate"] = time.perf_counter() - t0
-        if not report.conforms:
-            raise NonConformingData(report)
+            t0 = time.perf_counter()
+            if settings.validate:
+                report = validate_loaded(loaded, settings)
+                say(f"validated: {report.summary()}")
+            else:
+                report = Report(conforms=True, skipped=True)
+                say("validation skipped (--no-validate)")
+            timings["validate"] = time.perf_counter() - t0
+            if not report.conforms:
+                raise NonConformingData(report)
 
-        t0 = time.perf_counter()
-        ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
-        data = loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
-        if settings.reasoner == "rules":
-            closure = materialise([data], ontology)
-        else:
-            closure = reason([ontology, data])
-        target = loaded.dataset.graph(INFERRED_GRAPH)
-        for t in closure.inferred:
-            target.add(t)
-        timings["reason"] = time.perf_counter() - t0
-        n = len(closure.inferred)
-        say(f"reasoned: {n} inferred triples ({closure.dropped} trivial dropped)")
+            t0 = time.perf_counter()
+            inferred, dropped = reason_into(loaded, settings.reasoner)
+            timings["reason"] = time.perf_counter() - t0
+            say(f"reasoned: {inferred} inferred triples ({dropped} trivial dropped)")
 
-        target = loaded.dataset.graph(QUERIES_GRAPH)
-        for t in catalogue:
-            target.add(t)
-        t0 = time.perf_counter()
-        directory, manifest = _write(settings, loaded, report, closure.dropped, print_, timings)
-        say(f"wrote {directory} (version {manifest['version']})")
-        return BuildResult(True, directory, manifest, report)
+            add_triples(loaded, catalogue, QUERIES_GRAPH)
+            t0 = time.perf_counter()
+            directory, manifest = _write(settings, loaded, report, dropped, print_, timings)
+            say(f"wrote {directory} (version {manifest['version']})")
+            return BuildResult(True, directory, manifest, report)
 
 
-def _count(ds: Dataset) -> int:
-    return sum(len(g) for g in ds.graphs())
+def reason_into(loaded: Loaded, reasoner: str) -> tuple[int, int]:
+    """Add the closure's new triples to the dataset, in the inferred graph; (kept, dropped).
+
+    The rule materialiser works inside the store; owlrl gets rdflib copies of the data (the
+    curated graph is small) and its result is added back.
+    """
+    ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
+    target = ox.NamedNode(str(INFERRED_GRAPH))
+    if reasoner == "rules":
+        counts = materialise_store(loaded.store, ontology, target)
+        loaded.append(loaded.store.quads_for_pattern(None, None, None, target))
+        return counts
+    closure = reason([ontology, loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)])
+    add_triples(loaded, closure.inferred, INFERRED_GRAPH)
+    return len(closure.inferred), closure.dropped
+
+
+def add_triples(loaded: Loaded, triples: Iterable[Triple], graph: URIRef) -> None:
+    """Add rdflib triples to one named graph of the dataset."""
+    conv: Any = Terms().to_ox
+    name = ox.NamedNode(str(graph))
+    loaded.append(ox.Quad(conv(s), conv(p), conv(o), name) for s, p, o in triples)
 
 
 def _write(
@@ -226,29 +240,26 @@ def _write(
     timings: dict[str, float],
 ) -> tuple[Path, dict[str, Any]]:
     t0 = time.perf_counter()
-    ds = loaded.dataset
-    for prefix, ns in PREFIXES.items():
-        ds.bind(prefix, ns, override=True)
+    prefixes = {**loaded.prefixes, **{p: str(ns) for p, ns in PREFIXES.items()}}
     releases = settings.out / RELEASES
     releases.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=settings.out))
     try:
-        nq_lines = sorted(
-            line for line in ds.serialize(format="nquads").splitlines() if line.strip()
+        _sort_lines(loaded.quads_path, staging / NQUADS, staging)
+        union = staging / ".union.nt"
+        version, graphs = _scan_nquads(staging / NQUADS, union, staging)
+        _sort_lines(union, union, staging)
+        ox.serialize(
+            ox.parse(path=union, format=ox.RdfFormat.N_TRIPLES),
+            staging / TURTLE,
+            format=ox.RdfFormat.TURTLE,
+            prefixes=prefixes,
         )
-        nq_bytes = ("\n".join(nq_lines) + "\n").encode("utf-8")
-        version = content_version(nq_lines)
-        (staging / NQUADS).write_bytes(nq_bytes)
-        (staging / TRIG).write_text(ds.serialize(format="trig"), encoding="utf-8")
-        _write_union_turtle(ds, staging / TURTLE)
+        union.unlink()
+        ox.serialize(loaded.quads(), staging / TRIG, format=ox.RdfFormat.TRIG, prefixes=prefixes)
         _write_docs(loaded, staging)
         for name in DUMPS:
             _gzip(staging / name)
-        graphs = {
-            str(g.identifier): len(g)
-            for g in sorted(ds.graphs(), key=lambda g: str(g.identifier))
-            if len(g) and not str(g.identifier).startswith("urn:x-rdflib:")
-        }
         timings["write"] = time.perf_counter() - t0
         manifest = {
             "dataset": "cakg",
@@ -317,13 +328,54 @@ def _write_docs(loaded: Loaded, staging: Path) -> None:
     (staging / SHAPES_DOCS).write_text(render_shapes_docs(shapes, ontology), encoding="utf-8")
 
 
-def _write_union_turtle(ds: Dataset, path: Path) -> None:
-    union = Graph()
-    for prefix, ns in PREFIXES.items():
-        union.bind(prefix, ns)
-    for s, p, o, _g in ds.quads((None, None, None, None)):
-        union.add((s, p, o))
-    path.write_text(union.serialize(format="turtle"), encoding="utf-8")
+def _sort_lines(unsorted: Path, out: Path, tmp: Path, unique: bool = True) -> None:
+    """Sort a file's lines by code point (bytes, in the C locale), into `out`: once each, or
+    all of them when not `unique`.
+
+    GNU sort works out of core (it spills to `tmp` beyond its buffer), so 10^7 lines do not
+    need their size in memory; `out` may be the input.
+    """
+    args = ["sort", "-S", "512M", "-T", str(tmp), "-o", str(out), str(unsorted)]
+    subprocess.run(
+        args[:1] + ["-u"] * unique + args[1:],
+        env={**os.environ, "LC_ALL": "C"},
+        check=True,
+    )
+
+
+def _scan_nquads(nquads: Path, union: Path, tmp: Path) -> tuple[str, dict[str, int]]:
+    """One pass over the sorted N-Quads: content_version(), the triples per named graph, and
+    every line without its graph into `union` (N-Triples, unsorted, with repeats).
+
+    Blank-node labels are replaced as the lines are hashed; when there were any, the canonical
+    lines may sort differently, so they are sorted again (out of core) and hashed from there.
+    """
+    canonical = tmp / f".{nquads.name}.canonical"
+    changed = False
+    h = hashlib.sha256()
+    counts: dict[str, int] = defaultdict(int)
+    with (
+        nquads.open(encoding="utf-8") as src,
+        canonical.open("w", encoding="utf-8") as out,
+        union.open("w", encoding="utf-8") as triples,
+    ):
+        for i, line in enumerate(src):
+            triple, graph, _dot = line.rsplit(" ", 2)  # an IRI has no space: "<g>" is one field
+            counts[graph[1:-1]] += 1
+            triples.write(triple + " .\n")
+            same = _BLANK.sub("_:b", line)
+            if same != line:
+                changed = True
+            out.write(same)
+            h.update((b"\n" if i else b"") + same.rstrip("\n").encode("utf-8"))
+    if changed:
+        _sort_lines(canonical, canonical, tmp, unique=False)
+        h = hashlib.sha256()
+        with canonical.open(encoding="utf-8") as src:
+            for i, line in enumerate(src):
+                h.update((b"\n" if i else b"") + line.rstrip("\n").encode("utf-8"))
+    canonical.unlink()
+    return h.hexdigest()[:16], dict(sorted(counts.items()))
 
 
 def _gzip(path: Path) -> None:

@@ -4,9 +4,10 @@ At 10^7 triples rdflib would need tens of GB, so nothing here holds the data as 
 
 - every quad, exactly as parsed, is appended to an N-Quads file (`Loaded.quads_path`, in a
   temporary folder), file after file, without duplicates: the build writes its dumps from it;
-- the data graphs (reference, sources) also go into a pyoxigraph Store, where the rule
-  materialiser runs. The Store keeps literals by value ("85"^^xsd:nonNegativeInteger comes back
-  as "85"^^xsd:integer), so it is never the source of the asserted quads written out;
+- the data graphs (reference, sources: each file's own graph) also go into a pyoxigraph Store,
+  where the rule materialiser runs. The Store keeps literals by value
+  ("85"^^xsd:nonNegativeInteger comes back as "85"^^xsd:integer), so it is never the source of
+  the asserted quads written out;
 - the small graphs (ontology, shapes, reference) are kept as quads in memory, and
   graph_of_kind() gives any kind as an rdflib Graph (sources: read back from the file).
 """
@@ -188,6 +189,7 @@ def load_sources(files: list[SourceFile]) -> Loaded:
         for prefix, ns in prefixes.items():
             loaded.prefixes.setdefault(prefix, ns)
         own = str(source.graph)
+        graph = ox.NamedNode(own)
         alone = writers[own] == 1 and source.format == "turtle"
         if alone:
             new: Iterable[ox.Quad] = quads
@@ -206,6 +208,6 @@ def load_sources(files: list[SourceFile]) -> Loaded:
             for q in new:
                 name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else own
                 loaded.small.setdefault(name, {})[q] = None
-        if source.kind in DATA_KINDS:
-            loaded.store.extend(new)
+        if source.kind in DATA_KINDS:  # the rules reason on the files' own graphs
+            loaded.store.extend(new if alone else (q for q in new if q.graph_name == graph))
     return loaded

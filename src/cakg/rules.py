@@ -14,7 +14,7 @@ rdfs:domain, rdfs:range, owl:sameAs (symmetry, transitivity, replacement).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,17 +228,18 @@ def _trivial_filter(aliases: set[str]) -> str:
     )
 
 
-def materialise_store(
-    store: ox.Store, graphs: Sequence[ox.NamedNode], ontology: Graph, into: ox.NamedNode
-) -> tuple[int, int]:
-    """Into graph `into` of `store`: the new, non-trivial OWL RL triples of `graphs` + ontology.
+def materialise_store(store: ox.Store, ontology: Graph, into: ox.NamedNode) -> tuple[int, int]:
+    """Into graph `into` of `store`: the new, non-trivial OWL RL triples of the store's named
+    graphs (the asserted data, all of them) with the ontology.
 
     Returns (triples kept, trivial ones dropped), as reason.reason() would keep and drop them.
     The work happens in Rust, in the store's default graph (which must be empty: it is the rules'
     working graph): the named graphs are added to it, then the ontology and its closure; the
     rules run in a fixed order (property rules, then domain and range, then classes) until a
-    whole pass adds nothing, which is one or two passes on a closed schema; then what was
-    asserted is deleted (graph by graph), the trivial triples too, and the rest moves to `into`.
+    whole pass adds nothing, which is one or two passes on a closed schema. Then the ontology's
+    triples are removed, what no named graph asserts goes to `into` in one pass, and the trivial
+    triples are deleted from it. Each step is one update over the whole store, never one per
+    graph (31 870 graphs at 10^7 triples).
     """
     if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
         raise ValueError("materialise_store works in the default graph, which must be empty")
@@ -246,8 +247,7 @@ def materialise_store(
         raise ValueError(f"materialise_store: graph {into} is not empty")
     schema = close_schema(ontology)
     updates = rule_updates(axioms_of(schema))
-    for g in graphs:
-        store.update(f"ADD {g} TO DEFAULT")
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     rows: Any = store.query(f"SELECT ?s ?o WHERE {{ ?s {SAME_AS} ?o }}")
     aliases = external_aliases(
         (to_rdflib(row["s"]), OWL.sameAs, to_rdflib(row["o"])) for row in rows
@@ -267,19 +267,25 @@ def materialise_store(
         size = len(store)
         for update in [*updates, *same_as_updates(store, alias_iris)]:
             store.update(update)
-    for g in graphs:
-        store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
     for quad in told:
         store.remove(quad)
-    before = len(store)
     store.update(
-        f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER({_trivial_filter(alias_iris)}) }}"
+        f"INSERT {{ GRAPH {into} {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o "
+        f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}"
     )
-    dropped = before - len(store)
-    kept = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    store.update(f"ADD DEFAULT TO {into}")
     store.update("CLEAR DEFAULT")
-    return kept, dropped
+    new = _count(store, into)
+    store.update(
+        f"DELETE {{ GRAPH {into} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {into} {{ ?s ?p ?o }} "
+        f"FILTER({_trivial_filter(alias_iris)}) }}"
+    )
+    kept = _count(store, into)
+    return kept, new - kept
+
+
+def _count(store: ox.Store, graph: ox.NamedNode) -> int:
+    rows: Any = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    return int(next(iter(rows))["n"].value)
 
 
 LOCAL_ASSERTED = ox.NamedNode("urn:cakg:rules:asserted")
@@ -299,6 +305,6 @@ def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
     store.extend(
         ox.Quad(conv(s), conv(p), conv(o), LOCAL_ASSERTED) for g in asserted for s, p, o in g
     )
-    _kept, dropped = materialise_store(store, [LOCAL_ASSERTED], ontology, LOCAL_INFERRED)
+    _kept, dropped = materialise_store(store, ontology, LOCAL_INFERRED)
     inferred = terms.graph(store.quads_for_pattern(None, None, None, LOCAL_INFERRED))
     return Closure(inferred, dropped)
