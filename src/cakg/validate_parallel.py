@@ -53,7 +53,7 @@ from cakg.sources import Kind, SourceFile
 from cakg.validate import Finding, Report, findings_of, sort_findings, validate_focus
 
 CACHE = "validate-cache"
-UNITS_PER_RUN = 8  # source units validated together by one pyshacl run (ontology inference once)
+UNITS_PER_RUN = 40  # source units validated together by one pyshacl run (ontology inference once)
 Triple = tuple[Node, Node, Node]
 _SCHEMA_PREDICATES = {
     RDFS.subClassOf,
