@@ -2,14 +2,13 @@
 
 Registering a blueprint is one line in BLUEPRINTS ("module:attribute"). Blueprints find the
 settings in `current_app.config["CAKG_SETTINGS"]` and the engine in
-`current_app.extensions["cakg.engine"]`.
+`current_app.extensions["cakg.engine"]`. The plain /sparql query request is answered by a WSGI
+middleware in front of them (cakg.web.fast_sparql).
 """
 
 from __future__ import annotations
 
 import importlib
-import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,8 @@ from flask_cors import CORS
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.web.errors import register_error_handlers
+from cakg.web.fast_sparql import FastSparql
+from cakg.web.request_ids import REQUEST_ID, request_id
 
 BLUEPRINTS = (
     "cakg.web.sparql:bp",
@@ -26,9 +27,7 @@ BLUEPRINTS = (
     "cakg.web.linked:bp",
     "cakg.web.ui:bp",
 )
-REQUEST_ID = "X-Request-Id"
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
-_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def create_app(
@@ -64,6 +63,7 @@ def create_app(
     for target in BLUEPRINTS:
         module, _, attribute = target.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module), attribute))
+    app.wsgi_app = FastSparql(app, app.wsgi_app, engine, settings)  # type: ignore[method-assign]
     return app
 
 
@@ -72,8 +72,7 @@ def _init_request_ids(app: Flask) -> None:
 
     @app.before_request
     def assign_request_id() -> None:
-        given = request.headers.get(REQUEST_ID)
-        g.request_id = given if given and _SAFE_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        g.request_id = request_id(request.headers.get(REQUEST_ID))
 
     @app.after_request
     def send_request_id(response: Response) -> Response:

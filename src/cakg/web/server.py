@@ -31,7 +31,8 @@ from cakg.config import Settings
 from cakg.engine import is_local, open_engine, start_zygote
 from cakg.engine.pool import Zygote
 from cakg.errors import ConfigError
-from cakg.web import REQUEST_ID, create_app
+from cakg.web import create_app
+from cakg.web.request_ids import REQUEST_ID
 
 log = logging.getLogger("cakg.access")
 server_log = logging.getLogger("cakg.server")

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, current_app, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cakg.build import load_manifest
 from cakg.config import Settings
@@ -79,33 +80,47 @@ def _engine() -> Engine:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    query, params = _read_request()
+    query, params = read_query(request)
     if query is None:
         if request.method == "POST":
             raise BadQuery("missing query: send it as the `query` parameter or the request body")
         return service_description()
-    settings = _settings()
+    body, headers = answer_query(
+        query, params, request.headers.get("Accept"), _engine(), _settings()
+    )
+    return Response(body, headers=headers)
+
+
+def answer_query(
+    query: str,
+    params: dict[str, list[str]],
+    accept: str | None,
+    engine: Engine,
+    settings: Settings,
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """The body and headers of a 200 answer to `query` (CakgError or HTTPException if none).
+
+    Shared by the blueprint and the WSGI fast path (cakg.web.fast_sparql), which add the
+    request id and CORS headers each in their own way.
+    """
     if len(query) > settings.max_query_length:
         raise RequestEntityTooLarge(
             f"the query is {len(query)} characters long; the limit is {settings.max_query_length}"
         )
-    formats = _negotiate(request.headers.get("Accept"), tuple(params.get("format", ())))
-    answer = _engine().answer(
+    formats = _negotiate(accept, tuple(params.get("format", ())))
+    answer = engine.answer(
         query,
         formats=formats,
-        dataset=_dataset(params),
+        dataset=_dataset(params, engine),
         max_rows=settings.max_rows,
         timeout=_timeout(params),
     )
     body = answer.body
+    headers = [("Content-Type", content_type(answer.media_type)), ("Vary", "Accept")]
     if answer.truncated:
         body = mark_truncated(body, answer.media_type, settings.max_rows)
-    response = Response(body, content_type=content_type(answer.media_type))
-    response.headers["Vary"] = "Accept"
-    if answer.truncated:
-        response.headers["X-Result-Truncated"] = "true"
-        response.headers["X-Result-Row-Limit"] = str(settings.max_rows)
-    return response
+        headers += [("X-Result-Truncated", "true"), ("X-Result-Row-Limit", str(settings.max_rows))]
+    return body, headers
 
 
 @lru_cache(maxsize=256)
@@ -115,24 +130,24 @@ def _negotiate(accept: str | None, format_param: tuple[str, ...]) -> Formats:
     return negotiate(accept, format_param)
 
 
-def _read_request() -> tuple[str | None, dict[str, list[str]]]:
+def read_query(req: WerkzeugRequest) -> tuple[str | None, dict[str, list[str]]]:
     """The query text and the other protocol parameters, from the URL and the body."""
-    params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    params: dict[str, list[str]] = {k: req.args.getlist(k) for k in req.args}
     queries = params.pop("query", [])
-    if request.method == "POST":
-        mimetype = request.mimetype
+    if req.method == "POST":
+        mimetype = req.mimetype
         if mimetype == FORM_BODY:
-            for key in request.form:
-                params.setdefault(key, []).extend(request.form.getlist(key))
+            for key in req.form:
+                params.setdefault(key, []).extend(req.form.getlist(key))
             queries += params.pop("query", [])
         elif mimetype == QUERY_BODY:
-            queries.append(_body_text())
+            queries.append(_body_text(req))
         elif mimetype == UPDATE_BODY:
             raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
         else:
             raise UnsupportedMediaType(
                 f"a query is sent as {FORM_BODY} (query=...) or as {QUERY_BODY}, "
-                f"not as '{request.content_type or 'no content type'}'"
+                f"not as '{req.content_type or 'no content type'}'"
             )
     if "update" in params:
         raise UpdateRefused("SPARQL Update is not accepted: this endpoint is read-only")
@@ -141,16 +156,16 @@ def _read_request() -> tuple[str | None, dict[str, list[str]]]:
     return (queries[0] if queries else None), params
 
 
-def _body_text() -> str:
+def _body_text(req: WerkzeugRequest) -> str:
     """The query of an application/sparql-query body, which the protocol requires in UTF-8."""
-    charset = request.mimetype_params.get("charset", "utf-8")
+    charset = req.mimetype_params.get("charset", "utf-8")
     if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
         raise BadQuery(
             f"the request body is declared as charset={charset}; "
             "the SPARQL protocol requires UTF-8 for application/sparql-query"
         )
     try:
-        return request.get_data().decode("utf-8")
+        return req.get_data().decode("utf-8")
     except UnicodeDecodeError as e:
         raise BadQuery(f"the request body is not valid UTF-8: {e}") from e
 
@@ -175,7 +190,7 @@ def _timeout(params: dict[str, list[str]]) -> float | None:
     return value
 
 
-def _dataset(params: dict[str, list[str]]) -> Dataset:
+def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
     raw = _single(params, "inference")
     inference = True
     if raw is not None:
@@ -186,7 +201,7 @@ def _dataset(params: dict[str, list[str]]) -> Dataset:
     named = params.get("named-graph-uri")
     if default is None and named is None:
         return Dataset(inference=inference)
-    known = set(_engine().graph_names())
+    known = set(engine.graph_names())
     for name, graphs in (("default-graph-uri", default), ("named-graph-uri", named)):
         for graph in graphs or ():
             if graph not in known:
