@@ -109,6 +109,8 @@ def validate_units(
         subject_files = _subject_files(files, indexes)
         units = _units(data_files, indexes, code)
         outcomes = _run(pool, units, cache_dir)
+    if cache_dir is not None:
+        _prune(cache_dir, {f"unit-{u.key}.json" for u in units})
     findings: list[Finding] = []
     results = Graph()
     for unit in units:
@@ -217,8 +219,7 @@ def _indexes(
     found: dict[str, FileIndex] = {}
     missing: list[tuple[SourceFile, Path | None]] = []
     for f in files:
-        key = _digest(code, "index", f.rel, f.sha256, *sorted(graphs))
-        path = cache_dir / f"index-{key}.pickle" if cache_dir else None
+        path = cache_dir / _index_name(code, f, graphs) if cache_dir else None
         if path is not None and path.exists():
             found[f.rel] = pickle.loads(path.read_bytes())  # our own cache
         else:
@@ -231,7 +232,16 @@ def _indexes(
         found[f.rel] = index
         if path is not None:
             _write_atomic(path, pickle.dumps(index))
+    if cache_dir is not None and cache_dir.is_dir():
+        keep = {_index_name(code, f, graphs) for f in files}
+        for old in cache_dir.glob("index-*.pickle"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
     return found
+
+
+def _index_name(code: str, f: SourceFile, graphs: frozenset[str]) -> str:
+    return f"index-{_digest(code, 'index', f.rel, f.sha256, *sorted(graphs))}.pickle"
 
 
 def _subject_files(
@@ -285,6 +295,14 @@ def _units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str) ->
         [("reference", reference)] if reference else []
     )
     groups += [(f.rel, (f,)) for f in files if f.kind is not Kind.REFERENCE]
+    n3s: dict[Triple, str] = {}
+
+    def text(t: Triple) -> str:
+        found = n3s.get(t)
+        if found is None:
+            found = n3s[t] = _n3(t)
+        return found
+
     units = []
     for name, own in groups:
         rels = {f.rel for f in own}
@@ -306,7 +324,7 @@ def _units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str) ->
             *(f"{f.rel}\0{f.sha256}" for f in own),
             *sorted(home),
             *(f"{f.rel}\0{f.sha256}\0{' '.join(sorted(ss))}" for f, ss in pulls),
-            *sorted(_n3(t) for t in context),
+            *sorted(text(t) for t in context),
         )
         units.append(
             Unit(name, own, frozenset(home), pulls, frozenset(context), key, name == "reference")
@@ -586,6 +604,13 @@ def _code_key(files: Iterable[SourceFile]) -> str:
     parts += [f"{lib} {metadata.version(lib)}" for lib in ("pyshacl", "rdflib", "owlrl")]
     parts += [f"{f.rel}\0{f.sha256}" for f in files if f.kind is not Kind.SOURCE]
     return _digest(*parts)
+
+
+def _prune(cache_dir: Path, keep: set[str]) -> None:
+    """Remove the findings of units that no longer exist (their key changed)."""
+    for path in cache_dir.glob("unit-*.json"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 def _digest(*parts: str) -> str:
