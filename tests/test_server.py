@@ -181,6 +181,29 @@ def test_a_web_process_that_dies_is_replaced(served: Served) -> None:
     assert all(send(served.url, CHEAP)[0] == 200 for _ in range(6))
 
 
+def test_head_options_and_a_chunked_body_over_the_real_server(served: Served) -> None:
+    ask = urllib.parse.quote("ASK { ?s ?p ?o }")
+    head = urllib.request.Request(f"{served.url}/sparql?query={ask}", method="HEAD")
+    with urllib.request.urlopen(head, timeout=30) as r:
+        assert r.status == 200 and r.read() == b""
+        assert r.headers["Content-Type"] == "application/sparql-results+json"
+    options = urllib.request.Request(
+        f"{served.url}/sparql",
+        method="OPTIONS",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
+    )
+    with urllib.request.urlopen(options, timeout=30) as r:
+        assert r.status == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+    chunks = iter([b"ASK { ?s ", b"?p ?o }"])  # no Content-Length: sent chunked
+    chunked = urllib.request.Request(
+        f"{served.url}/sparql",
+        data=chunks,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(chunked, timeout=30) as r:
+        assert json.loads(r.read())["boolean"] is True
+
+
 def test_sigterm_stops_every_process(served: Served) -> None:
     family = [served.proc.pid, *children(served.proc.pid)]
     served.proc.send_signal(signal.SIGTERM)
