@@ -1,12 +1,15 @@
-"""Helpers the benchmarks share to start servers on 127.0.0.1 and wait until they answer."""
+"""Helpers the benchmarks share: start servers on 127.0.0.1, wait until they answer, measure
+their memory."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -30,3 +33,48 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], deadline: float) -> floa
             pass
         time.sleep(0.02)
     raise TimeoutError(f"{url} not ready after {deadline} s")
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += children.get(p, [])
+    return found
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """Summed PSS and summed RSS (MB) of `pid` and its descendants."""
+    pss = rss = 0
+    for p in descendants(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+        except OSError:
+            continue
+    return pss / 1024, rss / 1024
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = (0.0, 0.0)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            pss, rss = memory_mb(self.pid)
+            self.peak = (max(self.peak[0], pss), max(self.peak[1], rss))
+            time.sleep(0.05)
