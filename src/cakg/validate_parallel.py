@@ -475,18 +475,25 @@ def run_units(batch: list[Unit]) -> list[Outcome]:
 
 
 def _pull(data: Graph, triples: list[Triple], wanted: set[Node]) -> None:
-    """Add the triples about `wanted` subjects, and about the blank nodes they lead to."""
-    by_subject: dict[Node, list[Triple]] = defaultdict(list)
+    """Add the triples about `wanted` subjects, and every triple about or towards the blank
+    nodes they lead to (a blank node is local to its file, so its types are all there)."""
+    by_node: dict[Node, list[Triple]] = defaultdict(list)
     for t in triples:
-        by_subject[t[0]].append(t)
+        by_node[t[0]].append(t)
+        if isinstance(t[2], BNode):
+            by_node[t[2]].append(t)
     todo = list(wanted)
     seen = set(todo)
     while todo:
-        for t in by_subject.get(todo.pop(), ()):
+        node = todo.pop()
+        for t in by_node.get(node, ()):
+            if t[0] != node and not isinstance(node, BNode):
+                continue  # towards a wanted IRI: not needed, that file is not its unit
             data.add(t)
-            if isinstance(t[2], BNode) and t[2] not in seen:
-                seen.add(t[2])
-                todo.append(t[2])
+            for n in (t[0], t[2]):
+                if isinstance(n, BNode) and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
 
 
 def _describe(results: Graph, result: Node) -> list[str]:
