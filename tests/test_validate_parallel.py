@@ -84,11 +84,12 @@ def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
     sources = sorted((root / "graph" / "sources").glob("*.ttl"))
     first = Graph().parse(sources[0])
     fact = next(first.subjects(URIRef(CAKG + "firstParty"), None))
-    # Another file gives that fact a second firstParty (maxCount across two files) and makes
-    # it the host of a visit (its type, State by the range of cakg:host, comes from there).
+    # Another file gives that fact a second firstParty (maxCount across two files) and names
+    # it as a fact's cakg:statedBy: by that property's range it is then a Person, which a Fact
+    # must not be (the type comes from the other file).
     with sources[3].open("a", encoding="utf-8") as f:
         f.write(f"<{fact}> <{CAKG}firstParty> <https://w3id.org/cakg/id/state/china> .\n")
-        f.write(f"<https://w3id.org/cakg/id/visit/injected> <{CAKG}host> <{fact}> .\n")
+        f.write(f"<https://w3id.org/cakg/id/fact/stated> <{CAKG}statedBy> <{fact}> .\n")
     # A third file: a fact with an impossible date and no label.
     with sources[7].open("a", encoding="utf-8") as f:
         f.write(
@@ -102,6 +103,9 @@ def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
         sources[3].relative_to(root).as_posix(),
     ) in files
     assert (sources[7].relative_to(root).as_posix(),) in files
+    constraints = {f.constraint for f in units.findings if f.focus.endswith(str(fact)[-30:])}
+    assert "sh:NotConstraintComponent" in constraints
+    assert "sh:MaxCountConstraintComponent" in constraints
     _same(whole, units)
 
 
