@@ -27,6 +27,7 @@ imported context it changes) run again. Workers validate several units per pysha
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -561,6 +562,7 @@ class _Pool:
     def __exit__(self, *_exc: object) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
 
     def map(self, fn: Any, items: Sequence[Any], names: Sequence[str]) -> list[Any]:
         """fn over items; a ParseFailure raises ParseError, a dead worker ValidationWorkerError."""
@@ -571,6 +573,9 @@ class _Pool:
             out = [fn(item) for item in items]
         else:
             if self._executor is None:
+                # Forked workers share the caller's heap (a build holds the loaded data): with
+                # its objects frozen, the children's garbage collector does not copy its pages.
+                gc.freeze()
                 self._executor = ProcessPoolExecutor(
                     self.workers,
                     mp_context=_context(),
