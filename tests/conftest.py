@@ -1,4 +1,8 @@
-"""Shared fixtures: settings on a copy of the tiny graph, its build, the real project's build."""
+"""Shared fixtures: settings on a copy of the tiny graph, its build, the real project's build.
+
+The endpoint's fixtures (apps, live servers, engines of each kind, an Oxigraph server) are in
+tests/sparql_fixtures.py, registered here as a plugin for every test module.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ TESTS = Path(__file__).parent
 REPO = TESTS.parent
 TINY = TESTS / "data" / "tiny"
 INVALID = TESTS / "data" / "invalid"
+
+pytest_plugins = ["tests.sparql_fixtures"]
 
 
 def copy_project(source: Path, target: Path) -> Path:

@@ -21,8 +21,6 @@ from cakg.engine.pool import PooledEngine, Zygote
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError, QueryTimeout, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
 
-pytest_plugins = ["tests.sparql_fixtures"]
-
 KZ = URIRef("https://w3id.org/cakg/id/state/kazakhstan")
 JSON = Formats("application/sparql-results+json", "application/n-triples")
 

@@ -22,8 +22,6 @@ from rdflib import Graph
 
 from cakg.config import Settings
 
-pytest_plugins = ["tests.sparql_fixtures"]
-
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { ?s ?p ?o }"
 

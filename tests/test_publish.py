@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from tests.conftest import CliRun
     from tests.sparql_fixtures import OxigraphServer
 
-pytest_plugins = ["tests.sparql_fixtures"]
 
 DOC_2 = str(GRAPH["sources/doc-2"])
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

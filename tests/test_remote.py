@@ -47,8 +47,6 @@ from tests.test_saved_api import results
 if TYPE_CHECKING:
     from tests.sparql_fixtures import OxigraphServer
 
-# sparql_fixtures is a plugin: imported here before pytest registers it, it would not be rewritten
-pytest_plugins = ["tests.sparql_fixtures"]
 
 LOCAL_ONLY = {
     "test_hostile_queries_are_stopped_and_the_next_request_answers": (

@@ -26,8 +26,6 @@ from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.web import create_app
 from cakg.web.sparql import SD
 
-pytest_plugins = ["tests.sparql_fixtures"]
-
 SELECT = "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> } ORDER BY ?s"
 ASK = "ASK { ?s a <https://w3id.org/cakg/ontology#State> }"
 CONSTRUCT = "CONSTRUCT { ?s a ?t } WHERE { ?s a <https://w3id.org/cakg/ontology#State> ; a ?t }"
