@@ -36,7 +36,7 @@ import pickle
 import threading
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -225,14 +225,14 @@ def _indexes(
             found[f.rel] = pickle.loads(path.read_bytes())  # our own cache
         else:
             missing.append((f, path))
-    for (f, path), index in zip(
-        missing,
-        pool.map(_index_task, [f for f, _ in missing], [f.rel for f, _ in missing]),
-        strict=True,
-    ):
+
+    def store(i: int, index: FileIndex) -> None:
+        f, path = missing[i]
         found[f.rel] = index
         if path is not None:
             _write_atomic(path, pickle.dumps(index))
+
+    pool.map(_index_task, [f for f, _ in missing], [f.rel for f, _ in missing], each=store)
     if cache_dir is not None and cache_dir.is_dir():
         keep = {_index_name(code, f, graphs) for f in files}
         for old in cache_dir.glob("index-*.pickle"):
@@ -351,13 +351,14 @@ def _run(pool: _Pool, units: list[Unit], cache_dir: Path | None) -> dict[str, Ou
     rest = [u for u in todo if not u.is_reference]
     size = max(1, min(UNITS_PER_RUN, -(-len(rest) // max(1, pool.workers * 2))))
     batches += [rest[i : i + size] for i in range(0, len(rest), size)]
-    for batch, done in zip(
-        batches, pool.map(_unit_task, batches, [b[0].name for b in batches]), strict=True
-    ):
-        for unit, outcome in zip(batch, done, strict=True):
+
+    def keep(i: int, done: list[Outcome]) -> None:
+        for unit, outcome in zip(batches[i], done, strict=True):
             outcomes[unit.key] = outcome
             if cache_dir is not None:
                 _write_atomic(cache_dir / f"unit-{unit.key}.json", _dump_outcome(outcome))
+
+    pool.map(_unit_task, batches, [b[0].name for b in batches], each=keep)
     return outcomes
 
 
@@ -564,35 +565,48 @@ class _Pool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             gc.unfreeze()
 
-    def map(self, fn: Any, items: Sequence[Any], names: Sequence[str]) -> list[Any]:
-        """fn over items; a ParseFailure raises ParseError, a dead worker ValidationWorkerError."""
-        if not items:
-            return []
-        if self.workers == 1 or len(items) == 1:
-            _init_worker(*self._args)
-            out = [fn(item) for item in items]
-        else:
-            if self._executor is None:
-                # Forked workers share the caller's heap (a build holds the loaded data): with
-                # its objects frozen, the children's garbage collector does not copy its pages.
-                gc.freeze()
-                self._executor = ProcessPoolExecutor(
-                    self.workers,
-                    mp_context=_context(),
-                    initializer=_init_worker,
-                    initargs=self._args,
-                )
-            out = []
-            name = names[0]
-            try:
-                futures = [self._executor.submit(fn, item) for item in items]
-                for future, name in zip(futures, names, strict=True):  # noqa: B007
-                    out.append(future.result())
-            except BrokenProcessPool as e:
-                raise ValidationWorkerError(name, str(e) or "the worker process died") from None
-        for result in out:
+    def map(
+        self,
+        fn: Any,
+        items: Sequence[Any],
+        names: Sequence[str],
+        each: Callable[[int, Any], None] | None = None,
+    ) -> list[Any]:
+        """fn over items, `each(i, result)` as each one is done (so finished work is kept);
+        a ParseFailure raises ParseError, a dead worker ValidationWorkerError."""
+        out: list[Any] = []
+
+        def take(result: Any) -> None:
             if isinstance(result, ParseFailure):
                 raise ParseError(result.path, result.reason, line=result.line, column=result.column)
+            if each is not None:
+                each(len(out), result)
+            out.append(result)
+
+        if not items:
+            return out
+        if self.workers == 1 or len(items) == 1:
+            _init_worker(*self._args)
+            for item in items:
+                take(fn(item))
+            return out
+        if self._executor is None:
+            # Forked workers share the caller's heap (a build holds the loaded data): with
+            # its objects frozen, the children's garbage collector does not copy its pages.
+            gc.freeze()
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=_context(),
+                initializer=_init_worker,
+                initargs=self._args,
+            )
+        name = names[0]
+        try:
+            futures = [self._executor.submit(fn, item) for item in items]
+            for future, name in zip(futures, names, strict=True):  # noqa: B007
+                take(future.result())
+        except BrokenProcessPool as e:
+            raise ValidationWorkerError(name, str(e) or "the worker process died") from None
         return out
 
 
