@@ -57,6 +57,7 @@ PIPELINE_MODULES = (
     "sources.py",
     "load.py",
     "validate.py",
+    "validate_parallel.py",
     "reason.py",
     "rules.py",
     "catalogue.py",
