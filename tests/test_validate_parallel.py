@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
 import os
 import re
 import shutil
@@ -158,6 +159,10 @@ def _die(_batch: object) -> object:
 
 def test_worker_crash_names_the_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cakg.validate_parallel, "run_units", _die)
+    # the patch reaches forked workers only; with other threads alive (earlier tests leave
+    # servers running) the module would spawn fresh interpreters that never see it
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(cakg.validate_parallel, "_context", lambda: fork)
     settings = Settings(root=TINY, build_dir=tmp_path, validate_workers=2)
     with pytest.raises(ValidationWorkerError) as info:
         validate_loaded(load_sources(find_sources(TINY)), settings)
