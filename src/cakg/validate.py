@@ -96,19 +96,25 @@ def validate_graph(
 ) -> Report:
     """Validate `data` against `shapes`, with `ontology` for RDFS inference (not validated)."""
     with prepared_queries():
-        conforms, results, _text = shacl_validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=ontology,
-            inference="rdfs",
-            advanced=True,
-            allow_warnings=True,
-            inplace=False,
-        )
-    assert isinstance(results, Graph)
+        conforms, results = _pyshacl(data, shapes, ontology)
     files_of = asserted_by or {}
     findings = findings_of(results, lambda focus: tuple(sorted(files_of.get(focus, set()))))
-    return Report(bool(conforms), sort_findings(f for f, _ in findings), results)
+    return Report(conforms, sort_findings(f for f, _ in findings), results)
+
+
+def _pyshacl(data: Graph, shapes: Graph, ontology: Graph | None) -> tuple[bool, Graph]:
+    """pyshacl as cakg runs it: RDFS inference with the ontology, SHACL-AF, warnings allowed."""
+    conforms, results, _text = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="rdfs",
+        advanced=True,
+        allow_warnings=True,
+        inplace=False,
+    )
+    assert isinstance(results, Graph)
+    return bool(conforms), results
 
 
 def findings_of(
@@ -160,17 +166,7 @@ def validate_focus(
     the triples its result depends on; the nodes outside `focus` are not validated at all.
     """
     with prepared_queries(), targets_within(focus):
-        conforms, results, _text = shacl_validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=ontology,
-            inference="rdfs",
-            advanced=True,
-            allow_warnings=True,
-            inplace=False,
-        )
-    assert isinstance(results, Graph)
-    return bool(conforms), results
+        return _pyshacl(data, shapes, ontology)
 
 
 _TARGETS_LOCK = threading.Lock()
