@@ -55,6 +55,7 @@ START_TIMEOUT = 120.0  # seconds for the zygote to load the dataset
 ZYGOTE_COMMAND = (
     "import sys; from cakg.engine.pool import zygote_main; zygote_main(int(sys.argv[1]))"
 )
+RUST_BACKTRACE = "0"  # in the zygote and its workers: a worker past its memory limit, one line
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 
@@ -81,7 +82,6 @@ class Zygote:
         process has loaded already (and no thread running), a fork of this process that
         shares that engine's memory with this one and with every process it forks."""
         ours, theirs = socket.socketpair()
-        os.environ.setdefault("RUST_BACKTRACE", "0")  # a worker past its memory limit: one line
         self.engine = engine
         self._process: subprocess.Popen[bytes] | _Forked
         if engine is not None:
@@ -94,7 +94,11 @@ class Zygote:
             # A fresh interpreter (not a fork of a threaded process, and unlike
             # multiprocessing's spawn, without re-importing the caller's __main__) that
             # imports only the engine.
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+            env = {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+                "RUST_BACKTRACE": RUST_BACKTRACE,
+            }
             self._process = subprocess.Popen(
                 [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
@@ -462,6 +466,7 @@ def zygote_main(fd: int) -> None:
 def _zygote_child(conn: Connection, engine: Engine) -> None:
     """A zygote forked from the process that loaded `engine`; never returns."""
     code = 0
+    os.environ["RUST_BACKTRACE"] = RUST_BACKTRACE
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
