@@ -29,7 +29,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -44,7 +43,7 @@ RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(BENCH))
 from generate import generate  # noqa: E402
-from servers import MemorySampler, descendants, free_port, wait_ready  # noqa: E402
+from servers import MemorySampler, descendants, free_port, run_wrk, wait_ready  # noqa: E402
 
 PREFIXES = """PREFIX cakg: <https://w3id.org/cakg/ontology#>
 PREFIX id: <https://w3id.org/cakg/id/>
@@ -78,24 +77,6 @@ QUERIES = {
         TURTLE,
     ),
 }
-LUA = """
-local bodies = {%(bodies)s}
-local accepts = {%(accepts)s}
-local i = 0
-request = function()
-  i = i %% #bodies + 1
-  return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query",
-                                 ["Accept"] = accepts[i]}, bodies[i])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
-    '"errors": %%d}\\n',
-    latency:percentile(50), latency:percentile(99), summary.requests,
-    summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
-end
-"""
 
 
 @dataclass
@@ -201,36 +182,9 @@ class Run:
     errors: int
 
 
-def wrk(server: Server, names: list[str], connections: int, duration: float, tmp: Path) -> Run:
-    script = tmp / "bench.lua"
-    script.write_text(
-        LUA
-        % {
-            "bodies": ", ".join(f"[==[{QUERIES[n][0]}]==]" for n in names),
-            "accepts": ", ".join(f'"{QUERIES[n][1]}"' for n in names),
-        }
-    )
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{min(connections, 2)}",
-            f"-c{connections}",
-            f"-d{round(duration)}s",
-            "--timeout",
-            "60s",
-            "-s",
-            str(script),
-            server.endpoint,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    r = json.loads(line.removeprefix("RESULT "))
-    return Run(
-        r["p50"] / 1000, r["p99"] / 1000, r["requests"] / r["seconds"], r["non2xx"], r["errors"]
-    )
+def wrk(server: Server, names: list[str], connections: int, duration: float) -> Run:
+    r = run_wrk(server.endpoint, [QUERIES[n] for n in names], connections, duration)
+    return Run(r["p50"] / 1000, r["p99"] / 1000, r["rps"], int(r["non2xx"]), int(r["errors"]))
 
 
 @dataclass
@@ -254,52 +208,49 @@ def bench_dataset(
     }
     results: dict[tuple[str, str, int], Run] = {}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            table.add(f"\n### {label} ({sum(1 for _ in nquads.open('rb'))} quads)\n")
-            counts = {q: {n: count(s, *QUERIES[q]) for n, s in servers.items()} for q in QUERIES}
-            table.add("rows/triples per answer: " + json.dumps(counts))
-            table.add(
-                "\n| query | c | cakg p50/p99 ms | cakg req/s | oxigraph p50/p99 | oxigraph req/s "
-                "| rdflib-ep p50/p99 | rdflib-ep req/s | cakg/oxigraph | cakg/rdflib-ep |"
+        table.add(f"\n### {label} ({sum(1 for _ in nquads.open('rb'))} quads)\n")
+        counts = {q: {n: count(s, *QUERIES[q]) for n, s in servers.items()} for q in QUERIES}
+        table.add("rows/triples per answer: " + json.dumps(counts))
+        table.add(
+            "\n| query | c | cakg p50/p99 ms | cakg req/s | oxigraph p50/p99 | oxigraph req/s "
+            "| rdflib-ep p50/p99 | rdflib-ep req/s | cakg/oxigraph | cakg/rdflib-ep |"
+        )
+        table.add("|---|---|---|---|---|---|---|---|---|---|")
+        for q in QUERIES:
+            for c in (1, 16):
+                for name, server in servers.items():
+                    results[(name, q, c)] = wrk(server, [q], c, args.duration)
+                ck, ox, rl = (results[(n, q, c)] for n in servers)
+                table.add(
+                    f"| {q} | {c} | {ck.p50_ms:.2f}/{ck.p99_ms:.2f} | {ck.rps:.0f} "
+                    f"| {ox.p50_ms:.2f}/{ox.p99_ms:.2f} | {ox.rps:.0f} "
+                    f"| {rl.p50_ms:.1f}/{rl.p99_ms:.1f} | {rl.rps:.1f} "
+                    f"| {ck.rps / ox.rps:.2f}x | {ck.rps / max(rl.rps, 1e-9):.0f}x |"
+                )
+        mixed = {n: wrk(s, list(QUERIES), 16, args.duration) for n, s in servers.items()}
+        table.add(
+            "\nmixed load (4 queries in turn, c=16): "
+            + ", ".join(
+                f"{n}: {m.rps:.0f} req/s, non-2xx {m.non2xx}, socket errors {m.errors}"
+                for n, m in mixed.items()
             )
-            table.add("|---|---|---|---|---|---|---|---|---|---|")
+        )
+        servers["cakg"].stop()
+        cached = start_cakg(root, cache=True, logs=logs)
+        try:
+            table.add("\ncakg with its result cache ON (same queries, repeated):\n")
+            table.add("| query | c | p50/p99 ms | req/s | gain vs cache off |")
+            table.add("|---|---|---|---|---|")
             for q in QUERIES:
                 for c in (1, 16):
-                    for name, server in servers.items():
-                        results[(name, q, c)] = wrk(server, [q], c, args.duration, Path(tmp))
-                    ck, ox, rl = (results[(n, q, c)] for n in servers)
+                    r = wrk(cached, [q], c, args.duration)
+                    off = results[("cakg", q, c)]
                     table.add(
-                        f"| {q} | {c} | {ck.p50_ms:.2f}/{ck.p99_ms:.2f} | {ck.rps:.0f} "
-                        f"| {ox.p50_ms:.2f}/{ox.p99_ms:.2f} | {ox.rps:.0f} "
-                        f"| {rl.p50_ms:.1f}/{rl.p99_ms:.1f} | {rl.rps:.1f} "
-                        f"| {ck.rps / ox.rps:.2f}x | {ck.rps / max(rl.rps, 1e-9):.0f}x |"
+                        f"| {q} | {c} | {r.p50_ms:.2f}/{r.p99_ms:.2f} | {r.rps:.0f} "
+                        f"| {r.rps / off.rps:.2f}x |"
                     )
-            mixed = {
-                n: wrk(s, list(QUERIES), 16, args.duration, Path(tmp)) for n, s in servers.items()
-            }
-            table.add(
-                "\nmixed load (4 queries in turn, c=16): "
-                + ", ".join(
-                    f"{n}: {m.rps:.0f} req/s, non-2xx {m.non2xx}, socket errors {m.errors}"
-                    for n, m in mixed.items()
-                )
-            )
-            servers["cakg"].stop()
-            cached = start_cakg(root, cache=True, logs=logs)
-            try:
-                table.add("\ncakg with its result cache ON (same queries, repeated):\n")
-                table.add("| query | c | p50/p99 ms | req/s | gain vs cache off |")
-                table.add("|---|---|---|---|---|")
-                for q in QUERIES:
-                    for c in (1, 16):
-                        r = wrk(cached, [q], c, args.duration, Path(tmp))
-                        off = results[("cakg", q, c)]
-                        table.add(
-                            f"| {q} | {c} | {r.p50_ms:.2f}/{r.p99_ms:.2f} | {r.rps:.0f} "
-                            f"| {r.rps / off.rps:.2f}x |"
-                        )
-            finally:
-                cached.stop()
+        finally:
+            cached.stop()
     finally:
         for server in servers.values():
             server.stop()

@@ -36,7 +36,14 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from servers import MemorySampler, descendants, free_port, memory_mb, wait_ready  # noqa: E402
+from servers import (  # noqa: E402
+    MemorySampler,
+    descendants,
+    free_port,
+    memory_mb,
+    run_wrk,
+    wait_ready,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -77,21 +84,6 @@ SERVE = (
     "import sys; from cakg.config import Settings; from cakg.web.server import serve; "
     "serve(Settings.from_env(root=sys.argv[1], port=int(sys.argv[2])))"
 )
-LUA = """
-local body = [==[%(body)s]==]
-request = function()
-  return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query",
-                                 ["Accept"] = "%(accept)s"}, body)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
-    '"errors": %%d}\\n',
-    latency:percentile(50), latency:percentile(99), summary.requests,
-    summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
-end
-"""
 
 
 def loadavg() -> str:
@@ -167,32 +159,7 @@ def rows(server: Server, name: str) -> int:
 
 
 def wrk(server: Server, name: str, connections: int, duration: float) -> dict[str, Any]:
-    query, accept = QUERIES[name]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(LUA % {"body": query, "accept": accept})
-    try:
-        out = subprocess.run(
-            [
-                "wrk",
-                f"-t{min(connections, 2)}",
-                f"-c{connections}",
-                f"-d{duration:g}s",
-                "--timeout",
-                "30s",
-                "-s",
-                f.name,
-                server.endpoint,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    finally:
-        os.unlink(f.name)
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    r: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
-    r["rps"] = r["requests"] / r["seconds"]
-    return r
+    return run_wrk(server.endpoint, [QUERIES[name]], connections, duration)
 
 
 def fast_build(root: Path, triples: int) -> None:

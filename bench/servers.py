@@ -3,8 +3,10 @@ their memory."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -78,3 +80,58 @@ class MemorySampler(threading.Thread):
             pss, rss = memory_mb(self.pid)
             self.peak = (max(self.peak[0], pss), max(self.peak[1], rss))
             time.sleep(0.05)
+
+
+# wrk script: the queries POSTed in turn (application/sparql-query), then one RESULT line of JSON
+WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local accepts = {%(accepts)s}
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query",
+                                 ["Accept"] = accepts[i]}, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
+    '"errors": %%d}\\n',
+    latency:percentile(50), latency:percentile(99), summary.requests,
+    summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def run_wrk(
+    url: str, queries: list[tuple[str, str]], connections: int, duration: float
+) -> dict[str, float]:
+    """wrk POSTing the (query, Accept) pairs in turn to `url`: p50 and p99 (microseconds),
+    requests, seconds, non2xx, errors and rps."""
+    script = WRK_SCRIPT % {
+        "bodies": ", ".join(f"[==[{q}]==]" for q, _ in queries),
+        "accepts": ", ".join(f'"{a}"' for _, a in queries),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
+        f.write(script)
+        f.flush()
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{min(connections, 2)}",
+                f"-c{connections}",
+                f"-d{round(duration)}s",
+                "--timeout",
+                "60s",
+                "-s",
+                f.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
