@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
@@ -25,6 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from generate import generate  # noqa: E402
+
 TOUCH = (
     "<https://w3id.org/cakg/id/bench/touched> "
     '<http://www.w3.org/2000/01/rdf-schema#comment> "{n}" .\n'
@@ -60,14 +62,6 @@ seconds = time.perf_counter() - t0
 ran = len(set((out / CACHE).glob("unit-*.json")) - before) if mode != "whole" else None
 print(json.dumps({"seconds": seconds, "summary": report.summary(), "ran": ran}))
 """
-
-
-def _generate(triples: int, root: Path) -> None:
-    spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(triples, root)
 
 
 def _tree_rss(pid: int) -> int:
@@ -123,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         root = args.projects / f"synthetic-{size:.0e}"
         if not (root / "graph" / "sources").is_dir():
             print(f"generating {root}", file=sys.stderr)
-            _generate(int(size), root)
+            generate(int(size), root)
         sources = sorted((root / "graph" / "sources").glob("*.ttl"))
         out = root / "build-validate"
         shutil.rmtree(out, ignore_errors=True)

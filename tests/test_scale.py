@@ -6,7 +6,6 @@ bench/bench_build.py repeats the reasoning comparison at 10^4 and 10^5 triples a
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -19,25 +18,17 @@ from cakg.rules import materialise
 from cakg.sources import Kind, find_sources
 from cakg.validate import validate_graph
 
-from .conftest import REPO
+from .conftest import REPO, generate_project
 from .test_rules import canonical
 
 EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))
-
-
-def _generate_module():
-    spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated project a few source copies beyond the real graph's size."""
     root = tmp_path_factory.mktemp("synthetic") / "project"
-    files, _written = _generate_module().generate(6000, root)
+    files, _written = generate_project(6000, root)
     assert files >= 2
     return root
 

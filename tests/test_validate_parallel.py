@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import re
@@ -21,7 +20,7 @@ from cakg.sources import Kind, find_sources, from_paths
 from cakg.validate import Report
 from cakg.validate_parallel import CACHE, validate_units
 
-from .conftest import INVALID, REPO, TINY, copy_project
+from .conftest import INVALID, REPO, TINY, copy_project, generate_project
 
 CAKG = "https://w3id.org/cakg/ontology#"
 EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))
@@ -41,14 +40,6 @@ def _both(root: Path, extra: list[Path], out: Path, workers: int = 2) -> tuple[R
     loaded = load_sources(files)
     settings = Settings(root=root, build_dir=out, validate_workers=workers)
     return validate_loaded(loaded), validate_loaded(loaded, settings)
-
-
-def _generate(triples: int, root: Path) -> None:
-    spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(triples, root)
 
 
 def test_invalid_file_gives_the_same_report(tmp_path: Path) -> None:
@@ -81,7 +72,7 @@ def test_failing_examples_give_the_same_report(tmp_path: Path) -> None:
 
 def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
     root = tmp_path / "synthetic"
-    _generate(10000, root)
+    generate_project(10000, root)
     sources = sorted((root / "graph" / "sources").glob("*.ttl"))
     first = Graph().parse(sources[0])
     fact = sorted(first.subjects(URIRef(CAKG + "firstParty"), None))[0]
