@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -16,6 +17,7 @@ from cakg.build import BuildResult, dataset_dir
 from cakg.config import Settings
 from cakg.engine import Engine, load_engine, open_engine, start_zygote
 from cakg.engine.base import Dataset, Formats
+from cakg.engine.cost import HEADROOM, Cost
 from cakg.engine.guard import MAX_NESTING, inspect_query
 from cakg.engine.pool import PooledEngine, Zygote
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError, QueryTimeout, UpdateRefused
@@ -207,7 +209,9 @@ def test_load_engine_reports_a_missing_file(tmp_path: object) -> None:
 def shared(built: BuildResult, tiny_settings: Settings) -> Iterator[tuple[Zygote, PooledEngine]]:
     """As `cakg serve` does: the engine loaded here, a zygote forked from this process, one
     query worker, point lookups answered in this process."""
-    settings = tiny_settings.replace(query_workers=1, query_timeout=1.5, result_cache=False)
+    settings = tiny_settings.replace(
+        query_workers=1, query_timeout=1.5, result_cache=False, local_budget=0.3
+    )
     with warnings.catch_warnings():  # Python 3.12+ warns of fork() beside pytest's threads
         warnings.simplefilter("ignore", DeprecationWarning)
         zygote = start_zygote(settings, in_process=True)
@@ -248,6 +252,90 @@ def test_a_point_lookup_answers_while_every_worker_is_busy(
     assert busy and took < 0.5
     assert answer.body == expected.body and b"Kazakhstan" in answer.body
     assert len(slow_errors) == 1  # and the slow query was still stopped at its deadline
+
+
+AGGREGATE = "SELECT ?t (COUNT(*) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY ?t"
+
+
+def _busy_worker(engine: PooledEngine) -> threading.Thread:
+    """Occupy the fixture's one worker with SLOW (stopped at its deadline)."""
+
+    def slow() -> None:
+        with contextlib.suppress(QueryTimeout):
+            engine.answer(SLOW, formats=JSON)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)
+    return thread
+
+
+def test_a_request_seen_cheap_in_a_worker_runs_in_process_after(
+    shared: tuple[Zygote, PooledEngine],
+) -> None:
+    zygote, engine = shared
+    first = engine.answer(AGGREGATE, formats=JSON)  # in the worker, which measures it
+    thread = _busy_worker(engine)
+    started = time.monotonic()
+    again = engine.answer(AGGREGATE, formats=JSON)
+    took = time.monotonic() - started
+    with pytest.raises(QueryTimeout):  # a request never seen waits for the busy worker
+        engine.answer(AGGREGATE + " LIMIT 5", formats=JSON, timeout=0.3)
+    busy = thread.is_alive()
+    thread.join()
+    assert busy and took < 0.5  # answered while the only worker was busy
+    assert zygote.engine is not None
+    assert again.body == first.body == zygote.engine.answer(AGGREGATE, formats=JSON).body
+    assert b'"n"' in again.body
+
+    rows = engine.query(AGGREGATE)  # query() (saved queries, pages) learns on its own key
+    thread = _busy_worker(engine)
+    started = time.monotonic()
+    again_rows = engine.query(AGGREGATE)
+    took = time.monotonic() - started
+    busy = thread.is_alive()
+    thread.join()
+    assert busy and took < 0.5 and again_rows.rows == rows.rows and rows.variables == ["t", "n"]
+
+
+def test_other_formats_bindings_and_short_timeouts_are_not_taken_for_the_cheap_request(
+    shared: tuple[Zygote, PooledEngine],
+) -> None:
+    _, engine = shared
+    engine.answer(AGGREGATE, formats=JSON)
+    key = ("answer", AGGREGATE, JSON, None, (), None)
+    assert engine.cheap.allows(key, 1.5)
+    engine.cheap.record(key, AGGREGATE, Cost(0.1, 0))  # as if it had taken 0.1 s
+    xml = Formats("application/sparql-results+xml", "text/turtle")
+    thread = _busy_worker(engine)
+    refused = 0
+    for options in (
+        {"formats": xml},  # another serialisation: measured on its own
+        {"formats": JSON, "bindings": {"t": KZ}},
+        {"formats": JSON, "max_rows": 3},
+        {"formats": JSON, "dataset": Dataset(inference=False)},
+        {"formats": JSON, "timeout": 0.1 * HEADROOM - 0.05},  # less than the headroom
+    ):
+        timeout = options.pop("timeout", 0.2)
+        with pytest.raises(QueryTimeout):  # so it waited for the busy worker
+            engine.answer(AGGREGATE, timeout=timeout, **options)  # type: ignore[arg-type]
+        refused += 1
+    started = time.monotonic()
+    engine.answer(AGGREGATE, formats=JSON, timeout=0.1 * HEADROOM + 0.05)  # enough: in-process
+    took = time.monotonic() - started
+    busy = thread.is_alive()
+    thread.join()
+    assert refused == 5 and busy and took < 0.3
+
+
+def test_a_random_query_always_runs_in_a_worker(shared: tuple[Zygote, PooledEngine]) -> None:
+    _, engine = shared
+    rand = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t FILTER(RAND() <= 1) }"
+    engine.answer(rand, formats=JSON)
+    thread = _busy_worker(engine)
+    with pytest.raises(QueryTimeout):
+        engine.answer(rand, formats=JSON, timeout=0.2)
+    thread.join()
 
 
 def test_the_forked_zygote_stops_with_its_owner(

@@ -35,6 +35,9 @@ class Settings:
     query_workers: int = 2  # per web process
     query_timeout: float = 10.0  # seconds; a request may only lower it
     query_memory_mb: int = 1024  # address-space limit of each query worker
+    # seconds: a request that once finished in a worker within this (and 64 MB) runs in the web
+    # process from then on (engine/cost.py); 0: only point lookups do
+    local_budget: float = 0.05
     max_rows: int = 10000
     max_query_length: int = 20000  # characters
     max_request_bytes: int = 1_000_000
@@ -58,6 +61,11 @@ class Settings:
         for name in ("query_timeout", "max_rows", "max_query_length", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name}: must be positive, got {getattr(self, name)!r}")
+        if not 0 <= self.local_budget <= self.query_timeout:
+            raise ConfigError(
+                f"local_budget: must be between 0 and query_timeout ({self.query_timeout}), "
+                f"got {self.local_budget!r}"
+            )
 
     @property
     def out(self) -> Path:

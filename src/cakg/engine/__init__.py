@@ -118,7 +118,8 @@ def open_engine(
     """The configured engine over the current build, or the remote store when one is set.
 
     With `link` (from `start_zygote(...).attach()`), the pool's workers come from that zygote;
-    with `local` (a pyoxigraph engine loaded in this process), point lookups run in-process.
+    with `local` (a pyoxigraph engine loaded in this process), point lookups and requests seen
+    to be cheap in a worker (`settings.local_budget`) run in-process.
     """
     if not is_local(settings):
         from cakg.engine.remote import open_remote
@@ -137,4 +138,5 @@ def open_engine(
         cache_bytes=CACHE_BYTES if settings.result_cache else 0,
         link=link,
         local=local if local is not None and local.name == "oxigraph" else None,
+        local_budget=settings.local_budget,
     )

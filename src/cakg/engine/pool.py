@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import pickle
@@ -44,6 +45,7 @@ from typing import Any
 import cakg.errors
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
 from cakg.engine.cache import ResultCache
+from cakg.engine.cost import CheapQueries, Cost, measure
 from cakg.engine.guard import inspect_query
 from cakg.errors import CakgError, NotAcceptable, QueryResourceError, QueryTimeout
 
@@ -285,8 +287,8 @@ class WorkerPool:
         except QueryResourceError:
             log.error("could not replace query worker %d: the pool is now smaller", worker.pid)
 
-    def call(self, request: tuple[Any, ...], timeout: float) -> Any:
-        """Send one request to an idle worker; its reply, or the error it raised."""
+    def call(self, request: tuple[Any, ...], timeout: float) -> tuple[Any, Cost | None]:
+        """Send one request to an idle worker; its reply and what it cost, or its error."""
         deadline = time.monotonic() + timeout
         try:
             worker = self._idle.get(timeout=timeout)
@@ -310,7 +312,7 @@ class WorkerPool:
             else:
                 self._replace(worker)
         if reply[0] == "ok":
-            return reply[1]
+            return reply[1], reply[2]
         if reply[0] == "error":
             raise _rebuild(reply[1], reply[2], reply[3])
         raise WorkerError(reply[1])
@@ -351,16 +353,19 @@ class PooledEngine:
         cache_bytes: int = 0,
         link: ZygoteLink | None = None,
         local: Engine | None = None,
+        local_budget: float = 0.0,
     ) -> None:
         """Workers forked by a zygote of its own, or by the shared one behind `link`.
 
-        With `local` (the engine loaded in this process, a pyoxigraph one), point lookups run
-        here, in the calling thread: their work is bounded by one node's degree (see
-        guard.is_point_lookup), and a round trip to a worker costs more than they do.
+        With `local` (the engine loaded in this process, a pyoxigraph one), two kinds of query
+        run here, in the calling thread, because a round trip to a worker costs more than they
+        do: point lookups, whose work is bounded by one node's degree (guard.is_point_lookup),
+        and requests that already ran in a worker within `local_budget` seconds (cost.py).
         """
         self.name, self.version = spec[0], spec[2]
         self.timeout = timeout
         self.local = local
+        self.cheap = CheapQueries(local_budget if local is not None else 0.0)
         if link is None:
             owner = Zygote(spec, memory_mb)
             self.pool = WorkerPool(owner.link(), workers, owner)
@@ -393,14 +398,23 @@ class PooledEngine:
                 return cached
         options = {"formats": formats, "dataset": dataset, "bindings": bindings}
         answer: Answer
-        if self.local is not None and shape.point_lookup:
+        limit = self._timeout(timeout)
+        seen = None
+        if self.local is not None and self.cheap.eligible(sparql):
+            binding_key = tuple(sorted(bindings.items())) if bindings else ()
+            seen = ("answer", sparql, formats, dataset, binding_key, max_rows)
+        if self.local is not None and (
+            shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
+        ):
             answer = self.local.answer(
                 sparql, formats=formats, dataset=dataset, bindings=bindings, max_rows=max_rows
             )
         else:
-            answer = self.pool.call(
-                ("answer", sparql, {**options, "max_rows": max_rows}), self._timeout(timeout)
+            answer, cost = self.pool.call(
+                ("answer", sparql, {**options, "max_rows": max_rows}), limit
             )
+            if seen is not None:
+                self.cheap.record(seen, sparql, cost)
         if key is not None and self.cache is not None:
             self.cache.put(key, answer, len(answer.body))
         return answer
@@ -416,9 +430,19 @@ class PooledEngine:
     ) -> QueryResult:
         shape = inspect_query(sparql)
         options = {"dataset": dataset, "bindings": bindings, "max_rows": max_rows}
-        if self.local is not None and shape.point_lookup:
+        limit = self._timeout(timeout)
+        seen = None
+        if self.local is not None and self.cheap.eligible(sparql):
+            binding_key = tuple(sorted(bindings.items())) if bindings else ()
+            seen = ("query", sparql, dataset, binding_key, max_rows)
+        if self.local is not None and (
+            shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
+        ):
             return self.local.query(sparql, dataset=dataset, bindings=bindings, max_rows=max_rows)
-        result: QueryResult = self.pool.call(("query", sparql, options), self._timeout(timeout))
+        result: QueryResult
+        result, cost = self.pool.call(("query", sparql, options), limit)
+        if seen is not None:
+            self.cheap.record(seen, sparql, cost)
         return result
 
     def graph_names(self) -> Sequence[str]:
@@ -528,8 +552,9 @@ def _worker_main(engine: Engine, conn: Connection, memory_mb: int) -> None:
         except (EOFError, OSError):
             os._exit(0)
         method, sparql, options = pickle.loads(data)
+        handler = handlers[method]
         try:
-            reply: tuple[Any, ...] = ("ok", handlers[method](sparql, **options))
+            reply: tuple[Any, ...] = ("ok", *measure(functools.partial(handler, sparql, **options)))
         except CakgError as e:
             reply = _error_reply(e)
         except MemoryError:
