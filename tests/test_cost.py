@@ -6,7 +6,15 @@ import pytest
 
 from cakg.config import Settings
 from cakg.engine import cost
-from cakg.engine.cost import HEADROOM, MAX_TEXT, PEAK_BYTES, CheapQueries, Cost, measure
+from cakg.engine.cost import (
+    HEADROOM,
+    MAX_TEXT,
+    PEAK_BYTES,
+    WALL_FACTOR,
+    CheapQueries,
+    Cost,
+    measure,
+)
 from cakg.errors import ConfigError
 
 AGGREGATE = "SELECT ?t (COUNT(*) AS ?n) WHERE { ?s a ?t } GROUP BY ?t"
@@ -21,7 +29,7 @@ def test_measure_returns_the_result_its_time_and_its_memory_peak() -> None:
 
     result, spent = measure(allocate)
     assert result == 96 * 1024 * 1024
-    assert spent.seconds > 0
+    assert spent.seconds > 0 and 0 < spent.cpu_seconds <= spent.seconds * 1.5
     assert spent.peak_bytes is not None and spent.peak_bytes >= 90 * 1024 * 1024
     # the peak is reset for each measure: a small call after the big one shows a small peak
     _, small = measure(lambda: sum(range(1000)))
@@ -47,27 +55,31 @@ def test_measure_without_proc_reports_no_peak(monkeypatch: pytest.MonkeyPatch) -
 
 def test_a_cheap_request_is_remembered_and_a_costly_one_is_not() -> None:
     cheap = CheapQueries(budget=0.05)
-    cheap.record("fast", AGGREGATE, Cost(0.01, 1024))
-    cheap.record("slow", AGGREGATE, Cost(0.06, 1024))
-    cheap.record("greedy", AGGREGATE, Cost(0.001, PEAK_BYTES + 1))
+    cheap.record("fast", AGGREGATE, Cost(0.01, 0.01, 1024))
+    cheap.record("slow", AGGREGATE, Cost(0.06, 0.06, 1024))
+    cheap.record("loaded", AGGREGATE, Cost(0.9, 0.04, 1024))  # slow wall clock, cheap CPU
+    cheap.record("waiting", AGGREGATE, Cost(0.05 * WALL_FACTOR + 0.01, 0.01, 1024))
+    cheap.record("greedy", AGGREGATE, Cost(0.001, 0.001, PEAK_BYTES + 1))
     assert cheap.allows("fast", 10.0)
     assert not cheap.allows("slow", 10.0)
+    assert cheap.allows("loaded", 10.0)
+    assert not cheap.allows("waiting", 10.0)
     assert not cheap.allows("greedy", 10.0)
     assert not cheap.allows("never-seen", 10.0)
-    assert len(cheap) == 1
+    assert len(cheap) == 2
 
 
 def test_a_request_timeout_shorter_than_the_headroom_goes_to_a_worker() -> None:
     cheap = CheapQueries(budget=0.05)
-    cheap.record("k", AGGREGATE, Cost(0.02, 0))
+    cheap.record("k", AGGREGATE, Cost(0.02, 0.02, 0))
     assert cheap.allows("k", 0.02 * HEADROOM)
     assert not cheap.allows("k", 0.02 * HEADROOM - 0.001)
 
 
 def test_a_request_later_seen_costly_is_forgotten() -> None:
     cheap = CheapQueries(budget=0.05)
-    cheap.record("k", AGGREGATE, Cost(0.01, 0))
-    cheap.record("k", AGGREGATE, Cost(0.5, 0))
+    cheap.record("k", AGGREGATE, Cost(0.01, 0.01, 0))
+    cheap.record("k", AGGREGATE, Cost(0.5, 0.5, 0))
     assert not cheap.allows("k", 10.0)
     cheap.record("k", AGGREGATE, None)
     assert len(cheap) == 0
@@ -84,25 +96,25 @@ def test_a_request_later_seen_costly_is_forgotten() -> None:
 def test_random_or_long_queries_never_run_in_process(sparql: str) -> None:
     cheap = CheapQueries(budget=0.05)
     assert not cheap.eligible(sparql)
-    cheap.record("k", sparql, Cost(0.001, 0))
+    cheap.record("k", sparql, Cost(0.001, 0.001, 0))
     assert not cheap.allows("k", 10.0)
 
 
 def test_a_zero_budget_trusts_nothing() -> None:
     cheap = CheapQueries(budget=0.0)
     assert not cheap.eligible(AGGREGATE)
-    cheap.record("k", AGGREGATE, Cost(0.0, 0))
+    cheap.record("k", AGGREGATE, Cost(0.0, 0.0, 0))
     assert not cheap.allows("k", 10.0)
 
 
 def test_the_oldest_requests_are_dropped_past_the_limit() -> None:
     cheap = CheapQueries(budget=0.05, entries=3)
     for key in "abcd":
-        cheap.record(key, AGGREGATE, Cost(0.001, 0))
+        cheap.record(key, AGGREGATE, Cost(0.001, 0.001, 0))
     assert len(cheap) == 3
     assert not cheap.allows("a", 10.0)
     assert cheap.allows("b", 10.0)  # now the most recently used
-    cheap.record("e", AGGREGATE, Cost(0.001, 0))
+    cheap.record("e", AGGREGATE, Cost(0.001, 0.001, 0))
     assert cheap.allows("b", 10.0) and not cheap.allows("c", 10.0)
 
 

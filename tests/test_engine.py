@@ -305,7 +305,7 @@ def test_other_formats_bindings_and_short_timeouts_are_not_taken_for_the_cheap_r
     engine.answer(AGGREGATE, formats=JSON)
     key = ("answer", AGGREGATE, JSON, None, (), None)
     assert engine.cheap.allows(key, 1.5)
-    engine.cheap.record(key, AGGREGATE, Cost(0.1, 0))  # as if it had taken 0.1 s
+    engine.cheap.record(key, AGGREGATE, Cost(0.1, 0.01, 0))  # as if it had taken 0.1 s
     xml = Formats("application/sparql-results+xml", "text/turtle")
     thread = _busy_worker(engine)
     refused = 0

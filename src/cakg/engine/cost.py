@@ -3,10 +3,12 @@
 A query sent to a killable worker (see pool.py) comes back with its cost: wall-clock seconds and
 how far it raised the worker's resident set. The dataset is immutable between builds, so the same
 request (text, dataset, bindings, formats, row cap) does the same work every time it runs: one
-that finished within `budget` seconds and `PEAK_BYTES` of memory once will do so again. Those
-requests then run in the web process, like point lookups, and skip the round trip to a worker,
-which costs as much as a cheap query. Nothing is cached but the verdict: the query is evaluated
-again every time.
+that took at most `budget` seconds of CPU, `WALL_FACTOR` times that in wall-clock time, and
+`PEAK_BYTES` of memory once will do so again. CPU time is the measure of the work (wall-clock
+time also counts the other processes of a loaded machine); the wall-clock bound keeps out
+queries that mostly wait (reads of an on-disk store). Those requests then run in the web
+process, like point lookups, and skip the round trip to a worker, which costs as much as a
+cheap query. Nothing is cached but the verdict: the query is evaluated again every time.
 
 Excluded, whatever they cost once: text longer than `MAX_TEXT` (not worth remembering) and
 queries calling RAND(), whose work may differ from one run to the next. A request whose own
@@ -27,7 +29,8 @@ from typing import Any
 PEAK_BYTES = 64 * 1024 * 1024  # a query that raised the worker's RSS more than this stays there
 MAX_TEXT = 8192  # characters
 ENTRIES = 1024  # remembered requests per web process (least recently used dropped)
-HEADROOM = 4.0  # the request's timeout must be at least this many times the measured cost
+HEADROOM = 4.0  # the request's timeout must be at least this many times the measured wall time
+WALL_FACTOR = 20.0  # wall-clock limit, in budgets
 _RANDOM = re.compile(r"\bRAND\s*\(", re.IGNORECASE)
 _STATUS = "/proc/self/status"
 _CLEAR_REFS = "/proc/self/clear_refs"
@@ -35,10 +38,11 @@ _CLEAR_REFS = "/proc/self/clear_refs"
 
 @dataclass(frozen=True)
 class Cost:
-    """What one query took in a worker: wall-clock seconds, and the growth of the resident
-    set's high-water mark in bytes (None where the system cannot tell)."""
+    """What one query took in a worker: wall-clock and CPU seconds, and the growth of the
+    resident set's high-water mark in bytes (None where the system cannot tell)."""
 
     seconds: float
+    cpu_seconds: float
     peak_bytes: int | None
 
 
@@ -73,16 +77,18 @@ def _reset_peak() -> int | None:
 def measure(call: Callable[[], Any]) -> tuple[Any, Cost]:
     """Run `call()`; its result and what it cost (exceptions pass through, unmeasured)."""
     before = _reset_peak()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
     result = call()
+    cpu_seconds = time.thread_time() - cpu_start
     seconds = time.perf_counter() - start
     after = _memory() if before is not None else None
     peak = None if before is None or after is None else max(after[1] - before, 0)
-    return result, Cost(seconds, peak)
+    return result, Cost(seconds, cpu_seconds, peak)
 
 
 class CheapQueries:
-    """The requests seen to finish in a worker within `budget` seconds and PEAK_BYTES."""
+    """The requests seen to finish in a worker within `budget` CPU seconds (WALL_FACTOR times
+    that in wall-clock time) and PEAK_BYTES."""
 
     def __init__(self, budget: float, entries: int = ENTRIES) -> None:
         self.budget = budget
@@ -100,7 +106,8 @@ class CheapQueries:
             cost is not None
             and cost.peak_bytes is not None
             and cost.peak_bytes <= PEAK_BYTES
-            and cost.seconds <= self.budget
+            and cost.cpu_seconds <= self.budget
+            and cost.seconds <= self.budget * WALL_FACTOR
             and self.eligible(sparql)
         )
         with self._lock:
