@@ -43,6 +43,14 @@ URL = re.compile(rb"serving cakg at (http://\S+)/")
 class Served:
     url: str
     proc: subprocess.Popen[bytes]
+    log: bytearray  # everything the server wrote to stderr so far
+
+
+ACCESS_LINE = re.compile(
+    rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} cakg\.access 127\.0\.0\.1 "
+    rb'"(GET|POST) (/\S*)" (\d{3}) (\d+|-) \d+\.\dms id=(\S+)$',
+    re.MULTILINE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +74,20 @@ def served(built: BuildResult, tiny_settings: Settings) -> Iterator[Served]:
     )
     assert proc.stderr is not None
     url = _read_url(proc, deadline=time.monotonic() + 60)
-    drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the pipe flowing
-    drain.start()
-    yield Served(url, proc)
+    log = bytearray()
+
+    def drain() -> None:  # keep the pipe flowing
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            log.extend(line)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    yield Served(url, proc, log)
     if proc.poll() is None:
         proc.terminate()
         proc.wait(15)
-    drain.join(15)
+    thread.join(15)
     proc.stderr.close()
 
 
@@ -204,10 +219,55 @@ def test_head_options_and_a_chunked_body_over_the_real_server(served: Served) ->
         assert json.loads(r.read())["boolean"] is True
 
 
+def _logged(served: Served, ids: set[str], seconds: float) -> dict[str, tuple[bytes, ...]]:
+    """The access log lines of the requests `ids`, by id, waiting up to `seconds` for them."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = {m.group(5).decode(): m.groups() for m in ACCESS_LINE.finditer(bytes(served.log))}
+        if ids <= found.keys() or time.monotonic() > deadline:
+            return {i: found[i] for i in ids if i in found}
+        time.sleep(0.05)
+
+
+def test_every_request_gets_one_access_log_line(served: Served) -> None:
+    ids = {f"log-test-{i}" for i in range(40)}
+
+    def ask(request_id: str) -> int:
+        data = urllib.parse.urlencode({"query": CHEAP}).encode()
+        request = urllib.request.Request(
+            f"{served.url}/sparql", data=data, headers={"X-Request-Id": request_id}
+        )
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return int(r.status)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in sorted(ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with pytest.raises(urllib.error.HTTPError):  # an error is logged with its status too
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{served.url}/sparql?query=nonsense", headers={"X-Request-Id": "log-test-bad"}
+            ),
+            timeout=30,
+        )
+    lines = _logged(served, ids | {"log-test-bad"}, seconds=5)
+    assert set(lines) == ids | {"log-test-bad"}
+    assert all(lines[i][:3] == (b"POST", b"/sparql", b"200") for i in ids)
+    assert lines["log-test-bad"][:3] == (b"GET", b"/sparql?query=nonsense", b"400")
+    text = bytes(served.log)
+    assert all(text.count(f"id={i}\n".encode()) == 1 for i in ids)  # once each, never cut
+
+
 def test_sigterm_stops_every_process(served: Served) -> None:
     family = [served.proc.pid, *children(served.proc.pid)]
+    request = urllib.request.Request(f"{served.url}/healthz", headers={"X-Request-Id": "last-one"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        assert r.status == 200
     served.proc.send_signal(signal.SIGTERM)
     assert served.proc.wait(15) == 0
+    assert _logged(served, {"last-one"}, seconds=5)  # written by the time the server stopped
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in family):
         time.sleep(0.05)
