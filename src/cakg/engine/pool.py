@@ -1,7 +1,8 @@
 """Run queries in worker processes that can be killed: the timeout and memory limit, for real.
 
 Neither pyoxigraph nor rdflib can cancel a running query, and a thread cannot be killed, so every
-query of the web server runs in a worker process:
+query of the web server runs in a worker process (except, with a `local` engine, point lookups
+and requests already seen to be cheap in a worker: see PooledEngine and cost.py):
 
 - a *zygote* process (a fresh interpreter, so it never inherits the web server's threads) loads
   the engine once, then forks a worker whenever a pool asks for one: workers share the loaded
