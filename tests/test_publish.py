@@ -50,12 +50,17 @@ class FaultyTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def after_puts(n: int) -> Callable[[httpx.Request], bool]:
-    """Fail every Graph Store PUT after the first `n`."""
+def is_upload(request: httpx.Request) -> bool:
+    """A chunk of the build sent to the Graph Store endpoint."""
+    return request.url.path == "/store" and request.method == "POST"
+
+
+def after_uploads(n: int) -> Callable[[httpx.Request], bool]:
+    """Fail every upload after the first `n`."""
     seen = [0]
 
     def fails(request: httpx.Request) -> bool:
-        if request.method != "PUT":
+        if not is_upload(request):
             return False
         seen[0] += 1
         return seen[0] > n
@@ -63,8 +68,31 @@ def after_puts(n: int) -> Callable[[httpx.Request], bool]:
     return fails
 
 
+class RefusingTransport(FaultyTransport):
+    """A store whose Graph Store endpoint takes graphs only: N-Quads to the dataset get 415."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if is_upload(request) and "graph" not in request.url.params:
+            self.sent.append(request)
+            return httpx.Response(415, text="only graphs here", request=request)
+        return super().handle_request(request)
+
+
 def count(engine: Engine, dataset: Dataset | None = None) -> int:
     return int(engine.query(COUNT, dataset=dataset).rows[0][0])  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def no_cleanup_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous union graph is dropped right after the switch (no engine is that slow)."""
+    monkeypatch.setattr("cakg.publish.CLEANUP_DELAY", 0.0)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Chunks of 10 lines: the tiny build (about 140 quads) goes up in about 15 requests."""
+    monkeypatch.setattr("cakg.publish.CHUNK_LINES", 10)
+    return 10
 
 
 @pytest.fixture
@@ -141,58 +169,128 @@ def test_a_new_release_replaces_the_old_one_at_once(
     try:
         assert reader.version == version_of(v1) and DOC_2 in reader.graph_names()
         v1_count = count(reader)
-        # the switch is lost: everything is staged, yet readers still see all of v1
+        # the switch is lost: everything is uploaded, yet readers still see all of v1
         lost_switch = FaultyTransport(lambda r: b"MOVE <" in r.content)
         with pytest.raises(StoreError) as caught:
             publish_dataset(v2, endpoints, transport=lost_switch)
         assert "fault injected" in str(caught.value)
         staged = reader.store_graphs()
         assert staged_name(str(GRAPH["reference"]), version_of(v2)) in staged
+        assert staged_name(ASSERTED_GRAPH, version_of(v2)) in staged
         fresh = RemoteEngine(endpoints.query)
         assert fresh.version == version_of(v1) and count(fresh) == v1_count
         fresh.close()
         # the retry switches: v2 only, doc-2's graph gone, nothing staged left behind
         done = publish_dataset(v2, endpoints)
         assert done.published and done.removed == [DOC_2]
-        assert done.resumed and not done.uploaded  # every graph was staged by the failed run
+        assert done.resumed and not done.uploaded  # every graph was uploaded by the failed run
         reader.release()
         assert reader.version == version_of(v2)  # a running engine follows the switch
         after = RemoteEngine(endpoints.query)
         assert after.version == version_of(v2) and DOC_2 not in after.graph_names()
         graphs = after.store_graphs()
-        assert DOC_2 not in graphs and not [g for g in graphs if "?release=" in g]
-        assert {ASSERTED_GRAPH, RELEASE_GRAPH} <= set(graphs)
+        union = staged_name(ASSERTED_GRAPH, version_of(v2))
+        assert DOC_2 not in graphs and [g for g in graphs if "?release=" in g] == [union]
+        assert after.release().union == union and RELEASE_GRAPH in graphs
+        assert staged_name(ASSERTED_GRAPH, version_of(v1)) not in graphs  # dropped after
         after.close()
     finally:
         reader.close()
 
 
+@pytest.mark.parametrize("workers", [1, 3])
 def test_a_failed_upload_resumes_where_it_stopped(
-    server: OxigraphServer, settings: Settings
+    server: OxigraphServer, settings: Settings, small_chunks: int, workers: int
 ) -> None:
     build_dataset(settings)
     endpoints = store_endpoints(server.url)
+    faulty = FaultyTransport(after_uploads(4))
     with pytest.raises(StoreError) as caught:
-        publish_dataset(settings, endpoints, transport=FaultyTransport(after_puts(2)))
+        publish_dataset(settings, endpoints, transport=faulty, workers=workers)
     message = str(caught.value)
     assert f"{server.url}/store" in message and "run publish again" in message
     state = json.loads((settings.out / STATE_FILE).read_text())
-    assert state["version"] == version_of(settings) and len(state["uploaded"]) == 2
-    seen: list[str] = []
-    done = publish_dataset(settings, endpoints, progress=lambda g, n, total: seen.append(g))
-    assert done.published and done.resumed == state["uploaded"]
-    assert len(done.uploaded) == len(seen) - 2 and seen == sorted(seen)
+    assert state["version"] == version_of(settings) and len(state["done"]) == 4
+    # a first publish: readers see an empty store meanwhile, not the graphs uploaded so far
+    reader = open_engine(settings.replace(store_url=server.url))
+    try:
+        assert reader.version == "" and count(reader) == 0 and not reader.graph_names()
+    finally:
+        reader.close()
+    seen: list[int] = []
+    watch = FaultyTransport(lambda r: False)
+    done = publish_dataset(
+        settings, endpoints, transport=watch, workers=workers,
+        progress=lambda what, n, total: seen.append(n),
+    )  # fmt: skip
+    assert done.published and done.uploaded and done.resumed
+    chunks = len(seen)
+    assert sorted(seen) == seen and seen[-1] == chunks and chunks > 4
+    first = {r.content for r in faulty.sent if is_upload(r)}
+    again = [r.content for r in watch.sent if is_upload(r)]
+    assert len(first) == 4 and again and not first & set(again)  # only what was missing
     assert not (settings.out / STATE_FILE).exists()
     remote = open_engine(settings.replace(store_url=server.url))
     local = open_engine(settings)
+    graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     try:
         assert remote.version == version_of(settings) and count(remote) == count(local)
+        assert remote.query(graphs).rows == local.query(graphs).rows
     finally:
         remote.close()
         local.close()
 
 
-def test_a_store_with_sparql_update_only(server: OxigraphServer, settings: Settings) -> None:
+def test_a_wrong_upload_is_found_dropped_and_sent_again(
+    server: OxigraphServer, settings: Settings, small_chunks: int
+) -> None:
+    build_dataset(settings)
+    endpoints = store_endpoints(server.url)
+    with pytest.raises(StoreError):  # everything is uploaded, the switch is lost
+        publish_dataset(settings, endpoints, transport=FaultyTransport(
+            lambda r: b"unionGraph" in r.content))  # fmt: skip
+    reference = str(GRAPH["reference"])
+    damage = f"DELETE WHERE {{ GRAPH <{reference}> {{ ?s a ?type }} }}"
+    headers = {"Content-Type": "application/sparql-update"}
+    httpx.post(f"{server.url}/update", content=damage, headers=headers).raise_for_status()
+    with pytest.raises(StoreError) as caught:
+        publish_dataset(settings, endpoints)
+    assert reference in str(caught.value) and "run publish again" in str(caught.value)
+    assert json.loads((settings.out / STATE_FILE).read_text())["only"] == [reference]
+    watch = FaultyTransport(lambda r: False)
+    done = publish_dataset(settings, endpoints, transport=watch)
+    assert done.published and done.uploaded == [reference]
+    remote = open_engine(settings.replace(store_url=server.url))
+    local = open_engine(settings)
+    try:
+        assert count(remote) == count(local)
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_a_store_taking_graphs_only_gets_one_post_per_graph(
+    server: OxigraphServer, settings: Settings, small_chunks: int
+) -> None:
+    build_dataset(settings)
+    refusing = RefusingTransport(lambda r: False)
+    done = publish_dataset(settings, store_endpoints(server.url), transport=refusing, workers=2)
+    assert done.published
+    per_graph = [r for r in refusing.sent if is_upload(r) and "graph" in r.url.params]
+    assert len(per_graph) > len(done.uploaded)  # every graph, and the union, chunk by chunk
+    remote = open_engine(settings.replace(store_url=server.url))
+    local = open_engine(settings)
+    try:
+        assert count(remote) == count(local)
+        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_a_store_with_sparql_update_only(
+    server: OxigraphServer, settings: Settings, small_chunks: int
+) -> None:
     build_dataset(settings)
     endpoints = store_endpoints(server.url)
     update_only = type(endpoints)(endpoints.query, endpoints.update, None)
@@ -202,6 +300,7 @@ def test_a_store_with_sparql_update_only(server: OxigraphServer, settings: Setti
     local = open_engine(settings)
     try:
         assert count(remote) == count(local)
+        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
     finally:
         remote.close()
         local.close()
@@ -282,12 +381,15 @@ def test_publish_needs_an_update_endpoint(
     assert result.code == 2 and "--update URL" in result.err
 
 
-def test_state_file_of_another_store_or_version_is_ignored(tmp_path: Path) -> None:
-    from cakg.publish import _load_state
+def test_state_file_of_another_store_version_or_chunk_size_is_ignored(tmp_path: Path) -> None:
+    from cakg.publish import CHUNK_LINES, _load_state
 
     path = tmp_path / STATE_FILE
     endpoints = store_endpoints("http://127.0.0.1:1")
-    path.write_text(json.dumps({"store": endpoints.query, "version": "v1", "uploaded": ["g"]}))
-    assert _load_state(path, endpoints, "v1")["uploaded"] == ["g"]
-    assert _load_state(path, endpoints, "v2")["uploaded"] == []
-    assert _load_state(path, store_endpoints("http://127.0.0.1:2"), "v1")["uploaded"] == []
+    saved = {"store": endpoints.query, "version": "v1", "chunk_lines": CHUNK_LINES, "done": [3]}
+    path.write_text(json.dumps(saved))
+    assert _load_state(path, endpoints, "v1")["done"] == [3]
+    assert _load_state(path, endpoints, "v2")["done"] == []
+    assert _load_state(path, store_endpoints("http://127.0.0.1:2"), "v1")["done"] == []
+    path.write_text(json.dumps({**saved, "chunk_lines": CHUNK_LINES + 1}))
+    assert _load_state(path, endpoints, "v1")["done"] == []

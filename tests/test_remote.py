@@ -28,7 +28,10 @@ from cakg.engine.base import Dataset
 from cakg.engine.guard import inspect_query
 from cakg.engine.remote import (
     ASSERTED_GRAPH,
+    EMPTY_GRAPH,
+    OWL_VERSION_INFO,
     RELEASE_GRAPH,
+    UNION_GRAPH,
     Release,
     RemoteEngine,
     StoreError,
@@ -38,7 +41,7 @@ from cakg.engine.remote import (
 )
 from cakg.errors import BadQuery, ConfigError, QueryTimeout
 from cakg.namespaces import INFERRED_GRAPH
-from cakg.publish import publish_dataset
+from cakg.publish import publish_dataset, staged_name
 from cakg.web import create_app
 from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol
 from tests.test_limits import listener, timeout  # fixtures of the imported tests
@@ -296,10 +299,39 @@ def test_store_failures_name_the_url_and_status(status: int) -> None:
 
 def test_the_dataset_is_always_named(engine: Any) -> None:
     """The default graph is the asserted union (plus the inferred graph), named explicitly."""
-    assert engine.release().published
+    release = engine.release()
+    assert release.published and release.union == staged_name(ASSERTED_GRAPH, release.version)
     ask = inspect_query("ASK {}")
     everything = engine._dataset_params(Dataset(), ask, "ASK {}")
-    assert everything["default-graph-uri"] == [ASSERTED_GRAPH, str(INFERRED_GRAPH)]
+    assert everything["default-graph-uri"] == [release.union, str(INFERRED_GRAPH)]
     asserted = engine._dataset_params(Dataset(inference=False), ask, "ASK {}")
-    assert asserted["default-graph-uri"] == [ASSERTED_GRAPH]
+    assert asserted["default-graph-uri"] == [release.union]
     assert str(INFERRED_GRAPH) not in asserted["named-graph-uri"]
+
+
+@pytest.mark.parametrize(
+    "lines, version, union",
+    [
+        ([f'<{OWL_VERSION_INFO}>\t"v1"'], "v1", ASSERTED_GRAPH),  # published before the union name
+        (
+            [f'<{OWL_VERSION_INFO}>\t"v2"', f"<{UNION_GRAPH}>\t<urn:u?release=v2>"],
+            "v2",
+            "urn:u?release=v2",
+        ),
+        ([f'<{OWL_VERSION_INFO}>\t""'], "", EMPTY_GRAPH),  # a first publish is uploading
+    ],
+)
+def test_the_release_graph_names_the_union_graph(
+    lines: list[str], version: str, union: str
+) -> None:
+    body = "?s\t?p\t?o\n" + "".join(f"<{RELEASE_GRAPH}>\t{line}\n" for line in lines)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=body, headers={"content-type": "text/tab-separated-values"})
+
+    engine = RemoteEngine("http://store.invalid/query", transport=httpx.MockTransport(handle))
+    engine.close()
+    release = engine.release()
+    assert (release.version, release.union, release.published) == (version, union, True)
+    default = engine._dataset_params(Dataset(), inspect_query("ASK {}"), "ASK {}")
+    assert default["default-graph-uri"] == [union]

@@ -2,41 +2,53 @@
 
 The protocol (a reader never sees half a release):
 
-1. stage: each named graph G of the build is uploaded as `<G?release=VERSION>` (Graph Store
-   Protocol PUT of N-Triples, or `DROP SILENT GRAPH` + `INSERT DATA` by SPARQL Update when the store
-   has no Graph Store endpoint). Readers never see staged graphs: the remote engine names the
-   graphs of every query (default-graph-uri / named-graph-uri). Each upload is recorded in
-   `<build>/publish-state.json`, so a publish that failed resumes where it stopped;
-2. check: one query counts the staged triples of each graph against the build (a staged graph
-   that is wrong is uploaded again on the next run);
-3. union: one update fills `<urn:x-cakg:asserted?release=VERSION>` with the set union of the
-   asserted graphs, copied inside the store (blank nodes keep their identity);
-4. switch: ONE update request moves every staged graph onto its real name (MOVE), drops the graphs
-   the new release no longer has and stale staged graphs, and rewrites the release graph
-   (version, graph list, triple counts) that the remote engine reads.
+1. upload: the build's N-Quads go up in chunks of CHUNK_LINES lines, WORKERS requests in flight.
+   A graph the current release has is uploaded as `<G?release=VERSION>` (staged); a graph it does
+   not have goes under its own name, since readers name the graphs of every query
+   (default-graph-uri / named-graph-uri) from the release graph and never name it. Each asserted
+   triple also goes into `<urn:x-cakg:asserted?release=VERSION>`, the new release's set union of
+   the asserted graphs (the store keeps a triple once per graph). A chunk is one request: N-Quads
+   POSTed to the store's dataset (Graph Store endpoint without `graph`, Oxigraph's bulk loader
+   when the store is Oxigraph), else one Graph Store POST per graph of the chunk, else
+   `INSERT DATA` when the store has no Graph Store endpoint. Requests only add triples, so a chunk
+   sent twice changes nothing; each chunk done is recorded in `<build>/publish-state.json`, and a
+   publish that failed resumes where it stopped. A first publish (no release in the store) first
+   writes an empty release, so that readers see an empty store, not the partial upload;
+2. check: one query counts the triples of each uploaded graph against the build (the wrong ones
+   are dropped and uploaded again on the next run);
+3. switch: ONE update request moves every staged graph onto its real name (MOVE), drops the graphs
+   the new release no longer has, and rewrites the release graph (version, graph list, triple
+   counts, the union graph's name) that the remote engine reads. It does no work for the graphs
+   that are new, nor for the union graph: a first publish switches in one small request;
+4. clean-up: CLEANUP_DELAY seconds later (engines re-read the release graph that often), the
+   previous release's union graph is dropped; graphs left over by failed runs for other versions
+   are dropped when a publish starts.
 
 The guarantee is the store's for one update request: Oxigraph (and Fuseki/TDB2, GraphDB, RDF4J)
 runs it in one transaction, so readers see the old release or the new one. A store that applies
 the operations of a request one by one shows a mix for the duration of the switch (the staged data
-is complete by then, so that window is short). Publishing needs the update endpoint for steps 3-4.
+is complete by then, so that window is short). Publishing needs the update endpoint.
 
-Publishing the version the store already holds does nothing. Blank nodes are scoped to one upload
-(as the Graph Store Protocol says): a blank node shared by two named graphs of the build would not
-be shared in the store; the build has none, and publish warns if it ever does.
+Publishing the version the store already holds does nothing. Blank nodes are scoped to one request
+(as the Graph Store Protocol says), so the quads holding blank nodes (the ontology's lists, the
+shapes) all go in the last chunk: each stays one node, in its graphs and in the union graph. A
+store that takes one graph per request keeps them apart, and publish warns then.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from pyoxigraph import BlankNode, RdfFormat, Triple, parse, serialize
 
 from cakg.build import NQUADS, dataset_dir, load_manifest
 from cakg.config import Settings
@@ -46,6 +58,8 @@ from cakg.engine.remote import (
     DCTERMS_HAS_PART,
     OWL_VERSION_INFO,
     RELEASE_GRAPH,
+    RELEASE_TTL,
+    UNION_GRAPH,
     VOID_TRIPLES,
     Endpoints,
     Release,
@@ -57,11 +71,18 @@ from cakg.errors import BuildMissingError, ConfigError
 from cakg.namespaces import INFERRED_GRAPH
 
 STATE_FILE = "publish-state.json"
-HTTP_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+HTTP_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 RELEASE_MARK = "release="
 ERROR_CHARS = 300
+CHUNK_LINES = 50_000  # lines of the build's N-Quads per upload request (about 12 MB)
+WORKERS = 2  # upload requests in flight at once
+CLEANUP_DELAY = RELEASE_TTL  # seconds the previous union graph outlives the switch
+GRAPHS_PER_DROP = 2_000  # DROP operations per update request
+REFUSED = (400, 404, 405, 406, 415, 501)  # a dataset POST refused: one POST per graph instead
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
-Progress = Callable[[str, int, int], None]  # graph IRI, graphs done, graphs in all
+Progress = Callable[[str, int, int], None]  # what was uploaded, chunks done, chunks in all
+Chunk = list[tuple[bytes, bytes]]  # (subject predicate object, graph term) in N-Quads syntax
 
 
 @dataclass
@@ -69,8 +90,8 @@ class PublishResult:
     url: str
     version: str
     published: bool  # False: the store already held this version
-    uploaded: list[str] = field(default_factory=list)
-    resumed: list[str] = field(default_factory=list)  # staged by an earlier, failed run
+    uploaded: list[str] = field(default_factory=list)  # graphs with triples sent by this run
+    resumed: list[str] = field(default_factory=list)  # uploaded by an earlier, failed run only
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -86,6 +107,7 @@ def publish_dataset(
     *,
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
+    workers: int = WORKERS,
 ) -> PublishResult:
     """Upload the current build into the store at `endpoints`, then switch to it at once."""
     if endpoints.update is None:
@@ -100,10 +122,11 @@ def publish_dataset(
         raise BuildMissingError(f"{nquads} is missing: run `cakg build`")
     auth = store_auth()
     reader = RemoteEngine(
-        endpoints.query, timeout=HTTP_TIMEOUT.read or 300.0,
+        endpoints.query, timeout=HTTP_TIMEOUT.read or 600.0,
         fallback=Release("", (), False), auth=auth, transport=transport,
     )  # fmt: skip
-    client = httpx.Client(auth=auth, transport=transport, timeout=HTTP_TIMEOUT)
+    limits = httpx.Limits(max_connections=workers + 2)
+    client = httpx.Client(auth=auth, transport=transport, timeout=HTTP_TIMEOUT, limits=limits)
     try:
         current = reader.release()
         result = PublishResult(endpoints.query, version, published=False)
@@ -111,88 +134,232 @@ def publish_dataset(
         if current.published and current.version == version:
             state_path.unlink(missing_ok=True)
             return result
-        graphs = _split(nquads)
-        for name in manifest.get("graphs", {}):
-            graphs.setdefault(name, [])
-        result.warnings += _shared_blank_nodes(graphs)
+        graphs = {str(g): int(n) for g, n in manifest.get("graphs", {}).items()}
+        targets = {g: staged_name(g, version) if g in current.graphs else g for g in graphs}
+        union = staged_name(ASSERTED_GRAPH, version)
         state = _load_state(state_path, endpoints, version)
-        names = sorted(graphs)
-        for done, name in enumerate(names, start=1):
-            if name in state["uploaded"]:
-                result.resumed.append(name)
-            else:
-                _upload(client, endpoints, staged_name(name, version), graphs[name])
-                state["uploaded"].append(name)
-                _save_state(state_path, state)
-                result.uploaded.append(name)
-            if progress is not None:
-                progress(name, done, len(names))
-        _check_staged(reader, graphs, version, state, state_path)
-        _stage_union(client, endpoints, names, version)
-        stale = [g for g in reader.store_graphs() if RELEASE_MARK in g and not g.endswith(version)]
-        result.removed = [g for g in current.graphs if g not in graphs] if current.published else []
-        _update(client, endpoints, _switch(graphs, version, result.removed + stale))
+        if not state["started"]:
+            if not current.published:  # readers: an empty store, not the partial upload
+                _update(client, endpoints, _release_update(""))
+            ours = {*targets.values(), union}
+            _drop(client, endpoints, [
+                g for g in reader.store_graphs()
+                if g in ours or (RELEASE_MARK in g and g != current.union)
+            ])  # fmt: skip
+            state["started"] = True
+            _save_state(state_path, state)
+        reader_of = _Reader(nquads, targets, union)
+        upload = _Upload(client, endpoints, state, state_path, progress)
+        total = math.ceil(int(manifest.get("triples", 0)) / CHUNK_LINES) + 1  # + blank nodes
+        upload.run(reader_of.chunks(state["only"]), total, workers)
+        names = {f"<{t}>".encode(): g for g, t in targets.items()}
+        result.uploaded = sorted(names[n] for n in upload.sent if n in names)
+        result.resumed = sorted(g for g, n in graphs.items() if n and g not in result.uploaded)
+        if reader_of.blank_nodes and upload.per_graph:
+            result.warnings.append(
+                f"{reader_of.blank_nodes} quads hold blank nodes, uploaded one graph per request: "
+                "a blank node in two graphs (the union graph included) is two nodes in the store"
+            )
+        _check(reader, client, endpoints, reader_of.found(), state, state_path)
+        result.removed = [g for g in current.graphs if g not in graphs]
+        _update(client, endpoints, _switch(graphs, targets, union, version, result.removed))
         state_path.unlink(missing_ok=True)
         result.published = True
+        if current.published and current.union != union:
+            time.sleep(CLEANUP_DELAY)  # engines that read the old release a moment ago
+            try:
+                _drop(client, endpoints, [current.union])
+            except StoreError as e:
+                result.warnings.append(f"the previous union graph stays until the next run: {e}")
         return result
     finally:
         client.close()
         reader.close()
 
 
-def _split(nquads: Path) -> dict[str, list[Triple]]:
-    """The build's triples by named graph (the build writes nothing in the default graph)."""
-    graphs: dict[str, list[Triple]] = {}
-    for quad in parse(path=str(nquads), format=RdfFormat.N_QUADS):
-        graphs.setdefault(str(quad.graph_name.value), []).append(quad.triple)
-    return graphs
+class _Reader:
+    """The build's N-Quads, CHUNK_LINES lines at a time, each quad under the name it is uploaded
+    under and each asserted triple also in the union graph; counts each name as it goes."""
+
+    def __init__(self, nquads: Path, targets: dict[str, str], union: str) -> None:
+        self.nquads = nquads
+        self.names = {f"<{g}>".encode(): f"<{t}>".encode() for g, t in targets.items()}
+        self.union = f"<{union}>".encode()
+        self.counts: dict[bytes, int] = {}
+        self.ordered = True  # sorted lines: each triple's quads are next to each other
+        self.blank_nodes = 0  # quads with a blank node (or "_:" in a literal), all in one chunk
+
+    def chunks(self, only: list[str] | None) -> Iterator[Chunk]:
+        """Every chunk (empty where `only` leaves nothing of it to send); the quads holding blank
+        nodes go last, in one chunk, so that each blank node stays one node."""
+        wanted = None if only is None else {f"<{g}>".encode() for g in only}
+        inferred = f"<{INFERRED_GRAPH}>".encode()
+        previous = last_asserted = b""
+        blank: Chunk = []
+        with self.nquads.open("rb") as lines:
+            chunk: Chunk = []
+            number = 0
+            for number, line in enumerate(lines, start=1):
+                if line != previous:
+                    self.ordered = self.ordered and line > previous
+                    previous = line
+                    head, _, graph = line.rstrip(b"\n").removesuffix(b" .").rpartition(b" ")
+                    name = self.names.get(graph)
+                    if name is None:
+                        raise BuildMissingError(
+                            f"{self.nquads}:{number}: a quad outside the build's named graphs: "
+                            "run `cakg build --force`"
+                        )
+                    self.counts[name] = self.counts.get(name, 0) + 1
+                    into = chunk
+                    if b"_:" in head:
+                        self.blank_nodes += 1
+                        into = blank
+                    if wanted is None or name in wanted:
+                        into.append((head, name))
+                    if graph != inferred and head != last_asserted:
+                        last_asserted = head
+                        self.counts[self.union] = self.counts.get(self.union, 0) + 1
+                        if wanted is None or self.union in wanted:
+                            into.append((head, self.union))
+                if number % CHUNK_LINES == 0:
+                    yield chunk
+                    chunk = []
+            if number % CHUNK_LINES:
+                yield chunk
+        yield blank
+
+    def found(self) -> dict[str, int]:
+        """The triples of each name uploaded (the union's when the build is sorted)."""
+        counts = {n[1:-1].decode(): c for n, c in self.counts.items()}
+        if not self.ordered:
+            counts.pop(self.union[1:-1].decode(), None)
+        return counts
 
 
-def _shared_blank_nodes(graphs: dict[str, list[Triple]]) -> list[str]:
-    owner: dict[str, str] = {}
-    shared: set[str] = set()
-    for name, triples in graphs.items():
-        for t in triples:
-            for term in (t.subject, t.object):
-                if isinstance(term, BlankNode) and owner.setdefault(term.value, name) != name:
-                    shared.add(term.value)
-    if not shared:
-        return []
-    return [
-        f"{len(shared)} blank nodes occur in more than one named graph: each graph is uploaded "
-        "on its own, so the store will hold them as different blank nodes"
-    ]
+class _Upload:
+    """Chunks sent `workers` requests at a time; the chunks done are saved in the state file."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        endpoints: Endpoints,
+        state: dict[str, Any],
+        state_path: Path,
+        progress: Progress | None,
+    ) -> None:
+        self.client, self.endpoints, self.progress = client, endpoints, progress
+        self.state, self.state_path = state, state_path
+        self.done: set[int] = set(state["done"])
+        self.sent: set[bytes] = set()  # the names this run sent triples to
+        self.params: dict[str, str] = {}
+        self.per_graph = False  # the store refused N-Quads: one Graph Store POST per graph
+
+    def run(self, chunks: Iterator[Chunk], total: int, workers: int) -> None:
+        """Send every chunk not done yet; the first failure once the requests in flight end."""
+        if self.endpoints.gsp is not None and self._is_oxigraph():
+            self.params = {"no_transaction": ""}  # its bulk loader: the switch is the transaction
+        pending: dict[Future[None], int] = {}
+        failure: BaseException | None = None
+        with ThreadPoolExecutor(workers, thread_name_prefix="cakg-publish") as pool:
+            for index, chunk in enumerate(chunks):
+                if index in self.done or not chunk:
+                    self.done.add(index)
+                    self._advance(total)
+                    continue
+                self.sent.update(name for _, name in chunk)
+                pending[pool.submit(self._send, chunk)] = index
+                if len(pending) > workers:
+                    failure = self._collect(pending, total, FIRST_COMPLETED)
+                if failure is not None:
+                    break
+            failure = self._collect(pending, total, ALL_COMPLETED) or failure
+        if failure is not None:
+            raise failure
+
+    def _collect(
+        self, pending: dict[Future[None], int], total: int, when: str
+    ) -> BaseException | None:
+        """Wait for requests in flight; record the chunks done; the first failure, if any."""
+        finished, _ = wait(pending, return_when=when)
+        failure = None
+        for future in finished:
+            index = pending.pop(future)
+            error = future.exception()
+            if error is None:
+                self.done.add(index)
+                self._advance(total)
+            failure = failure or error
+        self.state["done"] = sorted(self.done)
+        _save_state(self.state_path, self.state)
+        return failure
+
+    def _advance(self, total: int) -> None:
+        if self.progress is not None:
+            done = len(self.done)
+            self.progress("chunk", done, max(total, done))
+
+    def _is_oxigraph(self) -> bool:
+        try:
+            response = self.client.get(self.endpoints.query, params={"query": "ASK {}"})
+        except httpx.TransportError as e:
+            raise StoreError(self.endpoints.query, f"unreachable ({e})") from e
+        return str(response.headers.get("server", "")).lower().startswith("oxigraph/")
+
+    def _send(self, chunk: Chunk) -> None:
+        gsp = self.endpoints.gsp
+        if gsp is None:
+            data = "\n".join(
+                f"GRAPH {name.decode()} {{\n{b''.join(heads).decode('utf-8')}}}"
+                for name, heads in _by_graph(chunk).items()
+            )
+            _update(self.client, self.endpoints, f"INSERT DATA {{\n{data}\n}}")
+            return
+        if not self.per_graph:
+            body = b"".join(head + b" " + name + b" .\n" for head, name in chunk)
+            try:
+                _send(
+                    self.client, "POST", gsp, params=self.params, content=body,
+                    headers={"Content-Type": "application/n-quads"},
+                )  # fmt: skip
+                return
+            except StoreError as e:
+                if e.status not in REFUSED:
+                    raise
+                self.per_graph = True
+        for name, heads in _by_graph(chunk).items():
+            _send(
+                self.client, "POST", gsp, params={"graph": name[1:-1].decode()},
+                content=b"".join(heads), headers={"Content-Type": "application/n-triples"},
+            )  # fmt: skip
+
+
+def _by_graph(chunk: Chunk) -> dict[bytes, list[bytes]]:
+    by_graph: dict[bytes, list[bytes]] = {}
+    for head, name in chunk:
+        by_graph.setdefault(name, []).append(head + b" .\n")
+    return by_graph
 
 
 def _load_state(path: Path, endpoints: Endpoints, version: str) -> dict[str, Any]:
-    fresh: dict[str, Any] = {"store": endpoints.query, "version": version, "uploaded": []}
+    fresh: dict[str, Any] = {
+        "store": endpoints.query, "version": version, "chunk_lines": CHUNK_LINES,
+        "started": False, "done": [], "only": None,
+    }  # fmt: skip
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return fresh
-    if state.get("store") != endpoints.query or state.get("version") != version:
+    if any(state.get(key) != fresh[key] for key in ("store", "version", "chunk_lines")):
         return fresh
-    return state  # type: ignore[no-any-return]
+    return {**fresh, **state}
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
     os.replace(partial, path)
-
-
-def _upload(client: httpx.Client, endpoints: Endpoints, name: str, triples: list[Triple]) -> None:
-    body = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
-    if endpoints.gsp is not None:
-        _send(
-            client, "PUT", endpoints.gsp, params={"graph": name}, content=body,
-            headers={"Content-Type": "application/n-triples"},
-        )  # fmt: skip
-        return
-    text = body.decode("utf-8")
-    insert = f"INSERT DATA {{ GRAPH <{name}> {{\n{text}}} }}"
-    _update(client, endpoints, f"DROP SILENT GRAPH <{name}> ;\n{insert}")
 
 
 def _update(client: httpx.Client, endpoints: Endpoints, update: str) -> None:
@@ -201,6 +368,12 @@ def _update(client: httpx.Client, endpoints: Endpoints, update: str) -> None:
         client, "POST", endpoints.update, content=update.encode("utf-8"),
         headers={"Content-Type": "application/sparql-update"},
     )  # fmt: skip
+
+
+def _drop(client: httpx.Client, endpoints: Endpoints, graphs: list[str]) -> None:
+    for start in range(0, len(graphs), GRAPHS_PER_DROP):
+        part = graphs[start : start + GRAPHS_PER_DROP]
+        _update(client, endpoints, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in part))
 
 
 def _send(client: httpx.Client, method: str, url: str, **options: Any) -> None:
@@ -221,69 +394,61 @@ def _send(client: httpx.Client, method: str, url: str, **options: Any) -> None:
     raise StoreError(f"{url} ({method})", message, status)
 
 
-def _check_staged(
+def _check(
     reader: RemoteEngine,
-    graphs: dict[str, list[Triple]],
-    version: str,
+    client: httpx.Client,
+    endpoints: Endpoints,
+    expected: dict[str, int],
     state: dict[str, Any],
     state_path: Path,
 ) -> None:
-    """Every staged graph holds as many triples as the build's; a wrong one is forgotten."""
-    staged = {staged_name(g, version): g for g, triples in graphs.items() if triples}
-    if not staged:
+    """Every uploaded graph holds as many triples as the build's; the wrong ones are dropped,
+    to be uploaded again by the next run."""
+    if not expected:
         return
     counts = reader.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-        dataset=Dataset(default_graphs=(), named_graphs=tuple(staged)),
+        dataset=Dataset(default_graphs=(), named_graphs=tuple(expected)),
     )
     found = {str(g): int(n) for g, n in counts.rows}  # type: ignore[call-overload]
-    wrong = [g for name, g in staged.items() if found.get(name, 0) != len(set(graphs[g]))]
+    wrong = sorted(name for name, n in expected.items() if found.get(name, 0) != n)
     if wrong:
-        state["uploaded"] = [g for g in state["uploaded"] if g not in wrong]
+        _drop(client, endpoints, wrong)
+        state.update(done=[], only=wrong)
         _save_state(state_path, state)
         raise StoreError(
             reader.url,
-            f"the staged copies of {', '.join(wrong)} do not hold the build's triples; nothing "
-            "was switched: run publish again to upload them again",
+            f"the uploaded copies of {', '.join(wrong[:10])}{' ...' if len(wrong) > 10 else ''} "
+            "do not hold the build's triples; nothing was switched: run publish again to "
+            "upload them again",
         )
 
 
-def _stage_union(
-    client: httpx.Client, endpoints: Endpoints, names: list[str], version: str
-) -> None:
-    union = staged_name(ASSERTED_GRAPH, version)
-    asserted = " ".join(f"<{staged_name(g, version)}>" for g in names if g != str(INFERRED_GRAPH))
-    _update(
-        client,
-        endpoints,
-        f"DROP SILENT GRAPH <{union}> ;\n"
-        f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} "
-        f"WHERE {{ VALUES ?g {{ {asserted} }} GRAPH ?g {{ ?s ?p ?o }} }}",
+def _release_update(version: str, triples: list[str] | None = None) -> str:
+    """The release graph rewritten: `version` and `triples` (N-Triples lines)."""
+    lines = [f'<{RELEASE_GRAPH}> <{OWL_VERSION_INFO}> "{version}" .', *(triples or [])]
+    return (
+        f"DROP SILENT GRAPH <{RELEASE_GRAPH}> ;\n"
+        f"INSERT DATA {{ GRAPH <{RELEASE_GRAPH}> {{\n" + "\n".join(lines) + "\n} }"
     )
 
 
-def _switch(graphs: dict[str, list[Triple]], version: str, drop: list[str]) -> str:
+def _switch(
+    graphs: dict[str, int], targets: dict[str, str], union: str, version: str, drop: list[str]
+) -> str:
     """One update request: staged graphs onto their names, old ones dropped, release rewritten."""
     ops = []
     for name in sorted(graphs):
-        if graphs[name]:
-            ops.append(f"MOVE <{staged_name(name, version)}> TO <{name}>")
-        else:
-            ops.append(f"DROP SILENT GRAPH <{name}>")
-    ops.append(f"MOVE <{staged_name(ASSERTED_GRAPH, version)}> TO <{ASSERTED_GRAPH}>")
+        if targets[name] != name:
+            staged = f"MOVE <{targets[name]}> TO <{name}>"
+            ops.append(staged if graphs[name] else f"DROP SILENT GRAPH <{name}>")
     ops += [f"DROP SILENT GRAPH <{g}>" for g in drop]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     release = [
-        f'<{RELEASE_GRAPH}> <{OWL_VERSION_INFO}> "{version}" .',
-        f'<{RELEASE_GRAPH}> <http://purl.org/dc/terms/modified> "{now}"'
-        "^^<http://www.w3.org/2001/XMLSchema#dateTime> .",
+        f'<{RELEASE_GRAPH}> <http://purl.org/dc/terms/modified> "{now}"^^<{XSD}dateTime> .',
+        f"<{RELEASE_GRAPH}> <{UNION_GRAPH}> <{union}> .",
     ]
     for name in sorted(graphs):
         release.append(f"<{RELEASE_GRAPH}> <{DCTERMS_HAS_PART}> <{name}> .")
-        release.append(
-            f'<{name}> <{VOID_TRIPLES}> "{len(set(graphs[name]))}"'
-            "^^<http://www.w3.org/2001/XMLSchema#integer> ."
-        )
-    ops.append(f"DROP SILENT GRAPH <{RELEASE_GRAPH}>")
-    ops.append(f"INSERT DATA {{ GRAPH <{RELEASE_GRAPH}> {{\n" + "\n".join(release) + "\n} }")
-    return " ;\n".join(ops)
+        release.append(f'<{name}> <{VOID_TRIPLES}> "{graphs[name]}"^^<{XSD}integer> .')
+    return " ;\n".join([*ops, _release_update(version, release)])

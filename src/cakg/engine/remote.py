@@ -2,11 +2,13 @@
 
 - The dataset is made explicit on every request (`default-graph-uri` / `named-graph-uri`), so the
   store's own default graph does not matter. A store published by `cakg publish` holds a small
-  release graph (RELEASE_GRAPH: the version and the graph list) and ASSERTED_GRAPH, the set union
-  of the asserted graphs: the union default graph is ASSERTED_GRAPH + the inferred graph (a set,
-  as the embedded engines give), `inference=false` leaves the inferred graph out. A store without
-  the release graph is read with the local build's graph list and the union of those graphs as
-  default graph (merged by the store: some stores keep a triple once per graph that holds it).
+  release graph (RELEASE_GRAPH: the version, the graph list and the name of the graph holding the
+  set union of the asserted graphs, ASSERTED_GRAPH when it names none): the union default graph is
+  that union graph + the inferred graph (a set, as the embedded engines give), `inference=false`
+  leaves the inferred graph out. A release graph whose version is "" is the empty release a first
+  publish writes before it uploads: the store is read as empty. A store without the release graph
+  is read with the local build's graph list and the union of those graphs as default graph
+  (merged by the store: some stores keep a triple once per graph that holds it).
 - The guard runs before anything is sent (no updates, no SERVICE, no deep nesting); FROM /
   FROM NAMED are replaced by protocol parameters naming local graphs only.
 - The timeout is sent as `timeout` (seconds) and is the HTTP client's deadline: the request is
@@ -64,6 +66,7 @@ EMPTY_GRAPH = "urn:x-cakg:empty"  # never written: an empty default graph or nam
 OWL_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
 DCTERMS_HAS_PART = "http://purl.org/dc/terms/hasPart"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+UNION_GRAPH = "urn:x-cakg:unionGraph"  # release graph -> the graph holding the asserted union
 RELEASE_TTL = 5.0  # seconds between two reads of the release graph
 ERROR_CHARS = 500  # of a remote error body quoted in a message
 TSV = "text/tab-separated-values"
@@ -177,7 +180,8 @@ class Release:
 
     version: str
     graphs: tuple[str, ...]
-    published: bool  # True when ASSERTED_GRAPH holds the asserted union
+    published: bool  # True when the store holds a release graph
+    union: str = ASSERTED_GRAPH  # the graph holding the set union of the asserted graphs
 
 
 @dataclass
@@ -226,7 +230,7 @@ class RemoteEngine:
         fetched = self._fetch(sparql, "SELECT", {}, None, self.timeout)
         solutions = parse_query_results(fetched.body, _results_format(fetched.media_type))
         assert isinstance(solutions, QuerySolutions)
-        version, graphs = None, []
+        version, graphs, union = None, [], ASSERTED_GRAPH
         for s in solutions:
             subject, predicate, obj = (to_rdflib(s[v]) for v in ("s", "p", "o"))
             if str(subject) != RELEASE_GRAPH:
@@ -235,8 +239,12 @@ class RemoteEngine:
                 version = str(obj)
             elif str(predicate) == DCTERMS_HAS_PART:
                 graphs.append(str(obj))
+            elif str(predicate) == UNION_GRAPH:
+                union = str(obj)
+        if version == "":  # a first publish is uploading: nothing is released yet
+            return Release("", (), True, EMPTY_GRAPH)
         if version is not None:
-            return Release(version, tuple(sorted(graphs)), True)
+            return Release(version, tuple(sorted(graphs)), True, union)
         if self._fallback is not None:
             return self._fallback
         raise ConfigError(
@@ -354,7 +362,7 @@ class RemoteEngine:
         else:
             named = [g for g in release.graphs if dataset.inference or g != inferred]
             if release.published:
-                default = [ASSERTED_GRAPH]
+                default = [release.union]
                 if dataset.inference and inferred in release.graphs:
                     default.append(inferred)
             else:
