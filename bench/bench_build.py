@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_build.py                      # 1e4 1e5 1e6
     .venv/bin/python bench/bench_build.py --sizes 1e4 --skip-serve
+    .venv/bin/python bench/bench_build.py --sizes 1e7 --reuse --steps --no-build --servers remote
 
 For each size: bench/generate.py writes a project; then each step runs in a subprocess of its
 own, so that its peak RSS (ru_maxrss, which includes the data the step needs loaded) and its
@@ -266,17 +267,20 @@ def remote(root: Path, logs: Path) -> dict[str, Any]:
             wait_ready(f"{url}/query?query=ASK%7B%7D", ox, 60)
             env = {**os.environ, "CAKG_REASONER": "rules", "CAKG_VALIDATE": "0"}
             publish_log = logs / f"publish-{root.name}.log"
-            code, seconds, _ = in_subprocess(
+            code, seconds, rss = in_subprocess(
                 [str(BIN / "cakg"), "--root", str(root), "publish", "--to", f"{url}/query", "-q"],
                 env,
                 publish_log,
             )
+            published_at = load_average()
             if code != 0:
                 last = publish_log.read_text(errors="replace").strip().splitlines()[-1:]
                 return {"error": f"cakg publish exited {code}: {' '.join(last)}"}
+            print(f"published in {seconds:.0f} s (load {published_at})", file=sys.stderr)
             out = serve(root, logs, store=f"{url}/query")
-            out["publish_s"] = seconds
+            out.update(publish_s=seconds, publish_rss_mb=rss, publish_load=published_at)
             out["store_rss_mb"] = peak_rss_mb(ox.pid)
+            out["store_pss_mb"] = pss_mb(ox.pid)
             return out
         finally:
             ox.terminate()
@@ -343,7 +347,9 @@ def table(rows: list[dict[str, Any]]) -> str:
                 f"({s['latency'][q]['rows']})"
                 for q in SAVED
             )
-            extra = f" (publish {s['publish_s']:.0f} s)" if "publish_s" in s else ""
+            extra = ""
+            if "publish_s" in s:
+                extra = f" (publish {s['publish_s']:.0f} s, load {s.get('publish_load', '?')})"
             if s.get("rebuilt"):
                 extra += " (REBUILT first: code changed mid-run; not a start-up time)"
             lines.append(
@@ -371,6 +377,18 @@ def main(argv: list[str] | None = None) -> int:
         help="which in-process steps to run (default all; none: build and serve only)",
     )
     p.add_argument("--skip-serve", action="store_true")
+    p.add_argument(
+        "--servers",
+        nargs="+",
+        choices=("serve", "remote"),
+        default=["serve", "remote"],
+        help="which servers to measure (remote: publish into oxigraph serve, serve --store)",
+    )
+    p.add_argument(
+        "--no-build",
+        action="store_true",
+        help="use the project's existing build (of an earlier --reuse run) instead of building",
+    )
     p.add_argument("--max-remote", type=float, default=1e7, help="larger: remote not run")
     p.add_argument("--keep", action="store_true", help="keep the generated projects")
     p.add_argument(
@@ -420,15 +438,21 @@ def main(argv: list[str] | None = None) -> int:
             row["steps"][name] = r
             if "seconds" in r:
                 per_triple[name] = r["seconds"] / written
-        print(f"{size:.0e} build", file=sys.stderr, flush=True)
-        row["build"] = build(root)
+        if args.no_build and (root / "build" / "current" / "manifest.json").is_file():
+            row["build"] = {"skipped": "built by an earlier run (--no-build)"}
+        else:
+            print(f"{size:.0e} build", file=sys.stderr, flush=True)
+            row["build"] = build(root)
         if not args.skip_serve and "error" not in row["build"]:
-            print(f"{size:.0e} serve", file=sys.stderr, flush=True)
-            row["serve"] = serve(root, logs)
-            if size > args.max_remote:
+            if "serve" in args.servers:
+                print(f"{size:.0e} serve (load {load_average()})", file=sys.stderr, flush=True)
+                row["serve"] = serve(root, logs)
+            if "remote" not in args.servers:
+                pass
+            elif size > args.max_remote:
                 row["remote"] = {"skipped": f"not run above {args.max_remote:.0e} (publish time)"}
             else:
-                print(f"{size:.0e} remote", file=sys.stderr, flush=True)
+                print(f"{size:.0e} remote (load {load_average()})", file=sys.stderr, flush=True)
                 row["remote"] = remote(root, logs)
         row["load_average_after"] = load_average()
         rows.append(row)
