@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tests.sparql_fixtures import OxigraphServer
 
 
+DOC_1 = str(GRAPH["sources/doc-1"])
 DOC_2 = str(GRAPH["sources/doc-2"])
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -175,7 +176,8 @@ def test_a_new_release_replaces_the_old_one_at_once(
             publish_dataset(v2, endpoints, transport=lost_switch)
         assert "fault injected" in str(caught.value)
         staged = reader.store_graphs()
-        assert staged_name(str(GRAPH["reference"]), version_of(v2)) in staged
+        assert staged_name(str(GRAPH["reference"]), version_of(v2)) in staged  # a new blank node
+        assert staged_name(DOC_1, version_of(v2)) not in staged  # the same lines: not sent
         assert staged_name(ASSERTED_GRAPH, version_of(v2)) in staged
         fresh = RemoteEngine(endpoints.query)
         assert fresh.version == version_of(v1) and count(fresh) == v1_count
@@ -183,6 +185,7 @@ def test_a_new_release_replaces_the_old_one_at_once(
         # the retry switches: v2 only, doc-2's graph gone, nothing staged left behind
         done = publish_dataset(v2, endpoints)
         assert done.published and done.removed == [DOC_2]
+        assert DOC_1 in done.unchanged and str(GRAPH["reference"]) not in done.unchanged
         assert done.resumed and not done.uploaded  # every graph was uploaded by the failed run
         reader.release()
         assert reader.version == version_of(v2)  # a running engine follows the switch

@@ -3,23 +3,27 @@
 The protocol (a reader never sees half a release):
 
 1. upload: the build's N-Quads go up in chunks of CHUNK_LINES lines, WORKERS requests in flight.
-   A graph the current release has is uploaded as `<G?release=VERSION>` (staged); a graph it does
-   not have goes under its own name, since readers name the graphs of every query
-   (default-graph-uri / named-graph-uri) from the release graph and never name it. Each asserted
-   triple also goes into `<urn:x-cakg:asserted?release=VERSION>`, the new release's set union of
-   the asserted graphs (the store keeps a triple once per graph). A chunk is one request: N-Quads
-   POSTed to the store's dataset (Graph Store endpoint without `graph`, Oxigraph's bulk loader
-   when the store is Oxigraph), else one Graph Store POST per graph of the chunk, else
-   `INSERT DATA` when the store has no Graph Store endpoint. Requests only add triples, so a chunk
-   sent twice changes nothing; each chunk done is recorded in `<build>/publish-state.json`, and a
-   publish that failed resumes where it stopped. A first publish (no release in the store) first
-   writes an empty release, so that readers see an empty store, not the partial upload;
+   A graph the current release holds with the same lines (the release graph keeps the SHA-256 of
+   each graph's lines; graphs with blank nodes excepted) is not sent at all. Another graph the
+   current release has is uploaded as `<G?release=VERSION>` (staged); a graph it does not have
+   goes under its own name, since readers name the graphs of every query (default-graph-uri /
+   named-graph-uri) from the release graph and never name it. Each asserted triple also goes into
+   `<urn:x-cakg:asserted?release=VERSION>`, the new release's set union of the asserted graphs
+   (the store keeps a triple once per graph). A chunk is one request: N-Quads POSTed to the
+   store's dataset (Graph Store endpoint without `graph`; Oxigraph's bulk loader when the store
+   is Oxigraph), else one Graph Store POST per graph of the chunk, else `INSERT DATA` when the
+   store has no Graph Store endpoint. Requests only add triples, so a chunk sent twice changes
+   nothing (but for blank nodes, which the check then finds); each chunk done is recorded in
+   `<build>/publish-state.json`, and a publish that failed resumes where it stopped. A first
+   publish (no release in the store) first writes an empty release, so that readers see an empty
+   store, not the partial upload;
 2. check: one query counts the triples of each uploaded graph against the build (the wrong ones
    are dropped and uploaded again on the next run);
 3. switch: ONE update request moves every staged graph onto its real name (MOVE), drops the graphs
    the new release no longer has, and rewrites the release graph (version, graph list, triple
-   counts, the union graph's name) that the remote engine reads. It does no work for the graphs
-   that are new, nor for the union graph: a first publish switches in one small request;
+   counts, digests, the union graph's name) that the remote engine reads. It does no work for the
+   graphs that are new or unchanged, nor for the union graph: a first publish switches in one
+   small request;
 4. clean-up: CLEANUP_DELAY seconds later (engines re-read the release graph that often), the
    previous release's union graph is dropped; graphs left over by failed runs for other versions
    are dropped when a publish starts.
@@ -37,6 +41,7 @@ store that takes one graph per request keeps them apart, and publish warns then.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -80,6 +85,7 @@ CLEANUP_DELAY = RELEASE_TTL  # seconds the previous union graph outlives the swi
 GRAPHS_PER_DROP = 2_000  # DROP operations per update request
 REFUSED = (400, 404, 405, 406, 415, 501)  # a dataset POST refused: one POST per graph instead
 XSD = "http://www.w3.org/2001/XMLSchema#"
+DIGEST = "urn:x-cakg:sha256"  # release graph: the SHA-256 of a graph's lines in the build
 
 Progress = Callable[[str, int, int], None]  # what was uploaded, chunks done, chunks in all
 Chunk = list[tuple[bytes, bytes]]  # (subject predicate object, graph term) in N-Quads syntax
@@ -93,6 +99,7 @@ class PublishResult:
     uploaded: list[str] = field(default_factory=list)  # graphs with triples sent by this run
     resumed: list[str] = field(default_factory=list)  # uploaded by an earlier, failed run only
     removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # as in the store's release: not sent
     warnings: list[str] = field(default_factory=list)
 
 
@@ -135,26 +142,33 @@ def publish_dataset(
             state_path.unlink(missing_ok=True)
             return result
         graphs = {str(g): int(n) for g, n in manifest.get("graphs", {}).items()}
+        result.unchanged = []
+        if current.graphs:
+            result.unchanged = _unchanged(reader, nquads, graphs, current)
         targets = {g: staged_name(g, version) if g in current.graphs else g for g in graphs}
+        targets.update((g, g) for g in result.unchanged)
         union = staged_name(ASSERTED_GRAPH, version)
         state = _load_state(state_path, endpoints, version)
         if not state["started"]:
             if not current.published:  # readers: an empty store, not the partial upload
                 _update(client, endpoints, _release_update(""))
-            ours = {*targets.values(), union}
+            ours = {*(t for g, t in targets.items() if g not in result.unchanged), union}
             _drop(client, endpoints, [
                 g for g in reader.store_graphs()
                 if g in ours or (RELEASE_MARK in g and g != current.union)
             ])  # fmt: skip
             state["started"] = True
             _save_state(state_path, state)
-        reader_of = _Reader(nquads, targets, union)
+        reader_of = _Reader(nquads, targets, union, skip=result.unchanged)
         upload = _Upload(client, endpoints, state, state_path, progress)
         total = math.ceil(int(manifest.get("triples", 0)) / CHUNK_LINES) + 1  # + blank nodes
         upload.run(reader_of.chunks(state["only"]), total, workers)
         names = {f"<{t}>".encode(): g for g, t in targets.items()}
         result.uploaded = sorted(names[n] for n in upload.sent if n in names)
-        result.resumed = sorted(g for g, n in graphs.items() if n and g not in result.uploaded)
+        result.resumed = sorted(
+            g for g, n in graphs.items()
+            if n and g not in result.uploaded and g not in result.unchanged
+        )  # fmt: skip
         if reader_of.blank_nodes and upload.per_graph:
             result.warnings.append(
                 f"{reader_of.blank_nodes} quads hold blank nodes, uploaded one graph per request: "
@@ -162,7 +176,8 @@ def publish_dataset(
             )
         _check(reader, client, endpoints, reader_of.found(), state, state_path)
         result.removed = [g for g in current.graphs if g not in graphs]
-        _update(client, endpoints, _switch(graphs, targets, union, version, result.removed))
+        switch = _switch(graphs, targets, union, version, result.removed, reader_of.digests())
+        _update(client, endpoints, switch)
         state_path.unlink(missing_ok=True)
         result.published = True
         if current.published and current.union != union:
@@ -181,13 +196,18 @@ class _Reader:
     """The build's N-Quads, CHUNK_LINES lines at a time, each quad under the name it is uploaded
     under and each asserted triple also in the union graph; counts each name as it goes."""
 
-    def __init__(self, nquads: Path, targets: dict[str, str], union: str) -> None:
+    def __init__(
+        self, nquads: Path, targets: dict[str, str], union: str, skip: list[str] | None = None
+    ) -> None:
         self.nquads = nquads
         self.names = {f"<{g}>".encode(): f"<{t}>".encode() for g, t in targets.items()}
+        self.skip = {f"<{g}>".encode() for g in skip or ()}  # in the store already
+        self.hashes = {graph: hashlib.sha256() for graph in self.names}
         self.union = f"<{union}>".encode()
         self.counts: dict[bytes, int] = {}
         self.ordered = True  # sorted lines: each triple's quads are next to each other
         self.blank_nodes = 0  # quads with a blank node (or "_:" in a literal), all in one chunk
+        self.blank_graphs: set[bytes] = set()
 
     def chunks(self, only: list[str] | None) -> Iterator[Chunk]:
         """Every chunk (empty where `only` leaves nothing of it to send); the quads holding blank
@@ -211,11 +231,13 @@ class _Reader:
                             "run `cakg build --force`"
                         )
                     self.counts[name] = self.counts.get(name, 0) + 1
+                    self.hashes[graph].update(line)
                     into = chunk
                     if b"_:" in head:
                         self.blank_nodes += 1
+                        self.blank_graphs.add(graph)
                         into = blank
-                    if wanted is None or name in wanted:
+                    if (wanted is None or name in wanted) and graph not in self.skip:
                         into.append((head, name))
                     if graph != inferred and head != last_asserted:
                         last_asserted = head
@@ -228,6 +250,10 @@ class _Reader:
             if number % CHUNK_LINES:
                 yield chunk
         yield blank
+
+    def digests(self) -> dict[str, str]:
+        """The SHA-256 of each graph's lines, once they are all read."""
+        return {graph[1:-1].decode(): h.hexdigest() for graph, h in self.hashes.items()}
 
     def found(self) -> dict[str, int]:
         """The triples of each name uploaded (the union's when the build is sorted)."""
@@ -433,8 +459,34 @@ def _release_update(version: str, triples: list[str] | None = None) -> str:
     )
 
 
+def _unchanged(
+    reader: RemoteEngine, nquads: Path, graphs: dict[str, int], current: Release
+) -> list[str]:
+    """The graphs of the build that the store's release holds with the same lines."""
+    held = reader.query(
+        f"SELECT ?g ?digest WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?g <{DIGEST}> ?digest }} }}",
+        dataset=Dataset(default_graphs=(), named_graphs=(RELEASE_GRAPH,)),
+    )
+    digests = {str(g): str(d) for g, d in held.rows}
+    if not digests:
+        return []
+    build = _Reader(nquads, {g: g for g in graphs}, ASSERTED_GRAPH)
+    for _chunk in build.chunks(only=[]):  # read, hash, send nothing
+        pass
+    new = build.digests()
+    blank = {g[1:-1].decode() for g in build.blank_graphs}  # one node with the new union's
+    return sorted(
+        g for g in current.graphs if g in new and digests.get(g) == new[g] and g not in blank
+    )
+
+
 def _switch(
-    graphs: dict[str, int], targets: dict[str, str], union: str, version: str, drop: list[str]
+    graphs: dict[str, int],
+    targets: dict[str, str],
+    union: str,
+    version: str,
+    drop: list[str],
+    digests: dict[str, str],
 ) -> str:
     """One update request: staged graphs onto their names, old ones dropped, release rewritten."""
     ops = []
@@ -451,4 +503,6 @@ def _switch(
     for name in sorted(graphs):
         release.append(f"<{RELEASE_GRAPH}> <{DCTERMS_HAS_PART}> <{name}> .")
         release.append(f'<{name}> <{VOID_TRIPLES}> "{graphs[name]}"^^<{XSD}integer> .')
+        if name in digests:
+            release.append(f'<{name}> <{DIGEST}> "{digests[name]}" .')
     return " ;\n".join([*ops, _release_update(version, release)])
