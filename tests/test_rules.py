@@ -1,12 +1,13 @@
 from decimal import Decimal
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, XSD
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, XSD
 
 from cakg.load import load_sources
 from cakg.reason import reason
-from cakg.rules import UnsupportedOntology, materialise
+from cakg.rules import UnsupportedOntology, materialise, materialise_store
 from cakg.sources import Kind, find_sources
 
 from .conftest import REPO, TINY
@@ -71,3 +72,128 @@ def test_same_as_is_symmetric_and_replaces():
     assert inferred == set(reason([ontology, data]).inferred)
     assert (b, OWL.sameAs, a) in inferred
     assert (b, URIRef("https://w3id.org/cakg/ontology#partnerOf"), URIRef("urn:x:c")) in inferred
+
+
+CHAINS = """
+@prefix : <urn:t:> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+:locatedIn a owl:TransitiveProperty ; rdfs:subPropertyOf :near .
+:near rdfs:domain :Located .
+:Located rdfs:subClassOf :Thing2 .
+:contains owl:inverseOf :locatedIn .
+:partner a owl:SymmetricProperty ; rdfs:range :Partner .
+:Partner rdfs:subClassOf :Agent .
+:hosts owl:propertyChainAxiom ( :holds :site ) .
+:hosts rdfs:subPropertyOf :contains .
+"""
+
+
+def _ontology(text: str = CHAINS) -> Graph:
+    return Graph().parse(data=text, format="turtle")
+
+
+def _data(*triples: tuple[str, str, str]) -> Graph:
+    data = Graph()
+    for s, p, o in triples:
+        data.add(
+            (
+                URIRef(f"urn:t:{s}"),
+                URIRef(f"urn:t:{p}") if p != "sameAs" else OWL.sameAs,
+                URIRef(f"urn:t:{o}"),
+            )
+        )
+    return data
+
+
+def test_chains_across_passes_equal_owlrl():
+    """Each link needs the one before, in the rules' reverse order: chain, then subproperty,
+    inverse, transitivity, subproperty again, domain, subclass; so several semi-naive passes."""
+    ontology = _ontology()
+    data = _data(
+        ("org", "holds", "event"),
+        ("event", "site", "city"),
+        ("city", "locatedIn", "region"),
+        ("region", "locatedIn", "country"),
+        ("a", "partner", "b"),
+    )
+    inferred = set(materialise([data], ontology).inferred)
+    assert inferred == set(reason([ontology, data]).inferred)
+    t = URIRef
+    assert (t("urn:t:org"), t("urn:t:hosts"), t("urn:t:city")) in inferred  # chain
+    assert (t("urn:t:city"), t("urn:t:locatedIn"), t("urn:t:org")) in inferred  # ⊑ contains, inv
+    assert (t("urn:t:event"), t("urn:t:locatedIn"), t("urn:t:country")) not in inferred
+    assert (t("urn:t:city"), t("urn:t:near"), t("urn:t:org")) in inferred  # after transitivity
+    assert (t("urn:t:region"), t("urn:t:near"), t("urn:t:org")) not in inferred
+    assert (t("urn:t:city"), RDF.type, t("urn:t:Thing2")) in inferred  # domain, then subclass
+    assert (t("urn:t:b"), t("urn:t:partner"), t("urn:t:a")) in inferred
+    assert (t("urn:t:a"), RDF.type, t("urn:t:Agent")) in inferred  # symmetric, range, subclass
+
+
+def test_same_as_found_late_is_applied_to_everything():
+    """An owl:sameAs link that only a later pass derives (symmetry of a chain of them) still
+    copies every triple, old and new, and the copies go through the other rules."""
+    ontology = _ontology()
+    data = _data(
+        ("x", "sameAs", "y"),
+        ("y", "sameAs", "z"),
+        ("z", "locatedIn", "region"),
+        ("region", "locatedIn", "country"),
+        ("org", "holds", "event"),
+        ("event", "site", "x"),
+    )
+    inferred = set(materialise([data], ontology).inferred)
+    assert inferred == set(reason([ontology, data]).inferred)
+    t = URIRef
+    assert (t("urn:t:z"), OWL.sameAs, t("urn:t:x")) in inferred
+    assert (t("urn:t:x"), t("urn:t:locatedIn"), t("urn:t:country")) in inferred
+    assert (t("urn:t:org"), t("urn:t:hosts"), t("urn:t:z")) in inferred
+    assert (t("urn:t:z"), t("urn:t:locatedIn"), t("urn:t:org")) in inferred
+
+
+def test_same_as_with_a_blank_node_equal_owlrl():
+    """A blank node in an owl:sameAs pair cannot be bound by VALUES: the unbound rules, also
+    semi-naive."""
+    ontology = _ontology()
+    data = _data(("city", "locatedIn", "region"), ("region", "locatedIn", "country"))
+    b = BNode()
+    data.add((b, OWL.sameAs, URIRef("urn:t:city")))
+    data.add((URIRef("urn:t:org"), URIRef("urn:t:partner"), b))
+    by_rules = set(materialise([data], ontology).inferred)
+    assert by_rules == set(reason([ontology, data]).inferred)
+    assert (URIRef("urn:t:org"), URIRef("urn:t:partner"), URIRef("urn:t:city")) in by_rules
+
+
+def test_materialise_store_leaves_only_the_inferred_graph():
+    ontology = _ontology()
+    store = ox.Store()
+    asserted, into = ox.NamedNode("urn:g:asserted"), ox.NamedNode("urn:g:inferred")
+    store.add(
+        ox.Quad(
+            ox.NamedNode("urn:t:a"),
+            ox.NamedNode("urn:t:locatedIn"),
+            ox.NamedNode("urn:t:b"),
+            asserted,
+        )
+    )
+    store.add(
+        ox.Quad(
+            ox.NamedNode("urn:t:b"),
+            ox.NamedNode("urn:t:locatedIn"),
+            ox.NamedNode("urn:t:c"),
+            asserted,
+        )
+    )
+    kept, _dropped = materialise_store(store, ontology, into)
+    assert set(store.named_graphs()) == {asserted, into}
+    assert next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None
+    assert kept == len(list(store.quads_for_pattern(None, None, None, into)))
+    assert (
+        ox.Quad(
+            ox.NamedNode("urn:t:a"), ox.NamedNode("urn:t:locatedIn"), ox.NamedNode("urn:t:c"), into
+        )
+        in store
+    )
+    with pytest.raises(ValueError, match="not empty"):
+        materialise_store(store, ontology, into)
