@@ -115,9 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in [float(s) for s in args.sizes.split(",")]:
         root = args.projects / f"synthetic-{size:.0e}"
-        if not (root / "graph" / "sources").is_dir():
-            print(f"generating {root}", file=sys.stderr)
-            generate(int(size), root)
+        print(f"generating (or reusing) {root}", file=sys.stderr)
+        generate(int(size), root, reuse=True, refresh=True)
         sources = sorted((root / "graph" / "sources").glob("*.ttl"))
         out = root / "build-validate"
         shutil.rmtree(out, ignore_errors=True)

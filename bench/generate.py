@@ -88,16 +88,24 @@ def shared_subjects(root: Path) -> set[URIRef]:
 MARKER = ".generated.json"
 
 
-def generate(triples: int, out: Path, seed: int = 1, reuse: bool = False) -> tuple[int, int]:
+def generate(
+    triples: int, out: Path, seed: int = 1, reuse: bool = False, refresh: bool = False
+) -> tuple[int, int]:
     """Write the project under `out`; returns (source files, asserted triples written).
 
     With `reuse`, a project this function completed earlier with the same size and seed (its
-    marker file says so) is kept as it is: 10^7 takes minutes to write.
+    marker file says so) is kept: 10^7 takes minutes to write. With `refresh` as well, its
+    copies of the repository's ontology, shapes, reference graph and saved queries are brought
+    up to date first (the generated sources stay): a project generated before a shape or a
+    query was rewritten would otherwise be measured with the old one.
     """
     marker = out / MARKER
     if reuse and marker.is_file():
         made = json.loads(marker.read_text())
         if made["requested"] == triples and made["seed"] == seed:
+            if refresh:
+                for changed in refresh_shared(out):
+                    print(f"{out}: {changed} updated from the repository", file=sys.stderr)
             return made["files"], made["written"]
     if out.exists():
         shutil.rmtree(out)
@@ -122,6 +130,26 @@ def generate(triples: int, out: Path, seed: int = 1, reuse: bool = False) -> tup
     marker.write_text(json.dumps({"requested": triples, "seed": seed, "files": files,
                                   "written": written}) + "\n")  # fmt: skip
     return files, written
+
+
+def refresh_shared(out: Path) -> list[str]:
+    """Make the project's copies of the SHARED folders equal to the repository's; what changed
+    (relative paths), in order."""
+    changed = []
+    for folder in SHARED:
+        ours, theirs = REPO / folder, out / folder
+        wanted = {p.relative_to(ours) for p in ours.rglob("*") if p.is_file()}
+        present = {p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file()}
+        for rel in sorted(present - wanted):
+            (theirs / rel).unlink()
+            changed.append(f"{folder}/{rel}")
+        for rel in sorted(wanted):
+            source, target = ours / rel, theirs / rel
+            if not target.is_file() or target.read_bytes() != source.read_bytes():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+                changed.append(f"{folder}/{rel}")
+    return changed
 
 
 def main(argv: list[str] | None = None) -> int:
