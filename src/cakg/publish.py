@@ -10,13 +10,14 @@ The protocol (a reader never sees half a release):
    named-graph-uri) from the release graph and never name it. Each asserted triple also goes into
    `<urn:x-cakg:asserted?release=VERSION>`, the new release's set union of the asserted graphs
    (the store keeps a triple once per graph). A chunk is one request: N-Quads POSTed to the
-   store's dataset (Graph Store endpoint without `graph`; Oxigraph's bulk loader when the store
-   is Oxigraph), else one Graph Store POST per graph of the chunk, else `INSERT DATA` when the
-   store has no Graph Store endpoint. Requests only add triples, so a chunk sent twice changes
-   nothing (but for blank nodes, which the check then finds); each chunk done is recorded in
-   `<build>/publish-state.json`, and a publish that failed resumes where it stopped. A first
-   publish (no release in the store) first writes an empty release, so that readers see an empty
-   store, not the partial upload;
+   store's dataset (Graph Store endpoint without `graph`), else one Graph Store POST per graph of
+   the chunk, else `INSERT DATA` when the store has no Graph Store endpoint. (Oxigraph's bulk
+   loader, `?no_transaction`, halves the upload time but leaves the store in many small files
+   that make queries 2-3 times slower: not used.) Requests only add triples, so a chunk sent
+   twice changes nothing (but for blank nodes, which the check then finds); each chunk done is
+   recorded in `<build>/publish-state.json`, and a publish that failed resumes where it stopped.
+   A first publish (no release in the store) first writes an empty release, so that readers see
+   an empty store, not the partial upload;
 2. check: one query counts the triples of each uploaded graph against the build (the wrong ones
    are dropped and uploaded again on the next run);
 3. switch: ONE update request moves every staged graph onto its real name (MOVE), drops the graphs
@@ -278,13 +279,10 @@ class _Upload:
         self.state, self.state_path = state, state_path
         self.done: set[int] = set(state["done"])
         self.sent: set[bytes] = set()  # the names this run sent triples to
-        self.params: dict[str, str] = {}
         self.per_graph = False  # the store refused N-Quads: one Graph Store POST per graph
 
     def run(self, chunks: Iterator[Chunk], total: int, workers: int) -> None:
         """Send every chunk not done yet; the first failure once the requests in flight end."""
-        if self.endpoints.gsp is not None and self._is_oxigraph():
-            self.params = {"no_transaction": ""}  # its bulk loader: the switch is the transaction
         pending: dict[Future[None], int] = {}
         failure: BaseException | None = None
         with ThreadPoolExecutor(workers, thread_name_prefix="cakg-publish") as pool:
@@ -325,13 +323,6 @@ class _Upload:
             done = len(self.done)
             self.progress("chunk", done, max(total, done))
 
-    def _is_oxigraph(self) -> bool:
-        try:
-            response = self.client.get(self.endpoints.query, params={"query": "ASK {}"})
-        except httpx.TransportError as e:
-            raise StoreError(self.endpoints.query, f"unreachable ({e})") from e
-        return str(response.headers.get("server", "")).lower().startswith("oxigraph/")
-
     def _send(self, chunk: Chunk) -> None:
         gsp = self.endpoints.gsp
         if gsp is None:
@@ -345,7 +336,7 @@ class _Upload:
             body = b"".join(head + b" " + name + b" .\n" for head, name in chunk)
             try:
                 _send(
-                    self.client, "POST", gsp, params=self.params, content=body,
+                    self.client, "POST", gsp, content=body,
                     headers={"Content-Type": "application/n-quads"},
                 )  # fmt: skip
                 return
