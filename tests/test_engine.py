@@ -350,15 +350,3 @@ def test_the_forked_zygote_stops_with_its_owner(
     assert not zygote.alive()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-
-
-def test_the_asserted_view_is_left_to_the_workers(shared: tuple[Zygote, PooledEngine]) -> None:
-    zygote, engine = shared
-    asserted = Dataset(inference=False)
-    expected = engine.answer(POINT, formats=JSON, dataset=asserted)  # made in the worker
-    thread = _busy_worker(engine)
-    with pytest.raises(QueryTimeout):  # even a point lookup waits for a worker
-        engine.answer(POINT, formats=JSON, dataset=asserted, timeout=0.2)
-    thread.join()
-    assert getattr(zygote.engine, "_asserted_store", "absent") is None  # never made here
-    assert b"Kazakhstan" in expected.body

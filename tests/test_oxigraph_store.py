@@ -66,16 +66,6 @@ def test_union_counts_a_triple_in_two_graphs_once(tmp_path: Path, storage: str) 
     assert asserted_graphs.body.split() == [b"n", b"2"]  # the inferred graph is left out
 
 
-def test_the_asserted_view_is_made_only_when_asked_for(nquads: Path) -> None:
-    engine = OxigraphEngine(nquads, "v", "memory")
-    engine.answer(QUERIES[0], formats=CSV)
-    assert engine._asserted_store is None
-    engine.answer(QUERIES[0], formats=CSV, dataset=Dataset(inference=False))
-    made = engine._asserted_store
-    engine.answer(QUERIES[1], formats=CSV, dataset=Dataset(inference=False))
-    assert made is not None and engine.asserted_store() is made
-
-
 def test_disk_store_is_made_once_and_atomically(nquads: Path) -> None:
     load_engine("oxigraph", nquads, "v", "disk")
     store = nquads.parent / DISK_STORE

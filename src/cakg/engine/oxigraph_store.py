@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,9 +66,6 @@ FILL_COMMAND = (
 COPY_ASSERTED = (
     f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
 )
-COPY_EVERY = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-# the asserted-only store: its default graph the asserted triples, no inferred graph
-ASSERTED_ONLY = f"{COPY_ASSERTED} ; DROP SILENT GRAPH <{INFERRED_GRAPH}>"
 
 
 class _RowCap:
@@ -140,16 +136,6 @@ class OxigraphEngine:
     """pyoxigraph, in memory or on disk; the default graph is the union (a set) of the named
     graphs.
 
-    In memory, the store's own default graph (empty in a build) holds that union: every triple
-    of every named graph, once. A query of the default graph then reads one graph, not a merge
-    of two or of all of them: an aggregate over the 10^5 graph took 22 ms instead of 29 (a
-    merge of the asserted copy and the inferred graph) or 32 (pyoxigraph's union of the named
-    graphs, a bag). The asserted-only view (`inference=false`) is a second store, of the named
-    graphs with the asserted ones copied into its default graph, made the first time a query
-    asks for it. On disk, the default graph holds the asserted triples only when some triple is
-    in two named graphs, and the union is that copy merged with the inferred graph; otherwise it
-    is pyoxigraph's union of the named graphs.
-
     Explicit datasets (default-graph-uri, FROM) naming several graphs use pyoxigraph's own
     merge, which keeps a triple once per graph that holds it.
     """
@@ -160,38 +146,37 @@ class OxigraphEngine:
         self.version = version
         self.storage = storage
         inferred = str(INFERRED_GRAPH)
-        self.nquads = nquads
-        self._asserted_store: Store | None = None
-        self._asserted_lock = threading.Lock()
         try:
             if storage == "disk":
                 self.store = open_disk_store(nquads)
             else:
-                self.store = _memory_store(nquads, COPY_EVERY)
+                self.store = Store()
+                self.store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+                if _shared_triples(self.store):
+                    self.store.update(COPY_ASSERTED)
         except (OSError, SyntaxError) as e:
             raise QueryResourceError(f"cannot load {nquads}: {e}") from e
         self._graphs = sorted(
             g.value for g in self.store.named_graphs() if isinstance(g, NamedNode)
         )
         asserted = [NamedNode(g) for g in self._graphs if g != inferred]
-        self.union_copy = storage != "disk"
-        if self.union_copy:
-            # Every named graph is available to GRAPH by default: no list to convert per query
-            # (with a graph per source file, that list costs more than a point lookup).
-            self._union: dict[str, Any] = {"default_graph": DefaultGraph()}
-            self._asserted: dict[str, Any] = {}  # on the asserted store, see _target
-            return
         # pyoxigraph's union default graph is a bag: a triple in two graphs would match twice.
         # When some triple is (see _shared_triples), the store's own default graph (empty in a
         # build) holds a copy of the asserted triples, once each; the inferred triples are new
         # ones, so adding that graph keeps the union a set. Otherwise the bag is a set, and
         # pyoxigraph's own union is used: scans are then about 1.5x faster.
-        if bool(self.store.query("ASK { ?s ?p ?o }", default_graph=DefaultGraph())):
+        self.union_copy = bool(self.store.query("ASK { ?s ?p ?o }", default_graph=DefaultGraph()))
+        if self.union_copy:
             union: list[Any] = [DefaultGraph()]
             if inferred in self._graphs:
                 union.append(NamedNode(inferred))
-            self._union = {"default_graph": union}
-            self._asserted = {"default_graph": [DefaultGraph()], "named_graphs": asserted}
+            # Every named graph is available to GRAPH by default: no list to convert per query
+            # (with a graph per source file, that list costs more than a point lookup).
+            self._union: dict[str, Any] = {"default_graph": union}
+            self._asserted: dict[str, Any] = {
+                "default_graph": [DefaultGraph()],
+                "named_graphs": asserted,
+            }
         else:
             self._union = {"use_default_graph_as_union": True}
             self._asserted = {"default_graph": asserted, "named_graphs": asserted}
@@ -206,40 +191,25 @@ class OxigraphEngine:
         self, sparql: str, dataset: Dataset | None, bindings: Mapping[str, Identifier] | None
     ) -> tuple[QueryShape, Any]:
         shape = inspect_query(sparql)
-        store, options = self._target(dataset or Dataset(), shape)
+        options = self._dataset_options(dataset or Dataset(), shape)
         if bindings:
             options["substitutions"] = {Variable(k): to_oxigraph(v) for k, v in bindings.items()}
         try:
-            return shape, store.query(sparql, base_iri=QUERY_BASE, **options)
+            return shape, self.store.query(sparql, base_iri=QUERY_BASE, **options)
         except SyntaxError as e:
             raise _syntax_error(e) from e
         except (OSError, RuntimeError) as e:  # RuntimeError: a bound variable is not projected
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
 
-    def _target(self, dataset: Dataset, shape: QueryShape) -> tuple[Store, dict[str, Any]]:
-        """The store to query and the dataset options to query it with."""
+    def _dataset_options(self, dataset: Dataset, shape: QueryShape) -> dict[str, Any]:
         if dataset.explicit:
-            return self.store, {
+            return {
                 "default_graph": [NamedNode(g) for g in dataset.default_graphs or ()],
                 "named_graphs": [NamedNode(g) for g in dataset.named_graphs or ()],
             }
         if shape.has_from:  # the query's own FROM / FROM NAMED, on local graphs only
-            return self.store, {}
-        if dataset.inference:
-            return self.store, dict(self._union)
-        if self.storage != "disk":
-            return self.asserted_store(), {"default_graph": DefaultGraph()}
-        return self.store, dict(self._asserted)
-
-    def asserted_store(self) -> Store:
-        """The in-memory store whose default graph holds the asserted triples (made once)."""
-        with self._asserted_lock:
-            if self._asserted_store is None:
-                try:
-                    self._asserted_store = _memory_store(self.nquads, ASSERTED_ONLY)
-                except (OSError, SyntaxError) as e:
-                    raise QueryResourceError(f"cannot load {self.nquads}: {e}") from e
-            return self._asserted_store
+            return {}
+        return dict(self._union if dataset.inference else self._asserted)
 
     def answer(
         self,
@@ -302,15 +272,6 @@ class OxigraphEngine:
             return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
         except OSError as e:
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
-
-
-def _memory_store(nquads: Path, copy: str) -> Store:
-    """The named graphs of `nquads` in memory, and the triples `copy` selects in its default
-    graph (a set: a triple in two named graphs is copied once)."""
-    store = Store()
-    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
-    store.update(copy)
-    return store
 
 
 def _shared_triples(store: Store) -> bool:

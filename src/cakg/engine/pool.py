@@ -37,7 +37,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import reduction
 from multiprocessing.connection import Connection, wait
@@ -377,16 +377,6 @@ class PooledEngine:
     def _timeout(self, requested: float | None) -> float:
         return self.timeout if requested is None else min(requested, self.timeout)
 
-    def _here(
-        self, point_lookup: bool, dataset: Dataset | None, seen: Hashable | None, limit: float
-    ) -> bool:
-        """Whether to run the request in this process rather than in a worker."""
-        if self.local is None:
-            return False
-        if dataset is not None and not dataset.inference and not dataset.explicit:
-            return False  # the asserted-only view is a store of its own, made in the workers
-        return point_lookup or (seen is not None and self.cheap.allows(seen, limit))
-
     def answer(
         self,
         sparql: str,
@@ -414,8 +404,9 @@ class PooledEngine:
         if self.local is not None and self.cheap.eligible(sparql):
             binding_key = tuple(sorted(bindings.items())) if bindings else ()
             seen = ("answer", sparql, formats, dataset, binding_key, max_rows)
-        if self._here(shape.point_lookup, dataset, seen, limit):
-            assert self.local is not None
+        if self.local is not None and (
+            shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
+        ):
             answer = self.local.answer(
                 sparql, formats=formats, dataset=dataset, bindings=bindings, max_rows=max_rows
             )
@@ -445,8 +436,9 @@ class PooledEngine:
         if self.local is not None and self.cheap.eligible(sparql):
             binding_key = tuple(sorted(bindings.items())) if bindings else ()
             seen = ("query", sparql, dataset, binding_key, max_rows)
-        if self._here(shape.point_lookup, dataset, seen, limit):
-            assert self.local is not None
+        if self.local is not None and (
+            shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
+        ):
             return self.local.query(sparql, dataset=dataset, bindings=bindings, max_rows=max_rows)
         result: QueryResult
         result, cost = self.pool.call(("query", sparql, options), limit)
