@@ -28,14 +28,14 @@ INVALID = TESTS / "data" / "invalid"
 pytest_plugins = ["tests.sparql_fixtures"]
 
 
-def generate_project(triples: int, root: Path) -> Any:
+def generate_project(triples: int, root: Path, **options: Any) -> Any:
     """bench/generate.py's synthetic project of about `triples` triples under `root`; what its
-    generate() returns (the files, the triples written)."""
+    generate() returns (the files, the triples written). `options`: reuse, refresh."""
     spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.generate(triples, root)
+    return module.generate(triples, root, **options)
 
 
 def copy_project(source: Path, target: Path) -> Path:

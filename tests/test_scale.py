@@ -89,3 +89,19 @@ def test_real_graph_gives_the_same_report_both_ways(
     fast = validate_graph(data, shapes, ontology)
     assert fast.conforms
     assert fast.findings == _plain(data, shapes, ontology, monkeypatch).findings
+
+
+def test_a_reused_project_is_refreshed_from_the_repository(tmp_path: Path) -> None:
+    root = tmp_path / "synthetic"
+    made = generate_project(3000, root)
+    query = root / "queries" / "visits.rq"
+    query.write_text("# an old version\n", encoding="utf-8")
+    (root / "shapes" / "removed-since.ttl").write_text("", encoding="utf-8")
+    source = next((root / "graph" / "sources").glob("*.ttl"))
+    kept = source.read_bytes()
+    assert generate_project(3000, root, reuse=True) == made  # reused as it is
+    assert query.read_text(encoding="utf-8") == "# an old version\n"
+    assert generate_project(3000, root, reuse=True, refresh=True) == made
+    assert query.read_bytes() == (REPO / "queries" / "visits.rq").read_bytes()
+    assert not (root / "shapes" / "removed-since.ttl").exists()
+    assert source.read_bytes() == kept  # the generated sources stay
