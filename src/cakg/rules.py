@@ -3,9 +3,10 @@
 owlrl's forward chaining is pure Python and slow on large graphs. Here the schema (the ontology,
 small) is closed with owlrl once; each instance-level rule it licenses then becomes one SPARQL
 update with a VALUES table of the axioms, applied inside an in-memory pyoxigraph store until
-nothing changes. The result equals owlrl's closure for the supported constructs (tested); an
-ontology using any other construct with instance-level effect is refused (UnsupportedOntology),
-so nothing is silently left out.
+nothing changes: one naive pass over all the data, then semi-naive passes over what is new.
+The result equals owlrl's closure for the supported constructs (tested); an ontology using any
+other construct with instance-level effect is refused (UnsupportedOntology), so nothing is
+silently left out.
 
 Supported: rdfs:subClassOf, owl:equivalentClass, rdfs:subPropertyOf, owl:equivalentProperty,
 owl:inverseOf, owl:SymmetricProperty, owl:TransitiveProperty, owl:propertyChainAxiom,
@@ -355,10 +356,10 @@ def materialise_store(store: ox.Store, ontology: Graph, into: ox.NamedNode) -> t
     Returns (triples kept, trivial ones dropped), as reason.reason() would keep and drop them.
     The work happens in Rust, in the store's default graph (which must be empty: it is the rules'
     working graph): the named graphs are added to it, then the ontology and its closure; the
-    rules run semi-naively until nothing changes (saturate), each new triple also going to a log
-    graph. The schema's closure that no named graph asserts, then the logs, go to `into`, and
-    the trivial triples are deleted from it. Each step is one update over the whole store, never
-    one per data graph (31 870 graphs at 10^7 triples).
+    rules run until nothing changes (saturate: one naive pass, whose new triples go to `into`,
+    then semi-naive passes, whose new triples go to log graphs). The logs are added to `into`
+    and dropped, the ontology's own triples and the trivial ones are deleted from it. Each step
+    is one update over the whole store, never one per data graph (31 870 graphs at 10^7).
     """
     if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
         raise ValueError("materialise_store works in the default graph, which must be empty")
