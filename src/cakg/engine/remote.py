@@ -1,14 +1,16 @@
 """The `remote` engine: the Engine interface over any SPARQL 1.1 query endpoint (HTTP, httpx).
 
 - The dataset is made explicit on every request (`default-graph-uri` / `named-graph-uri`), so the
-  store's own default graph does not matter. A store published by `cakg publish` holds a small
-  release graph (RELEASE_GRAPH: the version, the graph list and the name of the graph holding the
-  set union of the asserted graphs, ASSERTED_GRAPH when it names none): the union default graph is
-  that union graph + the inferred graph (a set, as the embedded engines give), `inference=false`
-  leaves the inferred graph out. A release graph whose version is "" is the empty release a first
-  publish writes before it uploads: the store is read as empty. A store without the release graph
-  is read with the local build's graph list and the union of those graphs as default graph
-  (merged by the store: some stores keep a triple once per graph that holds it).
+  store's own default graph does not matter; a query without a GRAPH pattern gets no named graph
+  (the empty set): a store reads thousands of them on each request. A store published by
+  `cakg publish` holds a small release graph (RELEASE_GRAPH: the version, the graph list and the
+  name of the graph holding the set union of the asserted graphs, ASSERTED_GRAPH when it names
+  none): the union default graph is that union graph + the inferred graph (a set, as the embedded
+  engines give), `inference=false` leaves the inferred graph out. A release graph whose version
+  is "" is the empty release a first publish writes before it uploads: the store is read as
+  empty. A store without the release graph is read with the local build's graph list and the
+  union of those graphs as default graph (merged by the store: some stores keep a triple once per
+  graph that holds it).
 - The guard runs before anything is sent (no updates, no SERVICE, no deep nesting); FROM /
   FROM NAMED are replaced by protocol parameters naming local graphs only.
 - The timeout is sent as `timeout` (seconds) and is the HTTP client's deadline: the request is
@@ -83,6 +85,7 @@ ACCEPT: dict[str | None, str] = {
 SIBLINGS = {"query": ("update", "store"), "sparql": ("update", "data")}
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _RDFLIB_PARSER = threading.Lock()
+_GRAPH = re.compile(r"(?<![\w:?$\-])GRAPH(?![\w:\-])", re.IGNORECASE)
 _WHERE = re.compile(r"(?<![\w:?$\-])WHERE(?![\w:\-])|[{}]", re.IGNORECASE)
 
 
@@ -361,12 +364,14 @@ class RemoteEngine:
             named = [g for g in named if g in known]
         else:
             named = [g for g in release.graphs if dataset.inference or g != inferred]
+            if not _GRAPH.search(_code(sparql)):  # no GRAPH pattern: no named graph is read,
+                named = []  # and a long list costs (31 870 graphs at 10^7)
             if release.published:
                 default = [release.union]
                 if dataset.inference and inferred in release.graphs:
                     default.append(inferred)
             else:
-                default = list(named)
+                default = [g for g in release.graphs if dataset.inference or g != inferred]
         return {
             "default-graph-uri": default or [EMPTY_GRAPH],
             "named-graph-uri": named or [EMPTY_GRAPH],
