@@ -173,6 +173,10 @@ def count(server: Server, query: str, accept: str) -> int:
     return len(Graph().parse(data=body, format="turtle"))
 
 
+MIN_COMPLETED = 3  # a run that completes fewer requests is done again, LONGER times as long
+LONGER = 4
+
+
 @dataclass
 class Run:
     p50_ms: float
@@ -219,13 +223,17 @@ def bench_dataset(
         for q in QUERIES:
             for c in (1, 16):
                 for name, server in servers.items():
-                    results[(name, q, c)] = wrk(server, [q], c, args.duration)
+                    run = wrk(server, [q], c, args.duration)
+                    if run.rps * args.duration < MIN_COMPLETED:  # too slow for the run: longer
+                        run = wrk(server, [q], c, args.duration * LONGER)
+                    results[(name, q, c)] = run
                 ck, ox, rl = (results[(n, q, c)] for n in servers)
                 table.add(
                     f"| {q} | {c} | {ck.p50_ms:.2f}/{ck.p99_ms:.2f} | {ck.rps:.0f} "
                     f"| {ox.p50_ms:.2f}/{ox.p99_ms:.2f} | {ox.rps:.0f} "
                     f"| {rl.p50_ms:.1f}/{rl.p99_ms:.1f} | {rl.rps:.1f} "
-                    f"| {ck.rps / ox.rps:.2f}x | {ck.rps / max(rl.rps, 1e-9):.0f}x |"
+                    f"| {ratio_text(ck, ox, args.duration * LONGER, 2)} "
+                    f"| {ratio_text(ck, rl, args.duration * LONGER, 0)} |"
                 )
         mixed = {n: wrk(s, list(QUERIES), 16, args.duration) for n, s in servers.items()}
         table.add(
@@ -254,14 +262,28 @@ def bench_dataset(
     finally:
         for server in servers.values():
             server.stop()
-    targets(results, table)
+    targets(results, table, args.duration * LONGER)
 
 
-def targets(results: dict[tuple[str, str, int], Run], table: Table) -> None:
-    """The issue's targets, with the result cache off."""
+def throughput_ratio(ours: Run, peer: Run, duration: float) -> tuple[float, bool]:
+    """ours / peer requests per second; (a lower bound, True) when the peer completed no
+    request in its `duration` s run (its throughput was then under 1 / duration)."""
+    if peer.rps > 0:
+        return ours.rps / peer.rps, False
+    return ours.rps * duration, True
 
-    def ratio(peer: str, q: str, c: int) -> float:
-        return results[("cakg", q, c)].rps / results[(peer, q, c)].rps
+
+def ratio_text(ours: Run, peer: Run, duration: float, digits: int) -> str:
+    value, bound = throughput_ratio(ours, peer, duration)
+    return f"{'>' if bound else ''}{value:.{digits}f}x"
+
+
+def targets(results: dict[tuple[str, str, int], Run], table: Table, duration: float) -> None:
+    """The issue's targets, with the result cache off (a peer that completed no request in
+    its longest run counts at its bound: under one request per run)."""
+
+    def ratio(peer: str, q: str, c: int, ours: str = "cakg") -> float:
+        return throughput_ratio(results[(ours, q, c)], results[(peer, q, c)], duration)[0]
 
     checks = [
         (
@@ -281,9 +303,7 @@ def targets(results: dict[tuple[str, str, int], Run], table: Table) -> None:
         table.add(f"- {text}: {value:.2f} -> {'met' if value >= goal else 'MISSED'}")
     # what the 50x target asks of any server here: Oxigraph server's own ratio to rdflib-endpoint
     peers = {
-        (q, c): results[("oxigraph", q, c)].rps / results[("rdflib-endpoint", q, c)].rps
-        for q in QUERIES
-        for c in (1, 16)
+        (q, c): ratio("rdflib-endpoint", q, c, ours="oxigraph") for q in QUERIES for c in (1, 16)
     }
     below = [f"{q} c={c} {v:.0f}x" for (q, c), v in peers.items() if v < 50.0]
     table.add(
