@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sys.path.insert(0, str(REPO / "bench"))
-    from generate import generate
+    from generate import generate, stale_shared
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
@@ -416,7 +416,15 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         root = RESULTS / f"synthetic-{size:.0e}".replace("e+0", "e")
         t0 = time.perf_counter()
-        files, written = generate(int(size), root, reuse=args.reuse)
+        # a reused project gets the repository's current shapes and saved queries, except with
+        # --no-build, where its build must stay the one measured (stale copies are reported)
+        files, written = generate(
+            int(size), root, reuse=args.reuse, refresh=args.reuse and not args.no_build
+        )
+        if args.reuse and args.no_build:
+            stale = stale_shared(root)
+            if stale:
+                print(f"{root}: older than the repository: {', '.join(stale)}", file=sys.stderr)
         row: dict[str, Any] = {"size": size, "files": files, "triples": written,
                                "generate_s": time.perf_counter() - t0, "steps": {}}  # fmt: skip
         for name in args.steps:

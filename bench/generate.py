@@ -132,6 +132,20 @@ def generate(
     return files, written
 
 
+def stale_shared(out: Path) -> list[str]:
+    """The project's copies of the SHARED folders that differ from the repository's."""
+    stale = []
+    for folder in SHARED:
+        ours, theirs = REPO / folder, out / folder
+        files = {p.relative_to(ours) for p in ours.rglob("*") if p.is_file()}
+        files |= {p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file()}
+        for rel in sorted(files):
+            a, b = ours / rel, theirs / rel
+            if not (a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()):
+                stale.append(f"{folder}/{rel}")
+    return stale
+
+
 def refresh_shared(out: Path) -> list[str]:
     """Make the project's copies of the SHARED folders equal to the repository's; what changed
     (relative paths), in order."""
