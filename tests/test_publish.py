@@ -272,6 +272,18 @@ def test_a_wrong_upload_is_found_dropped_and_sent_again(
         local.close()
 
 
+def assert_counts_match(settings: Settings, url: str) -> None:
+    """The store at `url` holds as many triples as the local build, with and without inference."""
+    remote = open_engine(settings.replace(store_url=url))
+    local = open_engine(settings)
+    try:
+        assert count(remote) == count(local)
+        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
+    finally:
+        remote.close()
+        local.close()
+
+
 def test_a_store_taking_graphs_only_gets_one_post_per_graph(
     server: OxigraphServer, settings: Settings, small_chunks: int
 ) -> None:
@@ -281,14 +293,7 @@ def test_a_store_taking_graphs_only_gets_one_post_per_graph(
     assert done.published
     per_graph = [r for r in refusing.sent if is_upload(r) and "graph" in r.url.params]
     assert len(per_graph) > len(done.uploaded)  # every graph, and the union, chunk by chunk
-    remote = open_engine(settings.replace(store_url=server.url))
-    local = open_engine(settings)
-    try:
-        assert count(remote) == count(local)
-        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
-    finally:
-        remote.close()
-        local.close()
+    assert_counts_match(settings, server.url)
 
 
 def test_a_store_with_sparql_update_only(
@@ -299,14 +304,7 @@ def test_a_store_with_sparql_update_only(
     update_only = type(endpoints)(endpoints.query, endpoints.update, None)
     done = publish_dataset(settings, update_only)
     assert done.published
-    remote = open_engine(settings.replace(store_url=server.url))
-    local = open_engine(settings)
-    try:
-        assert count(remote) == count(local)
-        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
-    finally:
-        remote.close()
-        local.close()
+    assert_counts_match(settings, server.url)
 
 
 def test_the_project_build_publishes_and_answers_like_the_embedded_engine(

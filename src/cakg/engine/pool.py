@@ -391,8 +391,8 @@ class PooledEngine:
         if shape.form is not None and formats.for_form(shape.form) is None:
             raise NotAcceptable(f"no acceptable media type for the results of a {shape.form} query")
         key = None
+        binding_key = tuple(sorted(bindings.items())) if bindings else ()
         if self.cache is not None:
-            binding_key = tuple(sorted(bindings.items())) if bindings else ()
             key = (self.version, sparql, formats, dataset, binding_key, max_rows)
             cached: Answer | None = self.cache.get(key)
             if cached is not None:
@@ -402,7 +402,6 @@ class PooledEngine:
         limit = self._timeout(timeout)
         seen = None
         if self.local is not None and self.cheap.eligible(sparql):
-            binding_key = tuple(sorted(bindings.items())) if bindings else ()
             seen = ("answer", sparql, formats, dataset, binding_key, max_rows)
         if self.local is not None and (
             shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
