@@ -149,20 +149,14 @@ def stale_shared(out: Path) -> list[str]:
 def refresh_shared(out: Path) -> list[str]:
     """Make the project's copies of the SHARED folders equal to the repository's; what changed
     (relative paths), in order."""
-    changed = []
-    for folder in SHARED:
-        ours, theirs = REPO / folder, out / folder
-        wanted = {p.relative_to(ours) for p in ours.rglob("*") if p.is_file()}
-        present = {p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file()}
-        for rel in sorted(present - wanted):
-            (theirs / rel).unlink()
-            changed.append(f"{folder}/{rel}")
-        for rel in sorted(wanted):
-            source, target = ours / rel, theirs / rel
-            if not target.is_file() or target.read_bytes() != source.read_bytes():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
-                changed.append(f"{folder}/{rel}")
+    changed = stale_shared(out)
+    for path in changed:
+        source, target = REPO / path, out / path
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        else:
+            target.unlink()
     return changed
 
 

@@ -37,7 +37,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import reduction
 from multiprocessing.connection import Connection, wait
@@ -377,6 +377,25 @@ class PooledEngine:
     def _timeout(self, requested: float | None) -> float:
         return self.timeout if requested is None else min(requested, self.timeout)
 
+    def _route(
+        self, point_lookup: bool, sparql: str, request: Hashable, limit: float
+    ) -> tuple[bool, Hashable | None]:
+        """Whether to run `request` in this process; and the key its cost in a worker is
+        recorded under (None: never run here, not recorded)."""
+        if self.local is None:
+            return False, None
+        seen = request if self.cheap.eligible(sparql) else None
+        return point_lookup or (seen is not None and self.cheap.allows(seen, limit)), seen
+
+    def _in_worker(
+        self, call: tuple[Any, ...], limit: float, seen: Hashable | None, sparql: str
+    ) -> Any:
+        """`call` answered by a worker; what it cost recorded under `seen`."""
+        result, cost = self.pool.call(call, limit)
+        if seen is not None:
+            self.cheap.record(seen, sparql, cost)
+        return result
+
     def answer(
         self,
         sparql: str,
@@ -400,21 +419,17 @@ class PooledEngine:
         options = {"formats": formats, "dataset": dataset, "bindings": bindings}
         answer: Answer
         limit = self._timeout(timeout)
-        seen = None
-        if self.local is not None and self.cheap.eligible(sparql):
-            seen = ("answer", sparql, formats, dataset, binding_key, max_rows)
-        if self.local is not None and (
-            shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
-        ):
+        request = ("answer", sparql, formats, dataset, binding_key, max_rows)
+        here, seen = self._route(shape.point_lookup, sparql, request, limit)
+        if here:
+            assert self.local is not None
             answer = self.local.answer(
                 sparql, formats=formats, dataset=dataset, bindings=bindings, max_rows=max_rows
             )
         else:
-            answer, cost = self.pool.call(
-                ("answer", sparql, {**options, "max_rows": max_rows}), limit
+            answer = self._in_worker(
+                ("answer", sparql, {**options, "max_rows": max_rows}), limit, seen, sparql
             )
-            if seen is not None:
-                self.cheap.record(seen, sparql, cost)
         if key is not None and self.cache is not None:
             self.cache.put(key, answer, len(answer.body))
         return answer
@@ -431,18 +446,13 @@ class PooledEngine:
         shape = inspect_query(sparql)
         options = {"dataset": dataset, "bindings": bindings, "max_rows": max_rows}
         limit = self._timeout(timeout)
-        seen = None
-        if self.local is not None and self.cheap.eligible(sparql):
-            binding_key = tuple(sorted(bindings.items())) if bindings else ()
-            seen = ("query", sparql, dataset, binding_key, max_rows)
-        if self.local is not None and (
-            shape.point_lookup or (seen is not None and self.cheap.allows(seen, limit))
-        ):
+        binding_key = tuple(sorted(bindings.items())) if bindings else ()
+        request = ("query", sparql, dataset, binding_key, max_rows)
+        here, seen = self._route(shape.point_lookup, sparql, request, limit)
+        if here:
+            assert self.local is not None
             return self.local.query(sparql, dataset=dataset, bindings=bindings, max_rows=max_rows)
-        result: QueryResult
-        result, cost = self.pool.call(("query", sparql, options), limit)
-        if seen is not None:
-            self.cheap.record(seen, sparql, cost)
+        result: QueryResult = self._in_worker(("query", sparql, options), limit, seen, sparql)
         return result
 
     def graph_names(self) -> Sequence[str]:

@@ -23,7 +23,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from granian.constants import HTTPModes, Interfaces
@@ -99,13 +99,7 @@ class AccessLines:
 
     def start(self) -> None:
         """Write every LOG_FLUSH seconds from a thread, and once more when the process ends."""
-        threading.Thread(target=self._flush_every, daemon=True).start()
-        multiprocessing.util.Finalize(self, self.flush, exitpriority=0)
-
-    def _flush_every(self) -> None:
-        while True:
-            time.sleep(LOG_FLUSH)
-            self.flush()
+        _flush_periodically([self])
 
 
 class AccessLog:
@@ -321,18 +315,23 @@ def _buffer_log_streams() -> None:
             handler.setStream(buffered)
             streams.append(buffered)
     if streams:
-        threading.Thread(target=_flush_every, args=(streams,), daemon=True).start()
-        # a web process ends through multiprocessing, which runs its finalizers but not atexit
-        multiprocessing.util.Finalize(None, _flush, args=(streams,), exitpriority=0)
+        _flush_periodically(streams)
 
 
-def _flush(streams: list[TextIO]) -> None:
-    for stream in streams:
+def _flush_periodically(targets: Sequence[TextIO | AccessLines]) -> None:
+    """Flush `targets` every LOG_FLUSH seconds from a thread, and once more at exit."""
+    threading.Thread(target=_flush_every, args=(targets,), daemon=True).start()
+    # a web process ends through multiprocessing, which runs its finalizers but not atexit
+    multiprocessing.util.Finalize(None, _flush, args=(targets,), exitpriority=0)
+
+
+def _flush(targets: Sequence[TextIO | AccessLines]) -> None:
+    for stream in targets:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
 
 
-def _flush_every(streams: list[TextIO]) -> None:
+def _flush_every(targets: Sequence[TextIO | AccessLines]) -> None:
     while True:
         time.sleep(LOG_FLUSH)
-        _flush(streams)
+        _flush(targets)
