@@ -131,6 +131,7 @@ def test_publish_then_serve_remotely(
     assert first.code == 0, first.err
     assert f"published version {built.manifest['version']}" in first.out
     assert f"{len(built.manifest['graphs'])} graphs uploaded" in first.out
+    assert "uploading chunks" in first.err  # the progress bar (its label only, off a terminal)
     remote = open_engine(tiny_settings.replace(store_url=server.url))
     local = open_engine(tiny_settings)
     try:

@@ -253,11 +253,11 @@ def publish(ctx: click.Context, to: str, update: str | None, gsp: str | None, qu
     with contextlib.ExitStack() as stack:
         bars: list[Any] = []  # shown once there is something to upload
 
-        def advance(_graph: str, _done: int, total: int) -> None:
+        def advance(_what: str, done: int, total: int) -> None:
             if not bars:
-                bar = click.progressbar(length=total, label="uploading graphs", file=sys.stderr)
+                bar = click.progressbar(length=total, label="uploading chunks", file=sys.stderr)
                 bars.append(stack.enter_context(bar))
-            bars[0].update(1)
+            bars[0].update(done - bars[0].pos)  # chunks staged by an earlier run count as done
 
         done = publish_dataset(settings, endpoints, progress=None if quiet else advance)
     for warning in done.warnings:
