@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -98,3 +99,66 @@ def test_prepare_store_makes_the_disk_store_only_when_used(
     assert not store.exists()
     prepare_store(settings.replace(oxigraph_storage="disk"))
     assert store.is_dir()
+
+
+ORDERED = "SELECT ?s ?t WHERE { ?s a ?t } ORDER BY ?t ?s"
+
+
+def _rows(body: bytes) -> int:
+    return len(json.loads(body)["results"]["bindings"])
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "text/csv"])
+def test_a_blocking_select_seen_to_fit_is_written_directly_the_same(
+    nquads: Path, media_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = OxigraphEngine(nquads, "v", "memory")
+    formats = negotiate(media_type)
+    passes = _count_calls(monkeypatch, "_solutions")
+    first = engine.answer(ORDERED, formats=formats, max_rows=10_000)
+    again = engine.answer(ORDERED, formats=formats, max_rows=10_000)
+    assert first.body == again.body and not first.truncated and not again.truncated
+    assert first.count is not None and first.count > 2
+    assert passes == [media_type]  # the second answer skipped the row-capped pass
+    asserted = Dataset(inference=False)  # another request: not seen yet
+    other = engine.answer(ORDERED, formats=formats, max_rows=10_000, dataset=asserted)
+    assert passes == [media_type, media_type]
+    assert other.count is not None and other.count < first.count
+
+
+def test_a_blocking_select_over_the_cap_is_never_written_directly(
+    nquads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = OxigraphEngine(nquads, "v", "memory")
+    json_formats = negotiate("application/sparql-results+json")
+    passes = _count_calls(monkeypatch, "_solutions")
+    answers = [engine.answer(ORDERED, formats=json_formats, max_rows=2) for _ in range(3)]
+    assert all(a.truncated and a.count == 2 and _rows(a.body) == 2 for a in answers)
+    assert len({a.body for a in answers}) == 1 and len(passes) == 3
+    tsv = negotiate("text/tab-separated-values")  # no direct writer for TSV: always the pass
+    bodies = [engine.answer(ORDERED, formats=tsv, max_rows=10_000).body for _ in range(2)]
+    assert bodies[0] == bodies[1] and len(passes) == 5
+
+
+def test_a_nondeterministic_blocking_select_stays_correct(nquads: Path) -> None:
+    engine = OxigraphEngine(nquads, "v", "memory")
+    json_formats = negotiate("application/sparql-results+json")
+    query = "SELECT ?n ?x WHERE { VALUES ?n { 1 2 3 } BIND(RAND() AS ?x) } ORDER BY ?x"
+    for cap in (10_000, 10_000, 2, 2):
+        answer = engine.answer(query, formats=json_formats, max_rows=cap)
+        assert _rows(answer.body) == min(3, cap) and answer.truncated == (cap < 3)
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """The media type of each call of the engine module's function `name`, recorded."""
+    import cakg.engine.oxigraph_store as module
+
+    calls: list[str] = []
+    original = getattr(module, name)
+
+    def counted(result: object, media_type: str, *args: object) -> object:
+        calls.append(media_type)
+        return original(result, media_type, *args)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls

@@ -51,6 +51,7 @@ from rdflib import URIRef
 from rdflib.term import Identifier, Node
 
 from cakg.engine.base import QUERY_BASE, Answer, Dataset, Formats, QueryForm, QueryResult
+from cakg.engine.cache import ResultCache
 from cakg.engine.guard import QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
@@ -59,6 +60,7 @@ _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 DISK_STORE = "oxigraph"  # the on-disk store's folder, in the build's release folder
+FITS_ENTRIES = 1024  # blocking SELECT requests remembered as fitting a direct write, or not
 SHARED_TRIPLE = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }"
 FILL_COMMAND = (
     "import sys; from cakg.engine.oxigraph_store import fill_main; fill_main(*sys.argv[1:])"
@@ -145,6 +147,7 @@ class OxigraphEngine:
     def __init__(self, nquads: Path, version: str, storage: str = "memory") -> None:
         self.version = version
         self.storage = storage
+        self._fits = ResultCache(FITS_ENTRIES, 1)  # an LRU of booleans, one "byte" each
         inferred = str(INFERRED_GRAPH)
         try:
             if storage == "disk":
@@ -229,12 +232,22 @@ class OxigraphEngine:
                 return Answer("ASK", media_type, result.serialize(format=results_fmt) or b"")
             if isinstance(result, QuerySolutions):
                 media_type = _accepted(formats, "SELECT")
-                if shape.streams and max_rows is not None:
+                if max_rows is None:
+                    return _solutions(result, media_type, max_rows)
+                # A streaming query is written straight out, and evaluated again (up to the cap)
+                # only if it might hold more rows. A blocking one (ORDER BY, GROUP BY, DISTINCT)
+                # pays its whole evaluation before the first row: it is written straight out only
+                # once the same request has been seen to fit (the dataset does not change).
+                key = (sparql, media_type, dataset, _binding_key(bindings))
+                if shape.streams or self._fits.get(key):
                     direct = _solutions_direct(result, media_type, max_rows)
                     if direct is not None:
                         return direct
                     result = self._evaluate(sparql, dataset, bindings)[1]
-                return _solutions(result, media_type, max_rows)
+                answer = _solutions(result, media_type, max_rows)
+                if not shape.streams:
+                    self._fits.put(key, _fits_direct(answer, media_type, max_rows), 1)
+                return answer
             form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
             media_type = _accepted(formats, form)
             triples, count, truncated = _capped(result, max_rows)
@@ -380,6 +393,17 @@ def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) ->
             raise
         return None
     return Answer("SELECT", media_type, bytes(cap.buffer))
+
+
+def _fits_direct(answer: Answer, media_type: str, max_rows: int) -> bool:
+    """Whether `_solutions_direct` would have written this (complete) answer."""
+    fmt = QueryResultsFormat.from_media_type(media_type)
+    room = MIN_ROW_BYTES.get(fmt) if fmt is not None else None
+    return not answer.truncated and room is not None and len(answer.body) <= max_rows * room
+
+
+def _binding_key(bindings: Mapping[str, Identifier] | None) -> tuple[Any, ...]:
+    return tuple(sorted(bindings.items())) if bindings else ()
 
 
 def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) -> Answer:
