@@ -34,7 +34,6 @@ import multiprocessing
 import os
 import pickle
 import threading
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -44,13 +43,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
-from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from cakg.errors import ParseError, ValidationWorkerError
+from cakg.load import parse_file
 from cakg.sources import Kind, SourceFile
+from cakg.terms import Terms
 from cakg.validate import Finding, Report, findings_of, sort_findings, validate_focus
 
 CACHE = "validate-cache"
@@ -129,36 +129,21 @@ def validate_units(
 
 
 def parse_source(source: SourceFile, graphs: frozenset[str]) -> tuple[list[Triple], set[Node]]:
-    """The triples of one file that land in a data graph, and every subject it asserts."""
-    ds = Dataset()
-    data = source.path.read_bytes()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's TriG parser
-            if source.format == "trig":
-                ds.parse(data=data, format="trig", publicID=str(source.graph))
-            else:
-                ds.graph(source.graph).parse(
-                    data=data, format=source.format, publicID=str(source.graph)
-                )
-    except BadSyntax as e:
-        text: bytes = e._str if isinstance(e._str, bytes) else str(e._str).encode()
-        pos = min(e._i, len(text))
-        line = text.count(b"\n", 0, pos) + 1
-        column = pos - (text.rfind(b"\n", 0, pos) + 1) + 1
-        raise ParseError(source.rel, e._why, line=line, column=column) from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(source.rel, f"cannot be read as {source.format}: {e}") from None
+    """The triples of one file that land in a data graph, and every subject it asserts.
+
+    Parsed as the build parses it (`load.parse_file`, pyoxigraph; fresh blank nodes each time)
+    and turned into rdflib terms as the build's whole-graph validation gets them.
+    """
+    quads, _prefixes = parse_file(source)
+    back = Terms().to_rdflib
     triples: list[Triple] = []
     subjects: set[Node] = set()
-    for s, p, o, g in ds.quads((None, None, None, None)):
+    q: Any  # terms as Loaded.graph_of_kind converts them (RDF-star triple terms are not read)
+    for q in quads:
+        s = back(q.subject)
         subjects.add(s)
-        ident = g.identifier if isinstance(g, Graph) else g
-        name = str(ident) if isinstance(ident, URIRef) else ""
-        if not name or name.startswith("urn:x-rdflib:"):
-            name = str(source.graph)
-        if name in graphs:
-            triples.append((s, p, o))
+        if q.graph_name.value in graphs:  # parse_file names every quad's graph
+            triples.append((s, back(q.predicate), back(q.object)))
     return triples, subjects
 
 
