@@ -21,8 +21,9 @@ deduplicated and sorted as validate_graph sorts them.
 
 Findings are cached per unit under <build>/validate-cache/, keyed on the sha256 of the unit's
 files, the context it imports, the ontology, shapes and reference files, this code and the
-versions of pyshacl, rdflib and owlrl: after one file changes only its unit (and units whose
-imported context it changes) run again. Workers validate several units per pyshacl run.
+parser's (load.py, terms.py) and the versions of pyshacl, rdflib, owlrl and pyoxigraph: after
+one file changes only its unit (and units whose imported context it changes) run again.
+Workers validate several units per pyshacl run.
 """
 
 from __future__ import annotations
@@ -610,9 +611,10 @@ def _code_key(files: Iterable[SourceFile]) -> str:
     package = Path(__file__).parent
     parts = [
         (package / name).read_text(encoding="utf-8")
-        for name in ("validate.py", "validate_parallel.py")
+        for name in ("validate.py", "validate_parallel.py", "load.py", "terms.py")
     ]
-    parts += [f"{lib} {metadata.version(lib)}" for lib in ("pyshacl", "rdflib", "owlrl")]
+    libraries = ("pyshacl", "rdflib", "owlrl", "pyoxigraph")  # pyoxigraph parses the files
+    parts += [f"{lib} {metadata.version(lib)}" for lib in libraries]
     parts += [f"{f.rel}\0{f.sha256}" for f in files if f.kind is not Kind.SOURCE]
     return _digest(*parts)
 
