@@ -181,17 +181,15 @@ def targets_within(focus: Collection[Node]) -> Iterator[None]:
     sh:or, sh:qualifiedValueShape), which changes their results; this only narrows the targets
     a shape finds in the data graph, so nested evaluation is untouched.
     """
-    original: Callable[..., Any] = Shape.focus_nodes
 
-    def within(self: Shape, data_graph: Any, debug: bool = False) -> Any:
-        return {n for n in original(self, data_graph, debug=debug) if n in focus}
+    def narrowed(original: Callable[..., Any]) -> Callable[..., Any]:
+        def within(self: Shape, data_graph: Any, debug: bool = False) -> Any:
+            return {n for n in original(self, data_graph, debug=debug) if n in focus}
 
-    with _TARGETS_LOCK:
-        Shape.focus_nodes = within  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            Shape.focus_nodes = original  # type: ignore[method-assign]
+        return within
+
+    with _replaced(Shape, "focus_nodes", narrowed, _TARGETS_LOCK):
+        yield
 
 
 @contextlib.contextmanager
@@ -214,24 +212,36 @@ def in_lists_read_once() -> Iterator[None]:
     run). Here a component made for a shape is copied for the next one made for the same shape:
     it holds only that shape and the set of allowed values, which evaluation only reads.
     """
-    original = InConstraintComponent.__init__
     made: dict[int, tuple[Shape, dict[str, Any]]] = {}
 
-    def init_once(self: InConstraintComponent, shape: Shape) -> None:
-        hit = made.get(id(shape))
-        if hit is not None and hit[0] is shape:
-            for name, value in hit[1].items():
-                setattr(self, name, value)
-            return
-        original(self, shape)
-        made[id(shape)] = (shape, _attributes(self))
+    def once(original: Callable[..., None]) -> Callable[..., None]:
+        def init_once(self: InConstraintComponent, shape: Shape) -> None:
+            hit = made.get(id(shape))
+            if hit is not None and hit[0] is shape:
+                for name, value in hit[1].items():
+                    setattr(self, name, value)
+                return
+            original(self, shape)
+            made[id(shape)] = (shape, _attributes(self))
 
-    with _IN_LISTS_LOCK:
-        InConstraintComponent.__init__ = init_once  # type: ignore[method-assign]
+        return init_once
+
+    with _replaced(InConstraintComponent, "__init__", once, _IN_LISTS_LOCK):
+        yield
+
+
+@contextlib.contextmanager
+def _replaced(
+    owner: Any, name: str, make: Callable[[Any], Any], lock: threading.Lock
+) -> Iterator[None]:
+    """`owner.name` replaced by `make(original)` while the block runs, one block at a time."""
+    with lock:
+        original = getattr(owner, name)
+        setattr(owner, name, make(original))
         try:
             yield
         finally:
-            InConstraintComponent.__init__ = original  # type: ignore[method-assign]
+            setattr(owner, name, original)
 
 
 def _attributes(obj: object) -> dict[str, Any]:
