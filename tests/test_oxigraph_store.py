@@ -123,6 +123,10 @@ def test_a_blocking_select_seen_to_fit_is_written_directly_the_same(
     asserted = Dataset(inference=False)  # another request: not seen yet
     other = engine.answer(ORDERED, formats=formats, max_rows=10_000, dataset=asserted)
     assert passes == [media_type, media_type]
+    smaller = engine.answer(ORDERED, formats=formats, max_rows=2)  # another cap: not seen either
+    assert smaller.truncated and smaller.count == 2 and len(passes) == 3
+    assert engine.answer(ORDERED, formats=formats, max_rows=10_000).body == first.body
+    assert len(passes) == 3  # the first request is still known to fit
     assert other.count is not None and other.count < first.count
 
 

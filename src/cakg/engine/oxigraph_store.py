@@ -238,7 +238,7 @@ class OxigraphEngine:
                 # only if it might hold more rows. A blocking one (ORDER BY, GROUP BY, DISTINCT)
                 # pays its whole evaluation before the first row: it is written straight out only
                 # once the same request has been seen to fit (the dataset does not change).
-                key = (sparql, media_type, dataset, _binding_key(bindings))
+                key = (sparql, media_type, dataset, _binding_key(bindings), max_rows)
                 if shape.streams or self._fits.get(key):
                     direct = _solutions_direct(result, media_type, max_rows)
                     if direct is not None:
