@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from rdflib.term import Identifier, Node
 
@@ -60,6 +60,11 @@ class Dataset:
     def explicit(self) -> bool:
         """True when the request named the graphs itself."""
         return self.default_graphs is not None or self.named_graphs is not None
+
+
+def binding_key(bindings: Mapping[str, Identifier] | None) -> tuple[Any, ...]:
+    """Bindings as part of a request's key: the same bindings in any order, the same key."""
+    return tuple(sorted(bindings.items())) if bindings else ()
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,15 @@ from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 from rdflib.term import Identifier, Node
 
-from cakg.engine.base import QUERY_BASE, Answer, Dataset, Formats, QueryForm, QueryResult
+from cakg.engine.base import (
+    QUERY_BASE,
+    Answer,
+    Dataset,
+    Formats,
+    QueryForm,
+    QueryResult,
+    binding_key,
+)
 from cakg.engine.cache import ResultCache
 from cakg.engine.guard import QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
@@ -238,7 +246,7 @@ class OxigraphEngine:
                 # only if it might hold more rows. A blocking one (ORDER BY, GROUP BY, DISTINCT)
                 # pays its whole evaluation before the first row: it is written straight out only
                 # once the same request has been seen to fit (the dataset does not change).
-                key = (sparql, media_type, dataset, _binding_key(bindings), max_rows)
+                key = (sparql, media_type, dataset, binding_key(bindings), max_rows)
                 if shape.streams or self._fits.get(key):
                     direct = _solutions_direct(result, media_type, max_rows)
                     if direct is not None:
@@ -377,13 +385,22 @@ def _capped(items: Iterable[Any], max_rows: int | None) -> tuple[list[Any], int,
     return kept, len(kept), truncated
 
 
+def _direct_room(media_type: str, max_rows: int) -> int | None:
+    """The most bytes an answer of at most `max_rows` rows can take in this format, as far as
+    its size alone proves; None for a format pyoxigraph writes that it cannot bound (TSV)."""
+    fmt = QueryResultsFormat.from_media_type(media_type)
+    room = MIN_ROW_BYTES.get(fmt) if fmt is not None else None
+    return None if room is None else max_rows * room
+
+
 def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) -> Answer | None:
     """The answer written straight in its format when it provably holds at most `max_rows`
     rows (its row count is then not known: None); None when it might hold more."""
-    fmt = QueryResultsFormat.from_media_type(media_type)
-    if fmt not in MIN_ROW_BYTES:
+    room = _direct_room(media_type, max_rows)
+    if room is None:
         return None
-    cap = _ByteCap(max_rows * MIN_ROW_BYTES[fmt])
+    fmt = QueryResultsFormat.from_media_type(media_type)
+    cap = _ByteCap(room)
     try:
         result.serialize(cap, format=fmt)  # type: ignore[arg-type]  # a writer
     except _CapReached:
@@ -397,13 +414,8 @@ def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) ->
 
 def _fits_direct(answer: Answer, media_type: str, max_rows: int) -> bool:
     """Whether `_solutions_direct` would have written this (complete) answer."""
-    fmt = QueryResultsFormat.from_media_type(media_type)
-    room = MIN_ROW_BYTES.get(fmt) if fmt is not None else None
-    return not answer.truncated and room is not None and len(answer.body) <= max_rows * room
-
-
-def _binding_key(bindings: Mapping[str, Identifier] | None) -> tuple[Any, ...]:
-    return tuple(sorted(bindings.items())) if bindings else ()
+    room = _direct_room(media_type, max_rows)
+    return not answer.truncated and room is not None and len(answer.body) <= room
 
 
 def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) -> Answer:

@@ -44,7 +44,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import cakg.errors
-from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
+from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult, binding_key
 from cakg.engine.cache import ResultCache
 from cakg.engine.cost import CheapQueries, Cost, measure
 from cakg.engine.guard import inspect_query
@@ -410,16 +410,16 @@ class PooledEngine:
         if shape.form is not None and formats.for_form(shape.form) is None:
             raise NotAcceptable(f"no acceptable media type for the results of a {shape.form} query")
         key = None
-        binding_key = tuple(sorted(bindings.items())) if bindings else ()
+        bound = binding_key(bindings)
         if self.cache is not None:
-            key = (self.version, sparql, formats, dataset, binding_key, max_rows)
+            key = (self.version, sparql, formats, dataset, bound, max_rows)
             cached: Answer | None = self.cache.get(key)
             if cached is not None:
                 return cached
         options = {"formats": formats, "dataset": dataset, "bindings": bindings}
         answer: Answer
         limit = self._timeout(timeout)
-        request = ("answer", sparql, formats, dataset, binding_key, max_rows)
+        request = ("answer", sparql, formats, dataset, bound, max_rows)
         here, seen = self._route(shape.point_lookup, sparql, request, limit)
         if here:
             assert self.local is not None
@@ -446,8 +446,8 @@ class PooledEngine:
         shape = inspect_query(sparql)
         options = {"dataset": dataset, "bindings": bindings, "max_rows": max_rows}
         limit = self._timeout(timeout)
-        binding_key = tuple(sorted(bindings.items())) if bindings else ()
-        request = ("query", sparql, dataset, binding_key, max_rows)
+        bound = binding_key(bindings)
+        request = ("query", sparql, dataset, bound, max_rows)
         here, seen = self._route(shape.point_lookup, sparql, request, limit)
         if here:
             assert self.local is not None
