@@ -3,10 +3,16 @@
     .venv/bin/python bench/bench_hotpath.py --root DIR [--duration 5] [--queries point,aggregate]
     .venv/bin/python bench/bench_hotpath.py --generate 1e5 --root DIR   # make DIR first
     .venv/bin/python bench/bench_hotpath.py --root DIR --startup-only   # time to ready, memory
+    .venv/bin/python bench/bench_hotpath.py --root DIR --floor --rounds 3 --queries aggregate
 
 A narrower companion of bench_endpoint.py for working on the serving path: one cakg (result
 cache off) and one Oxigraph server (in memory, `--union-default-graph`) on the same N-Quads,
 wrk at concurrency 1 and 16, p50/p99 and requests/s, the load average with every line.
+
+`--floor` adds two reference apps (bench/floor_apps.py) under granian, with as many processes
+as cakg's web processes: a bare WSGI callable over pyoxigraph (the least a Python layer can
+cost) and a minimal Flask view over it (the issue's "minimal Flask app"). `--rounds N` repeats
+each (query, concurrency) cell N times, the servers in turn, to show the run-to-run spread.
 
 `--generate N` writes a synthetic project with bench/generate.py and builds it *without SHACL
 validation* (the generator's output conforms by construction; pyshacl takes many minutes at
@@ -144,6 +150,36 @@ def start_oxigraph(nquads: Path, log: Path) -> Server:
     return Server("oxigraph", f"{base}/query", proc)
 
 
+def start_floor(kind: str, nquads: Path, workers: int, log: Path) -> Server:
+    """A reference app of bench/floor_apps.py (`wsgi_app` or `flask_app`) under granian."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                BIN / "granian",
+                "--interface",
+                "wsgi",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                "1",
+                f"floor_apps:{kind}",
+            ],
+            cwd=BENCH,
+            env={**os.environ, "NQ": str(nquads)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}/sparql"
+    wait_ready(f"{endpoint}?query=ASK%7B%7D", proc, 120)
+    return Server(kind.replace("_app", "-floor"), endpoint, proc)
+
+
 def rows(server: Server, name: str) -> int:
     query, accept = QUERIES[name]
     request = urllib.request.Request(
@@ -191,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", default="lookup,point,aggregate")
     parser.add_argument("--connections", default="1,16")
     parser.add_argument("--no-oxigraph", action="store_true")
+    parser.add_argument("--floor", action="store_true", help="add the reference apps")
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--startup-only", action="store_true")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for cakg serve")
     args = parser.parse_args(argv)
@@ -227,36 +265,37 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.no_oxigraph:
             servers.append(start_oxigraph(nquads, logs / "oxigraph.log"))
+        if args.floor:
+            workers = int(env.get("CAKG_WEB_PROCESSES") or min(os.cpu_count() or 1, 4))
+            for kind in ("wsgi_app", "flask_app"):
+                servers.append(start_floor(kind, nquads, workers, logs / f"{kind}.log"))
+        oxigraph = next((s for s in servers if s.name == "oxigraph"), None)
         names = args.queries.split(",")
         print(
-            "rows: "
+            "rows ("
+            + "/".join(s.name for s in servers)
+            + "): "
             + ", ".join(f"{q} " + "/".join(str(rows(s, q)) for s in servers) for q in names)
         )
-        print(
-            "\n| query | c | cakg p50/p99 ms | cakg req/s | oxigraph p50/p99 ms | "
-            "oxigraph req/s | ratio | non-2xx | load avg |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("\n| query | c | server | p50/p99 ms | req/s | ÷ oxigraph | non-2xx | load avg |")
+        print("|---|---|---|---|---|---|---|---|")
         for q in names:
             for c in (int(x) for x in args.connections.split(",")):
-                results = [wrk(s, q, c, args.duration) for s in servers]
-                ck = results[0]
-                ox = results[1] if len(results) > 1 else None
-                cells = [f"{ck['p50'] / 1000:.2f}/{ck['p99'] / 1000:.2f}", f"{ck['rps']:.0f}"]
-                if ox:
-                    cells += [
-                        f"{ox['p50'] / 1000:.2f}/{ox['p99'] / 1000:.2f}",
-                        f"{ox['rps']:.0f}",
-                        f"{ck['rps'] / ox['rps']:.2f}x",
-                    ]
-                else:
-                    cells += ["-", "-", "-"]
-                errors = ck["non2xx"] + ck["errors"]
-                peak_pss = max(peak_pss, memory_mb(cakg.proc.pid)[0])
-                print(
-                    f"| {q} | {c} | " + " | ".join(cells) + f" | {errors} | {loadavg()} |",
-                    flush=True,
-                )
+                for _ in range(args.rounds):
+                    results = {s.name: wrk(s, q, c, args.duration) for s in servers}
+                    peak_pss = max(peak_pss, memory_mb(cakg.proc.pid)[0])
+                    for name, r in results.items():
+                        ratio = (
+                            f"{r['rps'] / results['oxigraph']['rps']:.2f}x"
+                            if oxigraph is not None and name != "oxigraph"
+                            else "-"
+                        )
+                        print(
+                            f"| {q} | {c} | {name} | {r['p50'] / 1000:.2f}/{r['p99'] / 1000:.2f}"
+                            f" | {r['rps']:.0f} | {ratio} | {r['non2xx'] + r['errors']:.0f}"
+                            f" | {loadavg()} |",
+                            flush=True,
+                        )
         pss, rss = memory_mb(cakg.proc.pid)
         print(
             f"\ncakg after the runs: PSS {pss:.0f} MB, RSS {rss:.0f} MB; peak PSS "
