@@ -205,8 +205,9 @@ def _indexes(
 ) -> dict[str, FileIndex]:
     found: dict[str, FileIndex] = {}
     missing: list[tuple[SourceFile, Path | None]] = []
+    names = _digest(*sorted(graphs))  # once: hashing every graph name per file is quadratic
     for f in files:
-        path = cache_dir / _index_name(code, f, graphs) if cache_dir else None
+        path = cache_dir / _index_name(code, f, names) if cache_dir else None
         if path is not None and path.exists():
             found[f.rel] = pickle.loads(path.read_bytes())  # our own cache
         else:
@@ -220,15 +221,16 @@ def _indexes(
 
     pool.map(_index_task, [f for f, _ in missing], [f.rel for f, _ in missing], each=store)
     if cache_dir is not None and cache_dir.is_dir():
-        keep = {_index_name(code, f, graphs) for f in files}
+        keep = {_index_name(code, f, names) for f in files}
         for old in cache_dir.glob("index-*.pickle"):
             if old.name not in keep:
                 old.unlink(missing_ok=True)
     return found
 
 
-def _index_name(code: str, f: SourceFile, graphs: frozenset[str]) -> str:
-    return f"index-{_digest(code, 'index', f.rel, f.sha256, *sorted(graphs))}.pickle"
+def _index_name(code: str, f: SourceFile, names: str) -> str:
+    """The index cache file of `f`; `names` is the digest of the data graphs' names."""
+    return f"index-{_digest(code, 'index', f.rel, f.sha256, names)}.pickle"
 
 
 def _subject_files(
