@@ -57,6 +57,8 @@ from cakg.validate import Finding, Report, findings_of, sort_findings, validate_
 CACHE = "validate-cache"
 UNITS_PER_RUN = 40  # source units validated together by one pyshacl run (ontology inference once)
 Triple = tuple[Node, Node, Node]
+# (node, property, outgoing) -> the rank and triple of its witness (see _witness)
+Witnesses = dict[tuple[str, Node, bool], tuple[tuple[bool, str], Triple]]
 _SCHEMA_PREDICATES = {
     RDFS.subClassOf,
     RDFS.subPropertyOf,
@@ -151,7 +153,7 @@ def parse_source(source: SourceFile, graphs: frozenset[str]) -> tuple[list[Tripl
 def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
     triples, subjects = parse_source(source, graphs)
     evidence: dict[str, set[Triple]] = defaultdict(set)
-    witness: dict[tuple[str, Node, bool], Triple] = {}
+    witness: Witnesses = {}
     schema: set[Triple] = set()
     mentions: set[str] = set()
     for t in triples:
@@ -167,7 +169,7 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
         if isinstance(o, URIRef):
             mentions.add(str(o))
             _witness(witness, (str(o), p, False), t)
-    for (node, _p, _out), t in witness.items():
+    for (node, _p, _out), (_rank, t) in witness.items():
         evidence[node].add(t)
     return FileIndex(
         source.rel,
@@ -178,13 +180,13 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
     )
 
 
-def _witness(
-    witness: dict[tuple[str, Node, bool], Triple], key: tuple[str, Node, bool], t: Triple
-) -> None:
-    """Keep one triple per (node, property, direction): the smallest, so the choice is stable."""
+def _witness(witness: Witnesses, key: tuple[str, Node, bool], t: Triple) -> None:
+    """Keep one triple per (node, property, direction): the smallest, so the choice is stable.
+    The kept triple's rank is kept with it (at 10^7 a hub node has a candidate per file)."""
     old = witness.get(key)
-    if old is None or _rank(t) < _rank(old):
-        witness[key] = t
+    rank = _rank(t)
+    if old is None or rank < old[0]:
+        witness[key] = (rank, t)
 
 
 def _rank(t: Triple) -> tuple[bool, str]:
@@ -265,7 +267,7 @@ def _units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str) ->
             mentioned_in[m] += 1
     shared = {m for m, n in mentioned_in.items() if n > 1}
     evidence: dict[str, set[Triple]] = defaultdict(set)
-    witness: dict[tuple[str, Node, bool], Triple] = {}
+    witness: Witnesses = {}
     for index in indexes.values():
         for node, ts in index.evidence.items():
             if node not in shared:
@@ -275,7 +277,7 @@ def _units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str) ->
                     evidence[node].add(t)
                 else:
                     _witness(witness, (node, t[1], str(t[0]) == node), t)
-    for (node, _p, _out), t in witness.items():
+    for (node, _p, _out), (_rank, t) in witness.items():
         evidence[node].add(t)
     schema = frozenset(t for index in indexes.values() for t in index.schema)
     by_rel = {f.rel: f for f in files}
