@@ -266,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_oxigraph:
             servers.append(start_oxigraph(nquads, logs / "oxigraph.log"))
         if args.floor:
-            workers = int(env.get("CAKG_WEB_PROCESSES") or min(os.cpu_count() or 1, 4))
+            from cakg.web.server import DEFAULT_MAX_PROCESSES  # serve's own default
+
+            workers = int(env.get("CAKG_WEB_PROCESSES", "0")) or min(
+                os.cpu_count() or 1, DEFAULT_MAX_PROCESSES
+            )
             for kind in ("wsgi_app", "flask_app"):
                 servers.append(start_floor(kind, nquads, workers, logs / f"{kind}.log"))
         oxigraph = next((s for s in servers if s.name == "oxigraph"), None)
