@@ -65,33 +65,6 @@ def test_union_counts_a_triple_in_two_graphs_once(tmp_path: Path, storage: str) 
     assert engine.answer(in_graphs, formats=CSV).body.split() == [b"n", b"3"]
     asserted_graphs = engine.answer(in_graphs, formats=CSV, dataset=Dataset(inference=False))
     assert asserted_graphs.body.split() == [b"n", b"2"]  # the inferred graph is left out
-    # the store's copy of the asserted triples is not a graph of the dataset
-    assert engine.asserted_copy
-    assert engine.graph_names() == ["http://x/g1", "http://x/g2", INFERRED]
-    names = "SELECT DISTINCT ?g WHERE { graph ?g { ?s ?p ?o } } ORDER BY ?g"
-    listed = engine.answer(names, formats=CSV).body.split()
-    assert listed == [b"g", b"http://x/g1", b"http://x/g2", INFERRED.encode()]
-    described = engine.answer("DESCRIBE <http://x/a>", formats=negotiate("application/n-triples"))
-    assert described.body.count(b"\n") == 1  # from the default graph: the triple once
-
-
-@pytest.mark.parametrize("storage", ["memory", "disk"])
-def test_union_without_shared_triples_needs_no_copy(tmp_path: Path, storage: str) -> None:
-    nquads = tmp_path / "cakg.nq"
-    nquads.write_text(
-        "<http://x/a> <http://x/p> <http://x/b> <http://x/g1> .\n"
-        "<http://x/b> <http://x/p> <http://x/c> <http://x/g2> .\n"
-        f"<http://x/c> <http://x/q> <http://x/a> <{INFERRED}> .\n",
-        encoding="utf-8",
-    )
-    engine = OxigraphEngine(nquads, "v", storage)
-    assert not engine.asserted_copy
-    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    assert engine.answer(count, formats=CSV).body.split() == [b"n", b"3"]
-    asserted = engine.answer(count, formats=CSV, dataset=Dataset(inference=False))
-    assert asserted.body.split() == [b"n", b"2"]
-    in_graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-    assert engine.answer(in_graphs, formats=CSV).body.split() == [b"n", b"3"]
 
 
 def test_disk_store_is_made_once_and_atomically(nquads: Path) -> None:

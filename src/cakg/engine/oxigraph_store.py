@@ -67,22 +67,14 @@ from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-# the on-disk store's folder, in the build's release folder (its layout's version: a store of
-# an older layout beside the same N-Quads is not used)
-DISK_STORE = "oxigraph-2"
+DISK_STORE = "oxigraph"  # the on-disk store's folder, in the build's release folder
 FITS_ENTRIES = 1024  # blocking SELECT requests remembered as fitting a direct write, or not
 SHARED_TRIPLE = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }"
 FILL_COMMAND = (
     "import sys; from cakg.engine.oxigraph_store import fill_main; fill_main(*sys.argv[1:])"
 )
-# The store's own graph holding the asserted triples once each, made only when some triple is in
-# two asserted graphs (see OxigraphEngine). Not a graph of the dataset: never listed, and hidden
-# from GRAPH. A URN, so it names nothing that could be published.
-ASSERTED_UNION = "urn:cakg:store:asserted-union"
-COPY_ALL = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 COPY_ASSERTED = (
-    f"INSERT {{ GRAPH <{ASSERTED_UNION}> {{ ?s ?p ?o }} }} "
-    f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
+    f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
 )
 
 
@@ -154,14 +146,6 @@ class OxigraphEngine:
     """pyoxigraph, in memory or on disk; the default graph is the union (a set) of the named
     graphs.
 
-    The store's layout (made by `_fill_memory` or `_fill`): the named graphs as built, and
-    the union copied into the store's default graph, where a triple is kept once. A query over
-    the default dataset then reads one graph: faster than pyoxigraph's union of the named graphs
-    (which is a bag, and merges one index scan per graph) or a list of graphs (bench/README.md,
-    "Dataset layout"). `inference=false` needs the asserted triples alone: when no triple is in
-    two asserted graphs, the list of the asserted graphs is that set; otherwise the store keeps
-    a copy of them in its own graph ASSERTED_UNION, which GRAPH never sees.
-
     Explicit datasets (default-graph-uri, FROM) naming several graphs use pyoxigraph's own
     merge, which keeps a triple once per graph that holds it.
     """
@@ -174,27 +158,39 @@ class OxigraphEngine:
         self._fits = ResultCache(FITS_ENTRIES, 1)  # an LRU of booleans, one "byte" each
         inferred = str(INFERRED_GRAPH)
         try:
-            self.store = open_disk_store(nquads) if storage == "disk" else _fill_memory(nquads)
+            if storage == "disk":
+                self.store = open_disk_store(nquads)
+            else:
+                self.store = Store()
+                self.store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+                if _shared_triples(self.store):
+                    self.store.update(COPY_ASSERTED)
         except (OSError, SyntaxError) as e:
             raise QueryResourceError(f"cannot load {nquads}: {e}") from e
         self._graphs = sorted(
-            g.value
-            for g in self.store.named_graphs()
-            if isinstance(g, NamedNode) and g.value != ASSERTED_UNION
+            g.value for g in self.store.named_graphs() if isinstance(g, NamedNode)
         )
         asserted = [NamedNode(g) for g in self._graphs if g != inferred]
-        self.asserted_copy = bool(
-            self.store.query("ASK { ?s ?p ?o }", default_graph=NamedNode(ASSERTED_UNION))
-        )
-        # the union is the store's default graph: no option at all, so every named graph is
-        # available to GRAPH, ASSERTED_UNION too; when that graph exists, a query that may say
-        # GRAPH gets the list of the dataset's graphs (a query that cannot, does not pay for it)
-        self._union: dict[str, Any] = {}
-        self._union_graph: dict[str, Any] = (
-            {"named_graphs": [NamedNode(g) for g in self._graphs]} if self.asserted_copy else {}
-        )
-        default = [NamedNode(ASSERTED_UNION)] if self.asserted_copy else asserted
-        self._asserted: dict[str, Any] = {"default_graph": default, "named_graphs": asserted}
+        # pyoxigraph's union default graph is a bag: a triple in two graphs would match twice.
+        # When some triple is (see _shared_triples), the store's own default graph (empty in a
+        # build) holds a copy of the asserted triples, once each; the inferred triples are new
+        # ones, so adding that graph keeps the union a set. Otherwise the bag is a set, and
+        # pyoxigraph's own union is used: scans are then about 1.5x faster.
+        self.union_copy = bool(self.store.query("ASK { ?s ?p ?o }", default_graph=DefaultGraph()))
+        if self.union_copy:
+            union: list[Any] = [DefaultGraph()]
+            if inferred in self._graphs:
+                union.append(NamedNode(inferred))
+            # Every named graph is available to GRAPH by default: no list to convert per query
+            # (with a graph per source file, that list costs more than a point lookup).
+            self._union: dict[str, Any] = {"default_graph": union}
+            self._asserted: dict[str, Any] = {
+                "default_graph": [DefaultGraph()],
+                "named_graphs": asserted,
+            }
+        else:
+            self._union = {"use_default_graph_as_union": True}
+            self._asserted = {"default_graph": asserted, "named_graphs": asserted}
 
     def graph_names(self) -> Sequence[str]:
         return list(self._graphs)
@@ -224,9 +220,7 @@ class OxigraphEngine:
             }
         if shape.has_from:  # the query's own FROM / FROM NAMED, on local graphs only
             return {}
-        if not dataset.inference:
-            return dict(self._asserted)
-        return dict(self._union_graph if shape.says_graph else self._union)
+        return dict(self._union if dataset.inference else self._asserted)
 
     def answer(
         self,
@@ -302,19 +296,8 @@ class OxigraphEngine:
 
 
 def _shared_triples(store: Store) -> bool:
-    """True when some triple is in two named graphs (then `inference=false` needs the copy)."""
+    """True when some triple is in two named graphs (then the union needs the copy)."""
     return bool(store.query(SHARED_TRIPLE))
-
-
-def _fill_memory(nquads: Path) -> Store:
-    """The in-memory store, in the layout of OxigraphEngine."""
-    store = Store()
-    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
-    shared = _shared_triples(store)
-    store.update(COPY_ALL)
-    if shared:
-        store.update(COPY_ASSERTED)
-    return store
 
 
 def open_disk_store(nquads: Path) -> Store:
@@ -355,21 +338,17 @@ def fill_main(folder: str, nquads: str) -> None:
 
 
 def _fill(folder: Path, nquads: Path) -> None:
-    """The on-disk store in the layout of OxigraphEngine, as bulk loads: the named graphs, the
-    union in the default graph (a copy kept once), the asserted union when it needs a copy."""
+    """The named graphs, then the union trick of the in-memory store (see __init__) as a bulk
+    load: the asserted triples copied into the default graph, where a copy is kept once."""
     store = Store(str(folder))
     store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
-    shared = _shared_triples(store)
-    inferred = str(INFERRED_GRAPH)
-    copies: list[Any] = [DefaultGraph()]
-    if shared:
-        copies.append(NamedNode(ASSERTED_UNION))
-    for target in copies:
+    if _shared_triples(store):
+        inferred = str(INFERRED_GRAPH)
+        default = DefaultGraph()
         store.bulk_extend(
-            Quad(q.subject, q.predicate, q.object, target)
+            Quad(q.subject, q.predicate, q.object, default)
             for q in parse(path=str(nquads), format=RdfFormat.N_QUADS)
-            if isinstance(target, DefaultGraph)
-            or not (isinstance(q.graph_name, NamedNode) and q.graph_name.value == inferred)
+            if not (isinstance(q.graph_name, NamedNode) and q.graph_name.value == inferred)
         )
     store.flush()
     store.optimize()
