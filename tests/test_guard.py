@@ -71,6 +71,22 @@ def test_the_shape_says_whether_results_stream() -> None:
     assert inspect_query("SELECT ?s WHERE { <http://x/s> ?p ?s }").point_lookup
 
 
+@pytest.mark.parametrize(
+    ("sparql", "says"),
+    [
+        ("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", True),
+        ("select ?g where { graph ?g { ?s ?p ?o } }", True),
+        ("SELECT ?g WHERE { \\u0047RAPH ?g { ?s ?p ?o } }", True),  # \u escapes come first
+        ("SELECT ?s WHERE { ?s <http://x/graph> ?o }", False),  # inside an IRI: not code
+        ('SELECT ?s WHERE { ?s ?p "GRAPH" }', False),
+        ("SELECT ?s WHERE { ?s ?p ?o } # GRAPH", False),
+        ("SELECT ?s WHERE { ?s ?p ?o }", False),
+    ],
+)
+def test_the_shape_says_whether_the_query_may_read_named_graphs(sparql: str, says: bool) -> None:
+    assert inspect_query(sparql).says_graph is says
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> OxigraphEngine:
     nquads = tmp_path_factory.mktemp("cap") / "cakg.nq"

@@ -65,6 +65,52 @@ def test_union_counts_a_triple_in_two_graphs_once(tmp_path: Path, storage: str) 
     assert engine.answer(in_graphs, formats=CSV).body.split() == [b"n", b"3"]
     asserted_graphs = engine.answer(in_graphs, formats=CSV, dataset=Dataset(inference=False))
     assert asserted_graphs.body.split() == [b"n", b"2"]  # the inferred graph is left out
+    # in memory, a query that cannot name a graph runs on the plain store (the union as its one
+    # graph); one that says GRAPH, in any case, runs on the store of the named graphs
+    assert (engine.plain is not None) is (storage == "memory")
+    lower = "select ?g (count(*) as ?n) where { graph ?g { ?s ?p ?o } } group by ?g order by ?g"
+    assert engine.answer(lower, formats=CSV).body.split() == [
+        b"g,n",
+        b"http://x/g1,1",
+        b"http://x/g2,1",
+        INFERRED.encode() + b",1",
+    ]
+    subjects = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY ?s"
+    assert engine.answer(subjects, formats=CSV).body.split() == [
+        b"s,n",
+        b"http://x/a,1",
+        b"http://x/b,1",
+    ]
+    described = engine.answer("DESCRIBE <http://x/a>", formats=negotiate("application/n-triples"))
+    assert described.body.count(b"\n") == 1  # the triple once
+
+
+def test_the_plain_store_is_used_only_where_it_answers_the_same(tmp_path: Path) -> None:
+    nquads = tmp_path / "cakg.nq"
+    nquads.write_text(
+        "<http://x/a> <http://x/p> <http://x/b> <http://x/g1> .\n"
+        "<http://x/a> <http://x/p> <http://x/b> <http://x/g2> .\n",
+        encoding="utf-8",
+    )
+    engine = OxigraphEngine(nquads, "v", "memory")
+    assert engine.plain is not None
+    used: list[bool] = []
+    real_query = engine.plain.query
+
+    class Spy:
+        def query(self, *args: object, **kwargs: object) -> object:
+            used.append(True)
+            return real_query(*args, **kwargs)  # type: ignore[arg-type]
+
+    engine.plain = Spy()  # type: ignore[assignment]
+    plain = "SELECT * WHERE { ?s ?p ?o }"
+    engine.answer(plain, formats=CSV)
+    assert used == [True]
+    engine.answer("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", formats=CSV)
+    engine.answer("SELECT * FROM <http://x/g1> WHERE { ?s ?p ?o }", formats=CSV)
+    engine.answer(plain, formats=CSV, dataset=Dataset(inference=False))
+    engine.answer(plain, formats=CSV, dataset=Dataset(default_graphs=("http://x/g1",)))
+    assert used == [True]
 
 
 def test_disk_store_is_made_once_and_atomically(nquads: Path) -> None:

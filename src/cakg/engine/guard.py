@@ -48,6 +48,7 @@ UPDATES = frozenset(
 )
 
 
+_GRAPH = re.compile("GRAPH", re.IGNORECASE)  # wherever it is: a false alarm costs little
 _BLOCKING = re.compile(_EDGE_BEFORE + r"(?:ORDER|GROUP|DISTINCT)" + _EDGE_AFTER, re.IGNORECASE)
 
 
@@ -60,6 +61,7 @@ class QueryShape:
     depth: int
     streams: bool = False  # no ORDER BY, GROUP BY or DISTINCT: results come as they are found
     point_lookup: bool = False  # see is_point_lookup
+    says_graph: bool = True  # the word GRAPH is in the query's code: it may read named graphs
 
 
 def _code(text: str) -> str:
@@ -103,6 +105,7 @@ def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
         depth,
         streams=not _BLOCKING.search(code),
         point_lookup=form is not None and is_point_lookup(text),
+        says_graph=bool(_GRAPH.search(code)),
     )
 
 
