@@ -161,11 +161,13 @@ def test_a_blocking_select_seen_to_fit_is_written_directly_the_same(
     engine = OxigraphEngine(nquads, "v", "memory")
     formats = negotiate(media_type)
     passes = _count_calls(monkeypatch, "_solutions")
+    wholes = _count_calls(monkeypatch, "_solutions_whole")
     first = engine.answer(ORDERED, formats=formats, max_rows=10_000)
     again = engine.answer(ORDERED, formats=formats, max_rows=10_000)
     assert first.body == again.body and not first.truncated and not again.truncated
     assert first.count is not None and first.count > 2
     assert passes == [media_type]  # the second answer skipped the row-capped pass
+    assert wholes == [media_type]  # and was written whole
     asserted = Dataset(inference=False)  # another request: not seen yet
     other = engine.answer(ORDERED, formats=formats, max_rows=10_000, dataset=asserted)
     assert passes == [media_type, media_type]
@@ -197,6 +199,35 @@ def test_a_nondeterministic_blocking_select_stays_correct(nquads: Path) -> None:
     for cap in (10_000, 10_000, 2, 2):
         answer = engine.answer(query, formats=json_formats, max_rows=cap)
         assert _rows(answer.body) == min(3, cap) and answer.truncated == (cap < 3)
+
+
+def test_a_blocking_select_that_fitted_is_capped_if_it_no_longer_fits(
+    nquads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written whole, an answer larger than the cap allows is dropped for the row-capped pass
+    (as if the same request had grown: forced here by a smaller room)."""
+    import cakg.engine.oxigraph_store as module
+
+    engine = OxigraphEngine(nquads, "v", "memory")
+    formats = negotiate("application/sparql-results+json")
+    first = engine.answer(ORDERED, formats=formats, max_rows=10_000)
+    monkeypatch.setattr(module, "_direct_room", lambda media_type, max_rows: 10)
+    wholes = _count_calls(monkeypatch, "_solutions_whole")
+    passes = _count_calls(monkeypatch, "_solutions")
+    again = engine.answer(ORDERED, formats=formats, max_rows=10_000)
+    assert wholes and passes and again.body == first.body and again.count == first.count
+
+
+def test_a_random_blocking_select_is_never_written_whole(
+    nquads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = OxigraphEngine(nquads, "v", "memory")
+    formats = negotiate("application/sparql-results+json")
+    wholes = _count_calls(monkeypatch, "_solutions_whole")
+    query = "SELECT ?s (rand() AS ?x) WHERE { ?s ?p ?o } ORDER BY ?s"
+    for _ in range(3):
+        engine.answer(query, formats=formats, max_rows=10_000)
+    assert wholes == []
 
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
