@@ -13,6 +13,8 @@ wrk at concurrency 1 and 16, p50/p99 and requests/s, the load average with every
 as cakg's web processes: a bare WSGI callable over pyoxigraph (the least a Python layer can
 cost) and a minimal Flask view over it (the issue's "minimal Flask app"). `--rounds N` repeats
 each (query, concurrency) cell N times, the servers in turn, to show the run-to-run spread.
+`--floor-apps wsgi_app,flask_app,rsgi_app` picks the reference apps (default: the first two;
+`rsgi_app` is the bare app on granian's RSGI interface instead of WSGI).
 
 `--generate N` writes a synthetic project with bench/generate.py and builds it *without SHACL
 validation* (the generator's output conforms by construction; pyshacl takes many minutes at
@@ -151,14 +153,15 @@ def start_oxigraph(nquads: Path, log: Path) -> Server:
 
 
 def start_floor(kind: str, nquads: Path, workers: int, log: Path) -> Server:
-    """A reference app of bench/floor_apps.py (`wsgi_app` or `flask_app`) under granian."""
+    """A reference app of bench/floor_apps.py (`wsgi_app`, `flask_app` or `rsgi_app`) under
+    granian, on the interface its name says."""
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
                 BIN / "granian",
                 "--interface",
-                "wsgi",
+                "rsgi" if kind.startswith("rsgi") else "wsgi",
                 "--factory",
                 "--host",
                 "127.0.0.1",
@@ -228,10 +231,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,16")
     parser.add_argument("--no-oxigraph", action="store_true")
     parser.add_argument("--floor", action="store_true", help="add the reference apps")
+    parser.add_argument(
+        "--floor-apps",
+        default="wsgi_app,flask_app",
+        help="which apps of floor_apps.py --floor runs (wsgi_app, flask_app, rsgi_app)",
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--startup-only", action="store_true")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for cakg serve")
     args = parser.parse_args(argv)
+    for kind in args.floor_apps.split(","):
+        if kind not in ("wsgi_app", "flask_app", "rsgi_app"):
+            parser.error(f"--floor-apps: unknown app {kind!r} (wsgi_app, flask_app, rsgi_app)")
     root = args.root.resolve()
     if args.generate:
         fast_build(root, int(args.generate))
@@ -271,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             workers = int(env.get("CAKG_WEB_PROCESSES", "0")) or min(
                 os.cpu_count() or 1, DEFAULT_MAX_PROCESSES
             )
-            for kind in ("wsgi_app", "flask_app"):
+            for kind in args.floor_apps.split(","):
                 servers.append(start_floor(kind, nquads, workers, logs / f"{kind}.log"))
         oxigraph = next((s for s in servers if s.name == "oxigraph"), None)
         names = args.queries.split(",")

@@ -2,6 +2,7 @@
 
     granian --interface wsgi --factory --workers 2 floor_apps:wsgi_app     # NQ=path/to/cakg.nq
     granian --interface wsgi --factory --workers 2 floor_apps:flask_app
+    granian --interface rsgi --factory --workers 2 floor_apps:rsgi_app
 
 They answer a query (the POST body, or GET's `query`) over the union of the named graphs, as
 SPARQL JSON, and do nothing else: no protocol checks, no content negotiation, no limits, no
@@ -11,7 +12,9 @@ Python layer costs:
 
 - `wsgi_app`: a bare WSGI callable, the floor;
 - `flask_app`: a minimal Flask view, the baseline the endpoint issue quotes ("a minimal Flask
-  app over pyoxigraph").
+  app over pyoxigraph");
+- `rsgi_app`: the same as `wsgi_app` on granian's own interface (RSGI), which skips the WSGI
+  environ and start_response: whether the server interface, not the app, is what costs.
 
 Each granian worker process loads its own in-memory store from the N-Quads file in $NQ.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, Store
@@ -68,5 +71,18 @@ def flask_app() -> Any:
         else:
             query = request.args["query"]
         return Response(_answer(store, query), mimetype=JSON)
+
+    return app
+
+
+def rsgi_app() -> Callable[[Any, Any], Awaitable[None]]:
+    store = _store()
+
+    async def app(scope: Any, proto: Any) -> None:
+        if scope.method == "POST":
+            query = (await proto()).decode()
+        else:
+            query = urllib.parse.parse_qs(scope.query_string)["query"][0]
+        proto.response_bytes(200, [("content-type", JSON)], _answer(store, query))
 
     return app
