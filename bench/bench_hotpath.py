@@ -152,6 +152,9 @@ def start_oxigraph(nquads: Path, log: Path) -> Server:
     return Server("oxigraph", f"{base}/query", proc)
 
 
+FLOOR_APPS = ("wsgi_app", "flask_app", "rsgi_app")  # bench/floor_apps.py
+
+
 def start_floor(kind: str, nquads: Path, workers: int, log: Path) -> Server:
     """A reference app of bench/floor_apps.py (`wsgi_app`, `flask_app` or `rsgi_app`) under
     granian, on the interface its name says."""
@@ -234,15 +237,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--floor-apps",
         default="wsgi_app,flask_app",
-        help="which apps of floor_apps.py --floor runs (wsgi_app, flask_app, rsgi_app)",
+        help=f"the reference apps --floor runs, of {', '.join(FLOOR_APPS)}",
     )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--startup-only", action="store_true")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for cakg serve")
     args = parser.parse_args(argv)
     for kind in args.floor_apps.split(","):
-        if kind not in ("wsgi_app", "flask_app", "rsgi_app"):
-            parser.error(f"--floor-apps: unknown app {kind!r} (wsgi_app, flask_app, rsgi_app)")
+        if kind not in FLOOR_APPS:
+            parser.error(f"--floor-apps: unknown app {kind!r} (one of {', '.join(FLOOR_APPS)})")
     root = args.root.resolve()
     if args.generate:
         fast_build(root, int(args.generate))
