@@ -274,7 +274,7 @@ def test_terms_gives_english_labels_points_and_local_links(client: FlaskClient) 
         "href": "/id/city/astana",
     }  # fmt: skip
     assert terms["urn:nothing"]["label"] is None
-    assert terms["urn:nothing"]["href"] == "urn:nothing"
+    assert terms["urn:nothing"]["href"] is None  # not http(s): no link
 
 
 def test_terms_places_a_region_at_the_mean_of_its_places(client: FlaskClient) -> None:

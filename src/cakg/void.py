@@ -2,6 +2,13 @@
 
 Counts come from the engine (the union of every named graph, inferred included) and the build
 manifest (the triples of each named graph, the dumps' sizes and checksums, the version).
+
+The description's own document, landing page, SPARQL endpoint, URI lookup endpoint and dumps are
+absolute URLs under a ROOT (where the base IRI is served), because that is what VoID and DCAT
+consumers dereference: void:sparqlEndpoint, void:dataDump and dcat:downloadURL are used as
+found, often far from the document they came in. A server without a configured public URL only
+knows its root from the request; so the counting, which is the costly part and the same for
+every root, is done once with ROOT_PLACEHOLDER, and `with_root` gives each request its root.
 """
 
 from __future__ import annotations
@@ -54,6 +61,9 @@ SELECT ?doc ?title ?date WHERE {
 _ONTOLOGY = f"""PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?license WHERE {{ <{ONTOLOGY_IRI}> dcterms:license ?license }}"""
 _EXAMPLE = "ASK { ?s ?p ?o }"
+# Stands for the root in a description made once for all roots (the .invalid domain is never
+# anyone's: RFC 6761).
+ROOT_PLACEHOLDER = "http://root.invalid/"
 
 
 def dataset_iri(settings: Settings) -> URIRef:
@@ -61,8 +71,25 @@ def dataset_iri(settings: Settings) -> URIRef:
     return URIRef(settings.base_iri + "dataset")
 
 
+def with_root(graph: Graph, root: str, placeholder: str = ROOT_PLACEHOLDER) -> Graph:
+    """A copy of GRAPH with every IRI under PLACEHOLDER moved under ROOT (ends in /)."""
+
+    def moved(node: Any) -> Any:
+        if isinstance(node, URIRef) and node.startswith(placeholder):
+            return URIRef(root + node[len(placeholder) :])
+        return node
+
+    out = Graph()
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace, override=True)
+    for s, p, o in graph:
+        out.add((moved(s), p, moved(o)))
+    return out
+
+
 def build_void(engine: Engine, manifest: dict[str, Any], settings: Settings, root: str) -> Graph:
-    """The VoID + DCAT description; ROOT is the URL the base IRI is served at (ends in /)."""
+    """The VoID + DCAT description; ROOT is the URL the base IRI is served at (ends in /), or
+    ROOT_PLACEHOLDER for a description to give its root later (`with_root`)."""
     g = Graph()
     for prefix in ("dcat", "dcterms", "foaf", "owl", "void", "xsd", "cakg", "id"):
         g.bind(prefix, PREFIXES[prefix])

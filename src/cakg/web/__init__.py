@@ -1,15 +1,24 @@
-"""The Flask application factory: config, engine, request ids, CORS, error handlers, blueprints.
+"""The Flask application factory: config, engine, request ids, security headers, CORS, error
+handlers, blueprints.
 
 Registering a blueprint is one line in BLUEPRINTS ("module:attribute"). Blueprints find the
 settings in `current_app.config["CAKG_SETTINGS"]` and the engine in
 `current_app.extensions["cakg.engine"]`. The plain /sparql query request is answered by a WSGI
 middleware in front of them (cakg.web.fast_sparql).
+
+Security headers are set here only: every response says `X-Content-Type-Options: nosniff`,
+every HTML response carries CONTENT_SECURITY_POLICY (scripts from the app's own files only, no
+inline script or style, nothing from elsewhere). Templates pass every href that comes from data
+through the `safe_href` filter (cakg.web.linked_view.safe_href), so only http(s) IRIs become
+links.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -17,8 +26,10 @@ from flask_cors import CORS
 
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
+from cakg.ontology_docs import STYLESHEET
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import FastSparql
+from cakg.web.linked_view import safe_href
 from cakg.web.request_ids import REQUEST_ID, request_id
 
 BLUEPRINTS = (
@@ -28,6 +39,29 @@ BLUEPRINTS = (
     "cakg.web.ui:bp",
 )
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
+# standalone pages, written at build time); no other inline style is allowed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' {style}; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
+
+
+class CakgFlask(Flask):
+    """Flask, with `X-Content-Type-Options: nosniff` added to a response that bypassed the
+    app's hooks: the ones the /sparql fast path (app.wsgi_app) writes itself."""
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        def start_nosniff(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if not any(name.lower() == "x-content-type-options" for name, _ in headers):
+                headers = [*headers, NOSNIFF]
+            return start_response(status, headers, *rest)
+
+        return self.wsgi_app(environ, start_nosniff)
 
 
 def create_app(
@@ -39,7 +73,7 @@ def create_app(
     the worker pool (the caller then closes it).
     """
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = CakgFlask(__name__)
     app.config.from_mapping(
         CAKG_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -50,6 +84,7 @@ def create_app(
     engine: Engine = app.config.get("CAKG_ENGINE") or open_engine(settings, isolated=True)
     app.extensions["cakg.engine"] = engine
     _init_request_ids(app)
+    _init_security_headers(app)
     register_error_handlers(app)
     if settings.cors:
         origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
@@ -77,4 +112,20 @@ def _init_request_ids(app: Flask) -> None:
     @app.after_request
     def send_request_id(response: Response) -> Response:
         response.headers[REQUEST_ID] = g.get("request_id") or ""
+        return response
+
+
+def _init_security_headers(app: Flask) -> None:
+    """nosniff on every response, the content security policy on every HTML one; the
+    `safe_href` filter for the templates."""
+    css = STYLESHEET.read_text(encoding="utf-8") if STYLESHEET.is_file() else ""
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    csp = CONTENT_SECURITY_POLICY.format(style=f"'sha256-{digest}'")
+    app.add_template_filter(safe_href, "safe_href")
+
+    @app.after_request
+    def send_security_headers(response: Response) -> Response:
+        response.headers[NOSNIFF[0]] = NOSNIFF[1]
+        if response.mimetype in HTML_TYPES:
+            response.headers["Content-Security-Policy"] = csp
         return response

@@ -1,7 +1,13 @@
 """bp "linked": dereferenceable IRIs, resource pages, ontology and shapes, VoID, dumps, GSP.
 
 The base IRI maps onto this server: <https://w3id.org/cakg/id/x> is served at <ROOT/id/x>,
-where ROOT is Settings.public_url or, when unset, the request's own root URL.
+where ROOT is Settings.public_url or, when unset, the server's root.
+
+The Host header never reaches a publicly cached response. Pages, Link and Content-Location
+headers and redirects link with paths (`local_url`), or under public_url when it is set, so
+they are the same for every Host and are served `Cache-Control: public`. Only the dataset
+description (VoID) writes absolute URLs from the request's root when public_url is unset, and it
+is then served `private` with `Vary: Host` (see `void`).
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from cakg.engine.base import Dataset, Engine
 from cakg.errors import BadParameter, NotAcceptable, NotFound, ResourceNotFound
 from cakg.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_GRAPH, SHAPES_IRI
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from cakg.void import build_void
+from cakg.void import ROOT_PLACEHOLDER, build_void, with_root
 from cakg.web import linked_view
 
 bp = Blueprint("linked", __name__)
@@ -118,27 +124,39 @@ def _memo(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     _build()
     memo: dict[tuple[Any, ...], Any] = current_app.extensions["cakg.linked"]["memo"]
     if key not in memo:
-        if len(memo) >= 32:  # keys include the Host the request names: keep the memo bounded
+        if len(memo) >= 32:  # a few keys per version; bounded all the same
             memo.clear()
         memo[key] = make()
     return memo[key]
 
 
-def public_root() -> str:
-    """Where the base IRI is served, ending in a slash."""
-    root = _settings().public_url or request.url_root
-    return root if root.endswith("/") else root + "/"
+def public_url() -> str | None:
+    """Settings.public_url (where the base IRI is served), ending in a slash; None when unset."""
+    url = _settings().public_url
+    if not url:
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def void_root() -> str:
+    """The root of the dataset description's absolute URLs: public_url, else the request's own
+    root URL (which the Host header names; see `void`)."""
+    return public_url() or request.url_root
 
 
 def local_url(iri: str) -> str:
-    """The URL on this server that serves IRI (pages for things); IRI itself if not ours."""
+    """The URL on this server that serves IRI (pages for things); IRI itself if not ours.
+
+    Absolute under public_url when it is set; otherwise a path from the server's root, the same
+    whatever Host the request names, so that the pages holding it can be cached publicly.
+    """
     base = _settings().base_iri
     if not iri.startswith(base):
         return iri
     rest = iri[len(base) :]
     if rest.startswith("id/") and "#" not in rest:
-        return public_root() + "page/" + rest[len("id/") :]
-    return public_root() + rest
+        rest = "page/" + rest[len("id/") :]
+    return (public_url() or request.script_root + "/") + rest
 
 
 # ---------------------------------------------------------------- negotiation and caching
@@ -188,8 +206,13 @@ def _cached(
     mimetype: str,
     variant: str,
     vary: tuple[str, ...] = (),
+    host_dependent: bool = False,
 ) -> Response:
-    """A response with an ETag from the dataset version and VARIANT, and 304 when unchanged."""
+    """A response with an ETag from the dataset version and VARIANT, and 304 when unchanged.
+
+    Publicly cacheable, unless HOST_DEPENDENT (it holds URLs the Host header named: VARIANT must
+    then name the root too): private to the client, and varying by Host.
+    """
     build = _build()
     version = str(getattr(_engine(), "version", "") or build.version)  # the data being served
     tag = hashlib.sha256(f"{version}\0{variant}".encode()).hexdigest()[:24]
@@ -202,7 +225,11 @@ def _cached(
     response.set_etag(etag)
     if build.built is not None:
         response.last_modified = build.built
-    response.cache_control.public = True
+    if host_dependent:
+        response.cache_control.private = True
+        response.vary.add("Host")
+    else:
+        response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
     for header in vary:
         response.vary.add(header)
@@ -402,28 +429,49 @@ def shapes(ext: str | None) -> Response:
 
 
 def void_graph() -> Graph:
-    """The VoID and DCAT description of the dataset served here."""
-    root = public_root()
-    return _memo(  # type: ignore[no-any-return]
-        ("void", root),
-        lambda: build_void(_engine(), _build().manifest, _settings(), root),
+    """The VoID and DCAT description of the dataset served here, its URLs under `void_root()`.
+
+    Counted once per dataset version (whatever Host asks), then given the root.
+    """
+    described: Graph = _memo(
+        ("void",),
+        lambda: build_void(_engine(), _build().manifest, _settings(), ROOT_PLACEHOLDER),
     )
+    return with_root(described, void_root())
 
 
 @bp.get("/.well-known/void")
 def void() -> Response:
+    """The dataset description: Turtle, HTML, JSON-LD, N-Triples or RDF/XML.
+
+    Its endpoint, dumps and landing page are absolute URLs, as VoID and DCAT consumers expect:
+    they read void:sparqlEndpoint, void:dataDump and dcat:downloadURL from the document and use
+    them as they are, often after copying the description elsewhere, where a relative URL has
+    no base. With public_url set they are under it, and the description is public. Without it
+    the only address known to reach this server is the one the client used (the request's root,
+    from the Host header), which is right for that client and wrong for any other: the
+    description is then `Cache-Control: private` with `Vary: Host`, so that no shared cache
+    serves one Host's URLs (an attacker's `Host: evil.example`) to everyone.
+    """
     key = _negotiate(["ttl", "html", "jsonld", "nt", "rdf"])
+    root = void_root()
+    private = public_url() is None
     if key == "html":
         return _cached(
             lambda: render_template(
                 "linked/void.html", view=linked_view.void_view(void_graph(), _viewer())
             ),
             HTML,
-            "html " + public_root(),
+            "html " + root,
             ("Accept",),
+            host_dependent=private,
         )
     return _cached(
-        lambda: _serialize(void_graph(), key), FORMATS[key][0], key + public_root(), ("Accept",)
+        lambda: _serialize(void_graph(), key),
+        FORMATS[key][0],
+        f"{key} {root}",
+        ("Accept",),
+        host_dependent=private,
     )
 
 
@@ -540,4 +588,13 @@ def bad_parameter(error: BadParameter) -> Response:
     return _error(error, 400)
 
 
-__all__ = ["ONTOLOGY_IRI", "SHAPES_IRI", "Description", "bp", "local_url", "void_graph"]
+__all__ = [
+    "ONTOLOGY_IRI",
+    "SHAPES_IRI",
+    "Description",
+    "bp",
+    "local_url",
+    "public_url",
+    "void_graph",
+    "void_root",
+]

@@ -1,11 +1,13 @@
 """What the linked-data pages show: a Description turned into labelled groups, a map, schema.org.
 
-Plain data for the Jinja templates in templates/linked/; no request handling here.
+Plain data for the Jinja templates in templates/linked/; no request handling here. Also the
+one test of what may become a link on any page (`safe_href`, the templates' `safe_href` filter).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +19,10 @@ from werkzeug.datastructures import LanguageAccept
 
 from cakg.describe import Description, Point, Source, Statement
 from cakg.namespaces import PREFIXES, shorten
+
+# What a link may point to: an http(s) URL, or a path, fragment or query of this server's making.
+_FOLLOWABLE = re.compile(r"https?:|[/#?]", re.IGNORECASE)
+_ABSOLUTE = re.compile(r"https?:", re.IGNORECASE)
 
 RDFS = PREFIXES["rdfs"]
 NAME_PREDICATES = {
@@ -88,7 +94,10 @@ SCHEMA_TYPES = {
 
 @dataclass
 class Viewer:
-    """How to link and which languages the reader prefers."""
+    """How to link and which languages the reader prefers.
+
+    `link` gives an absolute URL only under a configured public URL, else a path (never one
+    built from the Host header, so that the pages can be cached publicly)."""
 
     link: Callable[[str], str]
     languages: LanguageAccept
@@ -139,6 +148,19 @@ class MapView:
     height: int
     places: list[dict[str, Any]]
     lines: list[dict[str, Any]]
+
+
+def safe_href(url: str | None) -> str | None:
+    """URL when a browser may follow it, else None: the page then shows it as text.
+
+    Only http(s) URLs (any case) and references starting with `/`, `#` or `?` (the paths this
+    server writes; they keep the page's own scheme) pass. Everything else does not: `javascript:`,
+    `data:`, `vbscript:`, `mailto:`, `urn:`, and anything with leading spaces or control
+    characters, which a browser would strip before reading the scheme. `localHref` in
+    static/ui.js applies the same rule to result IRIs in the browser. Templates use this as the
+    `safe_href` filter on every href that comes from data.
+    """
+    return url if url and _FOLLOWABLE.match(url) else None
 
 
 def best_label(labels: list[Literal], languages: LanguageAccept) -> Literal | None:
@@ -314,14 +336,15 @@ def schema_org(d: Description, b: PageBuilder) -> str:
         g.add((me, SDO.name, label))
     for definition in d.definitions.get(str(me), []):
         g.add((me, SDO.description, definition))
-    g.add((me, SDO.url, Literal(b.v.link(str(me)))))
+    page = b.v.link(str(me))  # schema:url is absolute: else the IRI, which redirects to the page
+    g.add((me, SDO.url, Literal(page if _ABSOLUTE.match(page) else str(me))))
     for st in d.own():
         if st.predicate == OWL.sameAs:
             g.add((me, SDO.sameAs, Literal(str(st.object))))
         elif str(st.predicate).startswith(str(SDO)) and not isinstance(st.object, BNode):
             g.add((me, st.predicate, st.object))
     for point in d.points.get(str(me), [])[:1]:
-        geo = BNode()
+        geo = BNode("geo")  # a fixed id: the same page, byte for byte, on every render
         g.add((me, SDO.geo, geo))
         g.add((geo, RDF.type, SDO.GeoCoordinates))
         g.add((geo, SDO.latitude, Literal(point.lat, datatype=XSD.decimal)))

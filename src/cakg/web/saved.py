@@ -4,6 +4,9 @@ GET /queries                 the catalogue (JSON or HTML by Accept)
 GET /queries/<name>[.ext]    run one; parameters in the query string; .json .csv .tsv .ttl .html
 GET /queries/<name>.rq       the query's text
 GET /openapi.json            OpenAPI 3.1 for every saved query; GET /api-docs renders it
+
+URLs are paths, or absolute under Settings.public_url when it is set (`_public`): never built
+from the Host header, so that no cache keeps one client's Host for another.
 """
 
 from __future__ import annotations
@@ -87,6 +90,14 @@ def _error(e: CakgError) -> Response:
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _public(path: str) -> str:
+    """PATH (from url_for) absolute under Settings.public_url when it is set, else as it is."""
+    root = _settings().public_url
+    if not root:
+        return path
+    return root.rstrip("/") + "/" + path[len(request.script_root) :].lstrip("/")
 
 
 def describe(q: SavedQuery, engine: Engine) -> dict[str, Any]:
@@ -195,7 +206,7 @@ def _page_headers(response: Response, saved: SavedResult, raw: dict[str, Any], n
     for rel, number in page.links().items():
         args = {k: v for k, v in raw.items() if k not in ("page", "per_page")}
         args.update(page=number, per_page=page.size)
-        links.append(f'<{url_for("saved.run", name=name, _external=True, **args)}>; rel="{rel}"')
+        links.append(f'<{_public(url_for("saved.run", name=name, **args))}>; rel="{rel}"')
     response.headers["Link"] = ", ".join(links)
     response.headers["X-Total-Count"] = str(page.total)
     response.headers["X-Page"] = str(page.number)
@@ -293,7 +304,8 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
             "Graph. Each runs a saved SPARQL query; parameters are type-checked and bound "
             "as RDF terms.",
         },
-        "servers": [{"url": request.host_url.rstrip("/")}],
+        # relative (to where the document is served) unless public_url says where that is
+        "servers": [{"url": _public(request.script_root + "/").rstrip("/") or "/"}],
         "paths": paths,
         "components": {"schemas": {"Error": {
             "type": "object",

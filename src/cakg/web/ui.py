@@ -25,6 +25,7 @@ from cakg.engine.base import Dataset, Engine
 from cakg.errors import BadParameter, CakgError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
 from cakg.web.errors import error_response, status_of
+from cakg.web.linked_view import safe_href
 
 bp = Blueprint("ui", __name__)
 log = logging.getLogger("cakg.web")
@@ -89,7 +90,9 @@ def _select(sparql: str) -> list[dict[str, Any]]:
 
 
 def local_path(iri: str) -> str:
-    """Where IRI is served on this server: the base IRI maps onto the root; others unchanged."""
+    """Where IRI is served on this server: the base IRI maps onto the root; others unchanged.
+
+    A path, never built from the Host header; templates pass it through `safe_href`."""
     base = _settings().base_iri
     if iri.startswith(base):
         return f"{request.script_root}/{iri[len(base) :]}"
@@ -208,7 +211,8 @@ def terms() -> Response:
     """Labels (English first) and points of up to MAX_TERMS IRIs: {"terms": {iri: {...}}}.
 
     A point is the IRI's own WKT point, else (marked `approximate`) the mean of the points of
-    the places located in it, so that states and regions can be drawn on a map too.
+    the places located in it, so that states and regions can be drawn on a map too. `href` is
+    null for an IRI no page should link to (not http(s): `safe_href`).
     """
     body = request.get_json(silent=True)
     iris = body.get("iris") if isinstance(body, dict) else None
@@ -237,7 +241,7 @@ def terms() -> Response:
             "label": e["label"],
             "point": e["point"],
             "approximate": e.get("approximate", False),
-            "href": local_path(iri),
+            "href": safe_href(local_path(iri)),
         }
         for iri, e in found.items()
     }
