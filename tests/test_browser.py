@@ -86,19 +86,33 @@ def server(project_build: BuildResult, project_settings: Settings) -> Iterator[s
     app.extensions["cakg.engine"].close()
 
 
+def csp_violations(pg: Any) -> list[str]:
+    """What the page's Content-Security-Policy blocks, as the console reports it (a list that
+    fills while the page runs)."""
+    found: list[str] = []
+    pg.on(
+        "console",
+        lambda m: found.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return found
+
+
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page; JavaScript errors fail the test; a screenshot of the end state is kept."""
+    """A fresh page; JavaScript errors and CSP violations fail the test; a screenshot of the
+    end state is kept."""
     context = browser.new_context(viewport=WIDE)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    violations = csp_violations(pg)
     yield pg
     tall = pg.evaluate("() => document.documentElement.scrollHeight") > 15000
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=not tall)
     context.close()
     assert not errors, errors
+    assert not violations, violations
 
 
 def shot(page: Any, name: str) -> None:
@@ -436,3 +450,118 @@ def test_nothing_overflows_at_360_px(browser: Any, server: str, path: str) -> No
         assert no_horizontal_overflow(pg) <= 0, f"{path} is wider than 360 px"
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- issue 18: links and CSP
+
+
+@pytest.mark.parametrize(
+    ("path", "run"),
+    [
+        ("/sparql", "#result-body tbody tr"),
+        ("/queries", "#places-map svg .place"),
+        ("/page/city/astana", None),
+        ("/ontology", None),
+        ("/shapes", None),
+    ],
+)
+def test_pages_work_under_their_content_security_policy(
+    page: Any, server: str, path: str, run: str | None
+) -> None:
+    """Each page is served with its policy and runs, and is styled, without the console
+    reporting a violation (the page fixture fails on one): scripts from files, no inline code,
+    JSON-LD data blocks left alone, the docs' inlined stylesheet allowed by its hash."""
+    response = page.goto(server + path)
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    assert page.evaluate("() => getComputedStyle(document.body).marginTop") == "0px"  # styled
+    if run is not None:
+        section = page.locator("#places-map") if path == "/queries" else page
+        section.get_by_role("button", name="Run").click()
+        page.locator(run).first.wait_for()
+    if path.startswith("/page/"):
+        assert page.locator('script[type="application/ld+json"]').count() == 1
+        assert page.locator("svg circle.place").count() >= 1
+    page.wait_for_load_state("networkidle")
+
+
+def test_the_console_reports_a_violation(browser: Any, server: str) -> None:
+    """The check above would see one: an inline script added to the editor's page is refused,
+    and the console says so."""
+    context = browser.new_context(viewport=WIDE)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    try:
+        pg.goto(server + "/sparql")
+        with pg.expect_console_message(lambda m: "Content Security Policy" in m.text) as info:
+            pg.evaluate(
+                """() => { const s = document.createElement('script');
+                           s.textContent = 'window.ran = true'; document.body.appendChild(s); }"""
+            )
+        assert "script-src" in info.value.text
+        assert pg.evaluate("() => window.ran") is None
+    finally:
+        context.close()
+
+
+JAVASCRIPT_IRI = 'SELECT ?x WHERE { BIND(IRI("javascript:alert(1)") AS ?x) }'
+
+
+def test_a_javascript_iri_in_a_result_is_text_not_a_link(page: Any, server: str) -> None:
+    page.goto(server + "/sparql?" + urlencode({"qtext": JAVASCRIPT_IRI}))  # runs at once
+    page.locator("#result-body tbody tr").first.wait_for()
+    cell = page.locator("#result-body tbody td").first
+    assert cell.locator("a").count() == 0
+    assert cell.inner_text() == "<javascript:alert(1)>"
+    assert cell.locator(".iri").get_attribute("title") == "javascript:alert(1)"
+    assert page.locator("#result-body a[href^='javascript' i]").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("iri", "href"),
+    [
+        ("https://w3id.org/cakg/id/state/kazakhstan", "/id/state/kazakhstan"),
+        ("http://www.wikidata.org/entity/Q232", "http://www.wikidata.org/entity/Q232"),
+        ("HTTPS://example.org/x", "HTTPS://example.org/x"),
+        ("javascript:alert(1)", None),
+        ("JavaScript:alert(1)", None),
+        (" javascript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("urn:isbn:0451450523", None),
+        ("mailto:someone@example.org", None),
+    ],
+)
+def test_local_href_links_only_http(page: Any, server: str, iri: str, href: str | None) -> None:
+    page.goto(server + "/sparql")
+    assert page.evaluate("(iri) => window.cakgUi.localHref(iri)", iri) == href
+
+
+def test_views_draw_javascript_iris_without_links(page: Any, server: str) -> None:
+    """The timeline and the map take their links from ctx.href (the editor's localHref)."""
+    page.goto(server + "/queries")
+    found = page.evaluate(
+        """() => {
+            const uri = (v) => ({ type: 'uri', value: v });
+            const lit = (v) => ({ type: 'literal', value: v });
+            const ctx = { label: (t) => t.value, href: window.cakgUi.localHref, terms: new Map() };
+            const rows = [
+                { e: uri('javascript:alert(1)'), d: lit('2020-01-01'), g: lit('POINT(70 45)') },
+                { e: uri('https://w3id.org/cakg/id/city/astana'), d: lit('2021-01-01'),
+                  g: lit('POINT(71 51)') },
+            ];
+            const hrefs = {};
+            for (const [type, spec] of [['timeline', { type: 'timeline', date: 'd' }],
+                                        ['map', { type: 'map', geometry: 'g' }]]) {
+                const figure = document.createElement('figure');
+                document.querySelector('main').appendChild(figure);
+                window.cakgViews[type](figure, ['e', 'd', 'g'], rows, spec, ctx);
+                hrefs[type] = [...figure.querySelectorAll('a')].map((a) => a.getAttribute('href'));
+                hrefs[type + 'Marks'] = figure.querySelectorAll('circle').length;
+            }
+            return hrefs;
+        }"""
+    )
+    assert found["timeline"] == ["/id/city/astana"] and found["timelineMarks"] == 2
+    assert found["map"] == ["/id/city/astana"] and found["mapMarks"] == 2

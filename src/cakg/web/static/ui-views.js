@@ -2,7 +2,8 @@
    timeline and a map (WKT points, equirectangular projection, no tiles). Written for cakg.
    Each view is views[type](figure, vars, rows, spec, ctx) where spec is the saved query's `view`
    header ({type, x, y, series, label, date, start, end, geometry, lat, lon}) and ctx gives
-   label(term), href(iri) and terms (iri -> {label, point}). */
+   label(term), href(iri) and terms (iri -> {label, point}). href(iri) is null for an IRI that
+   must not become a link (not http(s)): the mark is then drawn without one. */
 (function () {
   "use strict";
 

@@ -21,8 +21,15 @@
 
   /* ------------------------------------------------------------------ terms */
 
+  /* Where a link to IRI goes, or null for no link: its page on this server when it is under
+     the base IRI, else the IRI itself when it is http(s). Any other scheme (javascript:, data:,
+     vbscript:, mailto:, urn:, ...) is shown as text, never made a link. Every link to a result
+     IRI is made through here, the views' (ctx.href) too; the pages' own rule is safe_href in
+     cakg/web/linked_view.py. */
   function localHref(iri) {
-    return iri.indexOf(BASE) === 0 ? ROOT + iri.slice(BASE.length) : iri;
+    if (typeof iri !== "string") { return null; }
+    if (iri.indexOf(BASE) === 0) { return ROOT + iri.slice(BASE.length); }
+    return /^https?:/i.test(iri) ? iri : null;
   }
 
   function shorten(iri) {
@@ -84,8 +91,9 @@
     var td = el("td");
     if (!t) { return td; }
     if (t.type === "uri") {
-      var a = el("a", { href: localHref(t.value), title: t.value }, termLabel(t));
-      td.appendChild(a);
+      var href = localHref(t.value);
+      td.appendChild(href ? el("a", { href: href, title: t.value }, termLabel(t))
+                          : el("span", { "class": "iri", title: t.value }, termLabel(t)));
     } else if (t.type === "bnode") {
       td.appendChild(el("span", { "class": "bnode" }, "_:" + t.value));
     } else {
