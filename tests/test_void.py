@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
 
 from cakg.build import DUMPS, BuildResult, dataset_dir
@@ -13,7 +14,7 @@ from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.namespaces import ID, ONTOLOGY_IRI
-from cakg.void import SPDX, build_void, dataset_iri
+from cakg.void import ROOT_PLACEHOLDER, SPDX, build_void, dataset_iri, with_root
 
 ROOT = "http://127.0.0.1:8000/"
 
@@ -137,3 +138,19 @@ def test_dumps_with_size_and_checksum(
     assert found == expected
     services = list(void.subjects(RDF.type, DCAT.DataService))
     assert [void.value(s, DCAT.endpointURL) for s in services] == [URIRef(ROOT + "sparql")]
+
+
+def test_a_description_made_once_takes_any_root(
+    engine: Engine, built: BuildResult, tiny_settings: Settings
+) -> None:
+    """The server counts once for every root (whatever Host asks) and moves the URLs after:
+    the same graph as one made for that root, the placeholder gone, nothing else moved."""
+    once = build_void(engine, built.manifest, tiny_settings, ROOT_PLACEHOLDER)
+    other = "https://mirror.example/cakg/"
+    moved = with_root(once, other)
+    assert isomorphic(moved, build_void(engine, built.manifest, tiny_settings, other))
+    assert not any(ROOT_PLACEHOLDER in str(node) for triple in moved for node in triple)
+    ds = dataset_iri(tiny_settings)
+    assert moved.value(ds, VOID.sparqlEndpoint) == URIRef(other + "sparql")
+    assert (ds, VOID.uriSpace, Literal(tiny_settings.base_iri + "id/")) in moved
+    assert dict(moved.namespaces())["void"] == URIRef(str(VOID))

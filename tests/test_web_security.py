@@ -332,6 +332,27 @@ def test_void_without_public_url_uses_the_host_privately(client: FlaskClient) ->
     assert r.cache_control.private and "Host" in r.vary and r.cache_control.max_age
 
 
+def test_void_is_counted_once_whatever_the_host(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream of made-up Hosts costs no query each: the counts are kept once per version."""
+    client = app.test_client()
+    get(client, "/.well-known/void", "text/turtle", base_url="http://first.example")
+    engine = app.extensions["cakg.engine"]
+    queries: list[str] = []
+    counted = engine.query
+
+    def query(text: str, *args: Any, **kwargs: Any) -> Any:
+        queries.append(text)
+        return counted(text, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "query", query)
+    for n in range(40):
+        r = get(client, "/.well-known/void", "text/turtle", base_url=f"http://h{n}.example")
+        assert f"http://h{n}.example/sparql" in r.text
+    assert queries == []
+
+
 def test_public_url_is_used_and_cached_publicly(public_app: Flask) -> None:
     client = public_app.test_client()
     r = get(client, "/.well-known/void", "text/turtle", base_url="http://evil.example")
