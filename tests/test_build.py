@@ -8,7 +8,15 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from cakg import build as build_module
-from cakg.build import build_dataset, content_version, dataset_dir, is_stale, load_manifest
+from cakg.build import (
+    FAILED_BUILD,
+    build_dataset,
+    content_version,
+    dataset_dir,
+    failed_build,
+    is_stale,
+    load_manifest,
+)
 from cakg.errors import BuildMissingError, NonConformingData, ParseError
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.validate_parallel import CACHE as VALIDATE_CACHE
@@ -17,11 +25,12 @@ from .conftest import INVALID
 
 
 def _snapshot(out):
-    """Every file under the build directory with its bytes (symlinks by their target)."""
+    """Every file under the build directory with its bytes (symlinks by their target), but the
+    lock, the validation cache (findings per unit, not output) and the failed build's record."""
     snap = {}
     for p in sorted(out.rglob("*")):
-        if p.name == ".lock" or VALIDATE_CACHE in p.relative_to(out).parts:
-            continue  # the lock, and the validation cache (findings per unit, not output)
+        if p.name in (".lock", FAILED_BUILD) or VALIDATE_CACHE in p.relative_to(out).parts:
+            continue
         if p.is_symlink():
             snap[str(p.relative_to(out))] = "-> " + str(p.readlink())
         elif p.is_file():
@@ -105,6 +114,9 @@ def test_force_rebuilds_the_same_version(settings):
     first = build_dataset(settings)
     again = build_dataset(settings, force=True)
     assert again.built and again.manifest["version"] == first.manifest["version"]
+    assert again.manifest["files"] == first.manifest["files"]  # byte-identical dumps
+    assert again.directory == first.directory  # so the served folder was kept
+    assert load_manifest(settings) == again.manifest  # with the new manifest
 
 
 def test_shape_violation_writes_nothing(settings):
@@ -116,6 +128,10 @@ def test_shape_violation_writes_nothing(settings):
     assert info.value.report.violations == 2
     assert info.value.report.findings[0].files == ("graph/sources/visit-without-host.ttl",)
     assert _snapshot(settings.out) == before
+    record = failed_build(settings)
+    assert record is not None and record["error"] == "non-conforming"
+    assert record["message"] == str(info.value)
+    assert (record["file"], record["line"]) == ("graph/sources/visit-without-host.ttl", None)
 
 
 def test_syntax_error_writes_nothing(settings):
@@ -127,6 +143,38 @@ def test_syntax_error_writes_nothing(settings):
     assert not (settings.out / "current").exists()
     with pytest.raises(BuildMissingError):
         load_manifest(settings)
+
+
+def test_a_failed_build_is_recorded_beside_current_until_a_build_succeeds(settings):
+    first = build_dataset(settings)
+    assert failed_build(settings) is None
+    shutil.copy(INVALID / "syntax" / "broken.ttl", settings.root / "graph/sources")
+    with pytest.raises(ParseError) as info:
+        build_dataset(settings)
+    record = failed_build(settings)
+    assert record == json.loads((settings.out / FAILED_BUILD).read_text())
+    assert record["error"] == "parse-error" and record["message"] == str(info.value)
+    assert (record["file"], record["line"], record["column"]) == (
+        "graph/sources/broken.ttl",
+        6,
+        info.value.column,
+    )
+    assert record["serving"] == first.manifest["version"]
+    assert load_manifest(settings) == first.manifest
+    (settings.root / "graph/sources/broken.ttl").unlink()
+    assert not build_dataset(settings).built  # up to date is a success too
+    assert failed_build(settings) is None
+
+
+def test_a_bad_query_header_is_recorded_with_its_file_and_line(settings):
+    from cakg.errors import QueryHeaderError
+
+    (settings.root / "queries" / "broken.rq").write_text("#+ summary: [unclosed\nASK {}\n")
+    with pytest.raises(QueryHeaderError):
+        build_dataset(settings)
+    record = failed_build(settings)
+    assert record is not None and record["serving"] is None  # nothing was ever built
+    assert (record["file"], record["line"]) == ("queries/broken.rq", 1)
 
 
 def test_crash_while_writing_leaves_the_previous_build_intact(settings, monkeypatch):

@@ -3,6 +3,16 @@
 Layout of the build directory:
     build/releases/<version>/cakg.nq, cakg.trig, manifest.json
     build/current -> releases/<version>      (switched atomically by a symlink rename)
+    build/failed-build.json                  (the last build's error, until a build succeeds)
+    build/.staging-*                         (a running build's working folder)
+
+The served release is never removed or rewritten before the switch: a release is written in a
+working folder and renamed into releases/ under a name no other release has (`<version>`, or
+`<version>-2`... when a release of that version with other bytes is there), except that a
+release of the same version with byte-identical dumps is kept, its manifest and docs replaced
+file by file (each by one atomic rename). Older releases are pruned after the switch. The next
+build removes what a killed build left (its working folder), under the lock that only a live
+build holds.
 """
 
 from __future__ import annotations
@@ -26,12 +36,13 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Graph, URIRef
+from rdflib.compare import to_canonical_graph
 
 import cakg
 from cakg.catalogue import describe_catalogue
 from cakg.config import Settings
-from cakg.errors import BuildMissingError, NonConformingData
+from cakg.errors import BuildMissingError, CakgError, NonConformingData
 from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
@@ -52,6 +63,8 @@ TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
 DUMPS = (NQUADS, TRIG, TURTLE)
 ONTOLOGY_DOCS = "ontology.html"
 SHAPES_DOCS = "shapes.html"
+FAILED_BUILD = "failed-build.json"  # beside `current`: why the last build failed
+STAGING = ".staging-"  # the prefix of every working file and folder of a build
 # The modules whose code decides the build's output: a change to them makes the build stale.
 PIPELINE_MODULES = (
     "sources.py",
@@ -96,8 +109,22 @@ def load_manifest(settings: Settings) -> dict[str, Any]:
     return manifest
 
 
+def failed_build(settings: Settings) -> dict[str, Any] | None:
+    """The record of the last build when it failed (None when it did not): `error` (the code),
+    `message`, `file`, `line`, `column` (None when unknown), `failed` (ISO time) and `serving`
+    (the version `current` held then). For the serving side: it reads no other build state."""
+    path = settings.out / FAILED_BUILD
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:  # written by one atomic rename: not expected
+        return {"error": "unreadable", "message": f"{path}: {e}", "file": None, "line": None}
+    return record
+
+
 def content_version(nq_lines: list[str]) -> str:
-    """A hash of the dataset's content that blank-node labels (random per parse) do not change."""
+    """A hash of the dataset's content that blank-node labels do not change."""
     canonical = sorted(_BLANK.sub("_:b", line) for line in nq_lines)
     return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()[:16]
 
@@ -164,72 +191,116 @@ def validate_loaded(loaded: Loaded, settings: Settings | None = None) -> Report:
 def build_dataset(
     settings: Settings, *, force: bool = False, progress: Progress | None = None
 ) -> BuildResult:
-    """Build the compiled dataset; on ParseError or NonConformingData nothing is written."""
+    """Build the compiled dataset; on ParseError or NonConformingData no release is written.
+
+    A build that fails on a CakgError says why in FAILED_BUILD (see failed_build()); a build
+    that succeeds, or finds nothing to do, removes that record.
+    """
     say = progress or (lambda _msg: None)
     settings.out.mkdir(parents=True, exist_ok=True)
     with _lock(settings.out):
-        files = find_sources(settings.root)
-        queries = query_files(settings.root)
-        print_ = fingerprint(files, _settings_key(settings), queries)
-        if not force:
-            with contextlib.suppress(BuildMissingError):
-                manifest = load_manifest(settings)
-                if manifest.get("fingerprint") == print_:
-                    say(f"up to date: nothing changed since build {manifest['version']}")
-                    return BuildResult(False, dataset_dir(settings).resolve(), manifest)
-        timings: dict[str, float] = {}
+        _sweep(settings.out)
+        try:
+            result = _build_locked(settings, force, say)
+        except CakgError as e:
+            _record_failure(settings, e)
+            raise
+        with contextlib.suppress(FileNotFoundError):
+            (settings.out / FAILED_BUILD).unlink()
+        return result
+
+
+def _build_locked(settings: Settings, force: bool, say: Progress) -> BuildResult:
+    files = find_sources(settings.root)
+    queries = query_files(settings.root)
+    print_ = fingerprint(files, _settings_key(settings), queries)
+    if not force:
+        with contextlib.suppress(BuildMissingError):
+            manifest = load_manifest(settings)
+            if manifest.get("fingerprint") == print_:
+                say(f"up to date: nothing changed since build {manifest['version']}")
+                return BuildResult(False, dataset_dir(settings).resolve(), manifest)
+    work = Path(tempfile.mkdtemp(prefix=STAGING, dir=settings.out))
+    try:
+        return _build_in(settings, files, print_, work, say)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _build_in(
+    settings: Settings, files: list[SourceFile], print_: str, work: Path, say: Progress
+) -> BuildResult:
+    """load -> validate -> reason -> write, every working file under `work`."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with contextlib.closing(load_sources(files, tmp_dir=work)) as loaded:
+        catalogue = describe_catalogue(settings.root)
+        timings["load"] = time.perf_counter() - t0
+        say(f"loaded {len(files)} files, {loaded.size} triples")
 
         t0 = time.perf_counter()
-        with contextlib.closing(load_sources(files)) as loaded:
-            catalogue = describe_catalogue(settings.root)
-            timings["load"] = time.perf_counter() - t0
-            say(f"loaded {len(files)} files, {loaded.size} triples")
+        if settings.validate:
+            report = validate_loaded(loaded, settings)
+            say(f"validated: {report.summary()}")
+        else:
+            report = Report(conforms=True, skipped=True)
+            say("validation skipped (--no-validate)")
+        timings["validate"] = time.perf_counter() - t0
+        if not report.conforms:
+            raise NonConformingData(report)
 
-            t0 = time.perf_counter()
-            if settings.validate:
-                report = validate_loaded(loaded, settings)
-                say(f"validated: {report.summary()}")
-            else:
-                report = Report(conforms=True, skipped=True)
-                say("validation skipped (--no-validate)")
-            timings["validate"] = time.perf_counter() - t0
-            if not report.conforms:
-                raise NonConformingData(report)
+        t0 = time.perf_counter()
+        inferred, dropped = reason_into(loaded, settings.reasoner, work)
+        timings["reason"] = time.perf_counter() - t0
+        say(f"reasoned: {inferred} inferred triples ({dropped} trivial dropped)")
 
-            t0 = time.perf_counter()
-            inferred, dropped = reason_into(loaded, settings.reasoner)
-            timings["reason"] = time.perf_counter() - t0
-            say(f"reasoned: {inferred} inferred triples ({dropped} trivial dropped)")
-
-            add_triples(loaded, catalogue, QUERIES_GRAPH)
-            t0 = time.perf_counter()
-            directory, manifest = _write(settings, loaded, report, dropped, print_, timings)
-            say(f"wrote {directory} (version {manifest['version']})")
-            return BuildResult(True, directory, manifest, report)
+        add_triples(loaded, canonical_blank_nodes(catalogue), QUERIES_GRAPH)
+        directory, manifest = _write(settings, loaded, report, dropped, print_, timings, work)
+        say(f"wrote {directory} (version {manifest['version']})")
+        return BuildResult(True, directory, manifest, report)
 
 
-def reason_into(loaded: Loaded, reasoner: str) -> tuple[int, int]:
+def reason_into(loaded: Loaded, reasoner: str, tmp: Path) -> tuple[int, int]:
     """Add the closure's new triples to the dataset, in the inferred graph; (kept, dropped).
 
     The rule materialiser works inside the store; owlrl gets rdflib copies of the data (the
-    curated graph is small) and its result is added back.
+    curated graph is small) and its result is added back. Either way they are added in one
+    order (sorted), the same in every build: the TriG dump keeps that order.
     """
     ontology = loaded.graph_of_kind(Kind.ONTOLOGY)
     target = ox.NamedNode(str(INFERRED_GRAPH))
     if reasoner == "rules":
         counts = materialise_store(loaded.store, ontology, target)
-        loaded.append(loaded.store.quads_for_pattern(None, None, None, target))
+        inferred = tmp / "inferred.nq"  # the store's order varies from one build to the next
+        ox.serialize(
+            loaded.store.quads_for_pattern(None, None, None, target),
+            inferred,
+            format=ox.RdfFormat.N_QUADS,
+        )
+        _sort_lines(inferred, inferred, tmp)
+        loaded.append(ox.parse(path=inferred, format=ox.RdfFormat.N_QUADS))
+        inferred.unlink()
         return counts
     closure = reason([ontology, loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)])
     add_triples(loaded, closure.inferred, INFERRED_GRAPH)
     return len(closure.inferred), closure.dropped
 
 
+def canonical_blank_nodes(graph: Graph) -> Iterable[Triple]:
+    """The graph's triples with blank-node labels made from the content around them (rdflib's
+    canonical labelling), the same in every build: an rdflib BNode() is random."""
+    triples: Iterable[Triple] = to_canonical_graph(graph)
+    return triples
+
+
 def add_triples(loaded: Loaded, triples: Iterable[Triple], graph: URIRef) -> None:
-    """Add rdflib triples to one named graph of the dataset."""
+    """Add rdflib triples to one named graph of the dataset, in the order of their N-Triples
+    text: an rdflib Graph's order varies from one process to the next (string hashes), and the
+    TriG dump keeps the order of the quads as they were added."""
     conv: Any = Terms().to_ox
     name = ox.NamedNode(str(graph))
-    loaded.append(ox.Quad(conv(s), conv(p), conv(o), name) for s, p, o in triples)
+    ordered = sorted(triples, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3()))
+    loaded.append(ox.Quad(conv(s), conv(p), conv(o), name) for s, p, o in ordered)
 
 
 def _write(
@@ -239,86 +310,123 @@ def _write(
     dropped: int,
     print_: str,
     timings: dict[str, float],
+    work: Path,
 ) -> tuple[Path, dict[str, Any]]:
+    """Write the release in `work`, place it in releases/, switch `current` to it, prune."""
     t0 = time.perf_counter()
     prefixes = {**loaded.prefixes, **{p: str(ns) for p, ns in PREFIXES.items()}}
     releases = settings.out / RELEASES
     releases.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=settings.out))
-    try:
-        _sort_lines(loaded.quads_path, staging / NQUADS, staging)
-        union = staging / ".union.nt"
-        version, graphs = _scan_nquads(staging / NQUADS, union, staging)
-        _sort_lines(union, union, staging)
-        ox.serialize(
-            ox.parse(path=union, format=ox.RdfFormat.N_TRIPLES),
-            staging / TURTLE,
-            format=ox.RdfFormat.TURTLE,
-            prefixes=prefixes,
-        )
-        union.unlink()
-        ox.serialize(loaded.quads(), staging / TRIG, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-        _write_docs(loaded, staging)
-        for name in DUMPS:
-            _gzip(staging / name)
-        timings["write"] = time.perf_counter() - t0
-        manifest = {
-            "dataset": "cakg",
-            "version": version,
-            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "cakg": cakg.__version__,
-            "fingerprint": print_,
-            "inputs": [
-                {"path": f.rel, "sha256": f.sha256, "kind": f.kind.value, "graph": str(f.graph)}
-                for f in loaded.files
-            ]
-            + [
-                {
-                    "path": q.relative_to(settings.root).as_posix(),
-                    "sha256": sha256_of(q),
-                    "kind": "query",
-                    "graph": str(QUERIES_GRAPH),
-                }
-                for q in query_files(settings.root)
-            ],
-            "graphs": graphs,
-            "triples": sum(graphs.values()),
-            "validation": {
-                "conforms": report.conforms,
-                "skipped": report.skipped,
-                **report.counts(),
-            },
-            "reasoning": {
-                "profile": "OWL 2 RL",
-                "reasoner": settings.reasoner,
-                "graph": str(INFERRED_GRAPH),
-                "inferred": graphs.get(str(INFERRED_GRAPH), 0),
-                "dropped_trivial": dropped,
-                "dropped_rules": list(DROPPED_RULES),
-            },
-            "files": {
-                name: {
-                    "bytes": (staging / name).stat().st_size,
-                    "sha256": hashlib.sha256((staging / name).read_bytes()).hexdigest(),
-                }
-                for name in (*DUMPS, *(f"{d}.gz" for d in DUMPS))
-            },
-            "timings": {k: round(v, 4) for k, v in timings.items()},
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        for path in staging.iterdir():
-            _fsync(path)
-        final = releases / version
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    staging = work / "release"
+    staging.mkdir()
+    _sort_lines(loaded.quads_path, staging / NQUADS, work)
+    union = work / "union.nt"
+    version, graphs = _scan_nquads(staging / NQUADS, union, work)
+    _sort_lines(union, union, work)
+    ox.serialize(
+        ox.parse(path=union, format=ox.RdfFormat.N_TRIPLES),
+        staging / TURTLE,
+        format=ox.RdfFormat.TURTLE,
+        prefixes=prefixes,
+    )
+    union.unlink()
+    ox.serialize(loaded.quads(), staging / TRIG, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    _write_docs(loaded, staging)
+    for name in DUMPS:
+        _gzip(staging / name)
+    timings["write"] = time.perf_counter() - t0
+    manifest = {
+        "dataset": "cakg",
+        "version": version,
+        "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cakg": cakg.__version__,
+        "fingerprint": print_,
+        "inputs": [
+            {"path": f.rel, "sha256": f.sha256, "kind": f.kind.value, "graph": str(f.graph)}
+            for f in loaded.files
+        ]
+        + [
+            {
+                "path": q.relative_to(settings.root).as_posix(),
+                "sha256": sha256_of(q),
+                "kind": "query",
+                "graph": str(QUERIES_GRAPH),
+            }
+            for q in query_files(settings.root)
+        ],
+        "graphs": graphs,
+        "triples": sum(graphs.values()),
+        "validation": {
+            "conforms": report.conforms,
+            "skipped": report.skipped,
+            **report.counts(),
+        },
+        "reasoning": {
+            "profile": "OWL 2 RL",
+            "reasoner": settings.reasoner,
+            "graph": str(INFERRED_GRAPH),
+            "inferred": graphs.get(str(INFERRED_GRAPH), 0),
+            "dropped_trivial": dropped,
+            "dropped_rules": list(DROPPED_RULES),
+        },
+        "files": {
+            name: {
+                "bytes": (staging / name).stat().st_size,
+                "sha256": hashlib.sha256((staging / name).read_bytes()).hexdigest(),
+            }
+            for name in (*DUMPS, *(f"{d}.gz" for d in DUMPS))
+        },
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    for path in staging.iterdir():
+        _fsync(path)
     previous = _current_release(settings.out)
-    _switch(settings.out, final)
-    _prune(releases, keep={final.name, previous})
+    final = _place(releases, staging, manifest, previous)
+    if final.name != previous:  # else the served release was kept as it is
+        _switch(settings.out, final)
+        _prune(releases, keep={final.name, previous})
     return final, manifest
+
+
+def _place(releases: Path, staging: Path, manifest: dict[str, Any], current: str) -> Path:
+    """Put the release written in `staging` into releases/ without touching one in use.
+
+    A release of the same version whose dumps are byte-identical (the current one first) is
+    kept: only its docs and manifest are replaced, each by one atomic rename, the manifest last.
+    Otherwise `staging` is renamed to releases/<version>, or to releases/<version>-<n> when
+    that name is taken (by a release of the same version with other bytes: other prefixes in
+    the Turtle, say), so that no reader of an existing release ever sees it change.
+    """
+    version = str(manifest["version"])
+    for name in dict.fromkeys(n for n in (current, version) if n):
+        kept = releases / name
+        if _same_dumps(kept, manifest):
+            for file in (ONTOLOGY_DOCS, SHAPES_DOCS, MANIFEST):
+                os.replace(staging / file, kept / file)
+            _fsync_dir(kept)
+            return kept
+    final = releases / version
+    n = 1
+    while final.exists() or final.is_symlink():
+        n += 1
+        final = releases / f"{version}-{n}"
+    os.replace(staging, final)
+    _fsync_dir(releases)
+    return final
+
+
+def _same_dumps(release: Path, manifest: dict[str, Any]) -> bool:
+    """True when `release` holds the same version with the same dumps, byte for byte (by their
+    SHA-256 in its manifest, which is written last; the sizes checked on disk)."""
+    try:
+        old = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+        if old.get("version") != manifest["version"] or old.get("files") != manifest["files"]:
+            return False
+        files: dict[str, dict[str, Any]] = manifest["files"]
+        return all((release / n).stat().st_size == f["bytes"] for n, f in files.items())
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _write_docs(loaded: Loaded, staging: Path) -> None:
@@ -389,6 +497,11 @@ def _gzip(path: Path) -> None:
         shutil.copyfileobj(src, out)
 
 
+def _fsync_dir(path: Path) -> None:
+    """Make the renames inside a folder durable."""
+    _fsync(path)
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -419,6 +532,76 @@ def _prune(releases: Path, keep: set[str]) -> None:
     for p in releases.iterdir():
         if p.is_dir() and p.name not in keep:
             shutil.rmtree(p, ignore_errors=True)
+
+
+def _sweep(out: Path) -> None:
+    """Remove what a build that was killed left behind: its working folder (the parsed quads,
+    the sort's spill, the release being written: all under .staging-*), the symlink it was
+    about to rename and the half-written files of the validation cache whose writer is gone.
+
+    Called under the lock: no live build owns a .staging-* folder then (a build holds the lock
+    from before it makes its folder until after it removes it).
+    """
+    for path in out.glob(f"{STAGING}*"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    (out / f".{CURRENT}.tmp").unlink(missing_ok=True)
+    # .<name>.<pid>.tmp, written by validate_parallel (also for `cakg validate`, which does
+    # not take the lock): removed only when that process is gone
+    cache = out / VALIDATE_CACHE
+    for tmp in cache.glob(".*.tmp") if cache.is_dir() else ():
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _record_failure(settings: Settings, error: CakgError) -> None:
+    """Write FAILED_BUILD (see failed_build()) for the serving side, by one atomic rename."""
+    path, line, column = _where(error)
+    if path is not None and Path(path).is_absolute():
+        with contextlib.suppress(ValueError):
+            path = Path(path).relative_to(settings.root.resolve()).as_posix()
+    serving = None
+    with contextlib.suppress(BuildMissingError):
+        serving = load_manifest(settings).get("version")
+    record = {
+        "error": error.code,
+        "message": str(error),
+        "file": path,
+        "line": line,
+        "column": column,
+        "failed": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "serving": serving,
+    }
+    tmp = settings.out / f"{STAGING}{FAILED_BUILD}"
+    with contextlib.suppress(OSError):  # the build's own error is the one to report
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, settings.out / FAILED_BUILD)
+
+
+def _where(error: CakgError) -> tuple[str | None, int | None, int | None]:
+    """The file, line and column a build error names (None when it names none)."""
+    if isinstance(error, NonConformingData):
+        files = [f for finding in error.report.findings for f in finding.files]
+        return (files[0] if files else None), None, None
+    path = getattr(error, "path", None)
+    return (
+        None if path is None else str(path),
+        getattr(error, "line", None),
+        getattr(error, "column", None),
+    )
 
 
 @contextlib.contextmanager

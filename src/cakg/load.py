@@ -14,6 +14,7 @@ At 10^7 triples rdflib would need tens of GB, so nothing here holds the data as 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -34,6 +36,7 @@ from cakg.terms import Terms, to_ox
 FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
 SMALL_KINDS = (Kind.ONTOLOGY, Kind.SHAPES, Kind.REFERENCE)
 DATA_KINDS = (Kind.REFERENCE, Kind.SOURCE)
+RELABELLED = (ox.BlankNode, ox.Triple)  # object terms that may hold a blank node
 _POSITION = re.compile(r"^Parser error [^:]*: ")
 
 
@@ -88,13 +91,14 @@ class Loaded:
     prefixes: dict[str, str] = field(default_factory=dict)
     small: dict[str, dict[ox.Quad, None]] = field(default_factory=dict)  # graph -> quads
     size: int = 0  # quads appended
+    tmp_dir: Path | None = None  # where the working folder goes [default: the system's]
     asserted_by: AssertedBy = field(init=False)
     workdir: Path = field(init=False)
     quads_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.asserted_by = AssertedBy(self.store)
-        self.workdir = Path(tempfile.mkdtemp(prefix="cakg-load-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix="cakg-load-", dir=self.tmp_dir))
         weakref.finalize(self, shutil.rmtree, self.workdir, True)
         self.quads_path = self.workdir / "quads.nq"
         self.quads_path.touch()
@@ -146,6 +150,38 @@ class Loaded:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+class BlankNodeLabels:
+    """The blank-node labels of one file: `b<12 hex digits of the file's path>_<n>`, n counting
+    the file's blank nodes in the order the parser first meets them.
+
+    The parser keeps a label written in the file (`_:x`) and gives `[]` and lists a random one;
+    both are replaced, so a file's blank nodes get the same labels in every build (the dumps of
+    one dataset version are byte-identical) and no two files share a label.
+    """
+
+    def __init__(self, rel: str) -> None:
+        self.prefix = f"b{hashlib.sha256(rel.encode('utf-8')).hexdigest()[:12]}_"
+        self.labels: dict[str, ox.BlankNode] = {}
+
+    def node(self, node: ox.BlankNode) -> ox.BlankNode:
+        found = self.labels.get(node.value)
+        if found is None:
+            found = self.labels[node.value] = ox.BlankNode(f"{self.prefix}{len(self.labels)}")
+        return found
+
+    def term(self, term: Any) -> Any:
+        if type(term) is ox.BlankNode:
+            return self.node(term)
+        if type(term) is ox.Triple:  # an RDF 1.2 triple term, which may hold blank nodes
+            return ox.Triple(self.term(term.subject), term.predicate, self.term(term.object))
+        return term
+
+    def quad(self, q: ox.Quad) -> ox.Quad:
+        return ox.Quad(
+            self.term(q.subject), q.predicate, self.term(q.object), self.term(q.graph_name)
+        )
+
+
 def _parse_error(source: SourceFile, e: SyntaxError) -> ParseError:
     reason = _POSITION.sub("", e.msg or str(e))
     return ParseError(source.rel, reason, line=e.lineno, column=e.offset)
@@ -154,21 +190,31 @@ def _parse_error(source: SourceFile, e: SyntaxError) -> ParseError:
 def parse_file(source: SourceFile) -> tuple[dict[ox.Quad, None], dict[str, str]]:
     """The quads of one file (in order, once each) and its prefixes.
 
-    Triples outside a GRAPH block land in the file's own named graph; blank nodes are renamed,
-    so two files never share one by accident. A syntax error becomes ParseError with the file,
-    line and column.
+    Triples outside a GRAPH block land in the file's own named graph; blank nodes are renamed
+    (BlankNodeLabels), so two files never share one by accident and one file's labels are the
+    same in every build. A syntax error becomes ParseError with the file, line and column.
     """
     graph = ox.NamedNode(str(source.graph))
     parser = ox.parse(
         path=source.path,
         format=FORMATS[source.format],
         base_iri=str(source.graph),
-        rename_blank_nodes=True,
+        rename_blank_nodes=False,  # the parser's own renaming is random: see BlankNodeLabels
     )
     quads: dict[ox.Quad, None] = {}
+    blank = BlankNodeLabels(source.rel)
+    blank_node, default_graph = ox.BlankNode, ox.DefaultGraph
     try:
         for q in parser:
-            if isinstance(q.graph_name, ox.DefaultGraph):
+            g = q.graph_name
+            if (
+                type(q.subject) is blank_node
+                or type(q.object) in RELABELLED
+                or type(g) is blank_node
+            ):
+                q = blank.quad(q)
+                g = q.graph_name
+            if type(g) is default_graph:
                 q = ox.Quad(q.subject, q.predicate, q.object, graph)
             quads[q] = None
     except SyntaxError as e:
@@ -176,9 +222,10 @@ def parse_file(source: SourceFile) -> tuple[dict[ox.Quad, None], dict[str, str]]
     return quads, parser.prefixes
 
 
-def load_sources(files: list[SourceFile]) -> Loaded:
-    """Parse every file; see the module's docstring for where the quads go."""
-    loaded = Loaded(files)
+def load_sources(files: list[SourceFile], tmp_dir: Path | None = None) -> Loaded:
+    """Parse every file; see the module's docstring for where the quads go. `tmp_dir`: where
+    the working folder goes (the build's own, which the next build sweeps if this one dies)."""
+    loaded = Loaded(files, tmp_dir=tmp_dir)
     writers: dict[str, int] = defaultdict(int)
     for f in files:
         writers[str(f.graph)] += 1
