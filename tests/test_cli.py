@@ -3,9 +3,11 @@ import io
 import json
 import shutil
 
+import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
+from cakg.build import load_manifest
 from cakg.namespaces import BASE
 
 from .conftest import INVALID
@@ -159,3 +161,77 @@ def test_stats_counts_graphs_classes_and_properties(run_cli, built, tiny_setting
     total = next(line for line in out.splitlines() if line.startswith("total"))
     assert int(total.split()[-1]) == built.manifest["triples"]
     assert "cakg:State" in out and "cakg:partnerOf" in out
+
+
+@pytest.fixture
+def serve_calls(monkeypatch):
+    """`cakg serve` up to the server: the settings it would serve with (the server not run)."""
+    import cakg.web.server
+
+    calls = []
+    monkeypatch.setattr(cakg.web.server, "serve", calls.append)
+    return calls
+
+
+def test_serve_with_a_broken_source_serves_the_last_good_release(run_cli, settings, serve_calls):
+    built = run_cli("--root", str(settings.root), "build", "-q")
+    assert built.code == 0
+    version = load_manifest(settings)["version"]
+    shutil.copy(INVALID / "syntax" / "broken.ttl", settings.root / "graph" / "sources")
+    result = run_cli("--root", str(settings.root), "serve")
+    assert result.code == 0, result.err
+    assert len(serve_calls) == 1
+    warnings = [w for w in result.err.splitlines() if w.startswith("cakg: warning: ")]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("cakg: warning: the last build failed (at ")
+    assert warnings[0].endswith(
+        "): graph/sources/broken.ttl:6:54: A dot is expected at the end of statements"
+    )
+    assert warnings[1].startswith(
+        f"cakg: warning: serving the last good release instead: version {version} (built at "
+    )
+    assert "Traceback" not in result.err
+    assert load_manifest(settings)["version"] == version
+
+
+def test_serve_with_non_conforming_data_prints_the_report_and_serves_the_release(
+    run_cli, settings, serve_calls
+):
+    assert run_cli("--root", str(settings.root), "build", "-q").code == 0
+    shutil.copy(INVALID / "violation" / "visit-without-host.ttl", settings.root / "graph/sources")
+    result = run_cli("--root", str(settings.root), "serve")
+    assert result.code == 0 and len(serve_calls) == 1
+    assert "asserted in: graph/sources/visit-without-host.ttl" in result.err
+    assert "cakg: warning: the last build failed (at " in result.err
+    assert "): graph/sources/visit-without-host.ttl: the data does not conform" in result.err
+
+
+def test_serve_with_a_broken_source_and_no_release_exits_2(run_cli, settings, serve_calls):
+    shutil.copy(INVALID / "syntax" / "broken.ttl", settings.root / "graph" / "sources")
+    result = run_cli("--root", str(settings.root), "serve")
+    assert result.code == 2
+    last = result.err.strip().splitlines()[-1]
+    assert last.startswith("cakg: error: graph/sources/broken.ttl:6:")
+    assert "Traceback" not in result.err
+    assert serve_calls == []
+
+
+def test_serve_no_build_serves_the_current_release_as_it_is(run_cli, settings, serve_calls):
+    assert run_cli("--root", str(settings.root), "build", "-q").code == 0
+    before = load_manifest(settings)
+    doc = settings.root / "graph" / "sources" / "doc-1.ttl"
+    doc.write_text(doc.read_text().replace("Test state visit", "Changed"))
+    result = run_cli("--root", str(settings.root), "serve", "--no-build")
+    assert result.code == 0, result.err
+    assert len(serve_calls) == 1
+    assert result.err == ""  # nothing built, nothing to warn about
+    assert load_manifest(settings) == before
+
+
+def test_serve_no_build_without_a_release_is_a_clean_error(run_cli, settings, serve_calls):
+    result = run_cli("--root", str(settings.root), "serve", "--no-build")
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"cakg: error: no compiled dataset in {settings.out}: run `cakg build` first"
+    )
+    assert serve_calls == []

@@ -14,9 +14,16 @@ from typing import Any, NoReturn
 
 import click
 
-from cakg.build import build_dataset, is_stale, load_manifest, validate_loaded
+from cakg.build import build_dataset, failed_build, load_manifest, validate_loaded
 from cakg.config import ENGINES, REASONERS, Settings
-from cakg.errors import CakgError, InputError, NonConformingData, NotFound, QueryError
+from cakg.errors import (
+    BuildMissingError,
+    CakgError,
+    InputError,
+    NonConformingData,
+    NotFound,
+    QueryError,
+)
 from cakg.load import load_sources
 from cakg.sources import Kind, find_sources, from_paths
 from cakg.table import QUERY_FORMATS, render_result
@@ -221,18 +228,61 @@ def stats(ctx: click.Context) -> None:
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [default: 8000]")
 @click.option("--store", metavar="URL", help="Front this SPARQL 1.1 store (see `cakg publish`).")
+@click.option("--no-build", is_flag=True, help="Serve the current release as it is; build nothing.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, store: str | None) -> None:
-    """Build if stale, then serve the SPARQL endpoint and pages."""
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, store: str | None, no_build: bool
+) -> None:
+    """Build if stale, then serve the SPARQL endpoint and pages.
+
+    When the build fails and a release was built before, that release is served, with a
+    warning here and the build's error in /healthz.
+    """
     settings = _settings(ctx)
     changes = {"host": host, "port": port, "store_url": store}
     changes = {k: v for k, v in changes.items() if v is not None}
     settings = settings.replace(**changes)
-    if is_stale(settings):
-        build_dataset(settings, progress=lambda msg: click.echo(msg, err=True))
+    if not no_build:
+        _build_or_keep(settings)
+    manifest = load_manifest(settings)  # BuildMissingError: nothing to serve
+    failure = failed_build(settings)
+    if failure is not None:
+        _warn_failed_build(failure, manifest)
     from cakg.web.server import serve as run_server
 
     run_server(settings)
+
+
+def _warn_failed_build(failure: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Say that the last build failed (where and why) and which release is served instead."""
+    message = str(failure.get("message"))
+    where = failure.get("file")
+    if where is not None and failure.get("line") is not None:
+        where = f"{where}:{failure['line']}"
+    if where is not None and not message.startswith(str(where)):
+        message = f"{where}: {message}"
+    when = failure.get("failed") or "an unknown time"
+    built = manifest.get("built") or "an unknown time"
+    click.echo(f"cakg: warning: the last build failed (at {when}): {message}", err=True)
+    click.echo(
+        f"cakg: warning: serving the last good release instead: version {manifest['version']} "
+        f"(built at {built}); fix the error, then restart `cakg serve` to serve the sources",
+        err=True,
+    )
+
+
+def _build_or_keep(settings: Settings) -> None:
+    """Build if stale; when that fails and a release exists, keep it (the build recorded why:
+    see failed_build). With no release to fall back on, the build's error stands."""
+    try:
+        build_dataset(settings, progress=lambda msg: click.echo(msg, err=True))
+    except CakgError as e:
+        try:
+            load_manifest(settings)
+        except BuildMissingError:
+            raise e from None
+        if isinstance(e, NonConformingData):
+            click.echo(e.report.to_text(), err=True, nl=False)
 
 
 @cli.command()

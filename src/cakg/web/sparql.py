@@ -25,7 +25,7 @@ from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from cakg.build import load_manifest
+from cakg.build import failed_build, load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Dataset, Engine, Formats
 from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
@@ -299,7 +299,12 @@ def describe_service(endpoint_iri: str, manifest: dict[str, Any], engine: Engine
 
 @bp.route("/healthz")
 def healthz() -> Response:
-    """Liveness: the dataset version, the engine and how many query workers are alive."""
+    """Liveness: the dataset version, the engine and how many query workers are alive.
+
+    `build_error`: when the last build failed (the served release is then older than the
+    sources), its `message`, `file`, `line`, `column`, `error` code, `failed` time and the
+    version it left `serving`; null when the last build succeeded.
+    """
     engine = _engine()
     pool = getattr(engine, "pool", None)
     workers = pool.alive() if pool is not None else None
@@ -310,5 +315,6 @@ def healthz() -> Response:
         "version": engine.version,
         "workers": workers,
         "network_isolated": getattr(pool, "isolated", None),
+        "build_error": failed_build(_settings()),
     }
     return Response(json.dumps(body), 200 if healthy else 503, content_type="application/json")
