@@ -1,4 +1,4 @@
-"""engine/cost.py: what a query costs in a worker, and which requests may run in-process."""
+"""engine/cost.py: what a query costs in a worker, and which requests go to the short lane."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from cakg.engine.cost import (
     MAX_TEXT,
     PEAK_BYTES,
     WALL_FACTOR,
-    CheapQueries,
     Cost,
+    ShortQueries,
     measure,
 )
 from cakg.errors import ConfigError
@@ -48,13 +48,13 @@ def test_measure_without_proc_reports_no_peak(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(cost, "_CLEAR_REFS", "/nonexistent/clear_refs")
     result, spent = measure(lambda: 42)
     assert result == 42 and spent.peak_bytes is None
-    cheap = CheapQueries(budget=1.0)
+    cheap = ShortQueries(budget=1.0)
     cheap.record("k", AGGREGATE, spent)  # unknown memory: never trusted
     assert not cheap.allows("k", 10.0)
 
 
 def test_a_cheap_request_is_remembered_and_a_costly_one_is_not() -> None:
-    cheap = CheapQueries(budget=0.05)
+    cheap = ShortQueries(budget=0.05)
     cheap.record("fast", AGGREGATE, Cost(0.01, 0.01, 1024))
     cheap.record("slow", AGGREGATE, Cost(0.06, 0.06, 1024))
     cheap.record("loaded", AGGREGATE, Cost(0.9, 0.04, 1024))  # slow wall clock, cheap CPU
@@ -70,14 +70,14 @@ def test_a_cheap_request_is_remembered_and_a_costly_one_is_not() -> None:
 
 
 def test_a_request_timeout_shorter_than_the_headroom_goes_to_a_worker() -> None:
-    cheap = CheapQueries(budget=0.05)
+    cheap = ShortQueries(budget=0.05)
     cheap.record("k", AGGREGATE, Cost(0.02, 0.02, 0))
     assert cheap.allows("k", 0.02 * HEADROOM)
     assert not cheap.allows("k", 0.02 * HEADROOM - 0.001)
 
 
 def test_a_request_later_seen_costly_is_forgotten() -> None:
-    cheap = CheapQueries(budget=0.05)
+    cheap = ShortQueries(budget=0.05)
     cheap.record("k", AGGREGATE, Cost(0.01, 0.01, 0))
     cheap.record("k", AGGREGATE, Cost(0.5, 0.5, 0))
     assert not cheap.allows("k", 10.0)
@@ -93,22 +93,22 @@ def test_a_request_later_seen_costly_is_forgotten() -> None:
         "SELECT ?s WHERE { ?s ?p ?o } #" + "x" * MAX_TEXT,
     ],
 )
-def test_random_or_long_queries_never_run_in_process(sparql: str) -> None:
-    cheap = CheapQueries(budget=0.05)
+def test_random_or_long_queries_are_never_short(sparql: str) -> None:
+    cheap = ShortQueries(budget=0.05)
     assert not cheap.eligible(sparql)
     cheap.record("k", sparql, Cost(0.001, 0.001, 0))
     assert not cheap.allows("k", 10.0)
 
 
 def test_a_zero_budget_trusts_nothing() -> None:
-    cheap = CheapQueries(budget=0.0)
+    cheap = ShortQueries(budget=0.0)
     assert not cheap.eligible(AGGREGATE)
     cheap.record("k", AGGREGATE, Cost(0.0, 0.0, 0))
     assert not cheap.allows("k", 10.0)
 
 
 def test_the_oldest_requests_are_dropped_past_the_limit() -> None:
-    cheap = CheapQueries(budget=0.05, entries=3)
+    cheap = ShortQueries(budget=0.05, entries=3)
     for key in "abcd":
         cheap.record(key, AGGREGATE, Cost(0.001, 0.001, 0))
     assert len(cheap) == 3
@@ -120,11 +120,11 @@ def test_the_oldest_requests_are_dropped_past_the_limit() -> None:
 
 @pytest.mark.parametrize("budget", [-0.01, 11.0])
 def test_the_budget_must_lie_between_zero_and_the_timeout(budget: float) -> None:
-    with pytest.raises(ConfigError, match="local_budget"):
-        Settings(local_budget=budget, query_timeout=10.0)
+    with pytest.raises(ConfigError, match="short_budget"):
+        Settings(short_budget=budget, query_timeout=10.0)
 
 
 def test_the_budget_is_read_from_the_environment() -> None:
-    assert Settings.from_env({"CAKG_LOCAL_BUDGET": "0"}).local_budget == 0.0
-    with pytest.raises(ConfigError, match="CAKG_LOCAL_BUDGET"):
-        Settings.from_env({"CAKG_LOCAL_BUDGET": "fast"})
+    assert Settings.from_env({"CAKG_SHORT_BUDGET": "0"}).short_budget == 0.0
+    with pytest.raises(ConfigError, match="CAKG_SHORT_BUDGET"):
+        Settings.from_env({"CAKG_SHORT_BUDGET": "fast"})

@@ -280,14 +280,7 @@ def test_post_responses_say_nosniff(client: FlaskClient) -> None:
 HOST_CASES = [
     *[(u, BROWSER) for u in HTML_PAGES],
     *[(u, a) for u, a in OTHER if not u.startswith("/static") and (u, a) != SERVICE_DESCRIPTION],
-    pytest.param(
-        *SERVICE_DESCRIPTION,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="cakg/web/sparql.py: the service description writes request.base_url into "
-            "sd:endpoint with no Cache-Control (heuristically cacheable) and no Vary: Host",
-        ),
-    ),
+    SERVICE_DESCRIPTION,
     ("/queries/labelled-things.json?contains=stan&per_page=1&page=2", "*/*"),  # Link header
     ("/.well-known/void", "application/ld+json"),
     ("/data/state/kazakhstan", "text/turtle"),  # Content-Location, Link

@@ -32,12 +32,16 @@ class Settings:
     port: int = 8000
     threads: int = 8  # per web process
     web_processes: int = 0  # processes of `cakg serve` on one socket; 0: one per CPU, at most 4
-    query_workers: int = 2  # per web process
+    query_workers: int = 2  # per web process: the general lane
+    short_workers: int = 1  # per web process: the lane of requests seen to be short
     query_timeout: float = 10.0  # seconds; a request may only lower it
     query_memory_mb: int = 1024  # address-space limit of each query worker
-    # seconds: a request that once finished in a worker within this (and 64 MB) runs in the web
-    # process from then on (engine/cost.py); 0: only point lookups do
-    local_budget: float = 0.05
+    # CPU seconds: a request that once finished in a worker within this (and 64 MB) goes to the
+    # short lane from then on (engine/cost.py); 0: no request does
+    short_budget: float = 0.1
+    client_limit: int = 4  # general-lane queries a client address may run at once; 0: no limit
+    # serve even where query workers cannot be put into an empty network namespace
+    allow_worker_network: bool = False
     max_rows: int = 10000
     max_query_length: int = 20000  # characters
     max_request_bytes: int = 1_000_000
@@ -61,11 +65,14 @@ class Settings:
         for name in ("query_timeout", "max_rows", "max_query_length", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name}: must be positive, got {getattr(self, name)!r}")
-        if not 0 <= self.local_budget <= self.query_timeout:
+        if not 0 <= self.short_budget <= self.query_timeout:
             raise ConfigError(
-                f"local_budget: must be between 0 and query_timeout ({self.query_timeout}), "
-                f"got {self.local_budget!r}"
+                f"short_budget: must be between 0 and query_timeout ({self.query_timeout}), "
+                f"got {self.short_budget!r}"
             )
+        for name in ("query_workers", "short_workers", "client_limit"):
+            if getattr(self, name) < (1 if name == "query_workers" else 0):
+                raise ConfigError(f"{name}: must not be negative, got {getattr(self, name)!r}")
 
     @property
     def out(self) -> Path:

@@ -134,6 +134,18 @@ class QueryResourceError(CakgError):
     code = "resource-limit"
 
 
+class WorkersBusy(QueryResourceError):
+    """Every query worker stayed busy with other queries until this one's deadline."""
+
+    code = "busy"
+
+
+class TooManyQueries(CakgError):
+    """The client already has as many long queries running as it may."""
+
+    code = "too-many-queries"
+
+
 class NotFound(CakgError):
     code = "not-found"
 

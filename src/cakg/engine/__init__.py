@@ -17,7 +17,8 @@ from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
 from cakg.errors import BuildMissingError, ConfigError
 
 if TYPE_CHECKING:
-    from cakg.engine.pool import Zygote, ZygoteLink
+    from cakg.engine.pool import ClientSlots
+    from cakg.engine.zygote import Zygote, ZygoteLink
 
 __all__ = [
     "Answer",
@@ -100,12 +101,14 @@ def start_zygote(settings: Settings, *, in_process: bool = False) -> Zygote:
     process and every process it forks later share the loaded store (`zygote.engine`). Only
     while this process runs no other thread.
     """
-    from cakg.engine.pool import Zygote
+    from cakg.engine.zygote import Zygote
 
     nquads, version = dataset_files(settings)
     spec = (settings.engine, str(nquads), version, settings.oxigraph_storage)
     engine = load_engine(*spec) if in_process else None
-    return Zygote(spec, settings.query_memory_mb, engine)
+    return Zygote(
+        spec, settings.query_memory_mb, engine, allow_network=settings.allow_worker_network
+    )
 
 
 def open_engine(
@@ -114,12 +117,14 @@ def open_engine(
     isolated: bool = False,
     link: ZygoteLink | None = None,
     local: Engine | None = None,
+    slots: ClientSlots | None = None,
 ) -> Engine:
     """The configured engine over the current build, or the remote store when one is set.
 
     With `link` (from `start_zygote(...).attach()`), the pool's workers come from that zygote;
-    with `local` (a pyoxigraph engine loaded in this process), point lookups and requests seen
-    to be cheap in a worker (`settings.local_budget`) run in-process.
+    with `local` (a pyoxigraph engine loaded in this process), point lookups are answered
+    in-process through its pattern API; `slots` counts each client's queries across the web
+    processes (made before they fork; without it, each engine counts its own).
     """
     if not is_local(settings):
         from cakg.engine.remote import open_remote
@@ -128,15 +133,18 @@ def open_engine(
     nquads, version = dataset_files(settings)
     if not isolated:
         return load_engine(settings.engine, nquads, version, settings.oxigraph_storage)
-    from cakg.engine.pool import PooledEngine
+    from cakg.engine.pool import ClientSlots, PooledEngine
 
     return PooledEngine(
         (settings.engine, str(nquads), version, settings.oxigraph_storage),
         workers=settings.query_workers,
+        short_workers=settings.short_workers,
+        short_budget=settings.short_budget,
         timeout=settings.query_timeout,
         memory_mb=settings.query_memory_mb,
         cache_bytes=CACHE_BYTES if settings.result_cache else 0,
         link=link,
         local=local if local is not None and local.name == "oxigraph" else None,
-        local_budget=settings.local_budget,
+        slots=slots or ClientSlots(settings.client_limit),
+        allow_network=settings.allow_worker_network,
     )

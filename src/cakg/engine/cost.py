@@ -1,4 +1,4 @@
-"""What a query cost in a worker, and which queries have shown they may run in the web process.
+"""What a query cost in a worker, and which requests have shown they are short.
 
 A query sent to a killable worker (see pool.py) comes back with its cost: wall-clock seconds and
 how far it raised the worker's resident set. The dataset is immutable between builds, so the same
@@ -6,14 +6,13 @@ request (text, dataset, bindings, formats, row cap) does the same work every tim
 that took at most `budget` seconds of CPU, `WALL_FACTOR` times that in wall-clock time, and
 `PEAK_BYTES` of memory once will do so again. CPU time is the measure of the work (wall-clock
 time also counts the other processes of a loaded machine); the wall-clock bound keeps out
-queries that mostly wait (reads of an on-disk store). Those requests then run in the web
-process, like point lookups, and skip the round trip to a worker, which costs as much as a
-cheap query. Nothing is cached but the verdict: the query is evaluated again every time.
+queries that mostly wait (reads of an on-disk store). Such requests go to the pool's short lane,
+workers that never run anything else, so that they never wait behind a long query. They are
+still evaluated in a worker, every time, under the same limits: only the verdict is remembered.
 
 Excluded, whatever they cost once: text longer than `MAX_TEXT` (not worth remembering) and
 queries calling RAND(), whose work may differ from one run to the next. A request whose own
-`timeout` is shorter than `HEADROOM` times the measured cost goes to a worker, where the limit
-is enforced.
+`timeout` is shorter than `HEADROOM` times the measured cost is not counted as short.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-PEAK_BYTES = 64 * 1024 * 1024  # a query that raised the worker's RSS more than this stays there
+PEAK_BYTES = 64 * 1024 * 1024  # a query that raised the worker's RSS more than this is not short
 MAX_TEXT = 8192  # characters
 ENTRIES = 1024  # remembered requests per web process (least recently used dropped)
 HEADROOM = 4.0  # the request's timeout must be at least this many times the measured wall time
@@ -86,9 +85,9 @@ def measure(call: Callable[[], Any]) -> tuple[Any, Cost]:
     return result, Cost(seconds, cpu_seconds, peak)
 
 
-class CheapQueries:
+class ShortQueries:
     """The requests seen to finish in a worker within `budget` CPU seconds (WALL_FACTOR times
-    that in wall-clock time) and PEAK_BYTES."""
+    that in wall-clock time) and PEAK_BYTES: the short lane's."""
 
     def __init__(self, budget: float, entries: int = ENTRIES) -> None:
         self.budget = budget
@@ -97,12 +96,12 @@ class CheapQueries:
         self._lock = threading.Lock()
 
     def eligible(self, sparql: str) -> bool:
-        """Whether this text may ever run in the web process."""
+        """Whether this text may ever be counted as short."""
         return self.budget > 0 and len(sparql) <= MAX_TEXT and _RANDOM.search(sparql) is None
 
     def record(self, key: Hashable, sparql: str, cost: Cost | None) -> None:
-        """Remember `key` as cheap when `cost` shows it (forget it when it does not)."""
-        cheap = (
+        """Remember `key` as short when `cost` shows it (forget it when it does not)."""
+        short = (
             cost is not None
             and cost.peak_bytes is not None
             and cost.peak_bytes <= PEAK_BYTES
@@ -111,7 +110,7 @@ class CheapQueries:
             and self.eligible(sparql)
         )
         with self._lock:
-            if not cheap:
+            if not short:
                 self._seen.pop(key, None)
                 return
             assert cost is not None
@@ -121,7 +120,7 @@ class CheapQueries:
                 self._seen.popitem(last=False)
 
     def allows(self, key: Hashable, timeout: float) -> bool:
-        """True when `key` was seen cheap and `timeout` leaves HEADROOM over its cost."""
+        """True when `key` was seen short and `timeout` leaves HEADROOM over its cost."""
         with self._lock:
             seconds = self._seen.get(key)
             if seconds is None:

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ from cakg.engine.base import (
     binding_key,
 )
 from cakg.engine.cache import ResultCache
-from cakg.engine.guard import QueryShape, inspect_query
+from cakg.engine.guard import PointLookup, QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 
@@ -328,6 +329,89 @@ class OxigraphEngine:
             return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
         except OSError as e:
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
+    def _lookup_rows(
+        self, lookup: PointLookup, dataset: Dataset | None, max_rows: int | None
+    ) -> tuple[list[tuple[Any, ...]], bool]:
+        """A point lookup's solutions, read through the store's pattern API (never as query
+        text): each triple of the default graph once (the union of the named graphs, a set;
+        without the inferred graph when `inference` is false), projected, DISTINCT, OFFSET,
+        LIMIT, then the row cap. Rows and whether the cap cut them."""
+        inference = dataset is None or dataset.inference
+        inferred = str(INFERRED_GRAPH)
+        predicate = NamedNode(lookup.predicate) if lookup.predicate is not None else None
+        obj = NamedNode(lookup.object) if lookup.object is not None else None
+        seen_triples: set[tuple[Any, Any]] = set()
+        seen_rows: set[tuple[Any, ...]] = set()
+        rows: list[tuple[Any, ...]] = []
+        skip = lookup.offset or 0
+        wanted = lookup.limit
+        if max_rows is not None:
+            wanted = max_rows + 1 if wanted is None else min(wanted, max_rows + 1)
+        for quad in self.store.quads_for_pattern(NamedNode(lookup.subject), predicate, obj, None):
+            graph = quad.graph_name
+            if not inference and isinstance(graph, NamedNode) and graph.value == inferred:
+                continue
+            triple = (quad.predicate, quad.object)
+            if triple in seen_triples:
+                continue
+            seen_triples.add(triple)
+            values = {lookup.predicate_var: quad.predicate, lookup.object_var: quad.object}
+            row = tuple(values[name] for name in lookup.projection)
+            if lookup.distinct:
+                if row in seen_rows:
+                    continue
+                seen_rows.add(row)
+            if skip:
+                skip -= 1
+                continue
+            if wanted is not None and len(rows) >= wanted:
+                break
+            rows.append(row)
+        truncated = max_rows is not None and len(rows) > max_rows
+        return rows[:max_rows] if truncated else rows, truncated
+
+    def answer_lookup(
+        self,
+        lookup: PointLookup,
+        *,
+        formats: Formats,
+        dataset: Dataset | None = None,
+        max_rows: int | None = None,
+    ) -> Answer:
+        """`answer()` for a point lookup, through the pattern API; written by pyoxigraph."""
+        if lookup.form == "ASK":
+            found, _ = self._lookup_rows(replace(lookup, limit=1), dataset, None)
+            media_type = _accepted(formats, "ASK")
+            boolean = parse_query_results(
+                b'{"head":{},"boolean":%s}' % (b"true" if found else b"false"),
+                QueryResultsFormat.JSON,
+            )
+            body = boolean.serialize(format=QueryResultsFormat.from_media_type(media_type))
+            return Answer("ASK", media_type, body or b"")
+        media_type = _accepted(formats, "SELECT")
+        fmt = QueryResultsFormat.from_media_type(media_type)
+        if fmt is None:
+            raise NotAcceptable(f"{media_type} is not a SPARQL results format")
+        rows, truncated = self._lookup_rows(lookup, dataset, max_rows)
+        lines = ["\t".join(f"?{name}" for name in lookup.projection)]
+        lines += ["\t".join(str(term) for term in row) for row in rows]
+        tsv = ("\n".join(lines) + "\n").encode("utf-8")
+        if fmt == QueryResultsFormat.TSV:
+            return Answer("SELECT", media_type, tsv, len(rows), truncated)
+        body = parse_query_results(tsv, QueryResultsFormat.TSV).serialize(format=fmt) or b""
+        return Answer("SELECT", media_type, body, len(rows), truncated)
+
+    def query_lookup(
+        self, lookup: PointLookup, *, dataset: Dataset | None = None, max_rows: int | None = None
+    ) -> QueryResult:
+        """`query()` for a point lookup, through the pattern API."""
+        if lookup.form == "ASK":
+            found, _ = self._lookup_rows(replace(lookup, limit=1), dataset, None)
+            return QueryResult("ASK", boolean=bool(found))
+        rows, truncated = self._lookup_rows(lookup, dataset, max_rows)
+        converted = [tuple(to_rdflib(term) for term in row) for row in rows]
+        return QueryResult("SELECT", list(lookup.projection), converted, truncated=truncated)
 
 
 def _shared_triples(store: Store) -> bool:

@@ -1,332 +1,243 @@
-"""Run queries in worker processes that can be killed: the timeout and memory limit, for real.
+"""The web process's side of query isolation: worker lanes, deadlines, fairness, honest errors.
 
-Neither pyoxigraph nor rdflib can cancel a running query, and a thread cannot be killed, so every
-query of the web server runs in a worker process (except, with a `local` engine, point lookups
-and requests already seen to be cheap in a worker: see PooledEngine and cost.py):
+Every client query is evaluated in a worker process forked by the zygote (engine/zygote.py):
+killable, in an empty network namespace, under memory and CPU limits. A web process never
+hands client SPARQL text to a parser; the one thing it answers itself is a *point lookup*
+(guard.parse_point_lookup: one triple pattern about one named node), read through pyoxigraph's
+pattern API (`OxigraphEngine.answer_lookup`), whose work is bounded by that node's degree.
 
-- a *zygote* process (a fresh interpreter, so it never inherits the web server's threads) loads
-  the engine once, then forks a worker whenever a pool asks for one: workers share the loaded
-  store copy-on-write and start in milliseconds. One zygote can serve the pools of several web
-  processes (`Zygote.attach()` gives each its own control connection), so `cakg serve` loads
-  the build once however many web processes it runs;
-- each worker talks to the web process over its own socket pair, runs one query at a time under
-  an address-space limit (RLIMIT_AS: the loaded store plus `memory_mb`), and sends back the
-  result already serialised (a few bytes of pickle around the body: no terms cross over);
-- at the deadline the pool SIGKILLs the worker, forks a fresh one and raises QueryTimeout; a
-  worker that dies (a segfault from deep nesting, an abort when memory runs out) becomes
-  QueryResourceError and is replaced the same way;
-- the zygote also drops out of the network namespace when the system allows it, so a worker
-  could not open an outbound connection even if a query got past the guard.
+- **Two lanes.** A pool has `size` general workers and `short` short-lane workers. A request
+  that already ran within the short budget (cost.ShortQueries) goes to the short lane, or to
+  any idle general worker; every other request waits for a general worker only. So a short
+  query never waits behind long ones, however many there are.
+- **Deadlines.** A query's limit counts from the arrival of its request (request_context),
+  queueing included. At the deadline the pool SIGKILLs the worker and forks a fresh one; the
+  worker's own CPU limit would stop it anyway, and it dies with its web process.
+- **Fairness.** A client (by address) may have `client_limit` general-lane queries at once,
+  across all web processes (ClientSlots): one more is 429, not a queue slot taken from others.
+- **Errors.** A request that found every worker busy until its deadline is WorkersBusy; one
+  whose worker died says why (deadline, CPU limit, memory limit, stack overflow, crash), and
+  the death is logged with the request id.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
+import fcntl
 import logging
 import os
 import pickle
-import queue
-import resource
 import signal
 import socket
-import subprocess
-import sys
+import struct
+import tempfile
 import threading
 import time
-import traceback
 import weakref
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
-from multiprocessing import reduction
-from multiprocessing.connection import Connection, wait
+import zlib
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
-import cakg.errors
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult, binding_key
 from cakg.engine.cache import ResultCache
-from cakg.engine.cost import CheapQueries, Cost, measure
-from cakg.engine.guard import inspect_query
-from cakg.errors import CakgError, NotAcceptable, QueryResourceError, QueryTimeout
+from cakg.engine.cost import Cost, ShortQueries
+from cakg.engine.guard import inspect_query, parse_point_lookup
+from cakg.engine.zygote import (
+    Death,
+    EngineSpec,
+    WorkerError,
+    Zygote,
+    ZygoteLink,
+    rebuild_error,
+)
+from cakg.errors import (
+    NotAcceptable,
+    QueryResourceError,
+    QueryTimeout,
+    TooManyQueries,
+    WorkersBusy,
+)
+from cakg.request_context import current, current_id
 
 log = logging.getLogger(__name__)
 
-# engine name, N-Quads path, dataset version[, storage]: the arguments of load_engine
-EngineSpec = tuple[str, ...]
-START_TIMEOUT = 120.0  # seconds for the zygote to load the dataset
-ZYGOTE_COMMAND = (
-    "import sys; from cakg.engine.pool import zygote_main; zygote_main(int(sys.argv[1]))"
-)
-RUST_BACKTRACE = "0"  # in the zygote and its workers: a worker past its memory limit, one line
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWNET = 0x40000000
-
-
-class WorkerError(Exception):
-    """A worker failed in a way that is a bug, not the query's fault (its traceback is logged)."""
+GENERAL, SHORT = "general", "short"
+CLIENT_BUCKETS = 4096  # clients are hashed into this many counters (a clash shares one)
 
 
 @dataclass
 class _Worker:
     pid: int
     conn: Connection
-
-
-class Zygote:
-    """The process that loads the engine once and forks query workers for every pool linked to it.
-
-    One zygote serves every web process of `cakg serve`: each gets its own control connection
-    (`attach()`), so the store is loaded once and shared copy-on-write by all the workers.
-    """
-
-    def __init__(self, spec: EngineSpec, memory_mb: int, engine: Engine | None = None) -> None:
-        """A zygote that loads `spec` in a fresh interpreter; or, given the `engine` this
-        process has loaded already (and no thread running), a fork of this process that
-        shares that engine's memory with this one and with every process it forks."""
-        ours, theirs = socket.socketpair()
-        self.engine = engine
-        self._process: subprocess.Popen[bytes] | _Forked
-        if engine is not None:
-            pid = os.fork()
-            if pid == 0:
-                ours.close()
-                _zygote_child(Connection(theirs.detach()), engine)
-            self._process = _Forked(pid)
-        else:
-            # A fresh interpreter (not a fork of a threaded process, and unlike
-            # multiprocessing's spawn, without re-importing the caller's __main__) that
-            # imports only the engine.
-            env = {
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-                "RUST_BACKTRACE": RUST_BACKTRACE,
-            }
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                env=env,
-                stdin=subprocess.DEVNULL,
-            )
-        theirs.close()
-        self.pid = self._process.pid
-        self._conn = Connection(ours.detach())
-        self._lock = threading.Lock()
-        self._finalizer = weakref.finalize(self, _stop_zygote, self._conn, self._process)
-        self._conn.send((spec, memory_mb))
-        if not self._conn.poll(START_TIMEOUT):
-            self._finalizer()
-            raise QueryResourceError(f"the query engine did not load within {START_TIMEOUT:g} s")
-        try:
-            reply = self._conn.recv()
-        except (EOFError, OSError):
-            self._finalizer()
-            raise QueryResourceError("the query engine process died while loading") from None
-        if reply[0] == "error":
-            self._finalizer()
-            raise _rebuild(reply[1], reply[2], reply[3])
-        _, graphs, isolated = reply
-        self.graphs: list[str] = graphs
-        self.isolated: bool = isolated
-
-    def link(self) -> ZygoteLink:
-        """This process's own control connection (a pool in the same process as the zygote's
-        owner)."""
-        return ZygoteLink(self._conn, self.pid, self.graphs, self.isolated, self._lock)
-
-    def attach(self) -> ZygoteLink:
-        """A new control connection, for a pool in another process (pass it on by fork)."""
-        ours, theirs = socket.socketpair()
-        with self._lock:
-            try:
-                self._conn.send("attach")
-                reduction.send_handle(self._conn, theirs.fileno(), self.pid)
-            except OSError as e:
-                ours.close()
-                raise QueryResourceError("the query engine process is gone") from e
-            finally:
-                theirs.close()
-        return ZygoteLink(Connection(ours.detach()), self.pid, self.graphs, self.isolated)
-
-    def alive(self) -> bool:
-        return self._process.poll() is None
-
-    def wait(self) -> int:
-        """Block until the zygote exits; its exit status."""
-        return self._process.wait()
-
-    def forget(self) -> None:
-        """In a forked child: drop the parent's connection without stopping the zygote."""
-        self._finalizer.detach()
-        self._conn.close()
-
-    def close(self) -> None:
-        self._finalizer()
-
-
-class _Forked:
-    """The part of subprocess.Popen's interface the zygote needs, for a child made by fork."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-        self._lock = threading.Lock()
-
-    def poll(self) -> int | None:
-        return self._reap(os.WNOHANG)
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:  # polled, so that no thread sits in waitpid holding the lock
-            status = self._reap(os.WNOHANG)
-            if status is not None:
-                return status
-            if deadline is not None and time.monotonic() >= deadline:
-                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout or 0.0)
-            time.sleep(0.02)
-
-    def _reap(self, flags: int) -> int | None:
-        with self._lock:
-            if self.returncode is None:
-                try:
-                    pid, status = os.waitpid(self.pid, flags)
-                except ChildProcessError:  # reaped elsewhere
-                    self.returncode = -1
-                else:
-                    if pid:
-                        self.returncode = os.waitstatus_to_exitcode(status)
-            return self.returncode
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-
-
-def _stop_zygote(conn: Connection, process: subprocess.Popen[bytes] | _Forked) -> None:
-    with contextlib.suppress(OSError):
-        conn.send("stop")
-    conn.close()
-    try:
-        process.wait(2)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(2)
-
-
-@dataclass
-class ZygoteLink:
-    """One control connection to a zygote: ask it for a worker connected to a socket."""
-
-    conn: Connection
-    pid: int
-    graphs: list[str]
-    isolated: bool
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def spawn(self, fd: int) -> int:
-        """Fork a worker that talks over `fd`; its pid. OSError or EOFError if the zygote is
-        gone."""
-        with self.lock:
-            self.conn.send("spawn")
-            reduction.send_handle(self.conn, fd, self.pid)
-            pid: int = self.conn.recv()
-            return pid
+    lane: str
 
 
 class WorkerPool:
-    """A fixed number of forked query workers behind a queue."""
+    """Forked query workers in two lanes, each worker running one query at a time."""
 
-    def __init__(self, link: ZygoteLink, size: int, owner: Zygote | None = None) -> None:
+    def __init__(
+        self, link: ZygoteLink, size: int, short: int = 0, owner: Zygote | None = None
+    ) -> None:
         self._link = link
         self._owner = owner  # the zygote this pool started, stopped with it
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
         self._closed = False
         self._all: dict[int, _Worker] = {}
+        self._idle: dict[str, list[_Worker]] = {GENERAL: [], SHORT: []}
         self._finalizer = weakref.finalize(self, _shutdown, self._all, link, owner)
         self.graphs = link.graphs
         self.isolated = link.isolated
-        self._idle: queue.Queue[_Worker] = queue.Queue()
         self.size = size
+        self.short = short
         self.restarts = 0
         try:
-            for _ in range(size):
-                self._idle.put(self._spawn())
+            for lane, count in ((GENERAL, size), (SHORT, short)):
+                for _ in range(count):
+                    self._release(self._spawn(lane))
         except QueryResourceError:
             self._finalizer()
             raise
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, lane: str) -> _Worker:
         ours, theirs = socket.socketpair()
         with self._lock:
             if self._closed:
                 ours.close()
                 theirs.close()
                 raise QueryResourceError("the query pool is shut down")
-            try:
-                pid = self._link.spawn(theirs.fileno())
-            except (EOFError, OSError) as e:
-                ours.close()
-                raise QueryResourceError("the query engine process is gone") from e
-            finally:
-                theirs.close()
-            worker = _Worker(pid, Connection(ours.detach()))
+        try:
+            pid = self._link.spawn(theirs.fileno())
+        except (EOFError, OSError) as e:
+            ours.close()
+            raise QueryResourceError("the query engine process is gone") from e
+        finally:
+            theirs.close()
+        worker = _Worker(pid, Connection(ours.detach()), lane)
+        with self._lock:
             self._all[pid] = worker
         return worker
 
-    def _discard(self, worker: _Worker) -> None:
+    def _acquire(self, lane: str, deadline: float) -> _Worker | None:
+        """An idle worker for `lane` (the short lane also takes an idle general one), or None
+        if none became idle before `deadline`."""
+        with self._ready:
+            while True:
+                for source in (SHORT, GENERAL) if lane == SHORT else (GENERAL,):
+                    if self._idle[source]:
+                        self._ready.notify_all()
+                        return self._idle[source].pop()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    return None
+                self._ready.wait(remaining)
+
+    def _release(self, worker: _Worker) -> None:
+        with self._ready:
+            self._idle[worker.lane].append(worker)
+            self._ready.notify_all()
+
+    def _replace(self, worker: _Worker) -> Death | None:
+        """Kill `worker`, learn how it ended, and put a fresh one in its place."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker.pid, signal.SIGKILL)
         worker.conn.close()
+        death = self._link.reap(worker.pid)
         with self._lock:
             self._all.pop(worker.pid, None)
-
-    def _replace(self, worker: _Worker) -> None:
-        self._discard(worker)
         self.restarts += 1
         try:
-            self._idle.put(self._spawn())
+            self._release(self._spawn(worker.lane))
         except QueryResourceError:
             log.error("could not replace query worker %d: the pool is now smaller", worker.pid)
+        return death
 
-    def call(self, request: tuple[Any, ...], timeout: float) -> tuple[Any, Cost | None]:
-        """Send one request to an idle worker; its reply and what it cost, or its error."""
-        deadline = time.monotonic() + timeout
+    def call(
+        self, request: tuple[Any, ...], limit: float, deadline: float, lane: str = GENERAL
+    ) -> tuple[Any, Cost | None]:
+        """Send one request to an idle worker of `lane`; its reply and what it cost, or its
+        error. `limit` is the query's time limit (for messages), `deadline` when it ends."""
+        worker = self._acquire(lane, deadline)
+        if worker is None:
+            busy = self.size + (self.short if lane == SHORT else 0)
+            raise WorkersBusy(
+                f"all {busy} query workers of this web process were busy with other queries "
+                f"for the whole time limit of {limit:g} s: this query did not run; try again"
+            )
+        remaining = deadline - time.monotonic()
+        reply: Any = None
         try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryTimeout(timeout) from None
-        healthy = False
-        try:
-            worker.conn.send_bytes(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-            if not worker.conn.poll(max(deadline - time.monotonic(), 0.0)):
-                raise QueryTimeout(timeout)
-            reply = pickle.loads(worker.conn.recv_bytes())
-            healthy = True
-        except (EOFError, OSError) as e:
-            raise QueryResourceError(
-                "the query stopped its worker process: it needed more memory than the limit "
-                "allows or nested deeper than the parser can go; simplify it"
-            ) from e
-        finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                self._replace(worker)
+            worker.conn.send_bytes(
+                pickle.dumps((*request, remaining), protocol=pickle.HIGHEST_PROTOCOL)
+            )
+            if worker.conn.poll(max(remaining, 0.0)):
+                reply = pickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError):
+            reply = None
+        if reply is None:
+            timed_out = time.monotonic() >= deadline
+            death = self._replace(worker)
+            raise _death_error(worker.pid, death, limit, timed_out)
+        self._release(worker)
         if reply[0] == "ok":
             return reply[1], reply[2]
         if reply[0] == "error":
-            raise _rebuild(reply[1], reply[2], reply[3])
+            raise rebuild_error(reply[1], reply[2], reply[3])
         raise WorkerError(reply[1])
 
     def alive(self) -> int:
         with self._lock:
             return len(self._all)
 
+    def wait_for_idle(self, lane: str, count: int, timeout: float) -> bool:
+        """Wait until exactly `count` workers of `lane` are idle; False if not by `timeout`."""
+        with self._ready:
+            return self._ready.wait_for(lambda: len(self._idle[lane]) == count, timeout)
+
     def close(self) -> None:
         """Kill the workers and stop the zygote (also done when the pool is garbage collected)."""
-        with self._lock:
+        with self._ready:
             self._closed = True
+            self._ready.notify_all()
         self._finalizer()
+
+
+def _death_error(pid: int, death: Death | None, limit: float, timed_out: bool) -> Exception:
+    """The error for a request whose worker died (or was killed at the deadline); logged."""
+    if timed_out and (death is None or death.exit_code == -signal.SIGKILL):
+        return QueryTimeout(limit)
+    rid = current_id()
+    if death is None:
+        log.error("request %s: query worker %d died; the zygote could not say how", rid, pid)
+        return QueryResourceError(
+            f"the query's worker process died and was replaced; logged as request {rid}"
+        )
+    log.warning("request %s: query worker %d died: %s", rid, pid, death.describe())
+    cause = death.cause
+    if cause == "cpu":
+        error = QueryTimeout(limit)
+        Exception.__init__(
+            error,
+            f"the query used more CPU time than its limit of {limit:g} s allows and was "
+            "stopped by the system",
+        )
+        return error
+    if cause == "memory":
+        return QueryResourceError(
+            "the query needed more memory than a query worker may use and was stopped; "
+            "narrow it down (fewer rows, smaller strings)"
+        )
+    if cause == "stack":
+        return QueryResourceError(
+            "the query nests or chains operators too deeply for the engine (its worker "
+            "overflowed its stack and was stopped); flatten it"
+        )
+    return QueryResourceError(
+        f"the query crashed its worker process ({death.signal_name or death.exit_code}); "
+        f"it was logged as request {rid}"
+    )
 
 
 def _shutdown(workers: dict[int, _Worker], link: ZygoteLink, owner: Zygote | None) -> None:
@@ -341,6 +252,54 @@ def _shutdown(workers: dict[int, _Worker], link: ZygoteLink, owner: Zygote | Non
         link.conn.close()
 
 
+class ClientSlots:
+    """How many general-lane queries each client runs at once, counted across processes.
+
+    Each client address hashes to one of CLIENT_BUCKETS rows of `limit` one-byte slots in an
+    unlinked temporary file shared by every web process (made before they fork). Taking a
+    slot is an open file description lock (F_OFD_SETLK) on one byte: the kernel releases it
+    when its holder closes it, or dies, so a web process killed mid-query leaks nothing.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._file = tempfile.TemporaryFile() if limit > 0 else None  # noqa: SIM115
+
+    @contextlib.contextmanager
+    def held(self, client: str | None) -> Iterator[None]:
+        """Hold one of `client`'s slots for the duration; TooManyQueries if all are taken."""
+        if self._file is None or client is None:
+            yield
+            return
+        row = zlib.crc32(client.encode("utf-8", "replace")) % CLIENT_BUCKETS
+        fd = os.open(f"/proc/self/fd/{self._file.fileno()}", os.O_RDWR)  # its own description
+        try:
+            if not any(_try_lock(fd, row * self.limit + k) for k in range(self.limit)):
+                raise TooManyQueries(
+                    f"this client already runs {self.limit} queries that are not known to be "
+                    "short; wait for one to finish (the limit is per client address)"
+                )
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+_FLOCK = "hhqqi4x"  # struct flock on Linux (64-bit off_t): type, whence, start, len, pid
+
+
+def _try_lock(fd: int, offset: int) -> bool:
+    request = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
+    try:
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, request)
+    except (BlockingIOError, PermissionError):
+        return False
+    return True
+
+
 class PooledEngine:
     """The Engine interface over a WorkerPool, with the timeout and an optional result cache."""
 
@@ -351,50 +310,52 @@ class PooledEngine:
         workers: int,
         timeout: float,
         memory_mb: int,
+        short_workers: int = 0,
+        short_budget: float = 0.0,
         cache_bytes: int = 0,
         link: ZygoteLink | None = None,
         local: Engine | None = None,
-        local_budget: float = 0.0,
+        slots: ClientSlots | None = None,
+        allow_network: bool = False,
     ) -> None:
         """Workers forked by a zygote of its own, or by the shared one behind `link`.
 
-        With `local` (the engine loaded in this process, a pyoxigraph one), two kinds of query
-        run here, in the calling thread, because a round trip to a worker costs more than they
-        do: point lookups, whose work is bounded by one node's degree (guard.is_point_lookup),
-        and requests that already ran in a worker within `local_budget` seconds (cost.py).
+        With `local` (the engine loaded in this process, a pyoxigraph one), point lookups are
+        answered here through its pattern API, never as query text (see the module's doc).
         """
         self.name, self.version = spec[0], spec[2]
         self.timeout = timeout
-        self.local = local
-        self.cheap = CheapQueries(local_budget if local is not None else 0.0)
+        self.local = local if hasattr(local, "answer_lookup") else None
+        self.short = ShortQueries(short_budget if short_workers > 0 else 0.0)
+        self.slots = slots or ClientSlots(0)
         if link is None:
-            owner = Zygote(spec, memory_mb)
-            self.pool = WorkerPool(owner.link(), workers, owner)
+            owner = Zygote(spec, memory_mb, allow_network=allow_network)
+            self.pool = WorkerPool(owner.link(), workers, short_workers, owner)
         else:
-            self.pool = WorkerPool(link, workers)
+            self.pool = WorkerPool(link, workers, short_workers)
         self.cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
 
     def _timeout(self, requested: float | None) -> float:
         return self.timeout if requested is None else min(requested, self.timeout)
 
-    def _route(
-        self, point_lookup: bool, sparql: str, request: Hashable, limit: float
-    ) -> tuple[bool, Hashable | None]:
-        """Whether to run `request` in this process; and the key its cost in a worker is
-        recorded under (None: never run here, not recorded)."""
-        if self.local is None:
-            return False, None
-        seen = request if self.cheap.eligible(sparql) else None
-        return point_lookup or (seen is not None and self.cheap.allows(seen, limit)), seen
-
-    def _in_worker(
-        self, call: tuple[Any, ...], limit: float, seen: Hashable | None, sparql: str
-    ) -> Any:
-        """`call` answered by a worker; what it cost recorded under `seen`."""
-        result, cost = self.pool.call(call, limit)
-        if seen is not None:
-            self.cheap.record(seen, sparql, cost)
+    def _in_worker(self, call: tuple[Any, ...], limit: float, key: Hashable, sparql: str) -> Any:
+        """`call` answered by a worker of the right lane; what it cost recorded under `key`."""
+        context = current()
+        started = context.started if context is not None else time.monotonic()
+        deadline = started + limit
+        if self.short.allows(key, limit):
+            result, cost = self.pool.call(call, limit, deadline, SHORT)
+        else:
+            with self.slots.held(context.client if context is not None else None):
+                result, cost = self.pool.call(call, limit, deadline, GENERAL)
+        self.short.record(key, sparql, cost)
         return result
+
+    def _lookup(self, sparql: str, dataset: Dataset | None, bindings: Any) -> Any:
+        """The point lookup in `sparql`, when this process may answer it itself."""
+        if self.local is None or bindings or (dataset is not None and dataset.explicit):
+            return None
+        return parse_point_lookup(sparql)
 
     def answer(
         self,
@@ -416,19 +377,22 @@ class PooledEngine:
             cached: Answer | None = self.cache.get(key)
             if cached is not None:
                 return cached
-        options = {"formats": formats, "dataset": dataset, "bindings": bindings}
         answer: Answer
-        limit = self._timeout(timeout)
-        request = ("answer", sparql, formats, dataset, bound, max_rows)
-        here, seen = self._route(shape.point_lookup, sparql, request, limit)
-        if here:
-            assert self.local is not None
-            answer = self.local.answer(
-                sparql, formats=formats, dataset=dataset, bindings=bindings, max_rows=max_rows
+        lookup = self._lookup(sparql, dataset, bindings)
+        if lookup is not None:
+            answer = self.local.answer_lookup(  # type: ignore[union-attr]
+                lookup, formats=formats, dataset=dataset, max_rows=max_rows
             )
         else:
+            options = {
+                "formats": formats,
+                "dataset": dataset,
+                "bindings": bindings,
+                "max_rows": max_rows,
+            }
+            request = ("answer", sparql, formats, dataset, bound, max_rows)
             answer = self._in_worker(
-                ("answer", sparql, {**options, "max_rows": max_rows}), limit, seen, sparql
+                ("answer", sparql, options), self._timeout(timeout), request, sparql
             )
         if key is not None and self.cache is not None:
             self.cache.put(key, answer, len(answer.body))
@@ -443,16 +407,18 @@ class PooledEngine:
         max_rows: int | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        shape = inspect_query(sparql)
+        inspect_query(sparql)
+        lookup = self._lookup(sparql, dataset, bindings)
+        if lookup is not None:
+            result: QueryResult = self.local.query_lookup(  # type: ignore[union-attr]
+                lookup, dataset=dataset, max_rows=max_rows
+            )
+            return result
         options = {"dataset": dataset, "bindings": bindings, "max_rows": max_rows}
-        limit = self._timeout(timeout)
-        bound = binding_key(bindings)
-        request = ("query", sparql, dataset, bound, max_rows)
-        here, seen = self._route(shape.point_lookup, sparql, request, limit)
-        if here:
-            assert self.local is not None
-            return self.local.query(sparql, dataset=dataset, bindings=bindings, max_rows=max_rows)
-        result: QueryResult = self._in_worker(("query", sparql, options), limit, seen, sparql)
+        request = ("query", sparql, dataset, binding_key(bindings), max_rows)
+        result = self._in_worker(
+            ("query", sparql, options), self._timeout(timeout), request, sparql
+        )
         return result
 
     def graph_names(self) -> Sequence[str]:
@@ -460,139 +426,4 @@ class PooledEngine:
 
     def close(self) -> None:
         self.pool.close()
-
-
-def _rebuild(class_name: str, message: str, attributes: dict[str, Any]) -> Exception:
-    """A CakgError raised in a worker, rebuilt here without calling its __init__."""
-    cls = getattr(cakg.errors, class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, CakgError)):
-        return WorkerError(f"{class_name}: {message}")
-    error = cls.__new__(cls)
-    Exception.__init__(error, message)
-    error.__dict__.update(attributes)
-    return error
-
-
-def _error_reply(e: CakgError) -> tuple[str, str, str, dict[str, Any]]:
-    attributes = {k: v for k, v in vars(e).items() if isinstance(v, str | int | float | None)}
-    return ("error", type(e).__name__, str(e), attributes)
-
-
-def zygote_main(fd: int) -> None:
-    """Load the engine once, then fork a worker for each 'spawn' request."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the web process's to handle
-    from cakg.engine import load_engine
-
-    conn = Connection(fd)
-    try:
-        spec, memory_mb = conn.recv()
-    except (EOFError, OSError):
-        os._exit(0)
-
-    try:
-        engine = load_engine(*spec)
-    except CakgError as e:
-        conn.send(_error_reply(e))
-        os._exit(1)
-    _zygote_loop(conn, engine, memory_mb)
-
-
-def _zygote_child(conn: Connection, engine: Engine) -> None:
-    """A zygote forked from the process that loaded `engine`; never returns."""
-    code = 0
-    os.environ["RUST_BACKTRACE"] = RUST_BACKTRACE
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        try:
-            _spec, memory_mb = conn.recv()
-        except (EOFError, OSError):
-            os._exit(0)
-        _zygote_loop(conn, engine, memory_mb)
-    except BaseException:  # a forked child must never return into its parent's code
-        traceback.print_exc()
-        code = 70
-    os._exit(code)
-
-
-def _zygote_loop(conn: Connection, engine: Engine, memory_mb: int) -> None:
-    """Report ready, then fork a worker for each 'spawn' request until the owner goes away."""
-    isolated = _isolate_network()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps dead workers
-    conn.send(("ready", list(engine.graph_names()), isolated))
-    links = [conn]  # the owner's connection first: when it closes, the zygote stops
-    while True:
-        for ready in wait(links):
-            assert isinstance(ready, Connection)
-            try:
-                message = ready.recv()
-            except (EOFError, OSError):
-                message = "closed"
-            if message == "attach" and ready is conn:
-                links.append(Connection(reduction.recv_handle(conn)))
-            elif message == "spawn":
-                _fork_worker(engine, ready, links, memory_mb)
-            elif ready is conn:
-                os._exit(0)
-            else:  # a web process went away, or spoke out of turn
-                links.remove(ready)
-                ready.close()
-
-
-def _fork_worker(engine: Engine, link: Connection, links: list[Connection], memory_mb: int) -> None:
-    fd = reduction.recv_handle(link)
-    pid = os.fork()
-    if pid == 0:
-        for other in links:
-            other.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        _worker_main(engine, Connection(fd), memory_mb)
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        link.send(pid)
-
-
-def _worker_main(engine: Engine, conn: Connection, memory_mb: int) -> None:
-    """Answer requests until the web process closes the socket; never returns."""
-    _limit_memory(memory_mb)
-    handlers: dict[str, Callable[..., Any]] = {"answer": engine.answer, "query": engine.query}
-    while True:
-        try:
-            data = conn.recv_bytes()
-        except (EOFError, OSError):
-            os._exit(0)
-        method, sparql, options = pickle.loads(data)
-        handler = handlers[method]
-        try:
-            reply: tuple[Any, ...] = ("ok", *measure(functools.partial(handler, sparql, **options)))
-        except CakgError as e:
-            reply = _error_reply(e)
-        except MemoryError:
-            reply = _error_reply(QueryResourceError("the query needed more memory than allowed"))
-        except RecursionError:
-            reply = _error_reply(
-                cakg.errors.BadQuery("the query is nested too deeply to evaluate: flatten it")
-            )
-        except Exception:  # a bug: report it to the web process, which logs it as a 500
-            reply = ("bug", traceback.format_exc())
-        try:
-            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
-        except (OSError, MemoryError):
-            os._exit(1)
-
-
-def _limit_memory(memory_mb: int) -> None:
-    """Cap the address space at what the worker already maps plus `memory_mb`."""
-    with open("/proc/self/statm", encoding="ascii") as f:
-        mapped = int(f.read().split()[0]) * resource.getpagesize()
-    limit = mapped + memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _isolate_network() -> bool:
-    """Move this process (and the workers it forks) into an empty network namespace."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return False
-    return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
+        self.slots.close()

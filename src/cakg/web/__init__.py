@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -28,7 +28,7 @@ from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.ontology_docs import STYLESHEET
 from cakg.web.errors import register_error_handlers
-from cakg.web.fast_sparql import FastSparql
+from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href
 from cakg.web.request_ids import REQUEST_ID, request_id
 
@@ -39,7 +39,6 @@ BLUEPRINTS = (
     "cakg.web.ui:bp",
 )
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
-NOSNIFF = ("X-Content-Type-Options", "nosniff")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
 # standalone pages, written at build time); no other inline style is allowed.
@@ -47,21 +46,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' {style}; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
-
-
-class CakgFlask(Flask):
-    """Flask, with `X-Content-Type-Options: nosniff` added to a response that bypassed the
-    app's hooks: the ones the /sparql fast path (app.wsgi_app) writes itself."""
-
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        def start_nosniff(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-            if not any(name.lower() == "x-content-type-options" for name, _ in headers):
-                headers = [*headers, NOSNIFF]
-            return start_response(status, headers, *rest)
-
-        return self.wsgi_app(environ, start_nosniff)
 
 
 def create_app(
@@ -73,7 +57,7 @@ def create_app(
     the worker pool (the caller then closes it).
     """
     settings = settings or Settings.from_env()
-    app = CakgFlask(__name__)
+    app = Flask(__name__)
     app.config.from_mapping(
         CAKG_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,

@@ -21,6 +21,7 @@ from cakg.errors import (
     QueryError,
     QueryResourceError,
     QueryTimeout,
+    TooManyQueries,
 )
 
 log = logging.getLogger("cakg.web")
@@ -30,6 +31,7 @@ STATUS: dict[type[CakgError], tuple[int, int | None]] = {
     QueryError: (400, None),  # BadQuery, BadParameter, UpdateRefused
     NotFound: (404, None),
     NotAcceptable: (406, None),
+    TooManyQueries: (429, 5),
     QueryTimeout: (503, 5),
     QueryResourceError: (503, 5),
     BuildMissingError: (503, 30),

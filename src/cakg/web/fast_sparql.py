@@ -26,11 +26,13 @@ from werkzeug.wrappers import Request
 
 from cakg.config import Settings
 from cakg.engine.base import Engine
+from cakg.request_context import entered
 from cakg.web.request_ids import REQUEST_ID, request_id
 from cakg.web.sparql import answer_query, read_query
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PATH = "/sparql"
+NOSNIFF = ("X-Content-Type-Options", "nosniff")  # on every response (the app's hook adds it)
 
 
 class FastSparql:
@@ -52,6 +54,14 @@ class FastSparql:
         self._request_class = LimitedRequest
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Every request, in the request context the engine reads (its id, the client's
+        address, when it arrived): the app's hooks see the same id."""
+        rid = request_id(environ.get("HTTP_X_REQUEST_ID"))
+        environ["HTTP_X_REQUEST_ID"] = rid
+        with entered(rid, environ.get("REMOTE_ADDR")):
+            return self._answer(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if (
             not self.enabled
             or environ.get("PATH_INFO") != PATH
@@ -74,7 +84,8 @@ class FastSparql:
         headers += [
             ("Content-Length", str(len(answer))),
             *self._cors_headers(),
-            (REQUEST_ID, request_id(request.headers.get(REQUEST_ID))),
+            (REQUEST_ID, environ["HTTP_X_REQUEST_ID"]),
+            NOSNIFF,
         ]
         start_response("200 OK", headers)
         return [answer]

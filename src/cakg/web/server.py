@@ -7,7 +7,7 @@ One Python process tops out at about one core (the GIL), so `cakg serve` runs `w
 (default: one per CPU, at most 4) web processes that accept on one listening socket. The build
 is loaded once, by the query engine's zygote, which forks every web process's query workers:
 they share the store copy-on-write, and keep the timeout and memory limit of
-`cakg.engine.pool`. Ctrl+C or SIGTERM stops the web processes, their workers and the zygote.
+`cakg.engine.zygote`. Ctrl+C or SIGTERM stops the web processes, their workers and the zygote.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from granian.server import MPServer
 
 from cakg.config import Settings
 from cakg.engine import is_local, open_engine, start_zygote
-from cakg.engine.pool import Zygote
+from cakg.engine.pool import ClientSlots
+from cakg.engine.zygote import Zygote
 from cakg.errors import ConfigError
 from cakg.web import create_app
 from cakg.web.request_ids import REQUEST_ID
@@ -189,6 +190,7 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
     # the build is loaded here, before any fork: the web processes, the zygote and its workers
     # all share it (the web processes answer point lookups from it)
     zygote = start_zygote(settings, in_process=True) if is_local(settings) else None
+    slots = ClientSlots(settings.client_limit)  # one count per client across web processes
     size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
     server = _Server(settings, host, port, size)
     attach_lock = _FORK.Lock()  # the web processes attach to the zygote one at a time
@@ -203,7 +205,9 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
         _buffer_log_streams()
         engine = None
         if zygote is not None and link is not None:
-            engine = open_engine(settings, isolated=True, link=link, local=zygote.engine)
+            engine = open_engine(
+                settings, isolated=True, link=link, local=zygote.engine, slots=slots
+            )
         app = create_app(settings, {"CAKG_ENGINE": engine} if engine is not None else None)
         lines = None
         if own_logging and log.isEnabledFor(logging.INFO):

@@ -213,20 +213,33 @@ def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
     return Dataset(tuple(default or ()), tuple(named or ()), inference)
 
 
+SD_CACHE_ENTRIES = 64  # service descriptions kept, by endpoint address and media type
+
+
 def service_description() -> Response:
     """The SPARQL 1.1 Service Description of this endpoint, in Turtle, JSON-LD or RDF/XML."""
     offers = [*SD_FORMATS, *SD_ALIASES]
     media_type = best_of(request.accept_mimetypes, offers, SD_ALIASES)
     if media_type is None:
         raise NotAcceptable(f"the service description is available as {', '.join(SD_FORMATS)} only")
-    endpoint_iri = request.base_url
+    # sd:endpoint must be absolute: under CAKG_PUBLIC_URL when set; else the address the client
+    # used, and then the answer is for that client only (never a shared cache's, see VoID)
+    public = _settings().public_url
+    endpoint_iri = public.rstrip("/") + "/sparql" if public else request.base_url
     cache: dict[tuple[str, str], bytes] = current_app.extensions.setdefault("cakg.sparql.sd", {})
     key = (endpoint_iri, media_type)
-    if key not in cache:
+    body = cache.get(key)
+    if body is None:
         graph = describe_service(endpoint_iri, load_manifest(_settings()), _engine())
-        cache[key] = graph.serialize(format=SD_FORMATS[media_type], encoding="utf-8")
-    response = Response(cache[key], content_type=content_type(media_type))
-    response.headers["Vary"] = "Accept"
+        body = graph.serialize(format=SD_FORMATS[media_type], encoding="utf-8")
+        if len(cache) >= SD_CACHE_ENTRIES:  # made-up Host headers must not fill the memory
+            cache.clear()
+        cache[key] = body
+    response = Response(body, content_type=content_type(media_type))
+    response.vary.add("Accept")
+    if not public:
+        response.cache_control.private = True
+        response.vary.add("Host")
     return response
 
 
