@@ -225,3 +225,49 @@ def test_healthz_reports_the_isolation(served: Served) -> None:
     with urllib.request.urlopen(f"{served.url}/healthz", timeout=10) as r:
         health = json.loads(r.read())
     assert health["network_isolated"] is True
+
+
+def _raw(url: str, request_bytes: bytes) -> bytes:
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request_bytes)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"404"),
+        (b"DELETE /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"405"),
+        (b"GET /sparql?query=ASK%7B HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"400"),
+        (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"200"),
+    ],
+)
+def test_every_answer_of_the_app_has_a_request_id(
+    served: Served, request_bytes: bytes, status: bytes
+) -> None:
+    reply = _raw(served.url, request_bytes)
+    assert reply.split(b" ", 2)[1] == status
+    assert b"\r\nx-request-id: " in reply.lower()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /healthz?x=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
+        (b"GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n", b"400"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: \x01\r\n\r\n", b"400"),
+    ],
+)
+def test_the_answers_granian_writes_itself_are_the_ones_the_readme_names(
+    served: Served, request_bytes: bytes, status: bytes
+) -> None:
+    """The README's list of answers without a request id: if granian starts sending one, or
+    more cases appear, this says so."""
+    reply = _raw(served.url, request_bytes)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == status
+    assert b"x-request-id" not in head.lower() and body == b""
