@@ -8,6 +8,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from cakg import build as build_module
+from cakg import ontology_docs
 from cakg.build import (
     FAILED_BUILD,
     build_dataset,
@@ -221,6 +222,28 @@ def test_changed_saved_query_makes_the_build_stale(settings):
     rq = next((settings.root / "queries").glob("*.rq"))
     rq.write_text(rq.read_text().replace("#+ summary: ", "#+ summary: Changed: ", 1))
     assert is_stale(settings)
+
+
+def test_changed_docs_stylesheet_or_template_makes_the_build_stale(settings, tmp_path, monkeypatch):
+    """The docs inline linked.css, which the app's CSP allows by its hash: a build made before it
+    (or a docs template) changed is stale. Copies stand in for the package's own files."""
+    templates = shutil.copytree(ontology_docs.TEMPLATES, tmp_path / "templates")
+    stylesheet = shutil.copyfile(ontology_docs.STYLESHEET, tmp_path / "linked.css")
+    monkeypatch.setattr(ontology_docs, "TEMPLATES", templates)
+    monkeypatch.setattr(ontology_docs, "STYLESHEET", stylesheet)
+    build_dataset(settings)
+    assert not is_stale(settings)
+    for path in (stylesheet, templates / "ontology_docs.html", templates / "shapes_docs.html"):
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert is_stale(settings), path.name
+        path.write_bytes(original)
+        assert not is_stale(settings), path.name
+    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "/* changed */\n", "utf-8")
+    rebuilt = build_dataset(settings)
+    assert rebuilt.built
+    assert "/* changed */" in (dataset_dir(settings) / "ontology.html").read_text(encoding="utf-8")
+    assert not is_stale(settings)
 
 
 def test_bad_saved_query_header_fails_the_build_and_writes_nothing(settings):

@@ -167,14 +167,7 @@ def test_safe_href_lets_only_http_and_own_paths_through(url: str | None, value: 
         "/page/state/kazakhstan",
         "/queries/labelled-things.html?contains=evil",
         "/.well-known/void",
-        pytest.param(
-            "/ontology",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="cakg/ontology_docs.py renders the docs with its own Jinja environment, "
-                "without the safe_href filter (its _Linker and _plain give hrefs as they are)",
-            ),
-        ),
+        "/ontology",
     ],
 )
 def test_pages_link_only_to_http(client: FlaskClient, url: str) -> None:

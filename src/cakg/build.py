@@ -45,6 +45,7 @@ from cakg.config import Settings
 from cakg.errors import BuildMissingError, CakgError, NonConformingData
 from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
+from cakg.ontology_docs import inputs as docs_inputs
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.reason import DROPPED_RULES, Triple, reason
 from cakg.rules import materialise_store
@@ -65,7 +66,9 @@ ONTOLOGY_DOCS = "ontology.html"
 SHAPES_DOCS = "shapes.html"
 FAILED_BUILD = "failed-build.json"  # beside `current`: why the last build failed
 STAGING = ".staging-"  # the prefix of every working file and folder of a build
-# The modules whose code decides the build's output: a change to them makes the build stale.
+# The modules whose code decides the build's output: a change to them makes the build stale, as
+# does one to the files the docs are made from (ontology_docs.inputs(): the stylesheet the pages
+# inline, which the app's Content-Security-Policy allows by its hash, and the docs' templates).
 PIPELINE_MODULES = (
     "sources.py",
     "load.py",
@@ -77,6 +80,7 @@ PIPELINE_MODULES = (
     "ontology_docs.py",
     "build.py",
     "terms.py",
+    "hrefs.py",  # what the docs may link to
 )
 
 _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
@@ -141,11 +145,15 @@ def _settings_key(settings: Settings) -> str:
 
 
 def fingerprint(files: list[SourceFile], settings_key: str, queries: list[Path]) -> str:
-    """A hash of every input file and of the pipeline code and settings that build them."""
+    """A hash of every input file and of the pipeline code, docs templates, stylesheet and
+    settings that build them."""
     h = hashlib.sha256(f"cakg {cakg.__version__} {settings_key}\n".encode())
     package = Path(__file__).parent
     for name in PIPELINE_MODULES:
         h.update(name.encode() + b"\0" + (package / name).read_bytes())
+    for path in docs_inputs():
+        content = path.read_bytes() if path.is_file() else b"\0missing"
+        h.update(b"docs/" + path.name.encode() + b"\0" + content)
     for f in files:
         h.update(f"{f.rel}\0{f.sha256}\n".encode())
     for q in queries:
@@ -154,7 +162,8 @@ def fingerprint(files: list[SourceFile], settings_key: str, queries: list[Path])
 
 
 def is_stale(settings: Settings) -> bool:
-    """True when the sources or the pipeline changed since the current build, or none exists."""
+    """True when the sources or the pipeline (its code, the docs' templates and stylesheet)
+    changed since the current build, or none exists."""
     try:
         manifest = load_manifest(settings)
     except BuildMissingError:

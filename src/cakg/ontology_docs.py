@@ -2,7 +2,11 @@
 
 Rendered at build time (and by the server when the build has none). Each term's section carries
 the term's local name as its id, so a hash IRI such as <…/ontology#Visit> lands on its entry.
-Templates: web/templates/linked/{ontology,shapes}_docs.html; the CSS is inlined.
+Templates: web/templates/linked/{ontology,shapes}_docs.html; the CSS is inlined. Every href that
+comes from data goes through cakg.hrefs.safe_href (here and as the templates' `safe_href`
+filter), so only http(s) IRIs and the docs' own relative links become links; anything else
+(`javascript:`, `data:`, `urn:`...) is shown as text. `inputs()` names the files besides this
+code that the pages are made from, for the build's staleness fingerprint.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, SH, SKOS
 from rdflib.term import Identifier, Node
 
+from cakg.hrefs import safe_href
 from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "web" / "templates" / "linked"
 STYLESHEET = PACKAGE / "web" / "static" / "linked.css"
+TEMPLATE_NAMES = ("ontology_docs.html", "shapes_docs.html")  # the only templates loaded here
 
 KINDS = [
     ("classes", "Classes", (OWL.Class, RDFS.Class)),
@@ -70,7 +76,7 @@ CONSTRAINTS = (
 @dataclass
 class Link:
     text: str
-    href: str
+    href: str | None  # None when the IRI may not be a link (safe_href): shown as text
     iri: str
 
 
@@ -85,7 +91,8 @@ class Entry:
 
 
 class _Linker:
-    """Turns nodes into links: terms of this ontology to #anchors, shapes to their page."""
+    """Turns nodes into links: terms of this ontology to #anchors, shapes to their page, other
+    IRIs to themselves when safe_href lets them be links."""
 
     def __init__(self, ontology: Graph, here: str) -> None:
         self.g = ontology
@@ -96,12 +103,13 @@ class _Linker:
             iri = str(node)
             label = self.g.value(node, RDFS.label)
             text = str(label) if label is not None else shorten(iri)
+            href: str | None
             if iri.startswith(str(CAKG)):
                 href = ("#" if self.here == "ontology" else "ontology#") + iri[len(str(CAKG)) :]
             elif iri.startswith(SHAPES_IRI + "#"):
                 href = ("#" if self.here == "shapes" else "shapes#") + iri.split("#", 1)[1]
             else:
-                href = iri
+                href = safe_href(iri)
             return Link(text, href, iri)
         if isinstance(node, Literal):
             return str(node)
@@ -157,7 +165,16 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["safe_href"] = safe_href
     return env
+
+
+def inputs() -> list[Path]:
+    """The files the pages are made from besides the code: the stylesheet, then the templates.
+
+    Read when called (not at import), so the build's fingerprint follows STYLESHEET and
+    TEMPLATES wherever they point."""
+    return [STYLESHEET, *(TEMPLATES / name for name in TEMPLATE_NAMES)]
 
 
 def _stylesheet() -> str:
@@ -192,7 +209,7 @@ def _metadata(g: Graph, node: Node, link: _Linker) -> list[tuple[str, list[Link 
 
 
 def _plain(iri: URIRef) -> Link:
-    return Link(str(iri), str(iri), str(iri))
+    return Link(str(iri), safe_href(str(iri)), str(iri))
 
 
 def render_ontology_docs(ontology: Graph) -> str:

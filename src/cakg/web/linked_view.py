@@ -1,7 +1,7 @@
 """What the linked-data pages show: a Description turned into labelled groups, a map, schema.org.
 
-Plain data for the Jinja templates in templates/linked/; no request handling here. Also the
-one test of what may become a link on any page (`safe_href`, the templates' `safe_href` filter).
+Plain data for the Jinja templates in templates/linked/; no request handling here. What may
+become a link on any page is decided by cakg.hrefs.safe_href (re-exported here for the web app).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from rdflib.term import Identifier, Node
 from werkzeug.datastructures import LanguageAccept
 
 from cakg.describe import Description, Point, Source, Statement
+from cakg.hrefs import safe_href as safe_href  # the web app imports it from here
 from cakg.namespaces import PREFIXES, shorten
 
-# What a link may point to: an http(s) URL, or a path, fragment or query of this server's making.
-_FOLLOWABLE = re.compile(r"https?:|[/#?]", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"https?:", re.IGNORECASE)
 
 RDFS = PREFIXES["rdfs"]
@@ -148,19 +147,6 @@ class MapView:
     height: int
     places: list[dict[str, Any]]
     lines: list[dict[str, Any]]
-
-
-def safe_href(url: str | None) -> str | None:
-    """URL when a browser may follow it, else None: the page then shows it as text.
-
-    Only http(s) URLs (any case) and references starting with `/`, `#` or `?` (the paths this
-    server writes; they keep the page's own scheme) pass. Everything else does not: `javascript:`,
-    `data:`, `vbscript:`, `mailto:`, `urn:`, and anything with leading spaces or control
-    characters, which a browser would strip before reading the scheme. `localHref` in
-    static/ui.js applies the same rule to result IRIs in the browser. Templates use this as the
-    `safe_href` filter on every href that comes from data.
-    """
-    return url if url and _FOLLOWABLE.match(url) else None
 
 
 def best_label(labels: list[Literal], languages: LanguageAccept) -> Literal | None:
