@@ -1,55 +1,114 @@
-"""Screen a query's text before any engine parses it: form, updates, SERVICE, FROM, nesting.
+"""Screen a query's text before any engine parses it: form, updates, SERVICE, FROM, size limits.
 
 Both engines would reach out to the network for `SERVICE` (pyoxigraph sends the HTTP request
-itself), and both crash on deep nesting (pyoxigraph's parser overflows its stack, rdflib's hits
-RecursionError). This screen is engine-neutral and cheap (a few regular expressions over the
-text with strings, IRIs and comments blanked out), so it runs in the web process before a query
-is sent to a worker. It errs on the side of refusing: a keyword is looked for wherever the SPARQL
-grammar could read one.
+itself), and both crash on deep nesting and long chains (pyoxigraph's parser and evaluator
+recurse, and overflow their stack; rdflib hits RecursionError). This screen is engine-neutral
+and cheap (one pass of `cakg.sparql_text.tokenize`), so it runs in the web process before a
+query is sent to a worker.
+
+It reads the text as pyoxigraph does (see `cakg.sparql_text`), and errs on the side of refusing:
+pyoxigraph's parser has no tokenizer and backtracks, so a keyword is looked for wherever it
+could read one: inside a run of letters (`trueSERVICE`, `1e1SERVICE` is `1e1` and `SERVICE`),
+at the start of a prefixed name (`SERVICE:x{...}` is `SERVICE :x {...}` to it), and after the
+colon of one whose IRI might not parse (pyoxigraph then reads `ex:` alone and goes on). When the
+text holds `\\u` escapes, it is read a second time as the SPARQL specification reads it (escapes
+decoded first, everywhere), as rdflib and remote stores do, and refused if either reading must be.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from typing import Literal
 
 from cakg.engine.base import QueryForm
 from cakg.errors import BadQuery, UpdateRefused
+from cakg.sparql_text import (
+    Token,
+    decode_escapes,
+    has_escapes,
+    position,
+    tokenize,
+)
 
 MAX_NESTING = 128  # brackets, braces and parentheses; pyoxigraph crashes at a few thousand
-
-# SPARQL applies \u escapes to the whole query text before parsing (pyoxigraph does too).
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# Tokens whose content is not code: IRIs, strings and comments (SPARQL 1.1 grammar, 19.8).
-_OPAQUE = re.compile(
-    r"""<[^<>"{}|^`\\\x00-\x20]*>"""
-    r'''|"""(?:[^"\\]|\\.|"(?!""))*"""'''
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
-    r'''|"(?:[^"\\\n\r]|\\.)*"'''
-    r"""|'(?:[^'\\\n\r]|\\.)*'"""
-    r"""|\#[^\n\r]*""",
-    re.DOTALL,
-)
-# A keyword is a word not glued to a prefixed name, a variable or a blank node label.
-_EDGE_BEFORE = r"(?<![\w:?$\-])"
-_EDGE_AFTER = r"(?![\w:\-])"
-_SERVICE = re.compile(_EDGE_BEFORE + r"SERVICE" + _EDGE_AFTER, re.IGNORECASE)
-_FROM = re.compile(_EDGE_BEFORE + r"FROM" + _EDGE_AFTER, re.IGNORECASE)
-_FIRST_KEYWORD = re.compile(
-    r"\s*(?:(?:PREFIX\s*[^\s:]*:|BASE)\s*)*([A-Za-z]+)" + _EDGE_AFTER, re.IGNORECASE
-)
-_NOT_NEWLINE = re.compile(r"[^\n]")
-_BRACKETS = re.compile(r"[(){}\[\]]")
+# Operators that build a left-nested tree, one level each, wherever they are: a query may hold
+# at most MAX_CHAIN of each, and MAX_GROUPS braces (`{ }{ }{ }` joins groups without a keyword).
+# pyoxigraph 0.5 overflows an 8 MiB stack (a query worker's main thread) at about 2600 MINUS or
+# BIND in one group, 6600 UNION or OPTIONAL, 6800 `+`, 8100 triple patterns, 9300 `&&`; a 1 MiB
+# thread at 300-400 MINUS, 512 KiB at 150-200, 256 KiB at 76 of any of MINUS, BIND, VALUES,
+# triple patterns, groups or path steps (a thread that small cannot run ordinary queries).
+MAX_CHAIN = 256
+MAX_GROUPS = 512
+CHAINS: dict[str, str] = {  # a token's value -> the operator named in the refusal
+    "UNION": "UNION",
+    "MINUS": "MINUS",
+    "OPTIONAL": "OPTIONAL",
+    "BIND": "BIND",
+    "VALUES": "VALUES",
+    "FILTER": "FILTER",
+    "GRAPH": "GRAPH",
+    "SELECT": "SELECT (subqueries)",
+    "{": "'{' (groups)",
+    "+": "'+'",
+    "-": "'-'",
+    "*": "'*'",
+    "/": "'/' (division or path sequence)",
+    "|": "'|' (path alternative)",
+    "&&": "'&&'",
+    "||": "'||'",
+    "!": "'!'",
+    ".": "triple patterns ('.', ';' and ',')",
+    ";": "triple patterns ('.', ';' and ',')",
+    ",": "triple patterns ('.', ';' and ',')",
+}
+_KEYWORD_CHAINS = tuple(word for word in CHAINS if word.isalpha())
+_BLOCKING = ("ORDER", "GROUP", "DISTINCT")
+_WATCHED = ("SERVICE", "FROM", "GRAPH", *_BLOCKING)  # words looked for inside prefixed names
+_OPENING = frozenset("([{")
+_CLOSING = frozenset(")]}")
+_CHAIN_NAMES = tuple(sorted(dict.fromkeys(CHAINS.values()), key=lambda name: "{" in name))
+_GROUPS = CHAINS["{"]
+# Operators counted only inside an expression's parentheses (True: outside, `+` is a sign or a
+# path modifier, `*` a path modifier or `SELECT *`) or only outside them (False: `,` separates a
+# function's arguments, `;` GROUP_CONCAT's separator); the others are counted everywhere.
+_COUNTED_INSIDE = {"+": True, "-": True, "*": True, "&&": True, "||": True}
+_COUNTED_INSIDE.update({".": False, ";": False, ",": False})
 FORMS: tuple[QueryForm, ...] = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATES = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# An absolute IRI pyoxigraph surely accepts (a conservative subset of RFC 3987): scheme, an
+# authority of plain characters and a port, then a path, query and fragment.
+_SURE_IRI = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*:"
+    r"(?://(?:[\w.~!$&'()*+,;=\-]|%[0-9A-Fa-f]{2})*(?::[0-9]*)?(?=[/?#]|$)|(?!//))"
+    r"(?:[^%#\x7f-\x9f\ue000-\uf8ff\ufff0-\uffff]|%[0-9A-Fa-f]{2})*"
+    r"(?:#(?:[^%#\x7f-\x9f\ue000-\uf8ff\ufff0-\uffff]|%[0-9A-Fa-f]{2})*)?"
+)
 
 
-_GRAPH = re.compile("GRAPH", re.IGNORECASE)  # wherever it is: a false alarm costs little
-_BLOCKING = re.compile(_EDGE_BEFORE + r"(?:ORDER|GROUP|DISTINCT)" + _EDGE_AFTER, re.IGNORECASE)
+@dataclass(frozen=True)
+class PointLookup:
+    """A query about one named node: one triple pattern whose subject is an IRI.
+
+    `SELECT [DISTINCT] ?p ?o WHERE { <node> ?p ?o } [LIMIT n] [OFFSET n]`, or the same as ASK.
+    IRIs are absolute (prefixed names resolved); a variable's name is without its `?` or `$`.
+    """
+
+    form: Literal["SELECT", "ASK"]
+    subject: str
+    predicate: str | None  # None when it is a variable
+    predicate_var: str | None
+    object: str | None  # None when it is a variable
+    object_var: str | None
+    projection: tuple[str, ...]  # in SELECT order; for `*` (and ASK) the pattern's variables
+    distinct: bool = False
+    limit: int | None = None
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,192 +119,379 @@ class QueryShape:
     has_from: bool  # the query names its own dataset (FROM / FROM NAMED)
     depth: int
     streams: bool = False  # no ORDER BY, GROUP BY or DISTINCT: results come as they are found
-    point_lookup: bool = False  # see is_point_lookup
+    point_lookup: bool = False  # see parse_point_lookup
     says_graph: bool = True  # the word GRAPH is in the query's code: it may read named graphs
+    lookup: PointLookup | None = field(default=None, compare=False)  # when point_lookup
 
 
-def _code(text: str) -> str:
-    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    return _OPAQUE.sub(_blank, text)
+@dataclass
+class _Reading:
+    """What one reading of the text holds."""
 
-
-def _blank(match: re.Match[str]) -> str:
-    """Spaces in place of an opaque token, newlines kept, so offsets and lines still match."""
-    return _NOT_NEWLINE.sub(" ", match.group())
+    keyword: str = ""  # the first keyword after the prologue
+    service: Token | None = None
+    has_from: bool = False
+    says_graph: bool = False
+    blocking: bool = False
+    depth: int = 0
+    chains: Counter[str] = field(default_factory=Counter)
 
 
 @lru_cache(maxsize=1024)
 def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
     """The query's form and dataset clause; BadQuery or UpdateRefused when it must not run."""
-    code = _code(text)
-    first = _FIRST_KEYWORD.match(code)
-    keyword = first.group(1).upper() if first else ""
-    if keyword in UPDATES:
-        raise UpdateRefused(
-            f"{keyword} is a SPARQL Update operation: this endpoint is read-only and answers "
-            "queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)"
-        )
-    if match := _SERVICE.search(code):
-        raise BadQuery(
-            "SERVICE (federated query) is not allowed: this endpoint never makes outbound "
-            "requests; query the remote endpoint yourself",
-            *_position(text, code, match.start()),
-        )
-    brackets = _BRACKETS.findall(code)
-    depth = max(accumulate(1 if b in "({[" else -1 for b in brackets), default=0)
+    tokens = tokenize(text, strict=False)
+    prefixes, plain, start = _prologue(tokens)
+    readings = [_read(tokens, prefixes, start)]
+    if has_escapes(text):  # the specification's reading differs: it must pass as well
+        spec = tokenize(decode_escapes(text), strict=False)
+        spec_prefixes, _, spec_start = _prologue(spec)
+        readings.append(_read(spec, spec_prefixes, spec_start))
+    for reading in readings:
+        if update := _update(reading.keyword):
+            raise UpdateRefused(
+                f"{update} is a SPARQL Update operation: this endpoint is read-only and answers "
+                "queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)"
+            )
+    for i, reading in enumerate(readings):
+        if reading.service is not None:
+            line, column = position(text, reading.service.start) if i == 0 else (None, None)
+            raise BadQuery(
+                "SERVICE (federated query) is not allowed: this endpoint never makes outbound "
+                "requests; query the remote endpoint yourself",
+                line,
+                column,
+            )
+    depth = max(reading.depth for reading in readings)
     if depth > max_nesting:
         raise BadQuery(
             f"the query nests brackets, braces or parentheses {depth} deep; the limit is "
             f"{max_nesting}: flatten it"
         )
-    form = keyword if keyword in FORMS else None
+    for name in _CHAIN_NAMES:  # groups last: a chain of MINUS {} is named MINUS
+        limit = MAX_GROUPS if name == _GROUPS else MAX_CHAIN
+        for reading in readings:
+            count = reading.chains[name]
+            if count > limit:
+                raise BadQuery(
+                    f"the query holds {count} {name}; the limit is {limit}, as each one "
+                    "nests the evaluation one level deeper: split the query"
+                )
+    if any(token.kind == "error" for token in tokens):
+        tokenize(text)  # raises BadQuery, with the line and column
+    form = _form(readings[0].keyword)
+    lookup = None
+    if plain and form in ("SELECT", "ASK"):
+        lookup = _LookupParser(tokens, start, prefixes).parse()
     return QueryShape(
         form,
-        bool(_FROM.search(code)),
+        any(reading.has_from for reading in readings),
         depth,
-        streams=not _BLOCKING.search(code),
-        point_lookup=form is not None and is_point_lookup(text),
-        says_graph=bool(_GRAPH.search(code)),
+        streams=not any(reading.blocking for reading in readings),
+        point_lookup=lookup is not None,
+        says_graph=any(reading.says_graph for reading in readings),
+        lookup=lookup,
     )
 
 
-# Tokens of the small SPARQL subset is_point_lookup accepts (ASCII names only: anything else is
-# simply not a point lookup). Alternatives are tried in order: a prefixed name before a word.
-_TOKEN = re.compile(
-    r"""(?P<ws>\s+|\#[^\n\r]*)"""
-    r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
-    r"""|(?P<string>"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')"""
-    r"""(?P<suffix>@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^)?"""
-    r"""|(?P<var>[?$][A-Za-z0-9_]+)"""
-    r"""|(?P<pname>(?:[A-Za-z][A-Za-z0-9_-]*)?:(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?)"""
-    r"""|(?P<number>[0-9]+)"""
-    r"""|(?P<word>[A-Za-z]+)"""
-    r"""|(?P<punct>[{}.*])"""
-)
-_Token = tuple[str, str]  # (kind, text); keywords upper-cased, `a` as ("a", "a")
-_NODE = ("iri", "pname")
-_PREDICATE = ("iri", "pname", "var", "a")
-_TEMPLATE = ("iri", "pname", "var", "a", "string", "typed", "number", ".")
+def code_text(text: str) -> str:
+    """The query's code as the SPARQL specification reads it (escapes decoded everywhere), with
+    strings, IRIs and comments blanked out: spaces in their place, newlines kept. As long as
+    `text` when `text` has no escapes, so that offsets in one are offsets in the other."""
+    if has_escapes(text):
+        text = decode_escapes(text)
+    out: list[str] = []
+    at = 0
+    for token in tokenize(text, strict=False):
+        out.append(_blank(text[at : token.start]))  # white space and comments
+        out.append(_blank(token.text) if token.kind in ("string", "iri") else token.text)
+        at = token.end
+    out.append(_blank(text[at:]))
+    return "".join(out)
 
 
 @lru_cache(maxsize=1024)
-def is_point_lookup(text: str) -> bool:
-    """True for a query about one named node: a single triple pattern whose subject is an IRI.
+def parse_point_lookup(text: str) -> PointLookup | None:
+    """The point lookup `text` asks for, or None when it is not one.
 
-    `SELECT ?p ?o WHERE { <node> ?p ?o }`, with DISTINCT, ORDER BY variables, LIMIT and OFFSET;
-    the same as ASK, or as CONSTRUCT (any template of plain terms). Its work is bounded by the
-    node's degree: no join, no expression, no path, no function, no nested group. Anything
-    outside that subset, however harmless, is not one (the answer is False, never an error).
+    A point lookup is one triple pattern whose subject is an IRI: its work is bounded by that
+    node's degree. `SELECT [DISTINCT] vars|* [WHERE] { <s> <p>|?p <o>|?o [.] } [LIMIT n]
+    [OFFSET n]`, or ASK; PREFIX declarations (not BASE), IRIs that are absolute, `a`. Anything
+    else is not one, however harmless: a literal object, a variable used twice, ORDER BY, FROM,
+    any other keyword or token, a projected variable not in the pattern, text that cannot be
+    read. The answer is None then, never an error.
     """
-    tokens = _tokens(text)
-    if tokens is None:
+    try:
+        tokens = tokenize(text)
+    except BadQuery:
+        return None
+    prefixes, plain, start = _prologue(tokens)
+    return _LookupParser(tokens, start, prefixes).parse() if plain else None
+
+
+def is_point_lookup(text: str) -> bool:
+    """Whether `text` is a point lookup (see parse_point_lookup)."""
+    return parse_point_lookup(text) is not None
+
+
+def _prologue(tokens: list[Token]) -> tuple[dict[str, str], bool, int]:
+    """The prefixes the prologue declares, whether it has no BASE or VERSION (which put a query
+    outside the point-lookup subset), and the index of the first token after it."""
+    prefixes: dict[str, str] = {}
+    plain = True
+    i = 0
+    n = len(tokens)
+    while i < n:
+        token = tokens[i]
+        kinds = tuple(t.kind for t in tokens[i + 1 : i + 3])
+        if token.value == "PREFIX" and kinds == ("pname", "iri") and tokens[i + 1].text[-1] == ":":
+            prefixes[tokens[i + 1].text[:-1]] = _iri(tokens[i + 2].text)
+            i += 3
+        elif (
+            token.kind == "pname"
+            and token.text[:6].upper() == "PREFIX"
+            and token.text[-1] == ":"
+            and kinds[:1] == ("iri",)
+        ):  # `PREFIXex:<...>`: pyoxigraph needs no space after a keyword
+            prefixes[token.text[6:-1]] = _iri(tokens[i + 1].text)
+            i += 2
+        elif token.value in ("BASE", "VERSION") and kinds[:1] in (("iri",), ("string",)):
+            plain = False
+            i += 2
+        else:
+            break
+    return prefixes, plain, i
+
+
+def _read(tokens: list[Token], prefixes: dict[str, str], start: int) -> _Reading:
+    """One pass over one reading's tokens: keywords, bracket depth, chain lengths."""
+    reading = _Reading()
+    if start < len(tokens) and tokens[start].kind == "keyword":
+        reading.keyword = tokens[start].value
+    chains = reading.chains
+    depth = deepest = 0
+    for i, token in enumerate(tokens):
+        kind = token.kind
+        value = token.value
+        if kind == "punct":
+            if value in _OPENING:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif value in _CLOSING:
+                depth -= 1
+            elif value in CHAINS:
+                inside = _COUNTED_INSIDE.get(value)
+                if inside is None or inside is token.expression:
+                    chains[CHAINS[value]] += 1
+            if value == "{":
+                chains[CHAINS["{"]] += 1
+        elif kind == "keyword":
+            facts = _keyword(value)
+            if facts is not _PLAIN:
+                for name, count in facts.chains:
+                    chains[name] += count
+                if facts.service and reading.service is None:
+                    reading.service = token
+                reading.has_from |= facts.has_from
+                reading.says_graph |= facts.says_graph
+                reading.blocking |= facts.blocking
+        elif kind == "pname" and i >= start:  # not in PREFIX declarations
+            upper = token.text.upper()
+            if not any(word in upper for word in _WATCHED):
+                continue
+            prefix, _, local = upper.partition(":")
+            split = bool(local) and _may_split(token.text, prefixes)
+            if reading.service is None and (
+                ("SERVICE" in prefix and _next_is(tokens, i, "{")) or (split and "SERVICE" in local)
+            ):
+                reading.service = token
+            if depth == 0 and ("FROM" in prefix or (split and "FROM" in local)):
+                reading.has_from = True
+            if "GRAPH" in prefix or (split and "GRAPH" in local):
+                reading.says_graph = True
+            for word in _BLOCKING:
+                if word in prefix or (split and word in local):
+                    reading.blocking = True
+    reading.depth = deepest
+    return reading
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """What a keyword token (perhaps several keywords glued: `trueSERVICE`) holds."""
+
+    chains: tuple[tuple[str, int], ...] = ()
+    service: bool = False
+    has_from: bool = False
+    says_graph: bool = False
+    blocking: bool = False
+
+
+_PLAIN = _Keyword()
+
+
+@lru_cache(maxsize=4096)
+def _keyword(value: str) -> _Keyword:
+    facts = _Keyword(
+        tuple((CHAINS[word], value.count(word)) for word in _KEYWORD_CHAINS if word in value),
+        "SERVICE" in value,
+        "FROM" in value,
+        "GRAPH" in value,
+        any(word in value for word in _BLOCKING),
+    )
+    return _PLAIN if facts == _PLAIN else facts
+
+
+def _next_is(tokens: list[Token], i: int, text: str) -> bool:
+    return i + 1 < len(tokens) and tokens[i + 1].text == text
+
+
+def _may_split(pname: str, prefixes: dict[str, str]) -> bool:
+    """Whether pyoxigraph might read this prefixed name as its prefix alone (`ex:`) and go on
+    reading after the colon: it does when the prefix is declared and the full IRI does not
+    parse (`PREFIX ex: <http://x:80>` makes `ex:SERVICE` the port `80SERVICE`)."""
+    prefix, _, local = pname.partition(":")
+    base = prefixes.get(prefix)
+    if base is None:
         return False
-    parser = _Parser(tokens)
-    return parser.point_lookup()
+    return _SURE_IRI.fullmatch(base + local.replace("\\", "")) is None
 
 
-class _Parser:
-    def __init__(self, tokens: list[_Token]) -> None:
+class _LookupParser:
+    def __init__(self, tokens: list[Token], start: int, prefixes: dict[str, str]) -> None:
         self.tokens = tokens
-        self.i = 0
+        self.i = start
+        self.prefixes = prefixes
 
-    def at(self, *accepted: str) -> bool:
-        """The current token is one of `accepted` (a kind or a keyword)."""
-        if self.i >= len(self.tokens):
-            return False
-        kind, text = self.tokens[self.i]
-        return kind in accepted or (kind == "word" and text in accepted)
+    def peek(self) -> Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
 
-    def take(self, *accepted: str) -> bool:
-        if self.at(*accepted):
+    def take(self, value: str) -> bool:
+        token = self.peek()
+        if token is not None and token.kind in ("keyword", "punct") and token.value == value:
             self.i += 1
             return True
         return False
 
-    def point_lookup(self) -> bool:
-        while self.at("PREFIX", "BASE"):
-            if self.take("PREFIX"):
-                if not (self.at("pname") and self.tokens[self.i][1].endswith(":")):
-                    return False
-                self.i += 1
-            else:
-                self.i += 1
-            if not self.take("iri"):
-                return False
-        if not self.head():
-            return False
+    def take_kind(self, *kinds: str) -> Token | None:
+        token = self.peek()
+        if token is not None and token.kind in kinds:
+            self.i += 1
+            return token
+        return None
+
+    def parse(self) -> PointLookup | None:
+        form: Literal["SELECT", "ASK"]
+        projected: list[str] | None = None  # None: `*` or ASK
+        distinct = False
+        if self.take("SELECT"):
+            form = "SELECT"
+            distinct = self.take("DISTINCT")
+            if not self.take("*"):
+                projected = []
+                while (var := self.take_kind("var")) is not None:
+                    projected.append(var.text[1:])
+                if not projected:
+                    return None
+        elif self.take("ASK"):
+            form = "ASK"
+        else:
+            return None
         self.take("WHERE")
-        if not (self.take("{") and self.take(*_NODE) and self.take(*_PREDICATE)):
-            return False
-        if not self.object():
-            return False
+        if not self.take("{"):
+            return None
+        subject = self.iri()
+        predicate = self.iri(verb=True)
+        predicate_var = self.var() if predicate is None else None
+        obj = self.iri()
+        object_var = self.var() if obj is None else None
+        if subject is None or (predicate is None and predicate_var is None):
+            return None
+        if obj is None and object_var is None:
+            return None
         self.take(".")
         if not self.take("}"):
-            return False
-        if self.take("ORDER"):
-            if not (self.take("BY") and self.take("var")):
-                return False
-            while self.take("var"):
-                pass
-        for _ in range(2):
-            if self.take("LIMIT", "OFFSET") and not self.take("number"):
-                return False
-        return self.i == len(self.tokens)
-
-    def head(self) -> bool:
-        """SELECT [DISTINCT|REDUCED] (vars | *), ASK, or CONSTRUCT {template}."""
-        if self.take("SELECT"):
-            self.take("DISTINCT", "REDUCED")
-            if self.take("*"):
-                return True
-            if not self.take("var"):
-                return False
-            while self.take("var"):
-                pass
-            return True
-        if self.take("CONSTRUCT"):
-            if not self.take("{"):
-                return False
-            while self.take(*_TEMPLATE):
-                pass
-            return self.take("}")
-        return self.take("ASK")
-
-    def object(self) -> bool:
-        if self.take("iri", "pname", "var", "number", "string", "TRUE", "FALSE"):
-            return True
-        return self.take("typed") and self.take(*_NODE)
-
-
-def _tokens(text: str) -> list[_Token] | None:
-    """The tokens of `text`, or None when some part of it is not in the subset."""
-    tokens: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
             return None
-        pos = match.end()
-        kind = match.lastgroup
-        if kind == "ws":
-            continue
-        if kind == "suffix" or kind == "string":  # the suffix group closes after the string's
-            kind = "typed" if match.group("suffix") == "^^" else "string"
-            tokens.append((kind, match.group()))
-        elif kind == "word":
-            word = match.group()
-            tokens.append(("a", "a") if word == "a" else ("word", word.upper()))
-        elif kind == "punct":
-            tokens.append((match.group(), match.group()))
+        limit = offset = None
+        for _ in range(2):
+            if limit is None and self.take("LIMIT"):
+                limit = self.integer()
+                if limit is None:
+                    return None
+            elif offset is None and self.take("OFFSET"):
+                offset = self.integer()
+                if offset is None:
+                    return None
+        if self.i != len(self.tokens):
+            return None
+        variables = tuple(v for v in (predicate_var, object_var) if v is not None)
+        if len(set(variables)) != len(variables):
+            return None
+        if projected is None:
+            projection = variables if form == "SELECT" else ()
+        elif len(set(projected)) != len(projected) or not set(projected) <= set(variables):
+            return None
         else:
-            assert kind is not None
-            tokens.append((kind, match.group()))
-    return tokens
+            projection = tuple(projected)
+        return PointLookup(
+            form, subject, predicate, predicate_var, obj, object_var, projection, distinct,
+            limit, offset,
+        )  # fmt: skip
+
+    def iri(self, verb: bool = False) -> str | None:
+        """The absolute IRI of the next token (an IRI, a prefixed name, or `a` as a verb)."""
+        token = self.peek()
+        if token is None:
+            return None
+        if verb and token.kind == "keyword" and token.value == "a":
+            self.i += 1
+            return RDF_TYPE
+        if token.kind == "iri":
+            iri = _iri(token.text)
+        elif token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            base = self.prefixes.get(prefix)
+            if base is None:
+                return None
+            iri = base + local.replace("\\", "")
+        else:
+            return None
+        if _SURE_IRI.fullmatch(iri) is None:
+            return None
+        self.i += 1
+        return iri
+
+    def var(self) -> str | None:
+        token = self.take_kind("var")
+        return token.text[1:] if token is not None else None
+
+    def integer(self) -> int | None:
+        token = self.take_kind("number")
+        if token is None or not token.text.isdigit():
+            return None
+        value = int(token.text)
+        return value if value < 2**63 else None
 
 
-def _position(text: str, code: str, offset: int) -> tuple[int | None, int | None]:
-    """Line and column (1-based) of an offset in `code`, when it maps onto `text` one-to-one."""
-    if len(code) != len(text):  # \u escapes changed lengths: columns would lie
-        return code[:offset].count("\n") + 1, None
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+def _iri(token: str) -> str:
+    """The IRI an IRIREF token names, its escapes decoded (pyoxigraph decodes them in IRIs)."""
+    return decode_escapes(token[1:-1])
+
+
+def _update(keyword: str) -> str | None:
+    """The update operation `keyword` starts with: pyoxigraph reads keywords by prefix."""
+    for word in UPDATES:
+        if keyword.startswith(word):
+            return word
+    return None
+
+
+def _form(keyword: str) -> QueryForm | None:
+    for form in FORMS:
+        if keyword.startswith(form):
+            return form
+    return None
+
+
+def _blank(text: str) -> str:
+    return "".join("\n" if char == "\n" else " " for char in text)

@@ -50,7 +50,8 @@ from rdflib.term import Identifier
 from cakg.build import load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
-from cakg.engine.guard import QueryShape, _code, inspect_query
+from cakg.engine.guard import QueryShape, inspect_query
+from cakg.engine.guard import code_text as _code
 from cakg.engine.oxigraph_store import to_rdflib
 from cakg.errors import (
     BadQuery,
