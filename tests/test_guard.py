@@ -138,6 +138,21 @@ def test_guard_refuses_every_service_pyoxigraph_would_call(
     assert "SERVICE" in query[at : at + 16].upper()
 
 
+def test_guard_refuses_a_service_pyoxigraph_reads_where_it_finds_no_solution(
+    oracle: Store, listener: Listener
+) -> None:
+    """`true:trueSERVICE`: the prefix `true` is not declared, so pyoxigraph reads `true`, then
+    `:trueSERVICE`, which is no IRI (`http://x:80trueSERVICE`), so `:`, `true`, SERVICE. The
+    subject `true` matches nothing and the SERVICE is not called; that pyoxigraph parses the
+    query only with the keyword spelt right shows that it reads one."""
+    query = "PREFIX : <http://x:80> SELECT * { ?s ?p ?o . true:trueSERVICE <{L}x> { } }"
+    query = query.replace("{L}", listener.base)
+    assert pyoxigraph_reads(oracle, listener, query)[0]
+    assert not pyoxigraph_reads(oracle, listener, query.replace("SERVICE", "SERVICF"))[0]
+    with pytest.raises(BadQuery, match="SERVICE"):
+        inspect_query(query)
+
+
 # The specification decodes \u escapes first, everywhere: rdflib (and a remote store) read a
 # SERVICE here that pyoxigraph reads as a string; refused as well.
 SPEC_SERVICE_PAYLOADS = [
@@ -396,6 +411,30 @@ def test_each_chain_is_bounded(operator: str) -> None:
     with pytest.raises(BadQuery) as caught:
         inspect_query(_chain(operator, limit + 1))
     assert str(caught.value).startswith(f"the query holds {limit + 1} {operator}; the limit is")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * { FILTER(?a<1{chain}&&?b>2) }",
+        "SELECT * { {{ SELECT ?a (?a<1{chain}&&?b>2 AS ?x) WHERE {{}} }} }",
+        "SELECT * { {{ SELECT ?a {{ ?a ?b ?c }} GROUP BY ?a (?a<1{chain}&&?a>2 AS ?x) }} }",
+        "SELECT * { {{ SELECT ?a {{ ?a ?b ?c }} ORDER BY ?a ex:f(?a<1{chain}&&?a>2) }} }",
+    ],
+)
+def test_a_chain_is_not_hidden_in_what_looks_like_an_iri(
+    template: str, oracle: Store, listener: Listener
+) -> None:
+    """`<1+1+...&&?b>` looks like an IRI; in an expression, after an operand, pyoxigraph reads
+    `<` as less-than and counts on."""
+    prologue = "PREFIX ex: <http://x/> "
+    short = prologue + template.replace("{{", "{").replace("}}", "}").replace("{chain}", "+1")
+    parsed, _ = pyoxigraph_reads(oracle, listener, short.replace("ex:f", "STR"))
+    assert parsed
+    inspect_query(short)
+    long = short.replace("+1", "+1" * (MAX_CHAIN + 1))
+    with pytest.raises(BadQuery, match="'\\+'"):
+        inspect_query(long)
 
 
 def test_chains_count_glued_keywords_and_both_readings() -> None:

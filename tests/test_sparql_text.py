@@ -210,6 +210,8 @@ def test_an_iri_whose_escape_is_not_allowed_is_the_less_than_operator() -> None:
         ("FILTER(STR(?a)<STR(?b))", ["<"]),
         ("ORDER BY ex:f(?a<?b&&?c>?d)", ["<", "?b", "&&", "?c", ">"]),
         ("{ SELECT * {} GROUP BY ?a ex:f(?a<?b&&?c>?d) }", ["<", "?b", "&&", "?c", ">"]),
+        ("{ SELECT * {} GROUP BY ?a (?a<?b&&?c>?d) }", ["<", "?b", "&&", "?c", ">"]),
+        ("{ SELECT ?a (?a<?b&&?c>?d AS ?x) {} }", ["<", "?b", "&&", "?c", ">"]),
     ],
 )
 def test_less_than_after_an_operand_in_an_expression(text: str, expected: list[str]) -> None:

@@ -118,10 +118,11 @@ def tokenize(text: str, *, strict: bool = True) -> list[Token]:
 
     Each token says whether it stands inside an expression's parentheses, where `<` after an
     operand is the less-than operator. A `(` opens an expression outside braces; inside an
-    expression; after a keyword (`FILTER(`, `BIND(`, `STR(`, `BY (`; not after `a`, `VALUES`,
-    `true`, `false` or `UNDEF`); and after a function's IRI, that is one following a keyword
-    (`FILTER ex:f(`) or among solution modifiers (after ORDER, GROUP or HAVING, until the next
-    brace). Any other `(` (a collection, a path's group, a VALUES row) does not.
+    expression; in a (sub)query's projection (after SELECT, until WHERE or a brace) or its
+    solution modifiers (after ORDER, GROUP or HAVING, until a brace); after a keyword (`FILTER(`,
+    `BIND(`, `STR(`; not after `a`, `VALUES`, `true`, `false` or `UNDEF`); and after a
+    function's IRI following a keyword (`FILTER ex:f(`). Any other `(` (a collection, a path's
+    group, a VALUES row) does not.
     """
     tokens: list[Token] = []
     append = tokens.append
@@ -131,6 +132,7 @@ def tokenize(text: str, *, strict: bool = True) -> list[Token]:
     stack: list[str] = []  # per open bracket: "expr", "(", "[" or "{"
     braces = 0
     modifiers = False  # after ORDER, GROUP or HAVING, until the next brace
+    projecting = False  # after SELECT, until WHERE or the next brace
     expression = False  # the innermost open bracket is an expression's parentheses
     last: Token | None = None
     before: Token | None = None
@@ -178,18 +180,20 @@ def tokenize(text: str, *, strict: bool = True) -> list[Token]:
             value = word if word == "a" else word.upper()
             if "ORDER" in value or "GROUP" in value or "HAVING" in value:
                 modifiers = True
+            if "SELECT" in value:
+                projecting = True
+            elif "WHERE" in value:
+                projecting = False
             token = new(Token, (kind, word, start, value, expression))
         elif kind == "punct" and word in _BRACKETS:
             token = new(Token, (kind, word, start, word, expression))
             if word == "(":
-                if braces == 0 or expression or last is None:
+                if braces == 0 or expression or modifiers or projecting or last is None:
                     opens = True
                 elif last.kind == "keyword":
                     opens = last.value not in _NOT_CALLS
                 elif last.kind == "iri" or last.kind == "pname":  # a call, or a verb
-                    opens = modifiers or (
-                        before is not None and before.kind == "keyword" and before.value != "a"
-                    )
+                    opens = before is not None and before.kind == "keyword" and before.value != "a"
                 else:
                     opens = False
                 stack.append("expr" if opens else "(")
@@ -197,7 +201,7 @@ def tokenize(text: str, *, strict: bool = True) -> list[Token]:
                 stack.append(word)
                 if word == "{":
                     braces += 1
-                    modifiers = False
+                    modifiers = projecting = False
             else:
                 if stack and stack.pop() == "{":
                     braces -= 1

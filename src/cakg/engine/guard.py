@@ -39,7 +39,8 @@ MAX_NESTING = 128  # brackets, braces and parentheses; pyoxigraph crashes at a f
 # pyoxigraph 0.5 overflows an 8 MiB stack (a query worker's main thread) at about 2600 MINUS or
 # BIND in one group, 6600 UNION or OPTIONAL, 6800 `+`, 8100 triple patterns, 9300 `&&`; a 1 MiB
 # thread at 300-400 MINUS, 512 KiB at 150-200, 256 KiB at 76 of any of MINUS, BIND, VALUES,
-# triple patterns, groups or path steps (a thread that small cannot run ordinary queries).
+# triple patterns, groups or path steps (a thread that small cannot run ordinary queries). 256
+# stays a tenth of the worker's limit and fits a 1 MiB thread.
 MAX_CHAIN = 256
 MAX_GROUPS = 512
 CHAINS: dict[str, str] = {  # a token's value -> the operator named in the refusal
@@ -330,8 +331,17 @@ class _Keyword:
 _PLAIN = _Keyword()
 
 
-@lru_cache(maxsize=4096)
 def _keyword(value: str) -> _Keyword:
+    """What a keyword token holds; remembered for the short ones (a client chooses them)."""
+    return _known_keyword(value) if len(value) <= 32 else _keyword_facts(value)
+
+
+@lru_cache(maxsize=1024)
+def _known_keyword(value: str) -> _Keyword:
+    return _keyword_facts(value)
+
+
+def _keyword_facts(value: str) -> _Keyword:
     facts = _Keyword(
         tuple((CHAINS[word], value.count(word)) for word in _KEYWORD_CHAINS if word in value),
         "SERVICE" in value,
@@ -347,14 +357,16 @@ def _next_is(tokens: list[Token], i: int, text: str) -> bool:
 
 
 def _may_split(pname: str, prefixes: dict[str, str]) -> bool:
-    """Whether pyoxigraph might read this prefixed name as its prefix alone (`ex:`) and go on
-    reading after the colon: it does when the prefix is declared and the full IRI does not
-    parse (`PREFIX ex: <http://x:80>` makes `ex:SERVICE` the port `80SERVICE`)."""
+    """Whether pyoxigraph might read this prefixed name up to its colon and go on reading after
+    it: it reads `ex:` alone when `ex` is declared and the full IRI does not parse (`PREFIX ex:
+    <http://x:80>` makes `ex:SERVICE` the port `80SERVICE`); and the start of the prefix may be
+    read as keywords (`true:x` is `true` and `:x`), so any declared ending of it counts."""
     prefix, _, local = pname.partition(":")
-    base = prefixes.get(prefix)
-    if base is None:
-        return False
-    return _SURE_IRI.fullmatch(base + local.replace("\\", "")) is None
+    local = local.replace("\\", "")
+    return any(
+        prefix.endswith(declared) and _SURE_IRI.fullmatch(base + local) is None
+        for declared, base in prefixes.items()
+    )
 
 
 class _LookupParser:
