@@ -26,6 +26,7 @@ from typing import Literal
 from cakg.engine.base import QueryForm
 from cakg.errors import BadQuery, UpdateRefused
 from cakg.sparql_text import (
+    OPERANDS,
     Token,
     decode_escapes,
     has_escapes,
@@ -39,8 +40,9 @@ MAX_NESTING = 128  # brackets, braces and parentheses; pyoxigraph crashes at a f
 # pyoxigraph 0.5 overflows an 8 MiB stack (a query worker's main thread) at about 2600 MINUS or
 # BIND in one group, 6600 UNION or OPTIONAL, 6800 `+`, 8100 triple patterns, 9300 `&&`; a 1 MiB
 # thread at 300-400 MINUS, 512 KiB at 150-200, 256 KiB at 76 of any of MINUS, BIND, VALUES,
-# triple patterns, groups or path steps (a thread that small cannot run ordinary queries). 256
-# stays a tenth of the worker's limit and fits a 1 MiB thread.
+# triple patterns, groups or path steps (a thread that small cannot run ordinary queries); a
+# collection's items (parsed recursively) at 4100 on 8 MiB, 38 on 256 KiB. 256 stays a tenth of
+# the worker's limit and fits a 1 MiB thread.
 MAX_CHAIN = 256
 MAX_GROUPS = 512
 CHAINS: dict[str, str] = {  # a token's value -> the operator named in the refusal
@@ -70,7 +72,10 @@ _BLOCKING = ("ORDER", "GROUP", "DISTINCT")
 _WATCHED = ("SERVICE", "FROM", "GRAPH", *_BLOCKING)  # words looked for inside prefixed names
 _OPENING = frozenset("([{")
 _CLOSING = frozenset(")]}")
-_CHAIN_NAMES = tuple(sorted(dict.fromkeys(CHAINS.values()), key=lambda name: "{" in name))
+_COLLECTION = "collection items"  # `( 1 2 3 )`: two triple patterns each
+_CHAIN_NAMES = tuple(
+    sorted([*dict.fromkeys(CHAINS.values()), _COLLECTION], key=lambda name: "{" in name)
+)
 _GROUPS = CHAINS["{"]
 # Operators counted only inside an expression's parentheses (True: outside, `+` is a sign or a
 # path modifier, `*` a path modifier or `SELECT *`) or only outside them (False: `,` separates a
@@ -270,16 +275,32 @@ def _read(tokens: list[Token], prefixes: dict[str, str], start: int) -> _Reading
     if start < len(tokens) and tokens[start].kind == "keyword":
         reading.keyword = tokens[start].value
     chains = reading.chains
-    depth = deepest = 0
+    open_: list[str] = []  # per open bracket: "(" a collection or a path's group, "values" a
+    # VALUES block or row, "expr" an expression's parentheses, or the bracket itself
+    values = False  # after VALUES, until its block opens
+    deepest = 0
     for i, token in enumerate(tokens):
         kind = token.kind
         value = token.value
+        if open_ and open_[-1] == "(" and (kind in OPERANDS or value in ("TRUE", "FALSE")):
+            chains[_COLLECTION] += 1  # each item of a collection is two triple patterns
         if kind == "punct":
             if value in _OPENING:
-                depth += 1
-                deepest = max(deepest, depth)
+                if values:
+                    open_.append("values")
+                    values = value != "{"
+                elif value == "(":
+                    opens_expression = i + 1 < len(tokens) and tokens[i + 1].expression
+                    if opens_expression:
+                        open_.append("expr")
+                    else:
+                        open_.append("values" if "values" in open_ else "(")
+                else:
+                    open_.append(value)
+                deepest = max(deepest, len(open_))
             elif value in _CLOSING:
-                depth -= 1
+                if open_:
+                    open_.pop()
             elif value in CHAINS:
                 inside = _COUNTED_INSIDE.get(value)
                 if inside is None or inside is token.expression:
@@ -287,6 +308,7 @@ def _read(tokens: list[Token], prefixes: dict[str, str], start: int) -> _Reading
             if value == "{":
                 chains[CHAINS["{"]] += 1
         elif kind == "keyword":
+            values = values or value == "VALUES"
             facts = _keyword(value)
             if facts is not _PLAIN:
                 for name, count in facts.chains:
@@ -306,7 +328,7 @@ def _read(tokens: list[Token], prefixes: dict[str, str], start: int) -> _Reading
                 ("SERVICE" in prefix and _next_is(tokens, i, "{")) or (split and "SERVICE" in local)
             ):
                 reading.service = token
-            if depth == 0 and ("FROM" in prefix or (split and "FROM" in local)):
+            if not open_ and ("FROM" in prefix or (split and "FROM" in local)):
                 reading.has_from = True
             if "GRAPH" in prefix or (split and "GRAPH" in local):
                 reading.says_graph = True
