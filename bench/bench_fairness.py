@@ -39,8 +39,8 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
 sys.path.insert(0, str(BENCH))
-from bench_endpoint import built_nquads  # noqa: E402
-from servers import start_cakg  # noqa: E402
+from bench_endpoint import built_nquads, start_cakg  # noqa: E402
+from servers import WRK_DONE  # noqa: E402
 
 PREFIXES = "PREFIX cakg: <https://w3id.org/cakg/ontology#>\n"
 JSON = "application/sparql-results+json"
@@ -76,15 +76,7 @@ request = function()
   if r[3] ~= nil then headers["Content-Type"] = "application/sparql-query" end
   return wrk.format(r[1], r[2], headers, r[3])
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
-    '"errors": %%d}\\n',
-    latency:percentile(50), latency:percentile(99), summary.requests,
-    summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
-end
-"""
+%(done)s"""
 
 
 def lua_request(method: str, path: str, body: str | None) -> str:
@@ -96,6 +88,7 @@ def run_mix(base: str, connections: int, duration: float) -> dict[str, float]:
     script = WRK_SCRIPT % {
         "requests": ", ".join(lua_request(*r) for r in MIX),
         "accept": JSON,
+        "done": WRK_DONE,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
         f.write(script)

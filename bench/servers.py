@@ -92,11 +92,13 @@ request = function()
   return wrk.format("POST", nil, {["Content-Type"] = "application/sparql-query",
                                  ["Accept"] = accepts[i]}, bodies[i])
 end
-done = function(summary, latency, requests)
+%(done)s"""
+# wrk's done(): one RESULT line of JSON (shared with bench_fairness.py's script)
+WRK_DONE = """done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"p50": %%d, "p99": %%d, "requests": %%d, "seconds": %%f, "non2xx": %%d, ' ..
-    '"errors": %%d}\\n',
+    'RESULT {"p50": %d, "p99": %d, "requests": %d, "seconds": %f, "non2xx": %d, ' ..
+    '"errors": %d}\\n',
     latency:percentile(50), latency:percentile(99), summary.requests,
     summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
 end
@@ -111,6 +113,7 @@ def run_wrk(
     script = WRK_SCRIPT % {
         "bodies": ", ".join(f"[==[{q}]==]" for q, _ in queries),
         "accepts": ", ".join(f'"{a}"' for _, a in queries),
+        "done": WRK_DONE,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
         f.write(script)

@@ -233,7 +233,7 @@ def test_changed_docs_stylesheet_or_template_makes_the_build_stale(settings, tmp
     monkeypatch.setattr(ontology_docs, "STYLESHEET", stylesheet)
     build_dataset(settings)
     assert not is_stale(settings)
-    for path in (stylesheet, templates / "ontology_docs.html", templates / "shapes_docs.html"):
+    for path in (stylesheet, *(templates / name for name in ontology_docs.TEMPLATE_NAMES)):
         original = path.read_bytes()
         path.write_bytes(original + b"\n")
         assert is_stale(settings), path.name

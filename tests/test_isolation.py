@@ -11,8 +11,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,7 +23,7 @@ import pytest
 
 from cakg.build import BuildResult
 from cakg.config import Settings
-from tests.test_server import SERVE, SLOW, Served, _read_url, children
+from tests.test_server import SLOW, Served, children, serve_process
 
 TIMEOUT = 2.0
 CHEAP = "ASK { ?s ?p ?o }"
@@ -33,39 +31,16 @@ CHEAP = "ASK { ?s ?p ?o }"
 
 @pytest.fixture(scope="module")
 def served(built: BuildResult, tiny_settings: Settings) -> Iterator[Served]:
-    env = {
-        **os.environ,
-        "CAKG_PORT": "0",
-        "CAKG_WEB_PROCESSES": "1",
-        "CAKG_THREADS": "8",
-        "CAKG_QUERY_WORKERS": "2",
-        "CAKG_QUERY_TIMEOUT": str(TIMEOUT),
-        "CAKG_QUERY_MEMORY_MB": "256",
-        "CAKG_RESULT_CACHE": "0",
-        "CAKG_CLIENT_LIMIT": "0",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(tiny_settings.root)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        env=env,
+    yield from serve_process(
+        tiny_settings.root,
+        CAKG_WEB_PROCESSES="1",
+        CAKG_THREADS="8",
+        CAKG_QUERY_WORKERS="2",
+        CAKG_QUERY_TIMEOUT=str(TIMEOUT),
+        CAKG_QUERY_MEMORY_MB="256",
+        CAKG_RESULT_CACHE="0",
+        CAKG_CLIENT_LIMIT="0",
     )
-    assert proc.stderr is not None
-    url = _read_url(proc, deadline=time.monotonic() + 60)
-    log = bytearray()
-
-    def drain() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            log.extend(line)
-
-    thread = threading.Thread(target=drain, daemon=True)
-    thread.start()
-    yield Served(url, proc, log)
-    proc.terminate()
-    proc.wait(15)
-    thread.join(15)
-    proc.stderr.close()
 
 
 def request(
@@ -104,7 +79,7 @@ def listener() -> Iterator[tuple[socket.socket, str]]:
 def payloads(remote: str) -> list[str]:
     """Every way found to make an engine fetch `remote`, the guard's old blind spots first."""
     return [
-        'SELECT * { BIND("\\u0022" AS ?a) SERVICE SILENT <' + remote + '/x> { ?s ?p ?o } '
+        'SELECT * { BIND("\\u0022" AS ?a) SERVICE SILENT <' + remote + "/x> { ?s ?p ?o } "
         'BIND("\\u0022" AS ?b) }',
         f"SELECT * {{ ?s ?p 1e1SERVICE SILENT <{remote}/x> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE <{remote}/sparql> {{ ?s ?p ?o }} }}",
@@ -203,8 +178,7 @@ def test_workers_stop_within_the_limit_after_their_web_process_is_killed(
     web, zygote = _web_process(served), _zygote(served)
     before = set(children(zygote))
     threads = [
-        threading.Thread(target=_dropped, args=(served.url, SLOW), daemon=True)
-        for _ in range(2)
+        threading.Thread(target=_dropped, args=(served.url, SLOW), daemon=True) for _ in range(2)
     ]
     for thread in threads:
         thread.start()

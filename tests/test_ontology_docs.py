@@ -114,5 +114,5 @@ def test_safe_href_on_relative_links(url: str, value: bool) -> None:
 
 def test_inputs_are_the_stylesheet_and_the_templates_the_docs_load() -> None:
     names = [p.name for p in inputs()]
-    assert names == ["linked.css", "ontology_docs.html", "shapes_docs.html"]
+    assert names == ["linked.css", "ontology_docs.html", "shapes_docs.html", "docs_macros.html"]
     assert all(p.is_file() for p in inputs())

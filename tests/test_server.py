@@ -55,22 +55,26 @@ ACCESS_LINE = re.compile(
 
 @pytest.fixture(scope="module")
 def served(built: BuildResult, tiny_settings: Settings) -> Iterator[Served]:
-    env = {
-        **os.environ,
-        "CAKG_PORT": "0",
-        "CAKG_WEB_PROCESSES": "2",
-        "CAKG_THREADS": "4",
-        "CAKG_QUERY_TIMEOUT": str(TIMEOUT),
-        "CAKG_QUERY_MEMORY_MB": "256",
-        "CAKG_RESULT_CACHE": "0",
-        "CAKG_MAX_QUERY_LENGTH": "200000",
-        "CAKG_MAX_REQUEST_BYTES": "300000",
-    }
+    yield from serve_process(
+        tiny_settings.root,
+        CAKG_WEB_PROCESSES="2",
+        CAKG_THREADS="4",
+        CAKG_QUERY_TIMEOUT=str(TIMEOUT),
+        CAKG_QUERY_MEMORY_MB="256",
+        CAKG_RESULT_CACHE="0",
+        CAKG_MAX_QUERY_LENGTH="200000",
+        CAKG_MAX_REQUEST_BYTES="300000",
+    )
+
+
+def serve_process(root: Path, **env: str) -> Iterator[Served]:
+    """`cakg serve` of the project at `root` on a free port, with these CAKG_* settings; its
+    stderr kept in `Served.log`; stopped after."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(tiny_settings.root)],
+        [sys.executable, "-c", SERVE, str(root)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
-        env=env,
+        env={**os.environ, "CAKG_PORT": "0", **env},
     )
     assert proc.stderr is not None
     url = _read_url(proc, deadline=time.monotonic() + 60)

@@ -27,7 +27,7 @@ from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "web" / "templates" / "linked"
 STYLESHEET = PACKAGE / "web" / "static" / "linked.css"
-TEMPLATE_NAMES = ("ontology_docs.html", "shapes_docs.html")  # the only templates loaded here
+TEMPLATE_NAMES = ("ontology_docs.html", "shapes_docs.html", "docs_macros.html")  # all it loads
 
 KINDS = [
     ("classes", "Classes", (OWL.Class, RDFS.Class)),
