@@ -75,7 +75,8 @@ SHARED_TRIPLE = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g
 FILL_COMMAND = (
     "import sys; from cakg.engine.oxigraph_store import fill_main; fill_main(*sys.argv[1:])"
 )
-PLAIN_GRAPH = NamedNode("urn:cakg:store:union")  # the one graph of the plain store (see __init__)
+PLAIN_GRAPH = NamedNode("urn:cakg:store:union")
+INFERRED_NODE = NamedNode(str(INFERRED_GRAPH))  # the one graph of the plain store (see __init__)
 COPY_ASSERTED = (
     f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
 )
@@ -337,37 +338,26 @@ class OxigraphEngine:
         text): each triple of the default graph once (the union of the named graphs, a set;
         without the inferred graph when `inference` is false), projected, DISTINCT, OFFSET,
         LIMIT, then the row cap. Rows and whether the cap cut them."""
-        inference = dataset is None or dataset.inference
-        inferred = str(INFERRED_GRAPH)
         predicate = NamedNode(lookup.predicate) if lookup.predicate is not None else None
         obj = NamedNode(lookup.object) if lookup.object is not None else None
-        seen_triples: set[tuple[Any, Any]] = set()
-        seen_rows: set[tuple[Any, ...]] = set()
-        rows: list[tuple[Any, ...]] = []
-        skip = lookup.offset or 0
-        wanted = lookup.limit
+        quads: Iterable[Quad] = self.store.quads_for_pattern(
+            NamedNode(lookup.subject), predicate, obj, None
+        )
+        if dataset is not None and not dataset.inference:
+            quads = (q for q in quads if q.graph_name != INFERRED_NODE)
+        # each (predicate, object) once, in the store's order: the union is a set
+        pairs: Iterable[tuple[Any, ...]] = dict.fromkeys((q.predicate, q.object) for q in quads)
+        positions = {lookup.predicate_var: 0, lookup.object_var: 1}
+        picked = tuple(positions[name] for name in lookup.projection)
+        if picked != (0, 1):
+            pairs = (tuple(pair[i] for i in picked) for pair in pairs)
+        if lookup.distinct:
+            pairs = dict.fromkeys(pairs)
+        start = lookup.offset or 0
+        stop = None if lookup.limit is None else start + lookup.limit
         if max_rows is not None:
-            wanted = max_rows + 1 if wanted is None else min(wanted, max_rows + 1)
-        for quad in self.store.quads_for_pattern(NamedNode(lookup.subject), predicate, obj, None):
-            graph = quad.graph_name
-            if not inference and isinstance(graph, NamedNode) and graph.value == inferred:
-                continue
-            triple = (quad.predicate, quad.object)
-            if triple in seen_triples:
-                continue
-            seen_triples.add(triple)
-            values = {lookup.predicate_var: quad.predicate, lookup.object_var: quad.object}
-            row = tuple(values[name] for name in lookup.projection)
-            if lookup.distinct:
-                if row in seen_rows:
-                    continue
-                seen_rows.add(row)
-            if skip:
-                skip -= 1
-                continue
-            if wanted is not None and len(rows) >= wanted:
-                break
-            rows.append(row)
+            stop = start + max_rows + 1 if stop is None else min(stop, start + max_rows + 1)
+        rows = list(itertools.islice(pairs, start, stop))
         truncated = max_rows is not None and len(rows) > max_rows
         return rows[:max_rows] if truncated else rows, truncated
 
