@@ -245,3 +245,19 @@ def test_the_answers_granian_writes_itself_are_the_ones_the_readme_names(
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.split(b" ", 2)[1] == status
     assert b"x-request-id" not in head.lower() and body == b""
+
+
+def test_nothing_outlives_a_killed_supervisor(built: BuildResult, tiny_settings: Settings) -> None:
+    """kill -9 of `cakg serve` itself: its web processes, zygote and workers all end, and no
+    orphan keeps the port."""
+    server = serve_process(tiny_settings.root, CAKG_WEB_PROCESSES="2")
+    served = next(server)
+    family = [pid for child in children(served.proc.pid) for pid in (child, *children(child))]
+    assert len(family) >= 2 + 1 + 2 * 3  # two web processes, the zygote, their workers
+    os.kill(served.proc.pid, signal.SIGKILL)
+    served.proc.wait(10)
+    assert _poll(lambda: not any(Path(f"/proc/{pid}").exists() for pid in family), 5), [
+        pid for pid in family if Path(f"/proc/{pid}").exists()
+    ]
+    with contextlib.suppress(StopIteration):
+        next(server)

@@ -305,7 +305,7 @@ def error_reply(e: CakgError) -> tuple[str, str, str, dict[str, Any]]:
 def zygote_main(fd: int) -> None:
     """Load the engine once, then fork a worker for each 'spawn' request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the web process's to handle
-    _die_with_parent(os.getppid())
+    die_with_parent(os.getppid())
     from cakg.engine import load_engine
 
     conn = Connection(fd)
@@ -329,7 +329,7 @@ def _zygote_child(conn: Connection, engine: Engine, parent: int) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _die_with_parent(parent)
+        die_with_parent(parent)
         try:
             _spec, memory_mb, allow_network = conn.recv()
         except (EOFError, OSError):
@@ -395,7 +395,7 @@ def _fork_worker(
             os.dup2(memfd, 2)  # the copy on fd 2 is inherited by nothing: no exec follows
             os.close(memfd)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _die_with_parent(zygote)
+            die_with_parent(zygote)
         except BaseException:
             os._exit(70)
         _worker_main(engine, Connection(fd), memory_mb)
@@ -487,9 +487,9 @@ def _forget_stderr() -> None:
         os.lseek(2, 0, os.SEEK_SET)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel SIGKILL this process when `parent` (the process that forked it) dies;
-    exit now if it already has."""
+    exit now if it already has. (Linux: the signal comes when the forking *thread* ends.)"""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -32,7 +32,7 @@ from granian.server import MPServer
 from cakg.config import Settings
 from cakg.engine import is_local, open_engine, start_zygote
 from cakg.engine.pool import ClientSlots
-from cakg.engine.zygote import Zygote
+from cakg.engine.zygote import Zygote, die_with_parent
 from cakg.errors import ConfigError
 from cakg.web import create_app
 from cakg.web.request_ids import REQUEST_ID
@@ -191,12 +191,14 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
     # all share it (the web processes answer point lookups from it)
     zygote = start_zygote(settings, in_process=True) if is_local(settings) else None
     slots = ClientSlots(settings.client_limit)  # one count per client across web processes
+    supervisor = os.getpid()
     size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
     server = _Server(settings, host, port, size)
     attach_lock = _FORK.Lock()  # the web processes attach to the zygote one at a time
 
     def load_app() -> Callable[..., Iterable[bytes]]:
         """Run by granian in each web process, after the fork."""
+        die_with_parent(supervisor)  # never an orphan holding the port after a kill -9
         link = None
         if zygote is not None:
             with attach_lock:
