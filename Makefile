@@ -56,10 +56,10 @@ $(VENV)/.installed-bench: $(BIN)/python pyproject.toml
 
 # Benchmarks are not part of `make test`; see bench/README.md.
 bench: $(VENV)/.installed-bench
-	$(BIN)/python bench/bench_endpoint.py
+	$(BIN)/python -m bench.bench_endpoint
 
 bench-build: $(VENV)/.installed-bench
-	$(BIN)/python bench/bench_build.py
+	$(BIN)/python -m bench.bench_build
 
 clean:
 	rm -rf build $(VENV)

@@ -1,8 +1,8 @@
 """Benchmark the build pipeline and the server on synthetic projects of 10^4 .. 10^7 triples.
 
-    .venv/bin/python bench/bench_build.py                      # 1e4 1e5 1e6
-    .venv/bin/python bench/bench_build.py --sizes 1e4 --skip-serve
-    .venv/bin/python bench/bench_build.py --sizes 1e7 --reuse --steps --no-build --servers remote
+    .venv/bin/python -m bench.bench_build                      # 1e4 1e5 1e6
+    .venv/bin/python -m bench.bench_build --sizes 1e4 --skip-serve
+    .venv/bin/python -m bench.bench_build --sizes 1e7 --reuse --steps --no-build --servers remote
 
 For each size: bench/generate.py writes a project; then each step runs in a subprocess of its
 own, so that its peak RSS (ru_maxrss, which includes the data the step needs loaded) and its
@@ -48,9 +48,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.generate import generate, stale_shared
+from bench.servers import free_port, wait_ready
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
-from servers import free_port, wait_ready  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 BIN = Path(sys.executable).parent
@@ -124,12 +125,15 @@ def run_step(step: str, root: Path, compare: bool) -> dict[str, Any]:
 
 
 def in_subprocess(
-    args: list[str], env: dict[str, str] | None = None, log: Path | None = None
+    args: list[str],
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    cwd: Path | None = None,
 ) -> tuple[int, float, float]:
     """Run a command, its output to `log`; its exit status, wall time and peak RSS in MB."""
     t0 = time.perf_counter()
     with open(log or os.devnull, "wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -138,10 +142,9 @@ def in_subprocess(
 
 def step(name: str, root: Path, compare: bool) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
-        code, _, _ = in_subprocess(
-            [sys.executable, __file__, "--step", name, "--root", str(root), "--json", tmp.name]
-            + (["--compare"] if compare else [])
-        )
+        command = [sys.executable, "-m", "bench.bench_build", "--step", name, "--root", str(root)]
+        command += ["--json", tmp.name] + (["--compare"] if compare else [])
+        code, _, _ = in_subprocess(command, cwd=REPO)
         if code != 0:
             return {"error": f"exit {code}"}
         result: dict[str, Any] = json.loads(Path(tmp.name).read_text())
@@ -402,9 +405,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.step:
         args.json.write_text(json.dumps(run_step(args.step, args.root, args.compare)))
         return 0
-
-    sys.path.insert(0, str(REPO / "bench"))
-    from generate import generate, stale_shared
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")

@@ -1,6 +1,7 @@
 """Benchmark cakg's SPARQL endpoint against Oxigraph server and rdflib-endpoint, side by side.
 
-    make bench            # or: .venv/bin/python bench/bench_endpoint.py [--duration 5]
+    make bench            # or: .venv/bin/python -m bench.bench_endpoint [--duration 5]
+    .venv/bin/python -m bench.bench_endpoint --synthetic 0 --startup 0 --floor   # real graph
 
 Needs the bench extra (`pip install -e '.[bench]'`: oxigraph, rdflib-endpoint, py-spy) and
 Debian's wrk (`apt-get install -y wrk`; the bench installs it when it runs as root).
@@ -17,6 +18,12 @@ in turn, 16 connections) counts non-2xx responses and socket errors. Finally, at
 triples: `cakg serve`'s time to ready (spawn to /healthz 200) and peak RSS (VmHWM of the
 server and its query workers).
 
+With `--floor`, each dataset also gets a floor section: the reference apps of
+bench/floor_apps.py under granian (a bare WSGI callable over pyoxigraph, the least a Python layer
+can cost, and a minimal Flask view over it), with as many processes as cakg's web processes,
+beside cakg and Oxigraph server, at 16 connections, `--rounds` times with the servers in turn:
+requests/s and the ratio to Oxigraph server in the same round, which shows the run-to-run spread.
+
 The table is printed and written to bench/results/endpoint-<date>.md (git-ignored).
 """
 
@@ -32,18 +39,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
 
+from bench.generate import generate
+from bench.servers import MemorySampler, descendants, free_port, run_wrk, wait_ready
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(BENCH))
-from generate import generate  # noqa: E402
-from servers import MemorySampler, descendants, free_port, run_wrk, wait_ready  # noqa: E402
 
 PREFIXES = """PREFIX cakg: <https://w3id.org/cakg/ontology#>
 PREFIX id: <https://w3id.org/cakg/id/>
@@ -102,11 +110,12 @@ def start_cakg(
     logs: Path,
     deadline: float = 120,
     sampler: list[MemorySampler] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Server:
-    """`cakg serve` on a free port, ready; with `sampler` (a list), its memory is sampled from
-    the spawn on by a MemorySampler appended to that list."""
+    """`cakg serve` on a free port, ready, with `extra_env` in its environment; with `sampler`
+    (a list), its memory is sampled from the spawn on by a MemorySampler appended to that list."""
     port = free_port()
-    env = {**os.environ, "CAKG_RESULT_CACHE": "1" if cache else "0"}
+    env = {**os.environ, "CAKG_RESULT_CACHE": "1" if cache else "0", **(extra_env or {})}
     log = logs / f"cakg-{root.name}-{'cache' if cache else 'nocache'}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -159,6 +168,29 @@ def start_rdflib_endpoint(nquads: Path, logs: Path) -> Server:
     return Server("rdflib-endpoint", f"{base}/", proc, wait_ready(ask, proc, 600))
 
 
+FLOOR_APPS = ("wsgi_app", "flask_app", "rsgi_app")  # bench/floor_apps.py
+
+
+def start_floor(kind: str, nquads: Path, workers: int, logs: Path) -> Server:
+    """A reference app of bench/floor_apps.py (`wsgi_app`, `flask_app` or `rsgi_app`) under
+    granian with `workers` processes of one thread, on the interface its name says."""
+    port = free_port()
+    interface = "rsgi" if kind.startswith("rsgi") else "wsgi"
+    with (logs / f"{kind}.log").open("wb") as out:
+        proc = subprocess.Popen(
+            [BIN / "granian", "--interface", interface, "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+             "--working-dir", REPO, f"bench.floor_apps:{kind}"],
+            cwd=REPO,
+            env={**os.environ, "NQ": str(nquads)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}/sparql"
+    return Server(kind.replace("_app", "-floor"), endpoint, proc, wait_ready(
+        f"{endpoint}?query=ASK%7B%7D", proc, 120))  # fmt: skip
+
+
 def count(server: Server, query: str, accept: str) -> int:
     """Rows or triples of one answer, to check every server does the same work."""
     request = urllib.request.Request(
@@ -206,7 +238,7 @@ def bench_dataset(
     logs = RESULTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     servers = {
-        "cakg": start_cakg(root, cache=False, logs=logs),
+        "cakg": start_cakg(root, cache=False, logs=logs, extra_env=args.env),
         "oxigraph": start_oxigraph(nquads, logs),
         "rdflib-endpoint": start_rdflib_endpoint(nquads, logs),
     }
@@ -243,8 +275,10 @@ def bench_dataset(
                 for n, m in mixed.items()
             )
         )
+        if args.floor:
+            floor(servers, nquads, args, table, logs)
         servers["cakg"].stop()
-        cached = start_cakg(root, cache=True, logs=logs)
+        cached = start_cakg(root, cache=True, logs=logs, extra_env=args.env)
         try:
             table.add("\ncakg with its result cache ON (same queries, repeated):\n")
             table.add("| query | c | p50/p99 ms | req/s | gain vs cache off |")
@@ -263,6 +297,32 @@ def bench_dataset(
         for server in servers.values():
             server.stop()
     targets(results, table, args.duration * LONGER)
+
+
+def floor(
+    servers: dict[str, Server], nquads: Path, args: argparse.Namespace, table: Table, logs: Path
+) -> None:
+    """--floor: the reference apps beside cakg and Oxigraph server, c=16, `args.rounds` rounds
+    of the servers in turn; requests/s and the ratio to Oxigraph server in the same round."""
+    apps = [start_floor(kind, nquads, args.floor_workers, logs) for kind in args.floor_apps]
+    ring = [servers["oxigraph"], *apps, servers["cakg"]]
+    try:
+        table.add(
+            f"\nfloor (bench/floor_apps.py, {args.floor_workers} granian processes of one "
+            "thread each), c=16, req/s (ratio to Oxigraph server in the same round):\n"
+        )
+        rows = {q: {s.name: count(s, *QUERIES[q]) for s in ring} for q in args.floor_queries}
+        table.add("rows per answer: " + json.dumps(rows) + "\n")
+        table.add("| query | round | " + " | ".join(s.name for s in ring) + " |")
+        table.add("|---|---|" + "---|" * len(ring))
+        for q in args.floor_queries:
+            for n in range(1, args.rounds + 1):
+                runs = [wrk(s, [q], 16, args.duration) for s in ring]
+                cells = [f"{r.rps:.0f} ({r.rps / runs[0].rps:.2f})" for r in runs[1:]]
+                table.add(f"| {q} | {n} | {runs[0].rps:.0f} | " + " | ".join(cells) + " |")
+    finally:
+        for app in apps:
+            app.stop()
 
 
 def throughput_ratio(ours: Run, peer: Run, duration: float) -> tuple[float, bool]:
@@ -320,13 +380,15 @@ def built_nquads(root: Path, env: dict[str, str] | None = None) -> Path:
     return current.resolve()
 
 
-def startup(root: Path, table: Table) -> None:
+def startup(root: Path, table: Table, extra_env: dict[str, str]) -> None:
     """Time to ready and memory: PSS (shared pages split between the processes that map them)
     summed over `cakg serve` and every process under it, sampled from the spawn to a second
     after ready; RSS summed the same way, which counts the shared store once per process."""
     logs = RESULTS / "logs"
     samplers: list[MemorySampler] = []
-    server = start_cakg(root, cache=False, logs=logs, deadline=300, sampler=samplers)
+    server = start_cakg(
+        root, cache=False, logs=logs, deadline=300, sampler=samplers, extra_env=extra_env
+    )
     try:
         time.sleep(1.0)
         samplers[0].stop.set()
@@ -343,6 +405,26 @@ def startup(root: Path, table: Table) -> None:
     )
 
 
+def env_pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: NAME=VALUE expected")
+    return name, value
+
+
+def names(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
+    """An argparse type: a comma-separated list of some of `allowed`."""
+
+    def parse(text: str) -> list[str]:
+        chosen = [x for x in text.split(",") if x]
+        unknown = [x for x in chosen if x not in allowed]
+        if unknown or not chosen:
+            raise argparse.ArgumentTypeError(f"{text!r}: one or more of {','.join(allowed)}")
+        return chosen
+
+    return parse
+
+
 def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -357,7 +439,40 @@ def main(argv: list[str] | None = None) -> int:
         "--startup", type=float, default=1e6, help="triples for the start-up check (0: skip)"
     )
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument(
+        "--env",
+        type=env_pair,
+        action="append",
+        default=[],
+        help="NAME=VALUE in cakg serve's environment (repeat), e.g. CAKG_WEB_PROCESSES=1",
+    )
+    parser.add_argument(
+        "--floor", action="store_true", help="add the reference apps (bench/floor_apps.py)"
+    )
+    parser.add_argument(
+        "--floor-apps",
+        type=names(FLOOR_APPS),
+        default=["wsgi_app", "flask_app"],
+        help=f"comma-separated, of {','.join(FLOOR_APPS)} (default: wsgi_app,flask_app)",
+    )
+    parser.add_argument(
+        "--floor-queries",
+        type=names(tuple(q for q, (_, accept) in QUERIES.items() if accept == JSON)),
+        default=["point", "aggregate"],
+        help="comma-separated SELECT queries for the floor section (default: point,aggregate)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the floor section")
+    parser.add_argument(
+        "--floor-workers",
+        type=int,
+        # cakg serve's own default (Settings.web_processes 0: one per CPU, at most 4)
+        default=int(os.environ.get("CAKG_WEB_PROCESSES", "0")) or min(os.cpu_count() or 1, 4),
+        help="granian processes of each reference app (default: as many as cakg's web processes)",
+    )
     args = parser.parse_args(argv)
+    args.env = dict(args.env)
+    if args.floor and "CAKG_WEB_PROCESSES" in args.env:
+        args.floor_workers = int(args.env["CAKG_WEB_PROCESSES"])
     if shutil.which("wrk") is None:
         if os.geteuid() == 0:
             subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
@@ -388,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (big / "build" / "current").exists():
             generate(int(args.startup), big)
         built_nquads(big, env)
-        startup(big, table)
+        startup(big, table, args.env)
     table.add(f"\nafter: {load()}")
     out = RESULTS / f"endpoint-{stamp:%Y%m%d-%H%M}.md"
     out.write_text("\n".join(table.lines) + "\n", encoding="utf-8")

@@ -1,6 +1,6 @@
 """Fair under load: cheap and saved queries beside clients looping an expensive query.
 
-    .venv/bin/python bench/bench_fairness.py [--duration 20] [--connections 64] [--expensive 4]
+    .venv/bin/python -m bench.bench_fairness [--duration 20] [--connections 64] [--expensive 4]
 
 Needs Debian's wrk (installed when run as root). It builds the real graph (a copy under
 bench/results/real), starts `cakg serve` with the result cache OFF and its default settings
@@ -14,7 +14,7 @@ GETs over `--connections` connections for `--duration` seconds, twice:
 
 It prints the non-2xx count and the p50/p99 latency of the mix in both runs, the ratio of the
 p99s (target: at most 3x) and what the expensive clients got. The table is also written to
-bench/results/fairness-<date>.md (git-ignored); history belongs in git, in bench/README.md.
+bench/results/fairness-<date>.md (git-ignored).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from bench.bench_endpoint import built_nquads, start_cakg
+from bench.servers import WRK_DONE
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
-sys.path.insert(0, str(BENCH))
-from bench_endpoint import built_nquads, start_cakg  # noqa: E402
-from servers import WRK_DONE  # noqa: E402
 
 PREFIXES = "PREFIX cakg: <https://w3id.org/cakg/ontology#>\n"
 JSON = "application/sparql-results+json"

@@ -1,6 +1,6 @@
 """Time every saved query on an N-Quads file with pyoxigraph, each in its own process.
 
-    python bench/bench_saved.py /tmp/hp1e5/build/current/cakg.nq --limit 40
+    .venv/bin/python -m bench.bench_saved /tmp/hp1e5/build/current/cakg.nq --limit 40
 
 The file is loaded once into an in-memory store (as the endpoint does); each query then runs in
 a forked child over the union default graph, so a runaway query is killed at --limit seconds

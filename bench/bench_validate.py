@@ -1,6 +1,6 @@
 """SHACL validation at scale: whole-graph pyshacl against per-source-file units (parallel, cached).
 
-    python bench/bench_validate.py --sizes 1e4,1e5,1e6 --whole-limit 1e5
+    .venv/bin/python -m bench.bench_validate --sizes 1e4,1e5,1e6 --whole-limit 1e5
 
 For each size, a synthetic project (bench/generate.py) is made under --projects (kept and
 reused when present), then each measurement runs in its own process: whole-graph pyshacl
@@ -23,9 +23,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench.generate import generate
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
-from generate import generate  # noqa: E402
 
 TOUCH = (
     "<https://w3id.org/cakg/id/bench/touched> "

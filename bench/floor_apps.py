@@ -1,13 +1,12 @@
-"""Two reference web apps over pyoxigraph: how fast a Python endpoint can be on this machine.
+"""Reference web apps over pyoxigraph: how fast a Python endpoint can be on this machine.
 
-    granian --interface wsgi --factory --workers 2 floor_apps:wsgi_app     # NQ=path/to/cakg.nq
-    granian --interface wsgi --factory --workers 2 floor_apps:flask_app
-    granian --interface rsgi --factory --workers 2 floor_apps:rsgi_app
+    NQ=build/current/cakg.nq .venv/bin/granian --interface wsgi --factory bench.floor_apps:wsgi_app
+    (the same with bench.floor_apps:flask_app; --interface rsgi with bench.floor_apps:rsgi_app)
 
 They answer a query (the POST body, or GET's `query`) over the union of the named graphs, as
 SPARQL JSON, and do nothing else: no protocol checks, no content negotiation, no limits, no
-request id, no access log. They are not endpoints; bench_hotpath.py runs them beside cakg and
-Oxigraph server (`--floor`) so that cakg's serving path can be compared with the least any
+request id, no access log. They are not endpoints; `bench_endpoint.py --floor` runs them beside
+cakg and Oxigraph server so that cakg's serving path can be compared with the least any
 Python layer costs:
 
 - `wsgi_app`: a bare WSGI callable, the floor;

@@ -1,6 +1,6 @@
 """Generate a synthetic cakg project of about N asserted triples, valid against the shapes.
 
-    python bench/generate.py --triples 100000 --out bench/results/synthetic-1e5
+    .venv/bin/python -m bench.generate --triples 1e5 --out bench/results/synthetic-1e5
     cakg --root bench/results/synthetic-1e5 build
 
 The project is the real one with many more sources: ontology/, shapes/, graph/reference/ and

@@ -6,12 +6,10 @@ tests/sparql_fixtures.py, registered here as a plugin for every test module.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rdflib import Dataset
@@ -26,16 +24,6 @@ TINY = TESTS / "data" / "tiny"
 INVALID = TESTS / "data" / "invalid"
 
 pytest_plugins = ["tests.sparql_fixtures"]
-
-
-def generate_project(triples: int, root: Path, **options: Any) -> Any:
-    """bench/generate.py's synthetic project of about `triples` triples under `root`; what its
-    generate() returns (the files, the triples written). `options`: reuse, refresh."""
-    spec = importlib.util.spec_from_file_location("generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.generate(triples, root, **options)
 
 
 def copy_project(source: Path, target: Path) -> Path:

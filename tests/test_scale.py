@@ -9,6 +9,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from bench.generate import generate as generate_project
 from rdflib import Graph
 
 import cakg.validate
@@ -18,7 +19,7 @@ from cakg.rules import materialise
 from cakg.sources import Kind, find_sources
 from cakg.validate import validate_graph
 
-from .conftest import REPO, generate_project
+from .conftest import REPO
 from .test_rules import canonical
 
 EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))

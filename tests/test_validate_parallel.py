@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bench.generate import generate as generate_project
 from rdflib import Graph, URIRef
 
 import cakg.validate_parallel
@@ -20,7 +21,7 @@ from cakg.sources import Kind, find_sources, from_paths
 from cakg.validate import Report
 from cakg.validate_parallel import CACHE, validate_units
 
-from .conftest import INVALID, REPO, TINY, copy_project, generate_project
+from .conftest import INVALID, REPO, TINY, copy_project
 
 CAKG = "https://w3id.org/cakg/ontology#"
 EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))
