@@ -154,42 +154,41 @@ def _rows(body: bytes) -> int:
     return len(json.loads(body)["results"]["bindings"])
 
 
-@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "text/csv"])
-def test_a_blocking_select_seen_to_fit_is_written_directly_the_same(
-    nquads: Path, media_type: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("max_rows", [2, 10_000])
+@pytest.mark.parametrize(
+    "media_type",
+    ["application/sparql-results+json", "text/csv", "text/tab-separated-values"],
+)
+def test_a_blocking_select_always_takes_the_row_capped_pass(
+    nquads: Path, media_type: str, max_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Evaluated once, however often it is asked, whether or not it fits under the cap."""
     engine = OxigraphEngine(nquads, "v", "memory")
     formats = negotiate(media_type)
     passes = _count_calls(monkeypatch, "_solutions")
-    wholes = _count_calls(monkeypatch, "_solutions_whole")
-    first = engine.answer(ORDERED, formats=formats, max_rows=10_000)
-    again = engine.answer(ORDERED, formats=formats, max_rows=10_000)
-    assert first.body == again.body and not first.truncated and not again.truncated
-    assert first.count is not None and first.count > 2
-    assert passes == [media_type]  # the second answer skipped the row-capped pass
-    assert wholes == [media_type]  # and was written whole
-    asserted = Dataset(inference=False)  # another request: not seen yet
-    other = engine.answer(ORDERED, formats=formats, max_rows=10_000, dataset=asserted)
-    assert passes == [media_type, media_type]
-    smaller = engine.answer(ORDERED, formats=formats, max_rows=2)  # another cap: not seen either
-    assert smaller.truncated and smaller.count == 2 and len(passes) == 3
-    assert engine.answer(ORDERED, formats=formats, max_rows=10_000).body == first.body
-    assert len(passes) == 3  # the first request is still known to fit
-    assert other.count is not None and other.count < first.count
+    directs = _count_calls(monkeypatch, "_solutions_direct")
+    answers = [engine.answer(ORDERED, formats=formats, max_rows=max_rows) for _ in range(3)]
+    assert len({a.body for a in answers}) == 1 and passes == [media_type] * 3 and directs == []
+    first = answers[0]
+    assert first.truncated is (max_rows == 2) and first.count is not None
+    assert first.count == 2 if max_rows == 2 else first.count > 2
 
 
-def test_a_blocking_select_over_the_cap_is_never_written_directly(
+def test_a_streaming_select_is_written_directly_when_it_fits(
     nquads: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Under the cap: one direct write. Perhaps over it: the direct write stops and the row-capped
+    pass evaluates it again."""
     engine = OxigraphEngine(nquads, "v", "memory")
-    json_formats = negotiate("application/sparql-results+json")
+    formats = negotiate("application/sparql-results+json")
+    streaming = "SELECT ?s ?t WHERE { ?s a ?t }"
     passes = _count_calls(monkeypatch, "_solutions")
-    answers = [engine.answer(ORDERED, formats=json_formats, max_rows=2) for _ in range(3)]
-    assert all(a.truncated and a.count == 2 and _rows(a.body) == 2 for a in answers)
-    assert len({a.body for a in answers}) == 1 and len(passes) == 3
-    tsv = negotiate("text/tab-separated-values")  # no direct writer for TSV: always the pass
-    bodies = [engine.answer(ORDERED, formats=tsv, max_rows=10_000).body for _ in range(2)]
-    assert bodies[0] == bodies[1] and len(passes) == 5
+    directs = _count_calls(monkeypatch, "_solutions_direct")
+    whole = engine.answer(streaming, formats=formats, max_rows=10_000)
+    assert len(directs) == 1 and passes == [] and whole.count is None and not whole.truncated
+    capped = engine.answer(streaming, formats=formats, max_rows=2)
+    assert len(directs) == 2 and len(passes) == 1
+    assert capped.truncated and capped.count == 2 == _rows(capped.body) < _rows(whole.body)
 
 
 def test_a_nondeterministic_blocking_select_stays_correct(nquads: Path) -> None:
@@ -199,35 +198,6 @@ def test_a_nondeterministic_blocking_select_stays_correct(nquads: Path) -> None:
     for cap in (10_000, 10_000, 2, 2):
         answer = engine.answer(query, formats=json_formats, max_rows=cap)
         assert _rows(answer.body) == min(3, cap) and answer.truncated == (cap < 3)
-
-
-def test_a_blocking_select_that_fitted_is_capped_if_it_no_longer_fits(
-    nquads: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Written whole, an answer larger than the cap allows is dropped for the row-capped pass
-    (as if the same request had grown: forced here by a smaller room)."""
-    import cakg.engine.oxigraph_store as module
-
-    engine = OxigraphEngine(nquads, "v", "memory")
-    formats = negotiate("application/sparql-results+json")
-    first = engine.answer(ORDERED, formats=formats, max_rows=10_000)
-    monkeypatch.setattr(module, "_direct_room", lambda media_type, max_rows: 10)
-    wholes = _count_calls(monkeypatch, "_solutions_whole")
-    passes = _count_calls(monkeypatch, "_solutions")
-    again = engine.answer(ORDERED, formats=formats, max_rows=10_000)
-    assert wholes and passes and again.body == first.body and again.count == first.count
-
-
-def test_a_random_blocking_select_is_never_written_whole(
-    nquads: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine = OxigraphEngine(nquads, "v", "memory")
-    formats = negotiate("application/sparql-results+json")
-    wholes = _count_calls(monkeypatch, "_solutions_whole")
-    query = "SELECT ?s (rand() AS ?x) WHERE { ?s ?p ?o } ORDER BY ?s"
-    for _ in range(3):
-        engine.answer(query, formats=formats, max_rows=10_000)
-    assert wholes == []
 
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:

@@ -35,10 +35,10 @@ NQUADS = "cakg.nq"
 MANIFEST = "manifest.json"
 CACHE_BYTES = 64 * 1024 * 1024
 STORAGES = ("auto", "memory", "disk")
-# In memory a quad costs about 400 bytes with the store's indexes (the union copy included):
-# above this size (about 400 000 quads) the store goes on disk, to start in milliseconds and
-# keep its pages in the OS page cache, shared by every process. Point lookups are about 3x
-# slower there (RocksDB reads), scans and aggregates as fast.
+# In memory a quad costs some hundreds of bytes with the store's indexes (the union copy
+# included): above this size the store goes on disk, to start at once and keep its pages in
+# the OS page cache, shared by every process. Point lookups are slower there (RocksDB reads),
+# scans and aggregates as fast (bench/README.md).
 AUTO_DISK_BYTES = 100 * 1024 * 1024
 
 

@@ -58,19 +58,15 @@ from cakg.engine.base import (
     Formats,
     QueryForm,
     QueryResult,
-    binding_key,
 )
-from cakg.engine.cache import ResultCache
 from cakg.engine.guard import PointLookup, QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 
-_RANDOM = re.compile("RAND", re.IGNORECASE)  # anywhere in the text: a false alarm costs little
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 DISK_STORE = "oxigraph"  # the on-disk store's folder, in the build's release folder
-FITS_ENTRIES = 1024  # blocking SELECT requests remembered as fitting a direct write, or not
 SHARED_TRIPLE = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }"
 FILL_COMMAND = (
     "import sys; from cakg.engine.oxigraph_store import fill_main; fill_main(*sys.argv[1:])"
@@ -159,7 +155,6 @@ class OxigraphEngine:
     def __init__(self, nquads: Path, version: str, storage: str = "memory") -> None:
         self.version = version
         self.storage = storage
-        self._fits = ResultCache(FITS_ENTRIES, 1)  # an LRU of booleans, one "byte" each
         inferred = str(INFERRED_GRAPH)
         try:
             if storage == "disk":
@@ -179,7 +174,7 @@ class OxigraphEngine:
         # When some triple is (see _shared_triples), the store's own default graph (empty in a
         # build) holds a copy of the asserted triples, once each; the inferred triples are new
         # ones, so adding that graph keeps the union a set. Otherwise the bag is a set, and
-        # pyoxigraph's own union is used: scans are then about 1.5x faster.
+        # pyoxigraph's own union is used: scans are then faster.
         self.union_copy = bool(self.store.query("ASK { ?s ?p ?o }", default_graph=DefaultGraph()))
         if self.union_copy:
             union: list[Any] = [DefaultGraph()]
@@ -199,10 +194,8 @@ class OxigraphEngine:
         # inferred graph) as its one named graph, bulk-loaded. A query over the default dataset
         # that cannot name a graph (no GRAPH in its code, no FROM) runs there, through
         # pyoxigraph's union of that one graph: a set, and read faster than a list of graphs
-        # (real graph, in-process, us: point lookup 205 -> 157, aggregate 790 -> 707, join
-        # 608 -> 383, bench/README.md). Not for the store's default graph: scans of a default
-        # graph beside named graphs are slower than of a named graph (the aggregate at 10^5:
-        # 20 ms against 15.5).
+        # (bench/README.md). Not for the store's default graph: scans of a default graph beside
+        # named graphs are slower than of a named graph.
         self.plain: Store | None = None
         if self.union_copy and storage == "memory":
             self.plain = Store()
@@ -272,27 +265,16 @@ class OxigraphEngine:
                 return Answer("ASK", media_type, result.serialize(format=results_fmt) or b"")
             if isinstance(result, QuerySolutions):
                 media_type = _accepted(formats, "SELECT")
-                if max_rows is None:
-                    return _solutions(result, media_type, max_rows)
                 # A streaming query is written straight out, and evaluated again (up to the cap)
                 # only if it might hold more rows. A blocking one (ORDER BY, GROUP BY, DISTINCT)
-                # pays its whole evaluation before the first row: it is written straight out only
-                # once the same request has been seen to fit (the dataset does not change).
-                key = (sparql, media_type, dataset, binding_key(bindings), max_rows)
-                if shape.streams or self._fits.get(key):
-                    # one seen to fit is written whole, in one call (no Python writer between
-                    # pyoxigraph's chunks: 10 % of the real-graph aggregate), and its size checked
-                    # after; not a query using RAND(), whose rows could be many more this time
-                    whole = not shape.streams and not _RANDOM.search(sparql)
-                    write = _solutions_whole if whole else _solutions_direct
-                    direct = write(result, media_type, max_rows)
+                # pays its whole evaluation before the first row: it takes the row-capped pass
+                # at once, so it is never evaluated twice.
+                if shape.streams and max_rows is not None:
+                    direct = _solutions_direct(result, media_type, max_rows)
                     if direct is not None:
                         return direct
                     result = self._evaluate(sparql, dataset, bindings)[1]
-                answer = _solutions(result, media_type, max_rows)
-                if not shape.streams:
-                    self._fits.put(key, _fits_direct(answer, media_type, max_rows), 1)
-                return answer
+                return _solutions(result, media_type, max_rows)
             form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
             media_type = _accepted(formats, form)
             triples, count, truncated = _capped(result, max_rows)
@@ -421,8 +403,8 @@ def open_disk_store(nquads: Path) -> Store:
     if not final.is_dir():
         staging = Path(tempfile.mkdtemp(prefix=f".{DISK_STORE}-", dir=nquads.parent))
         try:
-            # in a child process: the bulk loader's gigabyte at 10^6 triples goes back to the
-            # system when it exits, instead of staying in this (long-lived) process
+            # in a child process: the bulk loader's memory goes back to the system when it
+            # exits, instead of staying in this (long-lived) process
             subprocess.run(
                 [sys.executable, "-c", FILL_COMMAND, str(staging), str(nquads)],
                 check=True,
@@ -494,22 +476,14 @@ def _capped(items: Iterable[Any], max_rows: int | None) -> tuple[list[Any], int,
     return kept, len(kept), truncated
 
 
-def _direct_room(media_type: str, max_rows: int) -> int | None:
-    """The most bytes an answer of at most `max_rows` rows can take in this format, as far as
-    its size alone proves; None for a format pyoxigraph writes that it cannot bound (TSV)."""
-    fmt = QueryResultsFormat.from_media_type(media_type)
-    room = MIN_ROW_BYTES.get(fmt) if fmt is not None else None
-    return None if room is None else max_rows * room
-
-
 def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) -> Answer | None:
     """The answer written straight in its format when it provably holds at most `max_rows`
-    rows (its row count is then not known: None); None when it might hold more."""
-    room = _direct_room(media_type, max_rows)
-    if room is None:
-        return None
+    rows (its row count is then not known: None); None when it might hold more, or in a format
+    whose size proves nothing (TSV)."""
     fmt = QueryResultsFormat.from_media_type(media_type)
-    cap = _ByteCap(room)
+    if fmt not in MIN_ROW_BYTES:
+        return None
+    cap = _ByteCap(max_rows * MIN_ROW_BYTES[fmt])
     try:
         result.serialize(cap, format=fmt)  # type: ignore[arg-type]  # a writer
     except _CapReached:
@@ -519,21 +493,6 @@ def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) ->
             raise
         return None
     return Answer("SELECT", media_type, bytes(cap.buffer))
-
-
-def _solutions_whole(result: QuerySolutions, media_type: str, max_rows: int) -> Answer | None:
-    """`_solutions_direct` for an answer known to have fitted: written whole, then measured."""
-    room = _direct_room(media_type, max_rows)
-    if room is None:
-        return None
-    body = result.serialize(format=QueryResultsFormat.from_media_type(media_type)) or b""
-    return Answer("SELECT", media_type, body) if len(body) <= room else None
-
-
-def _fits_direct(answer: Answer, media_type: str, max_rows: int) -> bool:
-    """Whether `_solutions_direct` would have written this (complete) answer."""
-    room = _direct_room(media_type, max_rows)
-    return not answer.truncated and room is not None and len(answer.body) <= room
 
 
 def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) -> Answer:
