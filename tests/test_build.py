@@ -1,6 +1,7 @@
 import gzip
 import hashlib
 import json
+import re
 import shutil
 
 import pytest
@@ -12,7 +13,6 @@ from cakg import ontology_docs
 from cakg.build import (
     FAILED_BUILD,
     build_dataset,
-    content_version,
     dataset_dir,
     failed_build,
     is_stale,
@@ -23,6 +23,15 @@ from cakg.namespaces import INFERRED_GRAPH
 from cakg.validate_parallel import CACHE as VALIDATE_CACHE
 
 from .conftest import INVALID
+
+BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
+
+
+def content_version(nq_lines):
+    """The dataset version as the build defines it: a hash of the sorted N-Quads lines that
+    blank-node labels do not change (the build computes it in one pass over the file)."""
+    canonical = sorted(BLANK.sub("_:b", line) for line in nq_lines)
+    return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()[:16]
 
 
 def _snapshot(out):

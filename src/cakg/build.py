@@ -127,12 +127,6 @@ def failed_build(settings: Settings) -> dict[str, Any] | None:
     return record
 
 
-def content_version(nq_lines: list[str]) -> str:
-    """A hash of the dataset's content that blank-node labels do not change."""
-    canonical = sorted(_BLANK.sub("_:b", line) for line in nq_lines)
-    return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()[:16]
-
-
 def query_files(root: Path) -> list[Path]:
     """The saved queries (queries/*.rq), described as RDF in their own named graph."""
     folder = Path(root) / "queries"
@@ -462,8 +456,9 @@ def _sort_lines(unsorted: Path, out: Path, tmp: Path, unique: bool = True) -> No
 
 
 def _scan_nquads(nquads: Path, union: Path, tmp: Path) -> tuple[str, dict[str, int]]:
-    """One pass over the sorted N-Quads: content_version(), the triples per named graph, and
-    every line without its graph into `union` (N-Triples, unsorted, with repeats).
+    """One pass over the sorted N-Quads: the dataset's version (a hash of its content that
+    blank-node labels do not change), the triples per named graph, and every line without its
+    graph into `union` (N-Triples, unsorted, with repeats).
 
     Blank-node labels are replaced as the lines are hashed; when there were any, the canonical
     lines may sort differently, so they are sorted again (out of core) and hashed from there.

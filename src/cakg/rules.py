@@ -184,8 +184,8 @@ class Rule:
 
 
 def _absent(pattern: str, graph: str = "") -> str:
-    """FILTER NOT EXISTS { pattern }, as an OPTIONAL: Oxigraph 0.5 runs NOT EXISTS far slower
-    (10 s instead of 1 s for 28 000 rows at 10^6 triples)."""
+    """FILTER NOT EXISTS { pattern }, as an OPTIONAL: Oxigraph 0.5 runs NOT EXISTS far
+    slower."""
     if graph:
         pattern = f"GRAPH {graph} {{ {pattern} }}"
     return f"OPTIONAL {{ {pattern} BIND(true AS ?_there) }} FILTER(!BOUND(?_there))"
@@ -359,7 +359,8 @@ def materialise_store(store: ox.Store, ontology: Graph, into: ox.NamedNode) -> t
     rules run until nothing changes (saturate: one naive pass, whose new triples go to `into`,
     then semi-naive passes, whose new triples go to log graphs). The logs are added to `into`
     and dropped, the ontology's own triples and the trivial ones are deleted from it. Each step
-    is one update over the whole store, never one per data graph (31 870 graphs at 10^7).
+    is one update over the whole store, never one per data graph (there is one per source
+    file).
     """
     if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
         raise ValueError("materialise_store works in the default graph, which must be empty")
