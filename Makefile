@@ -7,7 +7,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-test lint typecheck build validate bench bench-build clean browser
+.PHONY: run test test-fast install install-test lint typecheck build validate bench bench-build clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ run: install
 	$(BIN)/cakg serve --host $(HOST) --port $(PORT)
 
 test: install-test lint typecheck browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=20
+
+# The inner loop: everything but the tests marked slow, server, browser or w3c (pyproject.toml).
+test-fast: install-test lint
+	$(BIN)/python -m pytest -m "not slow and not server and not browser and not w3c"
 
 # The browser tests drive Debian's Chromium with Playwright (no browser download).
 browser:

@@ -25,6 +25,21 @@ INVALID = TESTS / "data" / "invalid"
 
 pytest_plugins = ["tests.sparql_fixtures"]
 
+# A test that uses one of these fixtures, directly or through another one, starts a server (a live
+# HTTP server thread, an Oxigraph server or a real `cakg serve`): it is marked `server`, as is every
+# test on the remote engine (`engine[remote]`, over an Oxigraph server). The markers are declared
+# in pyproject.toml; `make test-fast` leaves out slow, server, browser and w3c.
+SERVER_FIXTURES = {"live_server", "limited_server", "oxigraph_servers", "served", "failing_store"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        remote = callspec is not None and callspec.params.get("engine") == "remote"
+        if remote or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
+
 
 def copy_project(source: Path, target: Path) -> Path:
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("build", ".venv", "__pycache__"))

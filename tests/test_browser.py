@@ -51,9 +51,10 @@ ORDER BY ?label
 RUSSIA = "https://w3id.org/cakg/id/state/russia"
 ACCEPT_JSON = "application/sparql-results+json, application/json"
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CAKG_SKIP_BROWSER") == "1", reason="CAKG_SKIP_BROWSER=1"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(os.environ.get("CAKG_SKIP_BROWSER") == "1", reason="CAKG_SKIP_BROWSER=1"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,8 @@ from cakg.build import BuildResult
 from cakg.config import Settings
 from tests.test_server import SLOW, Served, children, serve_process
 
+pytestmark = pytest.mark.server  # every test talks to a real `cakg serve`
+
 TIMEOUT = 2.0
 CHEAP = "ASK { ?s ?p ?o }"
 

@@ -565,6 +565,7 @@ def project_client(project_build: BuildResult, project_settings: Settings) -> Fl
     return make_app(project_settings).test_client()
 
 
+@pytest.mark.slow
 def test_every_minted_iri_of_the_project_dereferences(
     project_client: FlaskClient, project_settings: Settings
 ) -> None:

@@ -172,6 +172,7 @@ def test_no_client_text_is_evaluated_in_the_calling_process(
     assert _bindings(point.body) == _bindings(reference.answer(LOOKUPS[0], formats=JSON).body)
 
 
+@pytest.mark.slow
 def test_a_point_lookup_answers_while_every_worker_is_busy(lanes: PooledEngine) -> None:
     thread = _occupy_general(lanes)
     held = lanes.pool._acquire(SHORT, time.monotonic() + 5)  # as by a short query
@@ -188,6 +189,7 @@ def test_a_point_lookup_answers_while_every_worker_is_busy(lanes: PooledEngine) 
 # --- lanes and deadlines ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_short_query_never_waits_behind_a_long_one(lanes: PooledEngine) -> None:
     first = lanes.answer(AGGREGATE, formats=JSON)  # measured in a worker: short
     thread = _occupy_general(lanes)
@@ -201,6 +203,7 @@ def test_a_short_query_never_waits_behind_a_long_one(lanes: PooledEngine) -> Non
     assert busy and took < 1.0 and again.body == first.body
 
 
+@pytest.mark.slow
 def test_queueing_counts_against_the_deadline(lanes: PooledEngine) -> None:
     thread = _occupy_general(lanes)
     try:
@@ -289,6 +292,7 @@ def _wait_gone(pids: list[int], seconds: float) -> bool:
     return all(_gone(pid) for pid in pids)
 
 
+@pytest.mark.slow
 def test_the_kernel_stops_a_worker_past_its_cpu_limit(zygote: Zygote) -> None:
     """Nobody kills this worker at the deadline: its own CPU limit stops it."""
     import pickle
@@ -455,6 +459,7 @@ def _hold_forever(slots: ClientSlots, ready: Any) -> None:
         threading.Event().wait(60)
 
 
+@pytest.mark.slow
 def test_the_client_limit_applies_to_long_queries_only(
     built: BuildResult, tiny_settings: Settings
 ) -> None:
@@ -507,6 +512,7 @@ def test_settings_of_the_lanes_and_limits() -> None:
         Settings(short_budget=20.0, query_timeout=10.0)
 
 
+@pytest.mark.slow
 def test_only_the_same_request_is_taken_for_a_short_one(lanes: PooledEngine) -> None:
     from rdflib import URIRef
 

@@ -192,6 +192,7 @@ def _build_in_a_process(settings: Settings, hash_seed: str, reasoner: str) -> di
 
 
 @pytest.mark.parametrize("reasoner", ["owlrl", "rules"])
+@pytest.mark.slow
 def test_one_version_has_byte_identical_dumps_in_every_build(
     settings: Settings, reasoner: str
 ) -> None:
@@ -309,6 +310,7 @@ def test_healthz_names_the_failed_build_until_a_build_succeeds(settings: Setting
         app.extensions["cakg.engine"].close()
 
 
+@pytest.mark.server
 def test_serve_keeps_serving_the_last_good_release_when_a_source_breaks(
     settings: Settings,
 ) -> None:

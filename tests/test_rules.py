@@ -44,7 +44,9 @@ def _inputs(root):
     return loaded.graph_of_kind(Kind.ONTOLOGY), loaded.graph_of_kind(Kind.REFERENCE, Kind.SOURCE)
 
 
-@pytest.mark.parametrize("root", [TINY, REPO], ids=["tiny", "project"])
+@pytest.mark.parametrize(
+    "root", [TINY, pytest.param(REPO, marks=pytest.mark.slow)], ids=["tiny", "project"]
+)
 def test_rules_equal_owlrl_closure(root):
     if not any((root / "ontology").glob("*.ttl")):
         pytest.skip("the project has no ontology yet")

@@ -22,6 +22,8 @@ from cakg.validate import validate_graph
 from .conftest import REPO
 from .test_rules import canonical
 
+pytestmark = pytest.mark.slow  # generated projects, the real graph, owlrl beside the rules
+
 EXAMPLES = sorted((REPO / "tests" / "data" / "shapes").glob("*.ttl"))
 
 

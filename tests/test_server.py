@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 
@@ -35,6 +35,8 @@ SERVE = (
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { ?s ?p ?o }"
 CRASH = "SELECT (" + "+".join(["1"] * 20000) + " AS ?x) WHERE {}"  # pyoxigraph's parser segfaults
+pytestmark = pytest.mark.server  # every test talks to a real `cakg serve`
+
 TIMEOUT = 2.0
 URL = re.compile(rb"serving cakg at (http://\S+)/")
 
@@ -44,6 +46,7 @@ class Served:
     url: str
     proc: subprocess.Popen[bytes]
     log: bytearray  # everything the server wrote to stderr so far
+    grew: threading.Condition = field(default_factory=threading.Condition)  # notified per line
 
 
 ACCESS_LINE = re.compile(
@@ -77,17 +80,18 @@ def serve_process(root: Path, **env: str) -> Iterator[Served]:
         env={**os.environ, "CAKG_PORT": "0", **env},
     )
     assert proc.stderr is not None
-    url = _read_url(proc, deadline=time.monotonic() + 60)
-    log = bytearray()
+    served = Served(_read_url(proc, deadline=time.monotonic() + 60), proc, bytearray())
 
     def drain() -> None:  # keep the pipe flowing
         assert proc.stderr is not None
         for line in proc.stderr:
-            log.extend(line)
+            with served.grew:
+                served.log.extend(line)
+                served.grew.notify_all()
 
     thread = threading.Thread(target=drain, daemon=True)
     thread.start()
-    yield Served(url, proc, log)
+    yield served
     if proc.poll() is None:
         proc.terminate()
         proc.wait(15)
@@ -224,13 +228,16 @@ def test_head_options_and_a_chunked_body_over_the_real_server(served: Served) ->
 
 
 def _logged(served: Served, ids: set[str], seconds: float) -> dict[str, tuple[bytes, ...]]:
-    """The access log lines of the requests `ids`, by id, waiting up to `seconds` for them."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = {m.group(5).decode(): m.groups() for m in ACCESS_LINE.finditer(bytes(served.log))}
-        if ids <= found.keys() or time.monotonic() > deadline:
-            return {i: found[i] for i in ids if i in found}
-        time.sleep(0.05)
+    """The access log lines of the requests `ids`, by id, waiting up to `seconds` for them (woken
+    by each line the server writes)."""
+
+    def found() -> dict[str, tuple[bytes, ...]]:
+        return {m.group(5).decode(): m.groups() for m in ACCESS_LINE.finditer(bytes(served.log))}
+
+    with served.grew:
+        served.grew.wait_for(lambda: ids <= found().keys(), timeout=seconds)
+        lines = found()
+    return {i: lines[i] for i in ids if i in lines}
 
 
 def test_every_request_gets_one_access_log_line(served: Served) -> None:

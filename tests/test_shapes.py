@@ -85,6 +85,7 @@ def results_for(
     return found
 
 
+@pytest.mark.slow
 def test_repository_graph_conforms(
     shapes: Graph, ontology: Graph, reference: Graph, sources: Graph
 ) -> None:

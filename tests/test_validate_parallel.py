@@ -51,12 +51,14 @@ def test_invalid_file_gives_the_same_report(tmp_path: Path) -> None:
     _same(whole, units)
 
 
+@pytest.mark.slow
 def test_real_graph_gives_the_same_report(tmp_path: Path) -> None:
     whole, units = _both(REPO, [], tmp_path)
     assert units.conforms
     _same(whole, units)
 
 
+@pytest.mark.slow
 def test_failing_examples_give_the_same_report(tmp_path: Path) -> None:
     """Every failing example as its own source file: most describe the same node, id:test/bad,
     so each unit needs the triples the other files assert about it."""
@@ -71,6 +73,7 @@ def test_failing_examples_give_the_same_report(tmp_path: Path) -> None:
     _same(whole, units)
 
 
+@pytest.mark.slow
 def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
     root = tmp_path / "synthetic"
     generate_project(10000, root)
@@ -104,6 +107,7 @@ def _unit_files(out: Path) -> set[str]:
     return {p.name for p in (out / CACHE).glob("unit-*.json")}
 
 
+@pytest.mark.slow
 def test_cache_reruns_only_the_changed_unit(tmp_path: Path) -> None:
     root = copy_project(REPO / "graph", tmp_path / "p" / "graph").parent
     shutil.copytree(REPO / "ontology", root / "ontology")
@@ -162,6 +166,7 @@ def test_worker_crash_names_the_unit(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "validation worker stopped" in str(info.value)
 
 
+@pytest.mark.slow
 def test_graph_names_are_hashed_once_not_per_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -128,9 +128,12 @@ EXCLUDED: dict[str, tuple[tuple[str, ...], str]] = {
 PASSED: dict[tuple[str, str], Counter[bool]] = defaultdict(Counter)
 
 # Data files of the W3C suite carry ill-typed literals on purpose ("abc"^^xsd:integer).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Parsing weird boolean:UserWarning", "ignore:Serializing weird:UserWarning"
-)
+pytestmark = [
+    pytest.mark.w3c,
+    pytest.mark.filterwarnings(
+        "ignore:Parsing weird boolean:UserWarning", "ignore:Serializing weird:UserWarning"
+    ),
+]
 
 
 def _select(manifest: str, kinds: tuple[str, ...]) -> list[Case]:
