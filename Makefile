@@ -44,6 +44,7 @@ browser:
 
 lint: install-test
 	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 typecheck: install-test
 	$(BIN)/mypy src

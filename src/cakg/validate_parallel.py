@@ -84,7 +84,7 @@ class FileIndex:
     schema: frozenset[Triple]
 
     def evidence_of(self, node: str) -> frozenset[Triple]:
-        found: frozenset[Triple] = pickle.loads(self.evidence[node])
+        found: frozenset[Triple] = pickle.loads(self.evidence[node])  # noqa: S301 (pickled by this process)
         return found
 
     def all_evidence(self) -> Iterator[Triple]:
@@ -222,7 +222,7 @@ def _indexes(
     for f in files:
         path = cache_dir / _index_name(code, f, names) if cache_dir else None
         if path is not None and path.exists():
-            found[f.rel] = pickle.loads(path.read_bytes())  # our own cache
+            found[f.rel] = pickle.loads(path.read_bytes())  # noqa: S301 (the build's own cache)
         else:
             missing.append((f, path))
 

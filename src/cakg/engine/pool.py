@@ -173,7 +173,7 @@ class WorkerPool:
                 pickle.dumps((*request, remaining), protocol=pickle.HIGHEST_PROTOCOL)
             )
             if worker.conn.poll(max(remaining, 0.0)):
-                reply = pickle.loads(worker.conn.recv_bytes())
+                reply = pickle.loads(worker.conn.recv_bytes())  # noqa: S301 (our worker)
         except (EOFError, OSError):
             reply = None
         if reply is None:

@@ -473,13 +473,13 @@ def _where_group(code: str, form: QueryForm | None) -> int | None:
     after_where = False
     for match in _WHERE.finditer(code):
         token = match.group()
-        if token == "{":
+        if token == "{":  # noqa: S105 (a SPARQL token, not a secret)
             if depth == 0 and after_where:
                 return None if form == "CONSTRUCT" and first_brace is None else match.start()
             if depth == 0 and first_brace is None:
                 first_brace = match.start()
             depth += 1
-        elif token == "}":
+        elif token == "}":  # noqa: S105 (a SPARQL token, not a secret)
             depth -= 1
         elif depth == 0:
             after_where = True

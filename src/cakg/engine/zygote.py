@@ -145,7 +145,7 @@ class Zygote:
                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
                 "RUST_BACKTRACE": RUST_BACKTRACE,
             }
-            self._process = subprocess.Popen(
+            self._process = subprocess.Popen(  # noqa: S603 (a fixed argv, no shell)
                 [sys.executable, "-c", ZYGOTE_COMMAND, str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 env=env,
@@ -437,7 +437,7 @@ def _worker_main(engine: Engine, conn: Connection, memory_mb: int) -> None:
             data = conn.recv_bytes()
         except (EOFError, OSError):
             os._exit(0)
-        method, sparql, options, seconds = pickle.loads(data)
+        method, sparql, options, seconds = pickle.loads(data)  # noqa: S301 (from the web process that forked us)
         _limit_cpu(seconds)
         _forget_stderr()
         handler = handlers[method]
