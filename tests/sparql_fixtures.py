@@ -156,6 +156,7 @@ def start_oxigraph(location: Path) -> OxigraphServer:
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
          "--timeout-s", str(SERVER_QUERY_TIMEOUT)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
     )  # fmt: skip
     assert process.stderr is not None
     server = OxigraphServer(f"http://127.0.0.1:{port}", process)

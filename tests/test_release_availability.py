@@ -239,6 +239,7 @@ def test_the_next_build_removes_what_a_killed_build_left(settings: Settings) -> 
         [sys.executable, "-c", STOPPED_BUILD, str(settings.root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
         env=CHILD_ENV,
     )
     try:
@@ -323,6 +324,7 @@ def test_serve_keeps_serving_the_last_good_release_when_a_source_breaks(
         [sys.executable, "-m", "cakg", "--root", str(settings.root), "serve", "--port", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
         env=env,
     )
     try:

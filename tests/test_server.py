@@ -77,10 +77,18 @@ def serve_process(root: Path, **env: str) -> Iterator[Served]:
         [sys.executable, "-c", SERVE, str(root)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
+        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
         env={**os.environ, "CAKG_PORT": "0", **env},
     )
     assert proc.stderr is not None
-    served = Served(_read_url(proc, deadline=time.monotonic() + 60), proc, bytearray())
+    try:
+        url = _read_url(proc, deadline=time.monotonic() + 60)
+    except AssertionError:
+        proc.kill()  # not left running after the session
+        proc.wait(15)
+        proc.stderr.close()
+        raise
+    served = Served(url, proc, bytearray())
 
     def drain() -> None:  # keep the pipe flowing
         assert proc.stderr is not None
