@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -36,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.bench_endpoint import built_nquads, start_cakg
-from bench.servers import WRK_DONE
+from bench.servers import WRK_DONE, run_wrk_script
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -90,22 +88,7 @@ def run_mix(base: str, connections: int, duration: float) -> dict[str, float]:
         "accept": JSON,
         "done": WRK_DONE,
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
-        f.write(script)
-        f.flush()
-        out = subprocess.run(
-            [
-                *("wrk", "-t2", f"-c{connections}", f"-d{round(duration)}s", "--timeout", "60s"),
-                *("-s", f.name, base),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    return run_wrk_script(script, base, connections, duration)
 
 
 def send(base: str, method: str, path: str, body: str | None, timeout: float = 60) -> int:

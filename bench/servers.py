@@ -115,20 +115,19 @@ def run_wrk(
         "accepts": ", ".join(f'"{a}"' for _, a in queries),
         "done": WRK_DONE,
     }
+    return run_wrk_script(script, url, connections, duration)
+
+
+def run_wrk_script(script: str, url: str, connections: int, duration: float) -> dict[str, float]:
+    """wrk running the Lua `script` (ending in WRK_DONE) against `url`: its RESULT line as a
+    dict, with rps added."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
         f.write(script)
         f.flush()
         out = subprocess.run(
             [
-                "wrk",
-                f"-t{min(connections, 2)}",
-                f"-c{connections}",
-                f"-d{round(duration)}s",
-                "--timeout",
-                "60s",
-                "-s",
-                f.name,
-                url,
+                *("wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{round(duration)}s"),
+                *("--timeout", "60s", "-s", f.name, url),
             ],
             capture_output=True,
             text=True,
