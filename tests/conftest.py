@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-from cakg.build import BuildResult, build_dataset, dataset_dir
+from cakg.build import BuildResult, build_dataset
 from cakg.cli import main
 from cakg.config import Settings
+from cakg.release import dataset_dir
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent

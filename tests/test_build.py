@@ -10,16 +10,10 @@ from rdflib.namespace import DCTERMS
 
 from cakg import build as build_module
 from cakg import ontology_docs
-from cakg.build import (
-    FAILED_BUILD,
-    build_dataset,
-    dataset_dir,
-    failed_build,
-    is_stale,
-    load_manifest,
-)
+from cakg.build import build_dataset, is_stale
 from cakg.errors import BuildMissingError, NonConformingData, ParseError
 from cakg.namespaces import INFERRED_GRAPH
+from cakg.release import FAILED_BUILD, dataset_dir, failed_build, load_manifest
 from cakg.validate_parallel import CACHE as VALIDATE_CACHE
 
 from .conftest import INVALID

@@ -7,8 +7,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from cakg.build import load_manifest
 from cakg.namespaces import BASE
+from cakg.release import load_manifest
 
 from .conftest import INVALID
 

@@ -9,7 +9,7 @@ import warnings
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from cakg.build import BuildResult, dataset_dir
+from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, load_engine, start_zygote
 from cakg.engine.base import Dataset, Formats
@@ -17,6 +17,7 @@ from cakg.engine.guard import MAX_NESTING, inspect_query
 from cakg.engine.pool import PooledEngine
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError, QueryTimeout, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
+from cakg.release import dataset_dir
 
 KZ = URIRef("https://w3id.org/cakg/id/state/kazakhstan")
 JSON = Formats("application/sparql-results+json", "application/n-triples")

@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from cakg.build import BuildResult, dataset_dir
+from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import load_engine
 from cakg.engine.base import Engine
+from cakg.release import dataset_dir
 from cakg.web import create_app
 from cakg.web.fast_sparql import FastSparql
 

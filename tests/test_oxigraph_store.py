@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 import cakg.engine
-from cakg.build import BuildResult, dataset_dir
+from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Dataset, load_engine, open_engine, prepare_store
 from cakg.engine.oxigraph_store import DISK_STORE, OxigraphEngine
+from cakg.release import dataset_dir
 from cakg.results import negotiate
 
 CSV = negotiate("text/csv")

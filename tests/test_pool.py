@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from cakg.build import BuildResult, dataset_dir
+from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import load_engine, open_engine, start_zygote
 from cakg.engine.base import Dataset, Formats
@@ -37,6 +37,7 @@ from cakg.errors import (
     TooManyQueries,
     WorkersBusy,
 )
+from cakg.release import dataset_dir
 from cakg.request_context import entered
 
 JSON = Formats()

@@ -6,10 +6,10 @@ import pytest
 from rdflib import Variable
 from rdflib.query import Result
 
-from cakg.build import dataset_dir
 from cakg.engine.base import Formats
 from cakg.engine.rdflib_dataset import RdflibEngine
 from cakg.errors import BadQuery
+from cakg.release import dataset_dir
 
 XML = "application/sparql-results+xml"
 

@@ -27,10 +27,11 @@ from typing import Any
 import pytest
 
 from cakg import build as build_module
-from cakg.build import build_dataset, dataset_dir, load_manifest
+from cakg.build import build_dataset
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.errors import ParseError
+from cakg.release import dataset_dir, load_manifest
 from cakg.web import create_app
 
 from .conftest import INVALID

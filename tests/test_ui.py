@@ -14,10 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cakg.build import BuildResult, load_manifest
+from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.namespaces import ID, sparql_prologue
+from cakg.release import load_manifest
 from cakg.web import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -9,11 +9,12 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
 
-from cakg.build import DUMPS, BuildResult, dataset_dir
+from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.namespaces import ID, ONTOLOGY_IRI
+from cakg.release import DUMPS, dataset_dir
 from cakg.void import ROOT_PLACEHOLDER, SPDX, build_void, dataset_iri, with_root
 
 ROOT = "http://127.0.0.1:8000/"

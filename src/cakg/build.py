@@ -48,6 +48,20 @@ from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
 from cakg.ontology_docs import inputs as docs_inputs
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.reason import DROPPED_RULES, Triple, reason
+from cakg.release import (
+    CURRENT,
+    DUMPS,
+    FAILED_BUILD,
+    MANIFEST,
+    NQUADS,
+    ONTOLOGY_DOCS,
+    RELEASES,
+    SHAPES_DOCS,
+    TRIG,
+    TURTLE,
+    dataset_dir,
+    load_manifest,
+)
 from cakg.rules import materialise_store
 from cakg.sources import Kind, SourceFile, find_sources, sha256_of
 from cakg.terms import Terms
@@ -55,16 +69,6 @@ from cakg.validate import Report, validate_graph
 from cakg.validate_parallel import CACHE as VALIDATE_CACHE
 from cakg.validate_parallel import validate_units
 
-CURRENT = "current"
-RELEASES = "releases"
-MANIFEST = "manifest.json"
-NQUADS = "cakg.nq"
-TRIG = "cakg.trig"
-TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
-DUMPS = (NQUADS, TRIG, TURTLE)
-ONTOLOGY_DOCS = "ontology.html"
-SHAPES_DOCS = "shapes.html"
-FAILED_BUILD = "failed-build.json"  # beside `current`: why the last build failed
 STAGING = ".staging-"  # the prefix of every working file and folder of a build
 # The modules whose code decides the build's output: a change to them makes the build stale, as
 # does one to the files the docs are made from (ontology_docs.inputs(): the stylesheet the pages
@@ -81,6 +85,7 @@ PIPELINE_MODULES = (
     "build.py",
     "terms.py",
     "hrefs.py",  # what the docs may link to
+    "release.py",  # the layout the build writes
 )
 
 _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
@@ -94,37 +99,6 @@ class BuildResult:
     directory: Path
     manifest: dict[str, Any]
     report: Report | None = None
-
-
-def dataset_dir(settings: Settings) -> Path:
-    """The directory of the current compiled dataset (a symlink into releases/)."""
-    return settings.out / CURRENT
-
-
-def load_manifest(settings: Settings) -> dict[str, Any]:
-    """The manifest of the current build; BuildMissingError when there is none."""
-    path = dataset_dir(settings) / MANIFEST
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BuildMissingError(
-            f"no compiled dataset in {settings.out}: run `cakg build` first"
-        ) from None
-    return manifest
-
-
-def failed_build(settings: Settings) -> dict[str, Any] | None:
-    """The record of the last build when it failed (None when it did not): `error` (the code),
-    `message`, `file`, `line`, `column` (None when unknown), `failed` (ISO time) and `serving`
-    (the version `current` held then). For the serving side: it reads no other build state."""
-    path = settings.out / FAILED_BUILD
-    try:
-        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as e:  # written by one atomic rename: not expected
-        return {"error": "unreadable", "message": f"{path}: {e}", "file": None, "line": None}
-    return record
 
 
 def query_files(root: Path) -> list[Path]:

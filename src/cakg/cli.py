@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from cakg.build import build_dataset, failed_build, load_manifest, validate_loaded
+from cakg.build import build_dataset, validate_loaded
 from cakg.config import ENGINES, REASONERS, Settings
 from cakg.errors import (
     BuildMissingError,
@@ -25,6 +25,7 @@ from cakg.errors import (
     QueryError,
 )
 from cakg.load import load_sources
+from cakg.release import failed_build, load_manifest
 from cakg.sources import Kind, find_sources, from_paths
 from cakg.table import QUERY_FORMATS, render_result
 

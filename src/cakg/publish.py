@@ -56,7 +56,6 @@ from typing import Any
 
 import httpx
 
-from cakg.build import NQUADS, dataset_dir, load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Dataset
 from cakg.engine.remote import (
@@ -75,6 +74,7 @@ from cakg.engine.remote import (
 )
 from cakg.errors import BuildMissingError, ConfigError
 from cakg.namespaces import INFERRED_GRAPH
+from cakg.release import NQUADS, dataset_dir, load_manifest
 
 STATE_FILE = "publish-state.json"
 HTTP_TIMEOUT = httpx.Timeout(600.0, connect=10.0)

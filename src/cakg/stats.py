@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from cakg.build import load_manifest
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.engine.base import QueryResult
 from cakg.namespaces import BASE, shorten
+from cakg.release import load_manifest
 
 CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?instances)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
 from cakg.errors import BuildMissingError, ConfigError
+from cakg.release import NQUADS, dataset_dir, load_manifest
 
 if TYPE_CHECKING:
     from cakg.engine.pool import ClientSlots
@@ -31,8 +32,6 @@ __all__ = [
     "prepare_store",
 ]
 
-NQUADS = "cakg.nq"
-MANIFEST = "manifest.json"
 CACHE_BYTES = 64 * 1024 * 1024
 STORAGES = ("auto", "memory", "disk")
 # In memory a quad costs some hundreds of bytes with the store's indexes (the union copy
@@ -70,8 +69,6 @@ def _storage(storage: str, nquads: Path) -> str:
 
 def dataset_files(settings: Settings) -> tuple[Path, str]:
     """The build's N-Quads file and its dataset version; BuildMissingError when not built."""
-    from cakg.build import dataset_dir, load_manifest
-
     manifest = load_manifest(settings)
     nquads = (dataset_dir(settings) / NQUADS).resolve()
     if not nquads.is_file():

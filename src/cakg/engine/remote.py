@@ -47,7 +47,6 @@ from pyoxigraph import (
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
-from cakg.build import load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
@@ -62,6 +61,7 @@ from cakg.errors import (
     QueryTimeout,
 )
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+from cakg.release import load_manifest
 
 RELEASE_GRAPH = "urn:x-cakg:release"  # the published release: version, graphs, counts
 ASSERTED_GRAPH = "urn:x-cakg:asserted"  # the set union of the asserted graphs

@@ -25,11 +25,11 @@ from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from cakg.build import failed_build, load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Dataset, Engine, Formats
 from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH
+from cakg.release import failed_build, load_manifest
 from cakg.results import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,

@@ -19,11 +19,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Literal
 
-from cakg.build import load_manifest
 from cakg.config import Settings
 from cakg.engine.base import Dataset, Engine
 from cakg.errors import BadParameter, CakgError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
+from cakg.release import load_manifest
 from cakg.web.errors import error_response, status_of
 from cakg.web.linked_view import safe_href
 
