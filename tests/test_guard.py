@@ -31,7 +31,6 @@ from cakg.engine.guard import (
     PointLookup,
     code_text,
     inspect_query,
-    is_point_lookup,
     parse_point_lookup,
 )
 from cakg.engine.oxigraph_store import OxigraphEngine
@@ -333,10 +332,12 @@ def test_guard_and_pyoxigraph_agree_on_service(
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.text(alphabet=st.sampled_from(list("SELCTAK*{}<>?$:._\"'#\\u0022 \nxp()1e;,a/|^"))))
 def test_the_screen_and_the_lookup_parser_never_fail_otherwise(text: str) -> None:
-    """On any text: a QueryError or a shape from the screen, a lookup or None from the parser."""
+    """On any text: a QueryError or a shape from the screen, a lookup or None from the parser,
+    and the two agree on the lookup."""
+    lookup = parse_point_lookup(text)
     with contextlib.suppress(QueryError):
-        inspect_query(text)
-    assert parse_point_lookup(text) is None or is_point_lookup(text)
+        # the screen and the parser read one lookup: the pool takes the screen's
+        assert inspect_query(text).lookup == lookup
     assert len(code_text(text)) == len(text) or "\\u" in text or "\\U" in text
 
 
@@ -586,7 +587,6 @@ POINT_LOOKUPS = [
 @pytest.mark.parametrize(("sparql", "lookup"), POINT_LOOKUPS)
 def test_point_lookups_are_parsed(sparql: str, lookup: PointLookup) -> None:
     assert parse_point_lookup(sparql) == lookup
-    assert is_point_lookup(sparql)
     shape = inspect_query(sparql)
     assert shape.point_lookup and shape.lookup == lookup
 
@@ -698,7 +698,8 @@ NOT_POINT_LOOKUPS = [
 @pytest.mark.parametrize("sparql", NOT_POINT_LOOKUPS)
 def test_anything_else_is_not_a_point_lookup(sparql: str) -> None:
     assert parse_point_lookup(sparql) is None
-    assert not is_point_lookup(sparql)
+    with contextlib.suppress(QueryError):  # some are not even queries
+        assert not inspect_query(sparql).point_lookup
 
 
 # ---------------------------------------------------------------- the row cap

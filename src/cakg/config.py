@@ -70,9 +70,9 @@ class Settings:
                 f"short_budget: must be between 0 and query_timeout ({self.query_timeout}), "
                 f"got {self.short_budget!r}"
             )
-        for name in ("query_workers", "short_workers", "client_limit"):
-            if getattr(self, name) < (1 if name == "query_workers" else 0):
-                raise ConfigError(f"{name}: must not be negative, got {getattr(self, name)!r}")
+        for name, least in (("query_workers", 1), ("short_workers", 0), ("client_limit", 0)):
+            if getattr(self, name) < least:
+                raise ConfigError(f"{name}: must be at least {least}, got {getattr(self, name)!r}")
 
     @property
     def out(self) -> Path:

@@ -123,9 +123,11 @@ class QueryTimeout(CakgError):
 
     code = "timeout"
 
-    def __init__(self, limit: float) -> None:
+    def __init__(self, limit: float, message: str | None = None) -> None:
         self.limit = limit
-        super().__init__(f"the query ran past the time limit of {limit:g} s and was stopped")
+        super().__init__(
+            message or f"the query ran past the time limit of {limit:g} s and was stopped"
+        )
 
 
 class QueryResourceError(CakgError):

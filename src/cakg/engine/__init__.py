@@ -141,7 +141,7 @@ def open_engine(
         memory_mb=settings.query_memory_mb,
         cache_bytes=CACHE_BYTES if settings.result_cache else 0,
         link=link,
-        local=local if local is not None and local.name == "oxigraph" else None,
+        local=local,
         slots=slots or ClientSlots(settings.client_limit),
         allow_network=settings.allow_worker_network,
     )

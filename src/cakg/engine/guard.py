@@ -125,9 +125,12 @@ class QueryShape:
     has_from: bool  # the query names its own dataset (FROM / FROM NAMED)
     depth: int
     streams: bool = False  # no ORDER BY, GROUP BY or DISTINCT: results come as they are found
-    point_lookup: bool = False  # see parse_point_lookup
     says_graph: bool = True  # the word GRAPH is in the query's code: it may read named graphs
-    lookup: PointLookup | None = field(default=None, compare=False)  # when point_lookup
+    lookup: PointLookup | None = field(default=None, compare=False)  # see parse_point_lookup
+
+    @property
+    def point_lookup(self) -> bool:
+        return self.lookup is not None
 
 
 @dataclass
@@ -194,7 +197,6 @@ def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
         any(reading.has_from for reading in readings),
         depth,
         streams=not any(reading.blocking for reading in readings),
-        point_lookup=lookup is not None,
         says_graph=any(reading.says_graph for reading in readings),
         lookup=lookup,
     )
@@ -233,11 +235,6 @@ def parse_point_lookup(text: str) -> PointLookup | None:
         return None
     prefixes, plain, start = _prologue(tokens)
     return _LookupParser(tokens, start, prefixes).parse() if plain else None
-
-
-def is_point_lookup(text: str) -> bool:
-    """Whether `text` is a point lookup (see parse_point_lookup)."""
-    return parse_point_lookup(text) is not None
 
 
 def _prologue(tokens: list[Token]) -> tuple[dict[str, str], bool, int]:

@@ -2,9 +2,10 @@
 
 Every client query is evaluated in a worker process forked by the zygote (engine/zygote.py):
 killable, in an empty network namespace, under memory and CPU limits. A web process never
-hands client SPARQL text to a parser; the one thing it answers itself is a *point lookup*
-(guard.parse_point_lookup: one triple pattern about one named node), read through pyoxigraph's
-pattern API (`OxigraphEngine.answer_lookup`), whose work is bounded by that node's degree.
+hands client SPARQL text to pyoxigraph; the one thing it answers itself is a *point lookup*
+(`QueryShape.lookup`, see guard.parse_point_lookup: one triple pattern about one named node),
+read through pyoxigraph's pattern API (`OxigraphEngine.answer_lookup`), whose work is bounded
+by that node's degree.
 
 - **Two lanes.** A pool has `size` general workers and `short` short-lane workers. A request
   that already ran within the short budget (cost.ShortQueries) goes to the short lane, or to
@@ -43,7 +44,8 @@ from typing import Any
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult, binding_key
 from cakg.engine.cache import ResultCache
 from cakg.engine.cost import Cost, ShortQueries
-from cakg.engine.guard import inspect_query, parse_point_lookup
+from cakg.engine.guard import PointLookup, QueryShape, inspect_query
+from cakg.engine.oxigraph_store import OxigraphEngine
 from cakg.engine.zygote import (
     Death,
     EngineSpec,
@@ -217,13 +219,11 @@ def _death_error(pid: int, death: Death | None, limit: float, timed_out: bool) -
     log.warning("request %s: query worker %d died: %s", rid, pid, death.describe())
     cause = death.cause
     if cause == "cpu":
-        error = QueryTimeout(limit)
-        Exception.__init__(
-            error,
+        return QueryTimeout(
+            limit,
             f"the query used more CPU time than its limit of {limit:g} s allows and was "
             "stopped by the system",
         )
-        return error
     if cause == "memory":
         return QueryResourceError(
             "the query needed more memory than a query worker may use and was stopped; "
@@ -325,7 +325,8 @@ class PooledEngine:
         """
         self.name, self.version = spec[0], spec[2]
         self.timeout = timeout
-        self.local = local if hasattr(local, "answer_lookup") else None
+        # only a pyoxigraph engine has the pattern API; the others answer nothing here
+        self.local = local if isinstance(local, OxigraphEngine) else None
         self.short = ShortQueries(short_budget if short_workers > 0 else 0.0)
         self.slots = slots or ClientSlots(0)
         if link is None:
@@ -351,11 +352,13 @@ class PooledEngine:
         self.short.record(key, sparql, cost)
         return result
 
-    def _lookup(self, sparql: str, dataset: Dataset | None, bindings: Any) -> Any:
-        """The point lookup in `sparql`, when this process may answer it itself."""
-        if self.local is None or bindings or (dataset is not None and dataset.explicit):
+    def _lookup(
+        self, shape: QueryShape, dataset: Dataset | None, bindings: Any
+    ) -> PointLookup | None:
+        """The query's point lookup, when the local engine may answer it."""
+        if bindings or (dataset is not None and dataset.explicit):
             return None
-        return parse_point_lookup(sparql)
+        return shape.lookup
 
     def answer(
         self,
@@ -378,9 +381,9 @@ class PooledEngine:
             if cached is not None:
                 return cached
         answer: Answer
-        lookup = self._lookup(sparql, dataset, bindings)
-        if lookup is not None:
-            answer = self.local.answer_lookup(  # type: ignore[union-attr]
+        lookup = self._lookup(shape, dataset, bindings)
+        if self.local is not None and lookup is not None:
+            answer = self.local.answer_lookup(
                 lookup, formats=formats, dataset=dataset, max_rows=max_rows
             )
         else:
@@ -407,10 +410,9 @@ class PooledEngine:
         max_rows: int | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        inspect_query(sparql)
-        lookup = self._lookup(sparql, dataset, bindings)
-        if lookup is not None:
-            result: QueryResult = self.local.query_lookup(  # type: ignore[union-attr]
+        lookup = self._lookup(inspect_query(sparql), dataset, bindings)
+        if self.local is not None and lookup is not None:
+            result: QueryResult = self.local.query_lookup(
                 lookup, dataset=dataset, max_rows=max_rows
             )
             return result

@@ -103,9 +103,9 @@ class Death:
 
     def describe(self) -> str:
         how = self.signal_name or f"exit status {self.exit_code}"
-        words = self.stderr.strip().splitlines()
-        last = f"; last words: {words[-1][:200]!r}" if words else ""
-        return f"{self.cause} ({how}, peak RSS {self.max_rss // 2**20} MB{last})"
+        words = self.stderr.strip().splitlines()  # the first says what (a panic, an abort)
+        said = f"; it said: {words[0][:200]!r}" if words else ""
+        return f"{self.cause} ({how}, peak RSS {self.max_rss // 2**20} MB{said})"
 
 
 class Zygote:
