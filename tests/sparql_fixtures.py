@@ -30,7 +30,7 @@ from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.engine.remote import store_endpoints
 from cakg.publish import publish_dataset
-from cakg.web import create_app
+from cakg.web import close_app, create_app
 
 LIMITS = {
     "query_timeout": 2.0,
@@ -47,7 +47,7 @@ def app(built: BuildResult, tiny_settings: Settings) -> Iterator[Flask]:
     """The real app on the tiny build, its query workers included."""
     app = create_app(tiny_settings, {"TESTING": True})
     yield app
-    app.extensions["cakg.engine"].close()
+    close_app(app)
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def limited_app(built: BuildResult, limited_settings: Settings) -> Iterator[Flas
     """The app with a 2 s timeout, 3 rows, 256 MB per worker, no result cache."""
     app = create_app(limited_settings, {"TESTING": True})
     yield app
-    app.extensions["cakg.engine"].close()
+    close_app(app)
 
 
 @pytest.fixture(scope="session")

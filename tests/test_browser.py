@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.namespaces import sparql_prologue
-from cakg.web import create_app
+from cakg.web import close_app, create_app
 
 CHROMIUM = os.environ.get("CAKG_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -84,7 +84,7 @@ def server(project_build: BuildResult, project_settings: Settings) -> Iterator[s
     yield f"http://127.0.0.1:{srv.server_port}"
     srv.shutdown()
     thread.join()
-    app.extensions["cakg.engine"].close()
+    close_app(app)
 
 
 def csp_violations(pg: Any) -> list[str]:

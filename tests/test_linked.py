@@ -26,6 +26,7 @@ from cakg.engine import open_engine
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.release import dataset_dir
+from cakg.web.state import EXTENSION
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -49,7 +50,7 @@ def make_app(settings: Settings) -> Flask:
 
     app = Flask("cakg.web")
     app.config.update(TESTING=True, CAKG_SETTINGS=settings)
-    app.extensions["cakg.engine"] = open_engine(settings)
+    app.extensions[EXTENSION].current.engine = open_engine(settings)
     app.register_blueprint(bp)
     return app
 

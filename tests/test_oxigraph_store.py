@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import cakg.engine
+import cakg.engine.spec
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Dataset, load_engine, open_engine, prepare_store
@@ -130,7 +130,7 @@ def test_auto_storage_goes_on_disk_above_the_size(
     settings = tiny_settings.replace(build_dir=tmp_path / "build")
     shutil.copytree(tiny_settings.out, settings.out, symlinks=True)
     assert getattr(open_engine(settings), "storage", None) == "memory"
-    monkeypatch.setattr(cakg.engine, "AUTO_DISK_BYTES", 0)
+    monkeypatch.setattr(cakg.engine.spec, "AUTO_DISK_BYTES", 0)
     assert getattr(open_engine(settings), "storage", None) == "disk"
     with pytest.raises(cakg.errors.ConfigError):
         open_engine(settings.replace(oxigraph_storage="tape"))

@@ -67,7 +67,7 @@ def _nquads(settings: Settings) -> Path:
 
 def _pooled(settings: Settings, workers: int, **options: Any) -> PooledEngine:
     """A pool over the tiny build, 256 MB per worker, a 1.5 s limit unless `options` say."""
-    spec = ("oxigraph", str(_nquads(settings)), "v")
+    spec = ("oxigraph", str(_nquads(settings)), "v", "memory")
     return PooledEngine(spec, workers=workers, **{"timeout": 1.5, "memory_mb": 256, **options})
 
 
@@ -266,7 +266,7 @@ def test_a_crashed_worker_says_so_and_is_logged_with_the_request_id(
 
 @pytest.fixture
 def zygote(built: BuildResult, tiny_settings: Settings) -> Iterator[Zygote]:
-    owner = Zygote(("oxigraph", str(_nquads(tiny_settings)), "v"), 256)
+    owner = Zygote(("oxigraph", str(_nquads(tiny_settings)), "v", "memory"), 256)
     yield owner
     owner.close()
 
@@ -298,7 +298,7 @@ def test_the_kernel_stops_a_worker_past_its_cpu_limit(zygote: Zygote) -> None:
 
     link = zygote.link()
     ours, theirs = socket.socketpair()
-    pid = link.spawn(theirs.fileno())
+    pid = link.spawn(theirs.fileno(), zygote.spec)
     theirs.close()
     conn = Connection(ours.detach())
     started = time.monotonic()
@@ -448,7 +448,7 @@ def _hold_forever(slots: ClientSlots, ready: Any) -> None:
 def test_the_client_limit_applies_to_long_queries_only(
     built: BuildResult, tiny_settings: Settings
 ) -> None:
-    engine = _pooled(tiny_settings, 2, short_workers=1, short_budget=0.5, slots=ClientSlots(1))
+    engine = _pooled(tiny_settings, 2, short_workers=1, short_budget=0.5, client_limit=1)
     try:
         engine.answer(AGGREGATE, formats=JSON)  # short from now on
         thread = _occupy_general_as(engine, "192.0.2.30")

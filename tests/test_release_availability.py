@@ -32,7 +32,7 @@ from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.errors import ParseError
 from cakg.release import dataset_dir, load_manifest
-from cakg.web import create_app
+from cakg.web import close_app, create_app
 
 from .conftest import INVALID
 
@@ -141,7 +141,7 @@ def test_a_rebuild_never_leaves_the_served_release_unreadable(
         done.set()
         for thread in readers:
             thread.join()
-        app.extensions["cakg.engine"].close()
+        close_app(app)
     assert failures == []
     assert reads[0] > 0 and reads[1] > 0
     assert again.built
@@ -309,7 +309,7 @@ def test_healthz_names_the_failed_build_until_a_build_succeeds(settings: Setting
         build_dataset(settings)  # up to date again: the error is gone
         assert client.get("/healthz").get_json()["build_error"] is None
     finally:
-        app.extensions["cakg.engine"].close()
+        close_app(app)
 
 
 @pytest.mark.server

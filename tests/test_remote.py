@@ -42,7 +42,8 @@ from cakg.engine.remote import (
 from cakg.errors import BadQuery, ConfigError, QueryTimeout
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.publish import publish_dataset, staged_name
-from cakg.web import create_app
+from cakg.web import close_app, create_app
+from cakg.web.state import EXTENSION
 from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol
 from tests.test_limits import listener, timeout  # fixtures of the imported tests
 from tests.test_saved_api import results
@@ -98,9 +99,9 @@ REMOTE_TESTS = _collect_again()
 def app(remote_settings: Settings) -> Iterator[Flask]:
     """The real app in remote mode: `store_url` set, the engine is RemoteEngine."""
     app = create_app(remote_settings, {"TESTING": True})
-    assert app.extensions["cakg.engine"].name == "remote"
+    assert app.extensions[EXTENSION].current.engine.name == "remote"
     yield app
-    app.extensions["cakg.engine"].close()
+    close_app(app)
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="module")
 def engine(app: Flask) -> Engine:
-    engine: Engine = app.extensions["cakg.engine"]
+    engine: Engine = app.extensions[EXTENSION].current.engine
     return engine
 
 
@@ -135,7 +136,7 @@ def limited_server(limited_settings: Settings) -> Iterator[str]:
 
     app = create_app(limited_settings, {"TESTING": True})
     yield from serve_in_thread(app)
-    app.extensions["cakg.engine"].close()
+    close_app(app)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,7 @@ def project_client(
     publish_dataset(project_settings, store_endpoints(server.url))
     app = create_app(project_settings.replace(store_url=server.url), {"TESTING": True})
     yield app.test_client()
-    app.extensions["cakg.engine"].close()
+    close_app(app)
 
 
 # --- the remote engine's own tests --------------------------------------------------------------

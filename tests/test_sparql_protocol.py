@@ -23,7 +23,7 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML,
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
-from cakg.web import create_app
+from cakg.web import close_app, create_app
 from cakg.web.sparql import SD
 
 SELECT = "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> } ORDER BY ?s"
@@ -236,7 +236,7 @@ def test_request_body_limit_is_413(tiny_settings: Settings, built: BuildResult) 
         r = client.get("/sparql", query_string={"query": "ASK {} #" + "x" * 600})
         assert r.status_code == 413 and "500" in r.text
     finally:
-        app.extensions["cakg.engine"].close()
+        close_app(app)
 
 
 def _small_app(settings: Settings, **changes: Any) -> Flask:
@@ -308,7 +308,7 @@ def test_cors_on_by_default_and_configurable(client: FlaskClient, tiny_settings:
         )
         assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r.headers
     finally:
-        off.extensions["cakg.engine"].close()
+        close_app(off)
 
 
 def test_request_id_is_sent_back(client: FlaskClient) -> None:

@@ -27,6 +27,7 @@ from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.web import create_app
 from cakg.web.linked_view import safe_href
+from cakg.web.state import EXTENSION
 
 from .conftest import TINY, copy_project
 
@@ -324,7 +325,7 @@ def test_void_is_counted_once_whatever_the_host(
     """A stream of made-up Hosts costs no query each: the counts are kept once per version."""
     client = app.test_client()
     get(client, "/.well-known/void", "text/turtle", base_url="http://first.example")
-    engine = app.extensions["cakg.engine"]
+    engine = app.extensions[EXTENSION].current.engine
     queries: list[str] = []
     counted = engine.query
 

@@ -55,12 +55,14 @@ from cakg.release import (
     MANIFEST,
     NQUADS,
     ONTOLOGY_DOCS,
+    QUERIES,
     RELEASES,
     SHAPES_DOCS,
     TRIG,
     TURTLE,
     dataset_dir,
     load_manifest,
+    remove_unused,
 )
 from cakg.rules import materialise_store
 from cakg.sources import Kind, SourceFile, find_sources, sha256_of
@@ -309,6 +311,9 @@ def _write(
     union.unlink()
     ox.serialize(loaded.quads(), staging / TRIG, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     _write_docs(loaded, staging)
+    (staging / QUERIES).mkdir()
+    for query in query_files(settings.root):  # the saved queries are served from the release
+        shutil.copyfile(query, staging / QUERIES / query.name)
     for name in DUMPS:
         _gzip(staging / name)
     timings["write"] = time.perf_counter() - t0
@@ -506,10 +511,8 @@ def _current_release(out: Path) -> str:
 
 
 def _prune(releases: Path, keep: set[str]) -> None:
-    """Keep the new release and the one it replaced; remove older ones."""
-    for p in releases.iterdir():
-        if p.is_dir() and p.name not in keep:
-            shutil.rmtree(p, ignore_errors=True)
+    """Keep the new release and the one it replaced; remove older ones no server uses."""
+    remove_unused(releases, keep)
 
 
 def _sweep(out: Path) -> None:

@@ -46,9 +46,9 @@ from cakg.engine.cache import ResultCache
 from cakg.engine.cost import Cost, ShortQueries
 from cakg.engine.guard import PointLookup, QueryShape, inspect_query
 from cakg.engine.oxigraph_store import OxigraphEngine
+from cakg.engine.spec import EngineSpec
 from cakg.engine.zygote import (
     Death,
-    EngineSpec,
     WorkerError,
     Zygote,
     ZygoteLink,
@@ -80,9 +80,18 @@ class WorkerPool:
     """Forked query workers in two lanes, each worker running one query at a time."""
 
     def __init__(
-        self, link: ZygoteLink, size: int, short: int = 0, owner: Zygote | None = None
+        self,
+        link: ZygoteLink,
+        spec: EngineSpec,
+        size: int,
+        short: int = 0,
+        owner: Zygote | None = None,
     ) -> None:
+        """Workers over the engine of `spec`, forked by the zygote behind `link`. The pool
+        stops `owner` when it closes; a link it does not own stays open (several pools, one
+        per release, may share it)."""
         self._link = link
+        self._spec = spec
         self._owner = owner  # the zygote this pool started, stopped with it
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
@@ -111,7 +120,7 @@ class WorkerPool:
                 theirs.close()
                 raise QueryResourceError("the query pool is shut down")
         try:
-            pid = self._link.spawn(theirs.fileno())
+            pid = self._link.spawn(theirs.fileno(), self._spec)
         except (EOFError, OSError) as e:
             ours.close()
             raise QueryResourceError("the query engine process is gone") from e
@@ -245,11 +254,11 @@ def _shutdown(workers: dict[int, _Worker], link: ZygoteLink, owner: Zygote | Non
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker.pid, signal.SIGKILL)
         worker.conn.close()
+        if owner is None:  # a shared zygote: it forgets the worker (and maybe its engine)
+            link.reap(worker.pid)
     workers.clear()
     if owner is not None:
         owner.close()
-    else:
-        link.conn.close()
 
 
 class ClientSlots:
@@ -316,6 +325,7 @@ class PooledEngine:
         link: ZygoteLink | None = None,
         local: Engine | None = None,
         slots: ClientSlots | None = None,
+        client_limit: int = 0,
         allow_network: bool = False,
     ) -> None:
         """Workers forked by a zygote of its own, or by the shared one behind `link`.
@@ -328,12 +338,14 @@ class PooledEngine:
         # only a pyoxigraph engine has the pattern API; the others answer nothing here
         self.local = local if isinstance(local, OxigraphEngine) else None
         self.short = ShortQueries(short_budget if short_workers > 0 else 0.0)
-        self.slots = slots or ClientSlots(0)
+        # shared `slots` (made before the web processes fork) outlive this engine
+        self._own_slots = slots is None
+        self.slots = slots or ClientSlots(client_limit)
         if link is None:
             owner = Zygote(spec, memory_mb, allow_network=allow_network)
-            self.pool = WorkerPool(owner.link(), workers, short_workers, owner)
+            self.pool = WorkerPool(owner.link(), spec, workers, short_workers, owner)
         else:
-            self.pool = WorkerPool(link, workers, short_workers)
+            self.pool = WorkerPool(link, spec, workers, short_workers)
         self.cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
 
     def _timeout(self, requested: float | None) -> float:
@@ -428,4 +440,5 @@ class PooledEngine:
 
     def close(self) -> None:
         self.pool.close()
-        self.slots.close()
+        if self._own_slots:
+            self.slots.close()

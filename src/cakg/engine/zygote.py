@@ -45,10 +45,9 @@ from typing import Any
 import cakg.errors
 from cakg.engine.base import Engine
 from cakg.engine.cost import measure
+from cakg.engine.spec import EngineSpec, load_engine
 from cakg.errors import CakgError, ConfigError, QueryResourceError
 
-# engine name, N-Quads path, dataset version[, storage]: the arguments of load_engine
-EngineSpec = tuple[str, ...]
 START_TIMEOUT = 120.0  # seconds for the zygote to load the dataset
 ZYGOTE_COMMAND = (
     "import sys; from cakg.engine.zygote import zygote_main; zygote_main(int(sys.argv[1]))"
@@ -127,6 +126,7 @@ class Zygote:
         process has loaded already (and no thread running), a fork of this process that
         shares that engine's memory with this one and with every process it forks."""
         ours, theirs = socket.socketpair()
+        self.spec = spec  # the release it loads first
         self.engine = engine
         self._process: subprocess.Popen[bytes] | _Forked
         if engine is not None:
@@ -266,14 +266,17 @@ class ZygoteLink:
     isolated: bool
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def spawn(self, fd: int) -> int:
-        """Fork a worker that talks over `fd`; its pid. OSError or EOFError if the zygote is
-        gone."""
+    def spawn(self, fd: int, spec: EngineSpec) -> int:
+        """Fork a worker over the engine of `spec` (loaded first if the zygote has not yet)
+        that talks over `fd`; its pid. OSError or EOFError if the zygote is gone; the loading
+        error (a CakgError) when `spec` cannot be loaded."""
         with self.lock:
-            self.conn.send("spawn")
+            self.conn.send(("spawn", spec))
             reduction.send_handle(self.conn, fd, self.pid)
-            pid: int = self.conn.recv()
-            return pid
+            reply: int | tuple[str, str, str, dict[str, Any]] = self.conn.recv()
+        if isinstance(reply, tuple):
+            raise rebuild_error(reply[1], reply[2], reply[3])
+        return reply
 
     def reap(self, pid: int) -> Death | None:
         """Kill worker `pid` if it still runs, and tell how it ended (None if unknown)."""
@@ -306,8 +309,6 @@ def zygote_main(fd: int) -> None:
     """Load the engine once, then fork a worker for each 'spawn' request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the web process's to handle
     die_with_parent(os.getppid())
-    from cakg.engine import load_engine
-
     conn = Connection(fd)
     try:
         spec, memory_mb, allow_network = conn.recv()
@@ -319,7 +320,7 @@ def zygote_main(fd: int) -> None:
     except CakgError as e:
         conn.send(error_reply(e))
         os._exit(1)
-    _zygote_loop(conn, engine, memory_mb, allow_network)
+    _zygote_loop(conn, _Engines(spec, engine), memory_mb, allow_network)
 
 
 def _zygote_child(conn: Connection, engine: Engine, parent: int) -> None:
@@ -331,24 +332,52 @@ def _zygote_child(conn: Connection, engine: Engine, parent: int) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         die_with_parent(parent)
         try:
-            _spec, memory_mb, allow_network = conn.recv()
+            spec, memory_mb, allow_network = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
-        _zygote_loop(conn, engine, memory_mb, allow_network)
+        _zygote_loop(conn, _Engines(spec, engine), memory_mb, allow_network)
     except BaseException:  # a forked child must never return into its parent's code
         traceback.print_exc()
         code = 70
     os._exit(code)
 
 
-def _zygote_loop(conn: Connection, engine: Engine, memory_mb: int, allow_network: bool) -> None:
+class _Engines:
+    """The engines a zygote has loaded, one per release (EngineSpec): the first, the latest
+    asked for, and any other while a worker of it lives (a pool still draining)."""
+
+    def __init__(self, spec: EngineSpec, engine: Engine) -> None:
+        self.first = self.latest = spec
+        self.loaded: dict[EngineSpec, Engine] = {spec: engine}
+        self.of_worker: dict[int, EngineSpec] = {}
+
+    def get(self, spec: EngineSpec) -> Engine:
+        """The engine of `spec`, loaded now if it is new (a CakgError if it cannot be)."""
+        engine = self.loaded.get(spec)
+        if engine is None:
+            engine = self.loaded[spec] = load_engine(*spec)
+            self.latest = spec
+        return engine
+
+    def forget_worker(self, pid: int) -> None:
+        """Worker `pid` is gone: drop its engine if nothing else needs it."""
+        spec = self.of_worker.pop(pid, None)
+        if spec is None or spec in (self.first, self.latest):
+            return
+        if spec not in self.of_worker.values():
+            engine = self.loaded.pop(spec)
+            engine.close()
+
+
+def _zygote_loop(conn: Connection, engines: _Engines, memory_mb: int, allow_network: bool) -> None:
     """Report ready, then serve the links' requests until the owner goes away."""
     isolated = _isolate_network()
     if not isolated and not allow_network:
         conn.send(error_reply(ConfigError(NO_ISOLATION)))
         os._exit(1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # dead workers wait to be reaped and told of
-    conn.send(("ready", list(engine.graph_names()), isolated))
+    graphs = list(engines.get(engines.first).graph_names())
+    conn.send(("ready", graphs, isolated))
     # each link's workers and the memory file holding each one's stderr; the owner's first
     workers: dict[Connection, dict[int, int]] = {conn: {}}
     while True:
@@ -360,11 +389,12 @@ def _zygote_loop(conn: Connection, engine: Engine, memory_mb: int, allow_network
                 message = "closed"
             if message == "attach" and ready is conn:
                 workers[Connection(reduction.recv_handle(conn))] = {}
-            elif message == "spawn":
-                _fork_worker(engine, ready, workers, memory_mb)
+            elif isinstance(message, tuple) and message[0] == "spawn":
+                _fork_worker(engines, message[1], ready, workers, memory_mb)
             elif isinstance(message, tuple) and message[0] == "reap":
                 memfd = workers[ready].pop(message[1], None)
                 death = _reap(message[1], memfd) if memfd is not None else None
+                engines.forget_worker(message[1])
                 with contextlib.suppress(OSError):
                     ready.send(death)
             elif ready is conn:  # the owner stops us, or went away
@@ -375,13 +405,25 @@ def _zygote_loop(conn: Connection, engine: Engine, memory_mb: int, allow_network
             else:  # a web process went away (or spoke out of turn): its workers go too
                 for pid, memfd in workers.pop(ready).items():
                     _reap(pid, memfd)
+                    engines.forget_worker(pid)
                 ready.close()
 
 
 def _fork_worker(
-    engine: Engine, link: Connection, workers: dict[Connection, dict[int, int]], memory_mb: int
+    engines: _Engines,
+    spec: EngineSpec,
+    link: Connection,
+    workers: dict[Connection, dict[int, int]],
+    memory_mb: int,
 ) -> None:
     fd = reduction.recv_handle(link)
+    try:
+        engine = engines.get(spec)
+    except CakgError as e:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            link.send(error_reply(e))
+        return
     memfd = os.memfd_create("cakg-worker-stderr", os.MFD_CLOEXEC)
     zygote = os.getpid()
     pid = os.fork()
@@ -401,6 +443,7 @@ def _fork_worker(
         _worker_main(engine, Connection(fd), memory_mb)
     os.close(fd)
     workers[link][pid] = memfd
+    engines.of_worker[pid] = spec
     with contextlib.suppress(OSError):
         link.send(pid)
 

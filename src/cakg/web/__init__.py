@@ -1,10 +1,10 @@
-"""The Flask application factory: config, engine, request ids, security headers, CORS, error
-handlers, blueprints.
+"""The Flask application factory: config, the served release, request ids, security headers,
+CORS, error handlers, blueprints.
 
-Registering a blueprint is one line in BLUEPRINTS ("module:attribute"). Blueprints find the
-settings in `current_app.config["CAKG_SETTINGS"]` and the engine in
-`current_app.extensions["cakg.engine"]`. The plain /sparql query request is answered by a WSGI
-middleware in front of them (cakg.web.fast_sparql).
+Blueprints find the settings, the request's release and its engine through cakg.web.state
+(`state.settings()`, `state.release()`, `state.engine()`). In front of the app, two WSGI
+middlewares: state.RequestScope (each request's id, context and release) and
+cakg.web.fast_sparql (the plain /sparql query request, answered without Flask's machinery).
 
 Security headers are set here only: every response says `X-Content-Type-Options: nosniff`,
 every HTML response carries CONTENT_SECURITY_POLICY (scripts from the app's own files only, no
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -27,17 +26,15 @@ from flask_cors import CORS
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.ontology_docs import STYLESHEET
+from cakg.release import Release
+from cakg.web import linked, saved, sparql, ui
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href
 from cakg.web.request_ids import REQUEST_ID, request_id
+from cakg.web.state import EXTENSION, RequestScope, ServedReleases
 
-BLUEPRINTS = (
-    "cakg.web.sparql:bp",
-    "cakg.web.saved:bp",
-    "cakg.web.linked:bp",
-    "cakg.web.ui:bp",
-)
+BLUEPRINTS = (sparql.bp, saved.bp, linked.bp, ui.bp)
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
@@ -49,12 +46,16 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(
-    settings: Settings | None = None, test_config: Mapping[str, Any] | None = None
+    settings: Settings | None = None,
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    release_engine: Callable[[Release], Engine] | None = None,
 ) -> Flask:
-    """The cakg web application over the current build.
+    """The cakg web application over the current release, and each release after it.
 
-    `test_config` may hold Flask settings and `CAKG_ENGINE`, an engine to use instead of opening
-    the worker pool (the caller then closes it).
+    `release_engine` makes the engine over a release (by default a worker pool with a zygote
+    of its own). `test_config` may hold Flask settings and `CAKG_ENGINE`, one engine to use
+    for every release instead (the caller then closes it).
     """
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -65,8 +66,12 @@ def create_app(
     )
     if test_config:
         app.config.update(test_config)
-    engine: Engine = app.config.get("CAKG_ENGINE") or open_engine(settings, isolated=True)
-    app.extensions["cakg.engine"] = engine
+    releases = ServedReleases(
+        settings,
+        release_engine or (lambda release: open_engine(settings, release, isolated=True)),
+        app.config.get("CAKG_ENGINE"),
+    )
+    app.extensions[EXTENSION] = releases
     _init_request_ids(app)
     _init_security_headers(app)
     register_error_handlers(app)
@@ -79,11 +84,17 @@ def create_app(
             expose_headers=EXPOSED_HEADERS,
             max_age=86400,
         )
-    for target in BLUEPRINTS:
-        module, _, attribute = target.partition(":")
-        app.register_blueprint(getattr(importlib.import_module(module), attribute))
-    app.wsgi_app = FastSparql(app, app.wsgi_app, engine, settings)  # type: ignore[method-assign]
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    fast = FastSparql(app, app.wsgi_app, settings)
+    app.wsgi_app = RequestScope(fast, releases)  # type: ignore[method-assign]
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's release and engine (when its last request ends, if one is running)."""
+    releases: ServedReleases = app.extensions[EXTENSION]
+    releases.close()
 
 
 def _init_request_ids(app: Flask) -> None:

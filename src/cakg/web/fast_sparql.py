@@ -25,10 +25,9 @@ from flask import Flask
 from werkzeug.wrappers import Request
 
 from cakg.config import Settings
-from cakg.engine.base import Engine
-from cakg.request_context import entered
-from cakg.web.request_ids import REQUEST_ID, request_id
+from cakg.web.request_ids import REQUEST_ID
 from cakg.web.sparql import answer_query, read_query
+from cakg.web.state import served_engine
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PATH = "/sparql"
@@ -38,11 +37,11 @@ NOSNIFF = ("X-Content-Type-Options", "nosniff")  # on every response (the app's 
 class FastSparql:
     """WSGI middleware: answer the plain /sparql query request here, pass the rest to `app`."""
 
-    def __init__(self, flask_app: Flask, app: WSGIApp, engine: Engine, settings: Settings) -> None:
-        """`app` is the Flask app's own wsgi_app, which this middleware replaces."""
+    def __init__(self, flask_app: Flask, app: WSGIApp, settings: Settings) -> None:
+        """`app` is the Flask app's own wsgi_app, which this middleware wraps (behind
+        state.RequestScope, which gives each request its id, context and release)."""
         self.flask_app = flask_app
         self.app = app
-        self.engine = engine
         self.settings = settings
         self.enabled = not settings.cors or settings.cors_origins.strip() == "*"
         self._cors: list[tuple[str, str]] | None = None  # learnt from the app on first use
@@ -54,14 +53,6 @@ class FastSparql:
         self._request_class = LimitedRequest
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """Every request, in the request context the engine reads (its id, the client's
-        address, when it arrived): the app's hooks see the same id."""
-        rid = request_id(environ.get("HTTP_X_REQUEST_ID"))
-        environ["HTTP_X_REQUEST_ID"] = rid
-        with entered(rid, environ.get("REMOTE_ADDR")):
-            return self._answer(environ, start_response)
-
-    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if (
             not self.enabled
             or environ.get("PATH_INFO") != PATH
@@ -76,8 +67,9 @@ class FastSparql:
             query, params = read_query(request)
             if query is None:
                 return self._replay(environ, body, start_response)
+            engine = served_engine(environ)
             answer, headers = answer_query(
-                query, params, request.headers.get("Accept"), self.engine, self.settings
+                query, params, request.headers.get("Accept"), engine, self.settings
             )
         except Exception as e:  # the app's error handling answers it
             return self._error(e, environ, body, start_response)

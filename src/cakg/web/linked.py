@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     g,
     redirect,
     render_template,
@@ -37,15 +32,14 @@ from rdflib import Graph, URIRef
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response as BaseResponse
 
-from cakg.config import Settings
 from cakg.describe import Description, describe, exists
-from cakg.engine.base import Dataset, Engine
+from cakg.engine.base import Dataset
 from cakg.errors import BadParameter, NotAcceptable, NotFound, ResourceNotFound
 from cakg.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_GRAPH, SHAPES_IRI
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from cakg.release import DUMPS, MANIFEST, dataset_dir, load_manifest
+from cakg.release import DUMPS, dataset_dir
 from cakg.void import ROOT_PLACEHOLDER, build_void, with_root
-from cakg.web import linked_view
+from cakg.web import linked_view, state
 
 bp = Blueprint("linked", __name__)
 
@@ -79,60 +73,9 @@ _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,40}")
 DUMP_TYPES = {".ttl": "text/turtle", ".trig": "application/trig", ".nq": "application/n-quads"}
 
 
-@dataclass(frozen=True)
-class Build:
-    """The compiled dataset being served: its version and when it was built."""
-
-    version: str
-    built: datetime | None
-    manifest: dict[str, Any]
-
-
-# ---------------------------------------------------------------- app state
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["CAKG_SETTINGS"]
-    return settings
-
-
-def _engine() -> Engine:
-    engine: Engine = current_app.extensions["cakg.engine"]
-    return engine
-
-
-def _build() -> Build:
-    """The current build's manifest, re-read only when `build/current` points elsewhere."""
-    settings = _settings()
-    link = dataset_dir(settings)
-    key = os.readlink(link) if link.is_symlink() else str((link / MANIFEST).stat().st_mtime_ns)
-    cache = current_app.extensions.setdefault("cakg.linked", {})
-    if cache.get("build_key") != key:
-        manifest = load_manifest(settings)
-        built = manifest.get("built")
-        cache["build"] = Build(
-            manifest["version"], datetime.fromisoformat(built) if built else None, manifest
-        )
-        cache["build_key"] = key
-        cache["memo"] = {}
-    build: Build = cache["build"]
-    return build
-
-
-def _memo(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-    """A value computed once per dataset version (the dataset is immutable between builds)."""
-    _build()
-    memo: dict[tuple[Any, ...], Any] = current_app.extensions["cakg.linked"]["memo"]
-    if key not in memo:
-        if len(memo) >= 32:  # a few keys per version; bounded all the same
-            memo.clear()
-        memo[key] = make()
-    return memo[key]
-
-
 def public_url() -> str | None:
     """Settings.public_url (where the base IRI is served), ending in a slash; None when unset."""
-    url = _settings().public_url
+    url = state.settings().public_url
     if not url:
         return None
     return url if url.endswith("/") else url + "/"
@@ -150,7 +93,7 @@ def local_url(iri: str) -> str:
     Absolute under public_url when it is set; otherwise a path from the server's root, the same
     whatever Host the request names, so that the pages holding it can be cached publicly.
     """
-    base = _settings().base_iri
+    base = state.settings().base_iri
     if not iri.startswith(base):
         return iri
     rest = iri[len(base) :]
@@ -213,8 +156,8 @@ def _cached(
     Publicly cacheable, unless HOST_DEPENDENT (it holds URLs the Host header named: VARIANT must
     then name the root too): private to the client, and varying by Host.
     """
-    build = _build()
-    version = str(getattr(_engine(), "version", "") or build.version)  # the data being served
+    build = state.release()
+    version = str(getattr(state.engine(), "version", "") or build.version)  # the data being served
     tag = hashlib.sha256(f"{version}\0{variant}".encode()).hexdigest()[:24]
     etag = f"{version}-{tag}"
     if is_resource_modified(request.environ, etag=etag, last_modified=build.built):
@@ -254,7 +197,7 @@ def _jsonld_context(graph: Graph | RdfDataset) -> dict[str, str]:
 
 
 def _iri(path: str) -> str:
-    return _settings().base_iri + "id/" + path
+    return state.settings().base_iri + "id/" + path
 
 
 def _split_ext(path: str) -> tuple[str, str | None]:
@@ -269,7 +212,7 @@ def resource(path: str) -> BaseResponse:
     """303 See Other to the page (HTML) or to the data (RDF), by the Accept header."""
     key = _negotiate(["html", *FORMATS])
     iri = _iri(path)
-    if not exists(_engine(), iri, inference=_inference()):
+    if not exists(state.engine(), iri, inference=_inference()):
         raise ResourceNotFound(f"no resource <{iri}> in the dataset")
     query = request.query_string.decode("ascii")
     if key == "html":
@@ -290,7 +233,7 @@ def data(path: str) -> Response:
     inference = _inference()
 
     def make() -> str:
-        description = describe(_engine(), iri, inference=inference)
+        description = describe(state.engine(), iri, inference=inference)
         if key in QUADS:
             return _serialize(description.dataset(), key)
         return _serialize(description.graph(), key)
@@ -320,7 +263,7 @@ def page(path: str) -> Response:
     lang = request.accept_languages.best or ""
 
     def make() -> str:
-        description = describe(_engine(), iri, inference=inference)
+        description = describe(state.engine(), iri, inference=inference)
         view = linked_view.page_view(description, _viewer())
         formats = [
             (FORMAT_NAMES[k], url_for("linked.data", path=f"{path}.{k}"), FORMATS[k][0])
@@ -341,7 +284,7 @@ def _viewer() -> linked_view.Viewer:
     return linked_view.Viewer(
         link=local_url,
         languages=request.accept_languages,
-        base_iri=_settings().base_iri,
+        base_iri=state.settings().base_iri,
     )
 
 
@@ -350,8 +293,8 @@ def _viewer() -> linked_view.Viewer:
 
 def _graph(iri: str) -> Graph:
     """One named graph of the dataset, whole."""
-    count = int(_build().manifest.get("graphs", {}).get(str(iri), 0))
-    result = _engine().query(
+    count = int(state.release().manifest.get("graphs", {}).get(str(iri), 0))
+    result = state.engine().query(
         "CONSTRUCT WHERE { ?s ?p ?o }",
         dataset=Dataset(default_graphs=(str(iri),), named_graphs=()),
         max_rows=count + 1,
@@ -363,11 +306,11 @@ def _graph(iri: str) -> Graph:
 
 
 def _docs(name: str, graph_iri: str, render: Callable[[Graph, Graph], str]) -> str:
-    built = dataset_dir(_settings()) / f"{name}.html"
+    built = dataset_dir(state.settings()) / f"{name}.html"
     if built.is_file():
         return built.read_text(encoding="utf-8")
     return str(
-        _memo(("docs", name), lambda: render(_graph(graph_iri), _graph(str(ONTOLOGY_GRAPH))))
+        state.memo(("docs", name), lambda: render(_graph(graph_iri), _graph(str(ONTOLOGY_GRAPH))))
     )
 
 
@@ -407,8 +350,8 @@ def ontology(ext: str | None) -> Response:
 @bp.get("/ontology/<version>")
 def ontology_version(version: str) -> Response:
     """The ontology's version IRI: the current version is served, older ones are gone."""
-    iri = _settings().base_iri + "ontology/" + version
-    stated = _VERSION.fullmatch(version) and _engine().query(
+    iri = state.settings().base_iri + "ontology/" + version
+    stated = _VERSION.fullmatch(version) and state.engine().query(
         f"ASK {{ <{ONTOLOGY_IRI}> <http://www.w3.org/2002/07/owl#versionIRI> ?v }}",
         bindings={"v": URIRef(iri)},
     )
@@ -433,9 +376,11 @@ def void_graph() -> Graph:
 
     Counted once per dataset version (whatever Host asks), then given the root.
     """
-    described: Graph = _memo(
+    described: Graph = state.memo(
         ("void",),
-        lambda: build_void(_engine(), _build().manifest, _settings(), ROOT_PLACEHOLDER),
+        lambda: build_void(
+            state.engine(), state.release().manifest, state.settings(), ROOT_PLACEHOLDER
+        ),
     )
     return with_root(described, void_root())
 
@@ -486,17 +431,17 @@ def dump(name: str) -> Response:
     """The whole dataset: cakg.ttl (union), cakg.trig, cakg.nq, and their .gz copies."""
     g.linked_format = "text"
     plain = name.removesuffix(".gz")
-    info = _build().manifest.get("files", {}).get(name)
+    info = state.release().manifest.get("files", {}).get(name)
     if plain not in DUMPS or info is None:
         raise NotFound(f"no dump named {name!r}; the dumps are {', '.join(DUMPS)} (also .gz)")
-    path = dataset_dir(_settings()) / name
+    path = state.release().file(name)
     gz = name.endswith(".gz")
     mimetype = "application/gzip" if gz else DUMP_TYPES["." + plain.rsplit(".", 1)[-1]]
     response = send_file(
         path,
         mimetype=mimetype,
         etag=info["sha256"],
-        last_modified=_build().built,
+        last_modified=state.release().built,
         max_age=MAX_AGE,
         conditional=True,
     )
@@ -517,10 +462,10 @@ def store() -> Response:
         raise BadParameter("graph", "give exactly one ?graph=IRI, or ?default")
     inference = _inference()
     if default:
-        manifest = _build().manifest
+        manifest = state.release().manifest
 
         def make() -> str:
-            result = _engine().query(
+            result = state.engine().query(
                 "CONSTRUCT WHERE { ?s ?p ?o }",
                 max_rows=int(manifest.get("triples", 0)) + 1,
                 dataset=Dataset(inference=inference),
@@ -532,7 +477,7 @@ def store() -> Response:
 
         return _cached(make, TRIPLES[key][0], f"default {key} {inference}", ("Accept",))
     iri = graphs[0]
-    if iri not in _build().manifest.get("graphs", {}):
+    if iri not in state.release().manifest.get("graphs", {}):
         raise ResourceNotFound(f"no graph <{iri}> in the dataset")
     return _cached(
         lambda: _serialize(_graph(iri), key), TRIPLES[key][0], f"{iri} {key}", ("Accept",)
@@ -542,8 +487,8 @@ def store() -> Response:
 @bp.get("/graph/<path:path>")
 def graph(path: str) -> BaseResponse:
     """A named graph's IRI: 303 to its content in the graph store."""
-    iri = _settings().base_iri + "graph/" + path
-    if iri not in _build().manifest.get("graphs", {}):
+    iri = state.settings().base_iri + "graph/" + path
+    if iri not in state.release().manifest.get("graphs", {}):
         g.linked_format = "text"
         raise ResourceNotFound(f"no graph <{iri}> in the dataset")
     return redirect(url_for("linked.store", graph=iri), code=303)

@@ -11,19 +11,18 @@ from the Host header, so that no cache keeps one client's Host for another.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from rdflib import URIRef
 
 import cakg
-from cakg.catalogue import QUERIES_DIR, Param, SavedQuery, load_catalogue
-from cakg.config import Settings
+from cakg.catalogue import Param, SavedQuery, load_catalogue
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, CakgError, NotAcceptable
 from cakg.namespaces import shorten
 from cakg.queries import MAX_PER_PAGE, SavedResult, allowed_values, find_query, run_saved
+from cakg.web import state
 from cakg.web.errors import status_of
 
 bp = Blueprint("saved", __name__, template_folder="templates")
@@ -51,26 +50,17 @@ OFFERS["ASK"] = {"json": OFFERS["SELECT"]["json"], "xml": OFFERS["SELECT"]["xml"
 EXTENSIONS = {"json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq"}
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["CAKG_SETTINGS"]
-    return settings
-
-
-def _engine() -> Engine:
-    engine: Engine = current_app.extensions["cakg.engine"]
-    return engine
-
-
 def _catalogue() -> dict[str, SavedQuery]:
-    """The catalogue, read again only when a file in queries/ changed."""
-    folder = Path(_settings().root) / QUERIES_DIR
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.rq")))
-    cache = current_app.extensions.setdefault("cakg.saved", {})
-    if cache.get("stamp") != stamp:
-        cache["catalogue"] = load_catalogue(_settings().root)
-        cache["stamp"] = stamp
-    catalogue: dict[str, SavedQuery] = cache["catalogue"]
+    """The saved queries of the request's release."""
+    catalogue: dict[str, SavedQuery] = state.memo(("catalogue",), _load_catalogue)
     return catalogue
+
+
+def _load_catalogue() -> dict[str, SavedQuery]:
+    release = state.release()
+    if release.queries.is_dir():  # release/queries: QUERIES_DIR under the release's folder
+        return load_catalogue(release.path)
+    return load_catalogue(state.settings().root)  # a release built before releases held them
 
 
 @bp.errorhandler(CakgError)
@@ -94,7 +84,7 @@ def _error(e: CakgError) -> Response:
 
 def _public(path: str) -> str:
     """PATH (from url_for) absolute under Settings.public_url when it is set, else as it is."""
-    root = _settings().public_url
+    root = state.settings().public_url
     if not root:
         return path
     return root.rstrip("/") + "/" + path[len(request.script_root) :].lstrip("/")
@@ -139,7 +129,7 @@ def _describe_param(p: Param, engine: Engine) -> dict[str, Any]:
 
 @bp.get("/queries")
 def index() -> Response | str:
-    engine = _engine()
+    engine = state.engine()
     entries = [describe(q, engine) for q in _catalogue().values()]
     kind = _best(["application/json", HTML])
     if kind == HTML:
@@ -164,8 +154,8 @@ def run(name: str) -> Response | str:
     media = _negotiate(q, ext)
     args = request.form if request.method == "POST" else request.args
     raw = {key: args.getlist(key) for key in args}
-    settings = _settings()
-    saved = run_saved(_engine(), q, raw, max_rows=None if q.pagination else settings.max_rows)
+    settings = state.settings()
+    saved = run_saved(state.engine(), q, raw, max_rows=None if q.pagination else settings.max_rows)
     if media == HTML:
         response = Response(_render_html(saved, raw), mimetype=HTML)
     else:
@@ -241,13 +231,13 @@ def _cell(term: Any) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(_catalogue(), _engine()))
+    return jsonify(openapi_document(_catalogue(), state.engine()))
 
 
 @bp.get("/api-docs")
 def api_docs() -> str:
     catalogue = _catalogue()
-    engine = _engine()
+    engine = state.engine()
     return render_template(
         "saved/docs.html", spec=openapi_document(catalogue, engine), queries=catalogue
     )

@@ -31,9 +31,11 @@ from granian.server import MPServer
 
 from cakg.config import Settings
 from cakg.engine import is_local, open_engine, start_zygote
+from cakg.engine.base import Engine
 from cakg.engine.pool import ClientSlots
 from cakg.engine.zygote import Zygote, die_with_parent
 from cakg.errors import ConfigError
+from cakg.release import Release
 from cakg.web import create_app
 from cakg.web.request_ids import REQUEST_ID
 
@@ -187,9 +189,11 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
             " (is another server running there? choose another --port)"
         ) from e
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
-    # the build is loaded here, before any fork: the web processes, the zygote and its workers
-    # all share it (the web processes answer point lookups from it)
-    zygote = start_zygote(settings, in_process=True) if is_local(settings) else None
+    # the release is loaded here, before any fork: the web processes, the zygote and its
+    # workers all share it (the web processes answer point lookups from it). A later release
+    # (`cakg build` while serving) is loaded by the zygote when a web process first asks.
+    first = Release.open_current(settings)
+    zygote = start_zygote(settings, first, in_process=True) if is_local(settings) else None
     slots = ClientSlots(settings.client_limit)  # one count per client across web processes
     supervisor = os.getpid()
     size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
@@ -205,12 +209,16 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
                 link = zygote.attach()
             zygote.forget()  # the supervisor's connection: this process must not stop the zygote
         _buffer_log_streams()
-        engine = None
-        if zygote is not None and link is not None:
-            engine = open_engine(
-                settings, isolated=True, link=link, local=zygote.engine, slots=slots
+
+        def release_engine(release: Release) -> Engine:
+            """The pool over `release` whose workers the shared zygote forks; point lookups
+            answered here from the engine loaded before the fork, while it is that release's."""
+            local = zygote.engine if zygote is not None and release.path == first.path else None
+            return open_engine(
+                settings, release, isolated=True, link=link, local=local, slots=slots
             )
-        app = create_app(settings, {"CAKG_ENGINE": engine} if engine is not None else None)
+
+        app = create_app(settings, release_engine=release_engine)
         lines = None
         if own_logging and log.isEnabledFor(logging.INFO):
             lines = AccessLines(sys.stderr.fileno())
@@ -244,6 +252,7 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
     finally:
         if zygote is not None:
             zygote.close()
+        first.close()
     server_log.info("stopped")
 
 

@@ -19,7 +19,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
@@ -29,7 +29,7 @@ from cakg.config import Settings
 from cakg.engine.base import Dataset, Engine, Formats
 from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH
-from cakg.release import failed_build, load_manifest
+from cakg.release import failed_build
 from cakg.results import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
@@ -38,6 +38,7 @@ from cakg.results import (
     mark_truncated,
     negotiate,
 )
+from cakg.web import state
 
 bp = Blueprint("sparql", __name__)
 
@@ -68,16 +69,6 @@ UPDATE_BODY = "application/sparql-update"
 TRUE = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["CAKG_SETTINGS"]
-    return settings
-
-
-def _engine() -> Engine:
-    engine: Engine = current_app.extensions["cakg.engine"]
-    return engine
-
-
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     query, params = read_query(request)
@@ -86,7 +77,7 @@ def endpoint() -> Response:
             raise BadQuery("missing query: send it as the `query` parameter or the request body")
         return service_description()
     body, headers = answer_query(
-        query, params, request.headers.get("Accept"), _engine(), _settings()
+        query, params, request.headers.get("Accept"), state.engine(), state.settings()
     )
     return Response(body, headers=headers)
 
@@ -213,9 +204,6 @@ def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
     return Dataset(tuple(default or ()), tuple(named or ()), inference)
 
 
-SD_CACHE_ENTRIES = 64  # service descriptions kept, by endpoint address and media type
-
-
 def service_description() -> Response:
     """The SPARQL 1.1 Service Description of this endpoint, in Turtle, JSON-LD or RDF/XML."""
     offers = [*SD_FORMATS, *SD_ALIASES]
@@ -224,17 +212,14 @@ def service_description() -> Response:
         raise NotAcceptable(f"the service description is available as {', '.join(SD_FORMATS)} only")
     # sd:endpoint must be absolute: under CAKG_PUBLIC_URL when set; else the address the client
     # used, and then the answer is for that client only (never a shared cache's, see VoID)
-    public = _settings().public_url
+    public = state.settings().public_url
     endpoint_iri = public.rstrip("/") + "/sparql" if public else request.base_url
-    cache: dict[tuple[str, str], bytes] = current_app.extensions.setdefault("cakg.sparql.sd", {})
-    key = (endpoint_iri, media_type)
-    body = cache.get(key)
-    if body is None:
-        graph = describe_service(endpoint_iri, load_manifest(_settings()), _engine())
-        body = graph.serialize(format=SD_FORMATS[media_type], encoding="utf-8")
-        if len(cache) >= SD_CACHE_ENTRIES:  # made-up Host headers must not fill the memory
-            cache.clear()
-        cache[key] = body
+    body = state.memo(
+        ("service-description", endpoint_iri, media_type),
+        lambda: describe_service(endpoint_iri, state.release().manifest, state.engine()).serialize(
+            format=SD_FORMATS[media_type], encoding="utf-8"
+        ),
+    )
     response = Response(body, content_type=content_type(media_type))
     response.vary.add("Accept")
     if not public:
@@ -318,7 +303,7 @@ def healthz() -> Response:
     sources), its `message`, `file`, `line`, `column`, `error` code, `failed` time and the
     version it left `serving`; null when the last build succeeded.
     """
-    engine = _engine()
+    engine = state.engine()
     pool = getattr(engine, "pool", None)
     workers = pool.alive() if pool is not None else None
     healthy = workers is None or workers > 0
@@ -326,8 +311,9 @@ def healthz() -> Response:
         "status": "ok" if healthy else "degraded",
         "engine": engine.name,
         "version": engine.version,
+        "release": state.release().id,
         "workers": workers,
         "network_isolated": getattr(pool, "isolated", None),
-        "build_error": failed_build(_settings()),
+        "build_error": failed_build(state.settings()),
     }
     return Response(json.dumps(body), 200 if healthy else 503, content_type="application/json")

@@ -16,14 +16,13 @@ import logging
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import Literal
 
-from cakg.config import Settings
-from cakg.engine.base import Dataset, Engine
+from cakg.engine.base import Dataset
 from cakg.errors import BadParameter, CakgError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
-from cakg.release import load_manifest
+from cakg.web import state
 from cakg.web.errors import error_response, status_of
 from cakg.web.linked_view import safe_href
 
@@ -73,19 +72,9 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
 """
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.config["CAKG_SETTINGS"]
-    return settings
-
-
-def _engine() -> Engine:
-    engine: Engine = current_app.extensions["cakg.engine"]
-    return engine
-
-
 def _select(sparql: str) -> list[dict[str, Any]]:
     """Rows of a SELECT over the union default graph, as dicts of rdflib terms."""
-    result = _engine().query(sparql_prologue() + sparql, dataset=Dataset())
+    result = state.engine().query(sparql_prologue() + sparql, dataset=Dataset())
     return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
 
 
@@ -93,7 +82,7 @@ def local_path(iri: str) -> str:
     """Where IRI is served on this server: the base IRI maps onto the root; others unchanged.
 
     A path, never built from the Host header; templates pass it through `safe_href`."""
-    base = _settings().base_iri
+    base = state.settings().base_iri
     if iri.startswith(base):
         return f"{request.script_root}/{iri[len(base) :]}"
     return iri
@@ -104,13 +93,14 @@ def _text(term: Any) -> str:
 
 
 def _home_data() -> dict[str, Any]:
-    """The home page's figures, computed once per dataset version."""
-    engine = _engine()
-    cache: dict[str, Any] = current_app.extensions.setdefault("cakg.ui", {})
-    if cache.get("version") == engine.version:
-        data: dict[str, Any] = cache["home"]
-        return data
-    manifest = load_manifest(_settings())
+    """The home page's figures, computed once per release."""
+    data: dict[str, Any] = state.memo(("home",), _compute_home_data)
+    return data
+
+
+def _compute_home_data() -> dict[str, Any]:
+    engine = state.engine()
+    manifest = state.release().manifest
     graphs: dict[str, int] = manifest.get("graphs", {})
     sources = [
         {
@@ -142,7 +132,6 @@ def _home_data() -> dict[str, Any]:
         "sources": sources,
         "entries": entries,
     }
-    cache.update(version=engine.version, home=data)
     return data
 
 
@@ -183,7 +172,7 @@ def query_page() -> Response:
         text=text,
         shared=shared is not None,
         prefixes=PREFIXES,
-        max_length=_settings().max_query_length,
+        max_length=state.settings().max_query_length,
     )
     response = Response(body, mimetype=HTML)
     response.vary.add("Accept")
