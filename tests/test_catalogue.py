@@ -9,7 +9,9 @@ from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH
 
-from cakg.catalogue import (
+from cakg.errors import QueryHeaderError
+from cakg.namespaces import CAKG, ID
+from cakg.queries import (
     QUERY_BASE,
     Param,
     describe_catalogue,
@@ -18,8 +20,6 @@ from cakg.catalogue import (
     load_query,
     parse_value,
 )
-from cakg.errors import QueryHeaderError
-from cakg.namespaces import CAKG, ID
 
 from .conftest import INVALID, REPO, TINY
 

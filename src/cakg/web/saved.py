@@ -18,12 +18,21 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from rdflib import URIRef
 
 import cakg
-from cakg.catalogue import QUERIES_DIR, Param, SavedQuery, load_catalogue
 from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, CakgError, NotAcceptable
 from cakg.namespaces import shorten
-from cakg.queries import MAX_PER_PAGE, SavedResult, allowed_values, find_query, run_saved
+from cakg.queries import (
+    MAX_PER_PAGE,
+    QUERIES_DIR,
+    Param,
+    SavedQuery,
+    SavedResult,
+    allowed_values,
+    find_query,
+    load_catalogue,
+    run_saved,
+)
 from cakg.web.errors import status_of
 
 bp = Blueprint("saved", __name__, template_folder="templates")

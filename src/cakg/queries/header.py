@@ -7,7 +7,7 @@ variable convention: `?_name` is required, `?__name` optional, and a suffix give
 (`?_partner_iri`, `?__year_integer`, `?_label_en`, `?_from_xsd_gYear`). A `parameters:` entry
 refines one: type, class, required, list, default, example, values, description.
 
-This module reads files and checks them; it never runs a query (see cakg.queries).
+This module reads files and checks them; it never runs a query (see cakg.queries.bind).
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cakg.catalogue import Param, SavedQuery, expand, parse_value
 from cakg.engine.base import Dataset, Engine, QueryResult
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import shorten
+from cakg.queries.header import Param, SavedQuery, expand, parse_value
 
 MAX_PER_PAGE = 500
 PAGING = ("page", "per_page")
