@@ -80,7 +80,9 @@ PIPELINE_MODULES = (
     "validate_parallel.py",
     "reason.py",
     "rules.py",
-    "queries/header.py",
+    "queries/header.py",  # the saved-query catalogue, described in QUERIES_GRAPH
+    "queries/params.py",
+    "queries/graph.py",
     "ontology_docs.py",
     "build.py",
     "terms.py",

@@ -1,7 +1,9 @@
 """Saved queries: `.rq` files with a grlc `#+` YAML header, checked, bound, run, described as RDF.
 
 - `header`: reading `queries/*.rq` and their header (QueryHeaderError with file and line).
+- `params`: its parameters (grlc variables, typed), and each value checked against its type.
 - `bind`: binding checked values into a query, pagination, exact counting, running it.
+- `graph`: the catalogue as RDF (SHACL SPARQL executables), for the release's QUERIES_GRAPH.
 """
 
 from cakg.queries.bind import (
@@ -18,17 +20,9 @@ from cakg.queries.bind import (
     run_saved,
     sparql_term,
 )
-from cakg.queries.header import (
-    QUERIES_DIR,
-    QUERY_BASE,
-    Param,
-    SavedQuery,
-    describe_catalogue,
-    expand,
-    load_catalogue,
-    load_query,
-    parse_value,
-)
+from cakg.queries.graph import describe_catalogue
+from cakg.queries.header import QUERIES_DIR, QUERY_BASE, SavedQuery, load_catalogue, load_query
+from cakg.queries.params import Param, expand, parse_value
 
 __all__ = [
     "MAX_PER_PAGE",

@@ -18,7 +18,8 @@ from rdflib.term import Identifier
 from cakg.engine.base import Dataset, Engine, QueryResult
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import shorten
-from cakg.queries.header import Param, SavedQuery, expand, parse_value
+from cakg.queries.header import SavedQuery
+from cakg.queries.params import Param, parse_value
 
 MAX_PER_PAGE = 500
 PAGING = ("page", "per_page")
@@ -234,18 +235,3 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, list[str]]:
         raw.setdefault(name.strip(), []).append(value)
     return raw
 
-
-__all__ = [
-    "Page",
-    "SavedResult",
-    "allowed_values",
-    "bound_sparql",
-    "check_membership",
-    "count_sparql",
-    "expand",
-    "find_query",
-    "parse_assignments",
-    "parse_params",
-    "run_saved",
-    "sparql_term",
-]
