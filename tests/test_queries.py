@@ -26,8 +26,8 @@ from cakg.queries import (
     parse_assignments,
     parse_params,
     run_saved,
-    sparql_term,
 )
+from cakg.sparql_terms import sparql_term
 from cakg.web import create_app
 
 from .conftest import REPO

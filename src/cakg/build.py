@@ -83,6 +83,8 @@ PIPELINE_MODULES = (
     "queries/header.py",  # the saved-query catalogue, described in QUERIES_GRAPH
     "queries/params.py",
     "queries/graph.py",
+    "sparql_text.py",  # the tokens the catalogue reads its parameters from
+    "sparql_terms.py",
     "ontology_docs.py",
     "build.py",
     "terms.py",

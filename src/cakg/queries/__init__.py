@@ -18,7 +18,6 @@ from cakg.queries.bind import (
     parse_assignments,
     parse_params,
     run_saved,
-    sparql_term,
 )
 from cakg.queries.graph import describe_catalogue
 from cakg.queries.header import QUERIES_DIR, QUERY_BASE, SavedQuery, load_catalogue, load_query
@@ -45,5 +44,4 @@ __all__ = [
     "parse_params",
     "parse_value",
     "run_saved",
-    "sparql_term",
 ]

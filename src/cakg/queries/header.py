@@ -13,7 +13,6 @@ This module reads files and checks them; it never runs a query (see cakg.queries
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ from rdflib.plugins.sparql.parser import parseQuery
 from cakg.errors import QueryHeaderError
 from cakg.namespaces import BASE
 from cakg.queries.params import Fail, Param, read_params
+from cakg.sparql_terms import where_group
+from cakg.sparql_text import Token, position, tokenize
 
 QUERIES_DIR = "queries"
 QUERY_BASE = Namespace(BASE + "queries/")
@@ -44,24 +45,13 @@ KEYS = {
 VIEWS = ("table", "bar", "line", "timeline", "map")
 VIEW_KEYS = {"type", "x", "y", "series", "label", "start", "end", "date", "lat", "lon", "geometry"}
 MAX_SUMMARY = 80
-TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-       |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<var>[?$][\w\u00b7]+)
-    |(?P<bnode>_:[\w.-]*)
-    |(?P<word>(?:[A-Za-z][\w.-]*)?:[\w.%:-]*|[A-Za-z_]\w*)
-    |(?P<open>[{(])|(?P<close>[})])
-    |(?P<other>.)""",
-    re.X | re.S,
-)
 FORMS = {
     "SelectQuery": "SELECT",
     "ConstructQuery": "CONSTRUCT",
     "AskQuery": "ASK",
     "DescribeQuery": "DESCRIBE",
 }
+FORM_WORDS = frozenset(FORMS.values())
 
 
 @dataclass(frozen=True)
@@ -117,7 +107,7 @@ def load_query(path: Path) -> SavedQuery:
     if not header:
         raise QueryHeaderError(path, "no `#+` header: add at least `#+ summary: ...`", 1)
     meta, lines = _read_yaml(path, header, first)
-    tokens = list(_tokens(text))
+    tokens = tokenize(text, strict=False)  # rdflib's parser says what cannot be read
     form, projected, parsed = _parse(path, text, tokens)
     return _build(path, name, text, meta, lines, tokens, form, projected, parsed)
 
@@ -171,31 +161,17 @@ def _read_yaml(path: Path, header: list[str], first: int) -> tuple[dict[str, Any
     return meta, lines
 
 
-def _tokens(text: str) -> Iterable[tuple[str, str, int, int]]:
-    """(kind, text, offset, depth) for every token outside comments; depth counts { and (."""
-    depth = 0
-    for m in TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind == "comment":
-            continue
-        if kind == "close":
-            depth -= 1
-        yield kind, m.group(), m.start(), depth
-        if kind == "open":
-            depth += 1
-
-
-def _parse(path: Path, text: str, tokens: list[tuple[str, str, int, int]]) -> tuple[str, Any, Any]:
-    declared = {t.split(":")[0] for k, t, _, _ in tokens if k == "word" and ":" in t}
+def _parse(path: Path, text: str, tokens: list[Token]) -> tuple[str, Any, Any]:
+    declared = {t.text.split(":")[0] for t in tokens if t.kind == "pname"}
     prologue = re.findall(r"(?im)^\s*PREFIX\s+([\w.-]*):", text)
     missing = sorted(p for p in declared - set(prologue) if p not in ("", "_"))
     if "" in declared and "" not in prologue:
         missing.insert(0, "(empty)")
     if missing:
         line = next(
-            _line(text, o)
-            for k, t, o, _ in tokens
-            if k == "word" and ":" in t and t.split(":")[0] in missing
+            _line(text, t.start)
+            for t in tokens
+            if t.kind == "pname" and t.text.split(":")[0] in missing
         )
         raise QueryHeaderError(path, f"undeclared prefix {missing[0]}: add a PREFIX line", line)
     try:
@@ -209,17 +185,21 @@ def _parse(path: Path, text: str, tokens: list[tuple[str, str, int, int]]) -> tu
     projected = None
     if form == "SELECT":
         if "projection" not in body:
-            line = next(_line(text, o) for k, t, o, _ in tokens if t == "*")
+            line = next(
+                _line(text, t.start) for t in tokens if t.kind == "punct" and t.value == "*"
+            )
             raise QueryHeaderError(path, "SELECT * is not allowed: name the variables", line)
         projected = tuple(str(p["evar"] if "evar" in p else p["var"]) for p in body["projection"])
     if "datasetClause" in body:
-        line = next(_line(text, o) for k, t, o, _ in tokens if t.upper() == "FROM")
+        line = next(
+            _line(text, t.start) for t in tokens if t.kind == "keyword" and t.value == "FROM"
+        )
         raise QueryHeaderError(path, "FROM is not allowed: saved queries see the union graph", line)
     return form, projected, body
 
 
 def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+    return position(text, offset)[0]
 
 
 def _build(
@@ -228,7 +208,7 @@ def _build(
     text: str,
     meta: dict[str, Any],
     lines: dict[Any, int],
-    tokens: list[tuple[str, str, int, int]],
+    tokens: list[Token],
     form: str,
     projected: tuple[str, ...] | None,
     parsed: Any,
@@ -262,8 +242,8 @@ def _build(
                 "`pagination` needs a SELECT without its own LIMIT, OFFSET or trailing VALUES",
                 "pagination",
             )
-    where_at, prologue_end = _anchors(tokens)
-    if where_at is None:
+    brace = where_group(tokens)
+    if brace is None:
         raise QueryHeaderError(path, "no WHERE { ... } group found to bind parameters in")
     params = read_params(path, text, meta, lines, tokens, fail)
     view = _view(meta.get("view", "table"), projected or (), fail)
@@ -280,27 +260,14 @@ def _build(
         params=params,
         form=form,
         variables=projected or (),
-        prologue_end=prologue_end,
-        where_at=where_at,
+        prologue_end=_prologue_end(tokens),
+        where_at=brace + 1,
     )
 
 
-def _anchors(tokens: list[tuple[str, str, int, int]]) -> tuple[int | None, int]:
-    """Offset after the top-level WHERE's `{`, and the offset where the prologue ends."""
-    prologue_end = 0
-    where_seen = False
-    first_brace = None
-    for kind, tok, offset, depth in tokens:
-        word = tok.upper() if kind == "word" else ""
-        if depth == 0 and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE") and not prologue_end:
-            prologue_end = offset
-        if depth == 0 and word == "WHERE":
-            where_seen = True
-        if kind == "open" and tok == "{" and depth == 0:
-            if where_seen:
-                return offset + 1, prologue_end
-            first_brace = first_brace if first_brace is not None else offset + 1
-    return first_brace, prologue_end
+def _prologue_end(tokens: list[Token]) -> int:
+    """The offset where the prologue (PREFIX and BASE declarations) ends: the query's form."""
+    return next((t.start for t in tokens if t.kind == "keyword" and t.value in FORM_WORDS), 0)
 
 
 def _view(raw: Any, projected: tuple[str, ...], fail: Fail) -> dict[str, str]:

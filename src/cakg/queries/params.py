@@ -21,7 +21,7 @@ from rdflib import XSD, Literal, URIRef
 
 from cakg.errors import QueryHeaderError
 from cakg.namespaces import PREFIXES, shorten
-from cakg.sparql_text import position
+from cakg.sparql_text import Token, position
 
 # `fail(message, *key_path)`: a QueryHeaderError at the header line of that key
 Fail = Callable[..., QueryHeaderError]
@@ -123,25 +123,26 @@ def read_params(
     text: str,
     meta: dict[str, Any],
     lines: dict[Any, int],
-    tokens: list[Any],
+    tokens: list[Token],
     fail: Fail,
 ) -> tuple[Param, ...]:
     """The query's parameters: its grlc variables, refined by the header's declarations."""
     found: dict[str, tuple[str, re.Match[str]]] = {}
-    for kind, tok, offset, _depth in tokens:
-        if kind != "var":
+    for token in tokens:
+        if token.kind != "var":
             continue
-        m = PARAM_VAR.match(tok[1:])
+        m = PARAM_VAR.match(token.text[1:])
         if m is None:
             continue
         pname = m.group("name")
-        if pname in found and found[pname][0] != tok[1:]:
+        if pname in found and found[pname][0] != token.text[1:]:
             raise QueryHeaderError(
                 path,
-                f"parameter '{pname}' is both ?{found[pname][0]} and {tok}: use one variable",
-                position(text, offset)[0],
+                f"parameter '{pname}' is both ?{found[pname][0]} and {token.text}: use one "
+                "variable",
+                position(text, token.start)[0],
             )
-        found[pname] = (tok[1:], m)
+        found[pname] = (token.text[1:], m)
     declared = meta.get("parameters") or {}
     if not isinstance(declared, dict):
         raise fail("`parameters` must map each parameter name to its description", "parameters")
