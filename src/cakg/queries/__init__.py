@@ -20,13 +20,13 @@ from cakg.queries.bind import (
     run_saved,
 )
 from cakg.queries.graph import describe_catalogue
-from cakg.queries.header import QUERIES_DIR, QUERY_BASE, SavedQuery, load_catalogue, load_query
+from cakg.queries.header import QUERIES_DIR, SAVED_QUERY, SavedQuery, load_catalogue, load_query
 from cakg.queries.params import Param, expand, parse_value
 
 __all__ = [
     "MAX_PER_PAGE",
     "QUERIES_DIR",
-    "QUERY_BASE",
+    "SAVED_QUERY",
     "Page",
     "Param",
     "SavedQuery",

@@ -14,7 +14,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SDO, SH
 
 from cakg.namespaces import PREFIXES
-from cakg.queries.header import QUERY_BASE, SavedQuery, load_catalogue
+from cakg.queries.header import SAVED_QUERY, SavedQuery, load_catalogue
 from cakg.queries.params import Param
 
 
@@ -23,13 +23,14 @@ def describe_catalogue(root: Path | str) -> Graph:
     g = Graph()
     for prefix in ("rdfs", "sh", "dcterms", "schema", "xsd", "cakg"):
         g.bind(prefix, PREFIXES[prefix])
-    g.bind("query", QUERY_BASE)
+    g.bind("query", SAVED_QUERY)
     for q in load_catalogue(root).values():
-        describe_query(g, q)
+        add_query(g, q)
     return g
 
 
-def describe_query(g: Graph, q: SavedQuery) -> None:
+def add_query(g: Graph, q: SavedQuery) -> None:
+    """Q as a SHACL SPARQL executable: its text, label, tags and one sh:Parameter each."""
     node = q.iri
     form = q.form.capitalize()
     g.add((node, RDF.type, SH.SPARQLExecutable))

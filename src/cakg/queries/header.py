@@ -29,7 +29,7 @@ from cakg.sparql_terms import where_group
 from cakg.sparql_text import Token, position, tokenize
 
 QUERIES_DIR = "queries"
-QUERY_BASE = Namespace(BASE + "queries/")
+SAVED_QUERY = Namespace(BASE + "queries/")  # each saved query's IRI: SAVED_QUERY[name]
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEYS = {
     "summary",
@@ -82,7 +82,7 @@ class SavedQuery:
 
     @property
     def iri(self) -> URIRef:
-        return QUERY_BASE[self.name]
+        return SAVED_QUERY[self.name]
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

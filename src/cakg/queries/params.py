@@ -26,16 +26,8 @@ from cakg.sparql_text import Token, position
 # `fail(message, *key_path)`: a QueryHeaderError at the header line of that key
 Fail = Callable[..., QueryHeaderError]
 PARAM_KEYS = {
-    "type",
-    "class",
-    "lang",
-    "required",
-    "list",
-    "default",
-    "example",
-    "values",
-    "description",
-}
+    "type", "class", "lang", "required", "list", "default", "example", "values", "description",
+}  # fmt: skip
 RESERVED = {"page", "per_page"}
 _TZ = r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
 # The lexical space of each supported XSD datatype (XML Schema 1.1 Part 2); rdflib then checks
