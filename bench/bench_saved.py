@@ -19,8 +19,7 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
-from cakg.catalogue import load_catalogue
-from cakg.queries import bound_sparql, parse_params
+from cakg.queries import bound_sparql, load_catalogue, parse_params
 
 REPO = Path(__file__).resolve().parents[1]
 

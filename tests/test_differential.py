@@ -19,12 +19,11 @@ from rdflib import XSD, BNode, Literal
 from rdflib.term import Node
 
 from cakg.build import BuildResult
-from cakg.catalogue import SavedQuery, load_catalogue
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.engine.base import Dataset, QueryResult
 from cakg.namespaces import ID, REFERENCE_GRAPH, sparql_prologue
-from cakg.queries import run_saved
+from cakg.queries import SavedQuery, load_catalogue, run_saved
 
 REPO = Path(__file__).parent.parent
 P = sparql_prologue()

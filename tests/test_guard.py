@@ -29,13 +29,13 @@ from cakg.engine.guard import (
     MAX_NESTING,
     RDF_TYPE,
     PointLookup,
-    code_text,
     inspect_query,
     parse_point_lookup,
 )
 from cakg.engine.oxigraph_store import OxigraphEngine
 from cakg.errors import BadQuery, QueryError, UpdateRefused
 from cakg.results import negotiate
+from cakg.sparql_text import code_text
 
 KZ = "https://w3id.org/cakg/id/state/kazakhstan"
 
@@ -516,15 +516,6 @@ def test_the_shape_is_unreadable_text_refused() -> None:
     with pytest.raises(BadQuery) as caught:
         inspect_query("SELECT ?g WHERE { \\u0047RAPH ?g { ?s ?p ?o } }")
     assert (caught.value.line, caught.value.column) == (1, 19)  # pyoxigraph cannot read it
-
-
-def test_code_text_blanks_strings_iris_and_comments_as_the_specification_reads() -> None:
-    text = 'SELECT ?s { ?s <http://x/GRAPH> "GRAPH" } # GRAPH\nLIMIT 1'
-    code = code_text(text)
-    assert len(code) == len(text) and "GRAPH" not in code and code.index("LIMIT") == 50
-    assert code.count("\n") == 1
-    escaped = 'ASK { ?s ?p "\\u0022 } GRAPH ?g { } \\u0022" }'
-    assert "GRAPH" in code_text(escaped) and len(code_text(escaped)) != len(escaped)
 
 
 # ---------------------------------------------------------------- point lookups

@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 from rdflib import XSD, Graph, Literal, URIRef
 
 from cakg.build import BuildResult
-from cakg.catalogue import SavedQuery, load_catalogue
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.engine.base import Engine
@@ -18,15 +17,17 @@ from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import CAKG, ID, shorten
 from cakg.queries import (
     Page,
+    SavedQuery,
     allowed_values,
     bound_sparql,
     count_sparql,
     find_query,
+    load_catalogue,
     parse_assignments,
     parse_params,
     run_saved,
-    sparql_term,
 )
+from cakg.sparql_terms import sparql_term
 from cakg.web import create_app
 
 from .conftest import REPO

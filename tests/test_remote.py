@@ -35,13 +35,13 @@ from cakg.engine.remote import (
     Release,
     RemoteEngine,
     StoreError,
-    bind_values,
     store_auth,
     store_endpoints,
 )
 from cakg.errors import BadQuery, ConfigError, QueryTimeout
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.publish import publish_dataset, staged_name
+from cakg.sparql_terms import bind_values
 from cakg.web import close_app, create_app
 from cakg.web.state import EXTENSION
 from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol

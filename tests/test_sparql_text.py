@@ -1,12 +1,21 @@
 """The SPARQL tokenizer: each terminal of the grammar (19.8) as pyoxigraph reads it, the places
-where pyoxigraph departs from the specification, and the line and column of what it cannot read."""
+where pyoxigraph departs from the specification, and the line and column of what it cannot read;
+the query's code without strings, IRIs and comments; a parser's positioned syntax errors."""
 
 from __future__ import annotations
 
 import pytest
 
 from cakg.errors import BadQuery
-from cakg.sparql_text import Token, decode_escapes, has_escapes, position, tokenize
+from cakg.sparql_text import (
+    Token,
+    code_text,
+    decode_escapes,
+    has_escapes,
+    position,
+    syntax_error_from,
+    tokenize,
+)
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -304,3 +313,40 @@ SELECT ?person (COUNT(DISTINCT ?doc) AS ?n) WHERE {
         "DESC",
         "LIMIT",
     ]
+
+
+def test_code_text_blanks_strings_iris_and_comments_as_the_specification_reads() -> None:
+    text = 'SELECT ?s { ?s <http://x/GRAPH> "GRAPH" } # GRAPH\nLIMIT 1'
+    code = code_text(text)
+    assert len(code) == len(text) and "GRAPH" not in code and code.index("LIMIT") == 50
+    assert code.count("\n") == 1
+    escaped = 'ASK { ?s ?p "\\u0022 } GRAPH ?g { } \\u0022" }'
+    assert "GRAPH" in code_text(escaped) and len(code_text(escaped)) != len(escaped)
+
+
+@pytest.mark.parametrize(
+    ("message", "line", "column", "why"),
+    [
+        ("error at 2:16: expected one of Prefix", 2, 16, "expected one of Prefix"),  # pyoxigraph
+        ("Parse error: error at 1:5: expected\nWHERE", 1, 5, "expected\nWHERE"),  # a server's body
+    ],
+)
+def test_a_parsers_positioned_message_is_a_syntax_error_with_line_and_column(
+    message: str, line: int, column: int, why: str
+) -> None:
+    error = syntax_error_from(message)
+    assert error is not None
+    assert (error.line, error.column) == (line, column)
+    assert str(error) == f"syntax error at line {line}, column {column}: {why}"
+
+
+def test_a_message_without_a_position_is_not_read_as_one() -> None:
+    assert syntax_error_from("unexpected end of input") is None
+    assert syntax_error_from("error at line 2") is None
+
+
+def test_the_tokenizers_errors_are_worded_as_a_parsers() -> None:
+    with pytest.raises(BadQuery) as caught:
+        tokenize("ASK {\n ` }")
+    read = syntax_error_from(f"error at 2:2: {str(caught.value).split(': ', 1)[1]}")
+    assert read is not None and str(read) == str(caught.value)

@@ -40,13 +40,13 @@ from rdflib import Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 import cakg
-from cakg.catalogue import describe_catalogue
 from cakg.config import Settings
 from cakg.errors import BuildMissingError, CakgError, NonConformingData
 from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
 from cakg.ontology_docs import inputs as docs_inputs
 from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
+from cakg.queries import describe_catalogue
 from cakg.reason import DROPPED_RULES, Triple, reason
 from cakg.release import (
     CURRENT,
@@ -82,7 +82,11 @@ PIPELINE_MODULES = (
     "validate_parallel.py",
     "reason.py",
     "rules.py",
-    "catalogue.py",
+    "queries/header.py",  # the saved-query catalogue, described in QUERIES_GRAPH
+    "queries/params.py",
+    "queries/graph.py",
+    "sparql_text.py",  # the tokens the catalogue reads its parameters from
+    "sparql_terms.py",
     "ontology_docs.py",
     "build.py",
     "terms.py",

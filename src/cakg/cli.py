@@ -167,8 +167,7 @@ def query(
     engine = open_engine(settings)
     try:
         if saved is not None:
-            from cakg.catalogue import load_catalogue
-            from cakg.queries import find_query, parse_assignments, run_saved
+            from cakg.queries import find_query, load_catalogue, parse_assignments, run_saved
 
             q = find_query(load_catalogue(settings.root), saved)
             done = run_saved(
@@ -195,7 +194,7 @@ def queries(ctx: click.Context, fmt: str) -> None:
     """List the saved queries and their parameters."""
     import json
 
-    from cakg.catalogue import load_catalogue
+    from cakg.queries import load_catalogue
 
     catalogue = load_catalogue(_settings(ctx).root)
     if fmt == "json":

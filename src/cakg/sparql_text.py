@@ -1,4 +1,5 @@
-"""One reading of SPARQL text: its tokens, as the SPARQL 1.1 grammar's terminals (section 19.8).
+"""One reading of SPARQL text: its tokens (the SPARQL 1.1 grammar's terminals, section 19.8), its
+code without strings, IRIs and comments, and the line and column of a syntax error.
 
 `tokenize(text)` reads a query the way pyoxigraph (0.5) reads it, because what the screen in
 `cakg.engine.guard` sees must be what the engine will run. Where pyoxigraph departs from the
@@ -25,7 +26,10 @@ specification, this module follows pyoxigraph:
 Tokens keep their start offset, so that an error can name its line and column (`position`).
 Text that cannot be read raises `BadQuery` with the line and column of the first character
 that could not; `tokenize(text, strict=False)` turns such characters into `error` tokens and
-goes on instead (for a second, conservative reading). Stdlib only, like the rest of the core.
+goes on instead (for a second, conservative reading). A parser's own message that says where
+(pyoxigraph's and an Oxigraph server's "error at 2:16: ...") becomes the same `BadQuery`
+(`syntax_error_from`). Writing values into a query's text is `cakg.sparql_terms`' job. Stdlib
+only, like the rest of the core.
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ _SHORT_STRING = re.compile("\"\"|''")
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|.)", re.DOTALL)
 _NOT_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)  # pyoxigraph's messages
 _KINDS = {"less": "punct", "word": "keyword", "dot": "punct", "mark": "punct"}
 _BRACKETS = frozenset("(){}[]")
 
@@ -226,10 +231,44 @@ def has_escapes(text: str) -> bool:
     return _CODEPOINT.search(text) is not None
 
 
+def code_text(text: str) -> str:
+    """The query's code as the SPARQL specification reads it (escapes decoded everywhere), with
+    strings, IRIs and comments blanked out: spaces in their place, newlines kept. As long as
+    `text` when `text` has no escapes, so that offsets in one are offsets in the other."""
+    if has_escapes(text):
+        text = decode_escapes(text)
+    out: list[str] = []
+    at = 0
+    for token in tokenize(text, strict=False):
+        out.append(_blank(text[at : token.start]))  # white space and comments
+        out.append(_blank(token.text) if token.kind in ("string", "iri") else token.text)
+        at = token.end
+    out.append(_blank(text[at:]))
+    return "".join(out)
+
+
 def position(text: str, offset: int) -> tuple[int, int]:
     """Line and column (both from 1, the column in characters) of an offset in `text`."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def syntax_error(line: int, column: int, why: str) -> BadQuery:
+    """A syntax error at a line and column (both from 1), worded as every reader here words it."""
+    return BadQuery(f"syntax error at line {line}, column {column}: {why}", line, column)
+
+
+def syntax_error_from(message: str) -> BadQuery | None:
+    """The syntax error a parser's message describes when it says where ("error at 2:16: why",
+    as pyoxigraph and an Oxigraph server write it), or None when it names no position."""
+    found = _ERROR_AT.search(message)
+    if found is None:
+        return None
+    return syntax_error(int(found.group(1)), int(found.group(2)), found.group(3))
+
+
+def _blank(text: str) -> str:
+    return "".join("\n" if char == "\n" else " " for char in text)
 
 
 def _less(text: str, start: int) -> str:
@@ -284,6 +323,4 @@ def _why(text: str, pos: int) -> str:
 
 def _fail(text: str, pos: int, strict: bool) -> None:
     if strict:
-        message = _why(text, pos)
-        line, column = position(text, pos)
-        raise BadQuery(f"syntax error at line {line}, column {column}: {message}", line, column)
+        raise syntax_error(*position(text, pos), _why(text, pos))

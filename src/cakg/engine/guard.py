@@ -202,22 +202,6 @@ def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
     )
 
 
-def code_text(text: str) -> str:
-    """The query's code as the SPARQL specification reads it (escapes decoded everywhere), with
-    strings, IRIs and comments blanked out: spaces in their place, newlines kept. As long as
-    `text` when `text` has no escapes, so that offsets in one are offsets in the other."""
-    if has_escapes(text):
-        text = decode_escapes(text)
-    out: list[str] = []
-    at = 0
-    for token in tokenize(text, strict=False):
-        out.append(_blank(text[at : token.start]))  # white space and comments
-        out.append(_blank(token.text) if token.kind in ("string", "iri") else token.text)
-        at = token.end
-    out.append(_blank(text[at:]))
-    return "".join(out)
-
-
 @lru_cache(maxsize=1024)
 def parse_point_lookup(text: str) -> PointLookup | None:
     """The point lookup `text` asks for, or None when it is not one.
@@ -522,7 +506,3 @@ def _form(keyword: str) -> QueryForm | None:
         if keyword.startswith(form):
             return form
     return None
-
-
-def _blank(text: str) -> str:
-    return "".join("\n" if char == "\n" else " " for char in text)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -62,8 +61,8 @@ from cakg.engine.base import (
 from cakg.engine.guard import PointLookup, QueryShape, inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+from cakg.sparql_text import syntax_error_from
 
-_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 DISK_STORE = "oxigraph"  # the on-disk store's folder, in the build's release folder
@@ -448,11 +447,8 @@ def _fill(folder: Path, nquads: Path) -> None:
 
 def _syntax_error(e: SyntaxError) -> BadQuery:
     """pyoxigraph puts a query syntax error's position in its message ("error at 2:16: ...")."""
-    found = _POSITION.match(e.msg or "")
-    if found is None:
-        return BadQuery(f"syntax error: {e.msg}", e.lineno, e.offset)
-    line, column = int(found.group(1)), int(found.group(2))
-    return BadQuery(f"syntax error at line {line}, column {column}: {found.group(3)}", line, column)
+    error = syntax_error_from(e.msg or "")
+    return error or BadQuery(f"syntax error: {e.msg}", e.lineno, e.offset)
 
 
 def _accepted(formats: Formats, form: QueryForm) -> str:

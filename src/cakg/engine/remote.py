@@ -44,13 +44,11 @@ from pyoxigraph import (
     parse_query_results,
     serialize,
 )
-from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
-from cakg.engine.guard import code_text as _code
 from cakg.engine.oxigraph_store import to_rdflib
 from cakg.errors import (
     BadQuery,
@@ -62,6 +60,8 @@ from cakg.errors import (
 )
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 from cakg.release import load_manifest
+from cakg.sparql_terms import bind_values
+from cakg.sparql_text import code_text, syntax_error_from
 
 RELEASE_GRAPH = "urn:x-cakg:release"  # the published release: version, graphs, counts
 ASSERTED_GRAPH = "urn:x-cakg:asserted"  # the set union of the asserted graphs
@@ -84,10 +84,8 @@ ACCEPT: dict[str | None, str] = {
 }
 # the last segment of a query endpoint's path -> its update and Graph Store siblings
 SIBLINGS = {"query": ("update", "store"), "sparql": ("update", "data")}
-_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _RDFLIB_PARSER = threading.Lock()
 _GRAPH = re.compile(r"(?<![\w:?$\-])GRAPH(?![\w:\-])", re.IGNORECASE)
-_WHERE = re.compile(r"(?<![\w:?$\-])WHERE(?![\w:\-])|[{}]", re.IGNORECASE)
 
 
 class StoreError(QueryResourceError):
@@ -161,12 +159,9 @@ def raise_for_status(url: str, response: httpx.Response, body: bytes) -> None:
         return
     text = body.decode("utf-8", "replace").strip()[:ERROR_CHARS]
     if status == 400:
-        found = _POSITION.search(text)
-        if found is not None:
-            line, column = int(found.group(1)), int(found.group(2))
-            raise BadQuery(
-                f"syntax error at line {line}, column {column}: {found.group(3)}", line, column
-            )
+        error = syntax_error_from(text)
+        if error is not None:
+            raise error
         raise BadQuery(f"the store refused the query: {text or response.reason_phrase}")
     if status in (401, 403):
         raise StoreError(
@@ -365,7 +360,7 @@ class RemoteEngine:
             named = [g for g in named if g in known]
         else:
             named = [g for g in release.graphs if dataset.inference or g != inferred]
-            if not _GRAPH.search(_code(sparql)):  # no GRAPH pattern: no named graph is read,
+            if not _GRAPH.search(code_text(sparql)):  # no GRAPH pattern: no named graph is read,
                 named = []  # and a long list costs (31 870 graphs at 10^7)
             if release.published:
                 default = [release.union]
@@ -448,53 +443,6 @@ def _from_clauses(sparql: str) -> tuple[list[str], list[str]]:
         if "named" in clause:
             named.append(str(clause["named"]))
     return default, named
-
-
-def bind_values(
-    sparql: str, bindings: Mapping[str, Identifier], form: QueryForm | None = None
-) -> str:
-    """The query with one VALUES row for `bindings` at the top of its outer WHERE group."""
-    code = _code(sparql)
-    if len(code) != len(sparql):
-        raise BadQuery("a query with \\u escapes cannot take parameters on a remote store")
-    at = _where_group(code, form)
-    if at is None:
-        raise BadQuery("the query has no WHERE group to bind its parameters in")
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(_term(term) for term in bindings.values())
-    return f"{sparql[: at + 1]} VALUES ({names}) {{ ({terms}) }} {sparql[at + 1 :]}"
-
-
-def _where_group(code: str, form: QueryForm | None) -> int | None:
-    """The offset of the `{` opening the outer WHERE group (the keyword is optional but for
-    CONSTRUCT, whose short form `CONSTRUCT WHERE { ... }` cannot take a VALUES block)."""
-    depth = 0
-    first_brace = None
-    after_where = False
-    for match in _WHERE.finditer(code):
-        token = match.group()
-        if token == "{":  # noqa: S105 (a SPARQL token, not a secret)
-            if depth == 0 and after_where:
-                return None if form == "CONSTRUCT" and first_brace is None else match.start()
-            if depth == 0 and first_brace is None:
-                first_brace = match.start()
-            depth += 1
-        elif token == "}":  # noqa: S105 (a SPARQL token, not a secret)
-            depth -= 1
-        elif depth == 0:
-            after_where = True
-    return None if form == "CONSTRUCT" else first_brace
-
-
-def _term(term: Identifier) -> str:
-    if isinstance(term, BNode):
-        raise BadQuery("a blank node cannot be sent to a remote store as a parameter value")
-    text = term.n3()
-    if isinstance(term, Literal):  # as queries.sparql_term: \u after a backslash, escaped
-        text = re.sub(r"(?<=\\)([uU])", lambda m: f"\\U{ord(m.group(1)):08X}", text)
-    elif not isinstance(term, URIRef):
-        raise BadQuery(f"cannot bind {term!r}: only IRIs and literals can be bound")
-    return text
 
 
 def _form(shape: QueryShape, fetched: _Fetched) -> QueryForm:

@@ -17,11 +17,19 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from rdflib import URIRef
 
 import cakg
-from cakg.catalogue import Param, SavedQuery, load_catalogue
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, CakgError, NotAcceptable
 from cakg.namespaces import shorten
-from cakg.queries import MAX_PER_PAGE, SavedResult, allowed_values, find_query, run_saved
+from cakg.queries import (
+    MAX_PER_PAGE,
+    Param,
+    SavedQuery,
+    SavedResult,
+    allowed_values,
+    find_query,
+    load_catalogue,
+    run_saved,
+)
 from cakg.web import state
 from cakg.web.errors import status_of
 

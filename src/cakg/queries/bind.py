@@ -2,7 +2,7 @@
 
 Values are parsed into rdflib terms and checked (datatype, IRI, class membership, allowed set)
 before anything runs. They reach the query as a VALUES block at the top of its WHERE group,
-written from the terms' N-Triples form, never by pasting the caller's text.
+written from the terms' N3 form, never by pasting the caller's text (cakg.sparql_terms).
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cakg.catalogue import Param, SavedQuery, expand, parse_value
 from cakg.engine.base import Dataset, Engine, QueryResult
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import shorten
+from cakg.queries.header import SavedQuery
+from cakg.queries.params import Param, parse_value
+from cakg.sparql_terms import sparql_term, splice_values, values_column
 
 MAX_PER_PAGE = 500
 PAGING = ("page", "per_page")
@@ -139,7 +141,7 @@ def check_membership(engine: Engine, q: SavedQuery, values: Values) -> None:
         if p.kind != "iri" or not p.cls or p.name not in values:
             continue
         sparql = (
-            f"SELECT ?v WHERE {{ VALUES ?v {{ {' '.join(sparql_term(t) for t in values[p.name])} }}"
+            f"SELECT ?v WHERE {{ {values_column('v', values[p.name])}"
             f" FILTER NOT EXISTS {{ ?v a {sparql_term(URIRef(p.cls))} }} }}"
         )
         rows = engine.query(sparql, dataset=Dataset()).rows
@@ -148,27 +150,12 @@ def check_membership(engine: Engine, q: SavedQuery, values: Values) -> None:
             raise BadParameter(p.name, f"{bad} is not a {shorten(p.cls)}; expected {_expected(p)}")
 
 
-def sparql_term(term: Identifier) -> str:
-    """A checked term as SPARQL text: its N3 form, with `u`/`U` after a backslash escaped.
-
-    SPARQL expands `\\uXXXX` escapes anywhere in the text before parsing; some engines (rdflib)
-    do so even after an escaped backslash, others (oxigraph) do not. Writing that letter as a
-    codepoint escape gives every engine the same, exact value.
-    """
-    text = term.n3()
-    if isinstance(term, Literal):
-        text = re.sub(r"(?<=\\)([uU])", lambda m: f"\\U{ord(m.group(1)):08X}", text)
-    return text
-
-
 def bound_sparql(q: SavedQuery, values: Values) -> str:
     """The query with one VALUES block per given parameter at the top of its WHERE group."""
     blocks = "".join(
-        f"\n  VALUES ?{p.variable} {{ {' '.join(sparql_term(t) for t in values[p.name])} }}"
-        for p in q.params
-        if p.name in values
+        f"\n  {values_column(p.variable, values[p.name])}" for p in q.params if p.name in values
     )
-    return q.text[: q.where_at] + blocks + q.text[q.where_at :]
+    return splice_values(q.text, q.where_at, blocks)
 
 
 def count_sparql(q: SavedQuery, values: Values) -> str:
@@ -210,7 +197,7 @@ def allowed_values(engine: Engine, p: Param) -> list[tuple[str, str]] | None:
     if p.values_from_graph and p.cls:
         pattern = f"?value a {sparql_term(URIRef(p.cls))} ."
     elif p.values is not None and p.kind == "iri":
-        pattern = f"VALUES ?value {{ {' '.join(sparql_term(URIRef(v)) for v in p.values)} }}"
+        pattern = values_column("value", (URIRef(v) for v in p.values))
     elif p.values is not None:
         return [(v, v) for v in p.values]
     else:
@@ -233,19 +220,3 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, list[str]]:
             raise BadParameter(pair, "expected name=value")
         raw.setdefault(name.strip(), []).append(value)
     return raw
-
-
-__all__ = [
-    "Page",
-    "SavedResult",
-    "allowed_values",
-    "bound_sparql",
-    "check_membership",
-    "count_sparql",
-    "expand",
-    "find_query",
-    "parse_assignments",
-    "parse_params",
-    "run_saved",
-    "sparql_term",
-]
