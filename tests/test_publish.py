@@ -16,15 +16,12 @@ from cakg.build import BuildResult, build_dataset
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.engine.base import Dataset
-from cakg.engine.remote import (
-    ASSERTED_GRAPH,
-    RELEASE_GRAPH,
-    RemoteEngine,
-    StoreError,
-    store_endpoints,
-)
+from cakg.engine.remote import RemoteEngine
 from cakg.namespaces import GRAPH
-from cakg.publish import STATE_FILE, publish_dataset, staged_name
+from cakg.publish import STATE_FILE, publish_dataset
+from cakg.store.endpoints import store_endpoints
+from cakg.store.release_graph import ASSERTED_GRAPH, RELEASE_GRAPH, staged_name
+from cakg.store.response import StoreError
 
 if TYPE_CHECKING:
     from tests.conftest import CliRun
@@ -163,7 +160,7 @@ def test_publishing_the_same_version_again_does_nothing(
 def test_a_new_release_replaces_the_old_one_at_once(
     server: OxigraphServer, two_versions: tuple[Settings, Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cakg.engine.remote.RELEASE_TTL", 0.0)  # read the release every time
+    monkeypatch.setattr("cakg.store.release_graph.RELEASE_TTL", 0.0)  # read the release every time
     v1, v2 = two_versions
     endpoints = store_endpoints(server.url)
     publish_dataset(v1, endpoints)

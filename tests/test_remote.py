@@ -26,22 +26,21 @@ from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.engine.base import Dataset
 from cakg.engine.guard import inspect_query
-from cakg.engine.remote import (
+from cakg.engine.remote import RemoteEngine, bind_values
+from cakg.errors import BadQuery, ConfigError, QueryTimeout
+from cakg.namespaces import INFERRED_GRAPH
+from cakg.publish import publish_dataset
+from cakg.store.client import EMPTY_GRAPH
+from cakg.store.endpoints import store_auth, store_endpoints
+from cakg.store.release_graph import (
     ASSERTED_GRAPH,
-    EMPTY_GRAPH,
     OWL_VERSION_INFO,
     RELEASE_GRAPH,
     UNION_GRAPH,
-    Release,
-    RemoteEngine,
-    StoreError,
-    bind_values,
-    store_auth,
-    store_endpoints,
+    StoreRelease,
+    staged_name,
 )
-from cakg.errors import BadQuery, ConfigError, QueryTimeout
-from cakg.namespaces import INFERRED_GRAPH
-from cakg.publish import publish_dataset, staged_name
+from cakg.store.response import StoreError
 from cakg.web import create_app
 from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol
 from tests.test_limits import listener, timeout  # fixtures of the imported tests
@@ -276,7 +275,7 @@ def _recording_store(seen: list[httpx.Request], status: int = 200) -> httpx.Mock
 )
 def test_credentials_come_from_the_environment(env: dict[str, str], header: str | None) -> None:
     seen: list[httpx.Request] = []
-    fallback = Release("v1", ("urn:g",), False)
+    fallback = StoreRelease("v1", ("urn:g",), False)
     engine = RemoteEngine(
         "http://store.invalid/query",
         fallback=fallback,

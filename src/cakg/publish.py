@@ -50,46 +50,37 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from cakg.config import Settings
-from cakg.engine.base import Dataset
-from cakg.engine.remote import (
-    ASSERTED_GRAPH,
-    DCTERMS_HAS_PART,
-    OWL_VERSION_INFO,
-    RELEASE_GRAPH,
-    RELEASE_TTL,
-    UNION_GRAPH,
-    VOID_TRIPLES,
-    Endpoints,
-    Release,
-    RemoteEngine,
-    StoreError,
-    store_auth,
-)
 from cakg.errors import BuildMissingError, ConfigError
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import NQUADS, dataset_dir, load_manifest
+from cakg.store.client import StoreClient, dataset_params
+from cakg.store.endpoints import Endpoints, store_auth
+from cakg.store.release_graph import (
+    ASSERTED_GRAPH,
+    RELEASE_MARK,
+    RELEASE_TTL,
+    StoreRelease,
+    read_digests,
+    read_release,
+    release_update,
+    staged_name,
+)
+from cakg.store.response import StoreError, StoreUnreachable
 
 STATE_FILE = "publish-state.json"
-HTTP_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-RELEASE_MARK = "release="
-ERROR_CHARS = 300
+QUERY_TIMEOUT = 600.0  # seconds: the release graph, the check
 CHUNK_LINES = 50_000  # lines of the build's N-Quads per upload request (about 12 MB)
 WORKERS = 2  # upload requests in flight at once
 CLEANUP_DELAY = RELEASE_TTL  # seconds the previous union graph outlives the switch
-GRAPHS_PER_DROP = 2_000  # DROP operations per update request
-REFUSED = (400, 404, 405, 406, 415, 501)  # a dataset POST refused: one POST per graph instead
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DIGEST = "urn:x-cakg:sha256"  # release graph: the SHA-256 of a graph's lines in the build
 
 Progress = Callable[[str, int, int], None]  # what was uploaded, chunks done, chunks in all
-Chunk = list[tuple[bytes, bytes]]  # (subject predicate object, graph term) in N-Quads syntax
+Chunk = list[tuple[bytes, bytes]]  # quads (cakg.store.client.Quads) sent in one request
 
 
 @dataclass
@@ -102,11 +93,6 @@ class PublishResult:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # as in the store's release: not sent
     warnings: list[str] = field(default_factory=list)
-
-
-def staged_name(graph: str, version: str) -> str:
-    """The name a graph is uploaded under before the switch."""
-    return f"{graph}{'&' if '?' in graph else '?'}{RELEASE_MARK}{version}"
 
 
 def publish_dataset(
@@ -128,15 +114,9 @@ def publish_dataset(
     nquads = dataset_dir(settings) / NQUADS
     if not nquads.is_file():
         raise BuildMissingError(f"{nquads} is missing: run `cakg build`")
-    auth = store_auth()
-    reader = RemoteEngine(
-        endpoints.query, timeout=HTTP_TIMEOUT.read or 600.0,
-        fallback=Release("", (), False), auth=auth, transport=transport,
-    )  # fmt: skip
-    limits = httpx.Limits(max_connections=workers + 2)
-    client = httpx.Client(auth=auth, transport=transport, timeout=HTTP_TIMEOUT, limits=limits)
+    client = StoreClient(endpoints, auth=store_auth(), transport=transport, connections=workers + 2)
     try:
-        current = reader.release()
+        current = read_release(client, QUERY_TIMEOUT) or StoreRelease("", (), False)
         result = PublishResult(endpoints.query, version, published=False)
         state_path = settings.out / STATE_FILE
         if current.published and current.version == version:
@@ -145,23 +125,23 @@ def publish_dataset(
         graphs = {str(g): int(n) for g, n in manifest.get("graphs", {}).items()}
         result.unchanged = []
         if current.graphs:
-            result.unchanged = _unchanged(reader, nquads, graphs, current)
+            result.unchanged = _unchanged(client, nquads, graphs, current)
         targets = {g: staged_name(g, version) if g in current.graphs else g for g in graphs}
         targets.update((g, g) for g in result.unchanged)
         union = staged_name(ASSERTED_GRAPH, version)
         state = _load_state(state_path, endpoints, version)
         if not state["started"]:
             if not current.published:  # readers: an empty store, not the partial upload
-                _update(client, endpoints, _release_update(""))
+                client.update(release_update(""))
             ours = {*(t for g, t in targets.items() if g not in result.unchanged), union}
-            _drop(client, endpoints, [
-                g for g in reader.store_graphs()
+            client.drop_graphs([
+                g for g in client.graph_names(QUERY_TIMEOUT)
                 if g in ours or (RELEASE_MARK in g and g != current.union)
             ])  # fmt: skip
             state["started"] = True
             _save_state(state_path, state)
         reader_of = _Reader(nquads, targets, union, skip=result.unchanged)
-        upload = _Upload(client, endpoints, state, state_path, progress)
+        upload = _Upload(client, state, state_path, progress)
         total = math.ceil(int(manifest.get("triples", 0)) / CHUNK_LINES) + 1  # + blank nodes
         upload.run(reader_of.chunks(state["only"]), total, workers)
         names = {f"<{t}>".encode(): g for g, t in targets.items()}
@@ -170,27 +150,28 @@ def publish_dataset(
             g for g, n in graphs.items()
             if n and g not in result.uploaded and g not in result.unchanged
         )  # fmt: skip
-        if reader_of.blank_nodes and upload.per_graph:
+        if reader_of.blank_nodes and client.upload == "graph":
             result.warnings.append(
                 f"{reader_of.blank_nodes} quads hold blank nodes, uploaded one graph per request: "
                 "a blank node in two graphs (the union graph included) is two nodes in the store"
             )
-        _check(reader, client, endpoints, reader_of.found(), state, state_path)
+        _check(client, reader_of.found(), state, state_path)
         result.removed = [g for g in current.graphs if g not in graphs]
-        switch = _switch(graphs, targets, union, version, result.removed, reader_of.digests())
-        _update(client, endpoints, switch)
+        client.update(_switch(graphs, targets, union, version, result.removed, reader_of.digests()))
         state_path.unlink(missing_ok=True)
         result.published = True
         if current.published and current.union != union:
             time.sleep(CLEANUP_DELAY)  # engines that read the old release a moment ago
             try:
-                _drop(client, endpoints, [current.union])
+                client.drop_graphs([current.union])
             except StoreError as e:
                 result.warnings.append(f"the previous union graph stays until the next run: {e}")
         return result
+    except StoreUnreachable as e:  # before the switch, or the switch itself
+        hint = f"{e.reason}; nothing was switched: run publish again"
+        raise StoreUnreachable(e.url, hint, request=e.request) from e
     finally:
         client.close()
-        reader.close()
 
 
 class _Reader:
@@ -269,17 +250,15 @@ class _Upload:
 
     def __init__(
         self,
-        client: httpx.Client,
-        endpoints: Endpoints,
+        client: StoreClient,
         state: dict[str, Any],
         state_path: Path,
         progress: Progress | None,
     ) -> None:
-        self.client, self.endpoints, self.progress = client, endpoints, progress
+        self.client, self.progress = client, progress
         self.state, self.state_path = state, state_path
         self.done: set[int] = set(state["done"])
         self.sent: set[bytes] = set()  # the names this run sent triples to
-        self.per_graph = False  # the store refused N-Quads: one Graph Store POST per graph
 
     def run(self, chunks: Iterator[Chunk], total: int, workers: int) -> None:
         """Send every chunk not done yet; the first failure once the requests in flight end."""
@@ -292,7 +271,7 @@ class _Upload:
                     self._advance(total)
                     continue
                 self.sent.update(name for _, name in chunk)
-                pending[pool.submit(self._send, chunk)] = index
+                pending[pool.submit(self.client.add_quads, chunk)] = index
                 if len(pending) > workers:
                     failure = self._collect(pending, total, FIRST_COMPLETED)
                 if failure is not None:
@@ -323,40 +302,6 @@ class _Upload:
             done = len(self.done)
             self.progress("chunk", done, max(total, done))
 
-    def _send(self, chunk: Chunk) -> None:
-        gsp = self.endpoints.gsp
-        if gsp is None:
-            data = "\n".join(
-                f"GRAPH {name.decode()} {{\n{b''.join(heads).decode('utf-8')}}}"
-                for name, heads in _by_graph(chunk).items()
-            )
-            _update(self.client, self.endpoints, f"INSERT DATA {{\n{data}\n}}")
-            return
-        if not self.per_graph:
-            body = b"".join(head + b" " + name + b" .\n" for head, name in chunk)
-            try:
-                _send(
-                    self.client, "POST", gsp, content=body,
-                    headers={"Content-Type": "application/n-quads"},
-                )  # fmt: skip
-                return
-            except StoreError as e:
-                if e.status not in REFUSED:
-                    raise
-                self.per_graph = True
-        for name, heads in _by_graph(chunk).items():
-            _send(
-                self.client, "POST", gsp, params={"graph": name[1:-1].decode()},
-                content=b"".join(heads), headers={"Content-Type": "application/n-triples"},
-            )  # fmt: skip
-
-
-def _by_graph(chunk: Chunk) -> dict[bytes, list[bytes]]:
-    by_graph: dict[bytes, list[bytes]] = {}
-    for head, name in chunk:
-        by_graph.setdefault(name, []).append(head + b" .\n")
-    return by_graph
-
 
 def _load_state(path: Path, endpoints: Endpoints, version: str) -> dict[str, Any]:
     fresh: dict[str, Any] = {
@@ -379,86 +324,41 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-def _update(client: httpx.Client, endpoints: Endpoints, update: str) -> None:
-    assert endpoints.update is not None
-    _send(
-        client, "POST", endpoints.update, content=update.encode("utf-8"),
-        headers={"Content-Type": "application/sparql-update"},
-    )  # fmt: skip
-
-
-def _drop(client: httpx.Client, endpoints: Endpoints, graphs: list[str]) -> None:
-    for start in range(0, len(graphs), GRAPHS_PER_DROP):
-        part = graphs[start : start + GRAPHS_PER_DROP]
-        _update(client, endpoints, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in part))
-
-
-def _send(client: httpx.Client, method: str, url: str, **options: Any) -> None:
-    try:
-        response = client.request(method, url, **options)
-    except httpx.TransportError as e:
-        raise StoreError(url, f"unreachable ({e}); nothing was switched: run publish again") from e
-    status = response.status_code
-    if status < 400:
-        return
-    if status in (401, 403):
-        message = (
-            f"{response.reason_phrase}: set CAKG_STORE_TOKEN, or CAKG_STORE_USER and "
-            "CAKG_STORE_PASSWORD, to credentials that may write"
-        )
-    else:
-        message = response.text.strip()[:ERROR_CHARS] or response.reason_phrase
-    raise StoreError(f"{url} ({method})", message, status)
-
-
 def _check(
-    reader: RemoteEngine,
-    client: httpx.Client,
-    endpoints: Endpoints,
-    expected: dict[str, int],
-    state: dict[str, Any],
-    state_path: Path,
+    client: StoreClient, expected: dict[str, int], state: dict[str, Any], state_path: Path
 ) -> None:
     """Every uploaded graph holds as many triples as the build's; the wrong ones are dropped,
     to be uploaded again by the next run."""
     if not expected:
         return
-    counts = reader.query(
+    counts = client.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-        dataset=Dataset(default_graphs=(), named_graphs=tuple(expected)),
-    )
-    found = {str(g): int(n) for g, n in counts.rows}  # type: ignore[call-overload]
+        form="SELECT", params=dataset_params(default=(), named=tuple(expected)),
+        timeout=QUERY_TIMEOUT,
+    )  # fmt: skip
+    found = {
+        row["g"].value: int(row["n"].value)
+        for row in counts.each(counts.solutions())
+        if row["g"] is not None and row["n"] is not None
+    }
     wrong = sorted(name for name, n in expected.items() if found.get(name, 0) != n)
     if wrong:
-        _drop(client, endpoints, wrong)
+        client.drop_graphs(wrong)
         state.update(done=[], only=wrong)
         _save_state(state_path, state)
         raise StoreError(
-            reader.url,
+            client.url,
             f"the uploaded copies of {', '.join(wrong[:10])}{' ...' if len(wrong) > 10 else ''} "
             "do not hold the build's triples; nothing was switched: run publish again to "
             "upload them again",
         )
 
 
-def _release_update(version: str, triples: list[str] | None = None) -> str:
-    """The release graph rewritten: `version` and `triples` (N-Triples lines)."""
-    lines = [f'<{RELEASE_GRAPH}> <{OWL_VERSION_INFO}> "{version}" .', *(triples or [])]
-    return (
-        f"DROP SILENT GRAPH <{RELEASE_GRAPH}> ;\n"
-        f"INSERT DATA {{ GRAPH <{RELEASE_GRAPH}> {{\n" + "\n".join(lines) + "\n} }"
-    )
-
-
 def _unchanged(
-    reader: RemoteEngine, nquads: Path, graphs: dict[str, int], current: Release
+    client: StoreClient, nquads: Path, graphs: dict[str, int], current: StoreRelease
 ) -> list[str]:
     """The graphs of the build that the store's release holds with the same lines."""
-    held = reader.query(
-        f"SELECT ?g ?digest WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?g <{DIGEST}> ?digest }} }}",
-        dataset=Dataset(default_graphs=(), named_graphs=(RELEASE_GRAPH,)),
-    )
-    digests = {str(g): str(d) for g, d in held.rows}
+    digests = read_digests(client, QUERY_TIMEOUT)
     if not digests:
         return []
     build = _Reader(nquads, {g: g for g in graphs}, ASSERTED_GRAPH)
@@ -486,14 +386,4 @@ def _switch(
             staged = f"MOVE <{targets[name]}> TO <{name}>"
             ops.append(staged if graphs[name] else f"DROP SILENT GRAPH <{name}>")
     ops += [f"DROP SILENT GRAPH <{g}>" for g in drop]
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    release = [
-        f'<{RELEASE_GRAPH}> <http://purl.org/dc/terms/modified> "{now}"^^<{XSD}dateTime> .',
-        f"<{RELEASE_GRAPH}> <{UNION_GRAPH}> <{union}> .",
-    ]
-    for name in sorted(graphs):
-        release.append(f"<{RELEASE_GRAPH}> <{DCTERMS_HAS_PART}> <{name}> .")
-        release.append(f'<{name}> <{VOID_TRIPLES}> "{graphs[name]}"^^<{XSD}integer> .')
-        if name in digests:
-            release.append(f'<{name}> <{DIGEST}> "{digests[name]}" .')
-    return " ;\n".join([*ops, _release_update(version, release)])
+    return " ;\n".join([*ops, release_update(version, graphs, union, digests)])
