@@ -362,6 +362,21 @@ def test_store_errors_exit_2_with_url_and_status(
         assert "CAKG_STORE_USER" in result.err
 
 
+def test_a_store_answering_no_sparql_results_exits_2_naming_the_request(
+    failing_store: tuple[str, list[int]],
+    tiny_settings: Settings,
+    built: BuildResult,
+    run_cli: Callable[..., CliRun],
+) -> None:
+    url, answer = failing_store
+    answer[0] = 200  # "store says no" as text/plain: not the SPARQL results asked for
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", f"{url}/query")
+    assert result.code == 2 and "Traceback" not in result.err
+    release_query = "the SELECT query `SELECT ?s ?p ?o WHERE { GRAPH <urn:x-cakg:release>"
+    assert result.err.startswith(f"cakg: error: the SPARQL store at {url}/query ({release_query}")
+    assert "the answer is text/plain ('store says no'), not SPARQL results" in result.err
+
+
 def test_unreachable_store_exits_2(
     tiny_settings: Settings, built: BuildResult, run_cli: Callable[..., CliRun]
 ) -> None:

@@ -68,7 +68,7 @@ class QueryResponse:
     def results(self) -> QuerySolutions | QueryBoolean:
         """The SPARQL results (solutions are read lazily: iterate them with `each`)."""
         fmt = QueryResultsFormat.from_media_type(self.media_type)
-        if fmt is None:
+        if fmt is None or fmt == QueryResultsFormat.CSV:  # CSV (and text/plain): lossy, unread
             raise self.error(f"the answer is {self._described()}, not SPARQL results")
         try:
             return parse_query_results(self.body, fmt)
