@@ -28,8 +28,8 @@ from werkzeug.serving import make_server
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.engine.remote import store_endpoints
 from cakg.publish import publish_dataset
+from cakg.store.endpoints import store_endpoints
 from cakg.web import close_app, create_app
 
 LIMITS = {

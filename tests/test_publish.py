@@ -16,15 +16,12 @@ from cakg.build import BuildResult, build_dataset
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.engine.base import Dataset
-from cakg.engine.remote import (
-    ASSERTED_GRAPH,
-    RELEASE_GRAPH,
-    RemoteEngine,
-    StoreError,
-    store_endpoints,
-)
+from cakg.engine.remote import RemoteEngine
 from cakg.namespaces import GRAPH
-from cakg.publish import STATE_FILE, publish_dataset, staged_name
+from cakg.publish import STATE_FILE, publish_dataset
+from cakg.store.endpoints import store_endpoints
+from cakg.store.release_graph import ASSERTED_GRAPH, RELEASE_GRAPH, staged_name
+from cakg.store.response import StoreError
 
 if TYPE_CHECKING:
     from tests.conftest import CliRun
@@ -163,7 +160,7 @@ def test_publishing_the_same_version_again_does_nothing(
 def test_a_new_release_replaces_the_old_one_at_once(
     server: OxigraphServer, two_versions: tuple[Settings, Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cakg.engine.remote.RELEASE_TTL", 0.0)  # read the release every time
+    monkeypatch.setattr("cakg.store.release_graph.RELEASE_TTL", 0.0)  # read the release every time
     v1, v2 = two_versions
     endpoints = store_endpoints(server.url)
     publish_dataset(v1, endpoints)
@@ -363,6 +360,21 @@ def test_store_errors_exit_2_with_url_and_status(
     assert "Traceback" not in result.err and result.err.startswith("cakg: error: ")
     if status in (401, 403):
         assert "CAKG_STORE_USER" in result.err
+
+
+def test_a_store_answering_no_sparql_results_exits_2_naming_the_request(
+    failing_store: tuple[str, list[int]],
+    tiny_settings: Settings,
+    built: BuildResult,
+    run_cli: Callable[..., CliRun],
+) -> None:
+    url, answer = failing_store
+    answer[0] = 200  # "store says no" as text/plain: not the SPARQL results asked for
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", f"{url}/query")
+    assert result.code == 2 and "Traceback" not in result.err
+    release_query = "the SELECT query `SELECT ?s ?p ?o WHERE { GRAPH <urn:x-cakg:release>"
+    assert result.err.startswith(f"cakg: error: the SPARQL store at {url}/query ({release_query}")
+    assert "the answer is text/plain ('store says no'), not SPARQL results" in result.err
 
 
 def test_unreachable_store_exits_2(

@@ -11,9 +11,12 @@ tests in LOCAL_ONLY are left out, each with its reason.
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -24,24 +27,24 @@ from rdflib import URIRef
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.engine.base import Dataset
+from cakg.engine.base import Dataset, Formats
 from cakg.engine.guard import inspect_query
-from cakg.engine.remote import (
+from cakg.engine.remote import RemoteEngine
+from cakg.errors import BadQuery, ConfigError, QueryTimeout
+from cakg.namespaces import INFERRED_GRAPH
+from cakg.publish import publish_dataset
+from cakg.sparql_terms import bind_values
+from cakg.store.client import EMPTY_GRAPH, JSON, NTRIPLES, TSV, StoreClient
+from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
+from cakg.store.release_graph import (
     ASSERTED_GRAPH,
-    EMPTY_GRAPH,
     OWL_VERSION_INFO,
     RELEASE_GRAPH,
     UNION_GRAPH,
-    Release,
-    RemoteEngine,
-    StoreError,
-    store_auth,
-    store_endpoints,
+    StoreRelease,
+    staged_name,
 )
-from cakg.errors import BadQuery, ConfigError, QueryTimeout
-from cakg.namespaces import INFERRED_GRAPH
-from cakg.publish import publish_dataset, staged_name
-from cakg.sparql_terms import bind_values
+from cakg.store.response import StoreError
 from cakg.web import close_app, create_app
 from cakg.web.state import EXTENSION
 from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol
@@ -277,7 +280,7 @@ def _recording_store(seen: list[httpx.Request], status: int = 200) -> httpx.Mock
 )
 def test_credentials_come_from_the_environment(env: dict[str, str], header: str | None) -> None:
     seen: list[httpx.Request] = []
-    fallback = Release("v1", ("urn:g",), False)
+    fallback = StoreRelease("v1", ("urn:g",), False)
     engine = RemoteEngine(
         "http://store.invalid/query",
         fallback=fallback,
@@ -356,3 +359,121 @@ def test_named_graphs_are_sent_only_to_a_query_with_a_graph_pattern(
     expected = list(engine.graph_names()) if reads_named else [EMPTY_GRAPH]
     assert params["named-graph-uri"] == expected
     assert len(params["default-graph-uri"]) == 2  # the union and the inferred graph either way
+
+
+# --- a store that answers what the protocol does not say: a StoreError naming it and the request --
+
+
+Answer = tuple[int, str, bytes]  # status, content type ("": none), body
+RELEASE_ROWS = f'?s\t?p\t?o\n<{RELEASE_GRAPH}>\t<{OWL_VERSION_INFO}>\t"v1"\n'.encode()
+RELEASE_QUERY = "the SELECT query `SELECT ?s ?p ?o WHERE { GRAPH <urn:x-cakg:release>"
+
+
+@pytest.fixture
+def odd_store() -> Iterator[tuple[str, dict[str, Answer]]]:
+    """A stand-in store on 127.0.0.1: `answers["release"]` to the release graph's query (a
+    release, v1), `answers["other"]` to every other request."""
+    answers: dict[str, Answer] = {"release": (200, TSV, RELEASE_ROWS), "other": (200, TSV, b"")}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            query = parse_qs(self.rfile.read(length).decode()).get("query", [""])[0]
+            status, media_type, body = answers["release" if RELEASE_GRAPH in query else "other"]
+            self.send_response(status)
+            if media_type:
+                self.send_header("Content-Type", media_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # not on the test's stderr
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/query", answers
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        ((200, "text/html", b"<html>down for maintenance</html>"), "the answer is text/html ("),
+        ((200, "", b""), "the answer is without a content type"),
+        ((200, TSV, b"<html>"), "unreadable text/tab-separated-values results"),
+        ((200, TSV, b'?s\t?p\t?o\n<urn:s>\t<urn:p>\t"open\n'), "unreadable"),  # a bad row
+        ((200, JSON, b'{"head": {}, "boolean": true}'), "expected solutions, got QueryBoolean"),
+    ],
+)
+def test_an_odd_answer_to_the_release_graph_query_names_the_store_and_the_request(
+    odd_store: tuple[str, dict[str, Answer]], answer: Answer, says: str
+) -> None:
+    url, answers = odd_store
+    answers["release"] = answer
+    with pytest.raises(StoreError) as caught:
+        RemoteEngine(url)
+    error = caught.value
+    assert error.url == url and error.status is None and says in error.reason
+    assert (error.request or "").startswith(RELEASE_QUERY)
+    assert str(error).startswith(f"the SPARQL store at {url} ({RELEASE_QUERY}")
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "sparql, answer, says",
+    [
+        ("SELECT * { ?s ?p ?o }", (200, "text/html", b"no"), "the answer is text/html ('no')"),
+        ("SELECT * { ?s ?p ?o }", (200, TSV, b'?s\n<urn:a>\n"open\n'), "unreadable"),
+        ("ASK { ?s ?p ?o }", (200, TSV, b"?s\n"), "expected a boolean, got QuerySolutions"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", (200, JSON, b'{"boolean": true}'), "not RDF"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", (200, NTRIPLES, b"<urn:a> <urn:b> .\n"), "unreadable"),
+        ("SELECT * { ?s ?p ?o }", (500, "text/plain", b"out of disk"), "out of disk"),
+    ],
+)
+def test_an_odd_answer_to_a_query_is_a_store_error(
+    odd_store: tuple[str, dict[str, Answer]], sparql: str, answer: Answer, says: str
+) -> None:
+    url, answers = odd_store
+    answers["other"] = answer
+    engine = RemoteEngine(url)
+    try:
+        for run in (
+            lambda: engine.query(sparql),
+            lambda: engine.answer(sparql, formats=Formats(JSON, "text/turtle")),
+        ):
+            with pytest.raises(StoreError) as caught:
+                run()
+            error = caught.value
+            assert error.url == url and says in error.reason
+            request = f"the {sparql.split()[0]} query `{sparql}`"
+            assert error.request == request and request in str(error)
+            assert error.status == (answer[0] if answer[0] >= 400 else None)
+    finally:
+        engine.close()
+
+
+@pytest.mark.server
+def test_a_refused_upload_names_the_graph_store_request(
+    odd_store: tuple[str, dict[str, Answer]],
+) -> None:
+    url, answers = odd_store
+    answers["other"] = (500, "text/plain", b"read-only")
+    base = url.removesuffix("/query")
+    store = StoreClient(Endpoints(url, f"{base}/update", f"{base}/store"))
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.add_quads([(b"<urn:s> <urn:p> <urn:o>", b"<urn:g>")])
+        assert caught.value.url == f"{base}/store" and caught.value.status == 500
+        assert "answered 500 to an N-Quads POST of 1 quads: read-only" in str(caught.value)
+        with pytest.raises(StoreError) as caught:
+            store.drop_graphs(["urn:g"])
+        assert caught.value.request == "the update `DROP SILENT GRAPH <urn:g>`"
+    finally:
+        store.close()

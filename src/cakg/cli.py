@@ -293,8 +293,8 @@ def _build_or_keep(settings: Settings) -> None:
 @click.pass_context
 def publish(ctx: click.Context, to: str, update: str | None, gsp: str | None, quiet: bool) -> None:
     """Upload the compiled dataset into a SPARQL store, then switch to it at once."""
-    from cakg.engine.remote import store_endpoints
     from cakg.publish import publish_dataset
+    from cakg.store.endpoints import store_endpoints
 
     settings = _settings(ctx)
     endpoints = store_endpoints(

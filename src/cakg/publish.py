@@ -1,30 +1,25 @@
 """Publish the compiled dataset into a SPARQL 1.1 store, so that `cakg serve --store` fronts it.
 
-The protocol (a reader never sees half a release):
+The steps (a reader never sees half a release; the store's requests go through cakg.store.client,
+the release graph readers go by is cakg.store.release_graph's):
 
-1. upload: the build's N-Quads go up in chunks of CHUNK_LINES lines, WORKERS requests in flight.
-   A graph the current release holds with the same lines (the release graph keeps the SHA-256 of
-   each graph's lines; graphs with blank nodes excepted) is not sent at all. Another graph the
-   current release has is uploaded as `<G?release=VERSION>` (staged); a graph it does not have
-   goes under its own name, since readers name the graphs of every query (default-graph-uri /
-   named-graph-uri) from the release graph and never name it. Each asserted triple also goes into
-   `<urn:x-cakg:asserted?release=VERSION>`, the new release's set union of the asserted graphs
-   (the store keeps a triple once per graph). A chunk is one request: N-Quads POSTed to the
-   store's dataset (Graph Store endpoint without `graph`), else one Graph Store POST per graph of
-   the chunk, else `INSERT DATA` when the store has no Graph Store endpoint. (Oxigraph's bulk
-   loader, `?no_transaction`, halves the upload time but leaves the store in many small files
-   that make queries 2-3 times slower: not used.) Requests only add triples, so a chunk sent
-   twice changes nothing (but for blank nodes, which the check then finds); each chunk done is
-   recorded in `<build>/publish-state.json`, and a publish that failed resumes where it stopped.
-   A first publish (no release in the store) first writes an empty release, so that readers see
-   an empty store, not the partial upload;
+1. upload: the build's N-Quads go up in chunks of CHUNK_LINES lines, WORKERS requests in flight
+   (cakg.store.upload). A graph the current release holds with the same lines (the digests of
+   the release graph) is not sent at all. Another graph the current release has is uploaded
+   under its staged name `<G?release=VERSION>`; a graph it does not have goes under its own
+   name, since readers name the graphs of every query from the release graph and never name it.
+   Each asserted triple also goes into the new release's union graph. (Oxigraph's bulk loader,
+   `?no_transaction`, halves the upload time but leaves the store in many small files that make
+   queries 2-3 times slower: not used.) Each chunk done is recorded in
+   `<build>/publish-state.json`, and a publish that failed resumes where it stopped. A first
+   publish (no release in the store) first writes an empty release, so that readers see an
+   empty store, not the partial upload;
 2. check: one query counts the triples of each uploaded graph against the build (the wrong ones
    are dropped and uploaded again on the next run);
 3. switch: ONE update request moves every staged graph onto its real name (MOVE), drops the graphs
-   the new release no longer has, and rewrites the release graph (version, graph list, triple
-   counts, digests, the union graph's name) that the remote engine reads. It does no work for the
-   graphs that are new or unchanged, nor for the union graph: a first publish switches in one
-   small request;
+   the new release no longer has, and rewrites the release graph. It does no work for the graphs
+   that are new or unchanged, nor for the union graph: a first publish switches in one small
+   request;
 4. clean-up: CLEANUP_DELAY seconds later (engines re-read the release graph that often), the
    previous release's union graph is dropped; graphs left over by failed runs for other versions
    are dropped when a publish starts.
@@ -34,62 +29,45 @@ runs it in one transaction, so readers see the old release or the new one. A sto
 the operations of a request one by one shows a mix for the duration of the switch (the staged data
 is complete by then, so that window is short). Publishing needs the update endpoint.
 
-Publishing the version the store already holds does nothing. Blank nodes are scoped to one request
-(as the Graph Store Protocol says), so the quads holding blank nodes (the ontology's lists, the
-shapes) all go in the last chunk: each stays one node, in its graphs and in the union graph. A
-store that takes one graph per request keeps them apart, and publish warns then.
+Publishing the version the store already holds does nothing. A store that takes one graph per
+request splits a blank node in two graphs (the union graph included) in two: publish warns then.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from cakg.config import Settings
-from cakg.engine.base import Dataset
-from cakg.engine.remote import (
-    ASSERTED_GRAPH,
-    DCTERMS_HAS_PART,
-    OWL_VERSION_INFO,
-    RELEASE_GRAPH,
-    RELEASE_TTL,
-    UNION_GRAPH,
-    VOID_TRIPLES,
-    Endpoints,
-    Release,
-    RemoteEngine,
-    StoreError,
-    store_auth,
-)
 from cakg.errors import BuildMissingError, ConfigError
-from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import NQUADS, dataset_dir, load_manifest
+from cakg.store.client import StoreClient, dataset_params
+from cakg.store.endpoints import Endpoints, store_auth
+from cakg.store.release_graph import (
+    ASSERTED_GRAPH,
+    RELEASE_MARK,
+    RELEASE_TTL,
+    StoreRelease,
+    read_digests,
+    read_release,
+    release_update,
+    staged_name,
+)
+from cakg.store.response import StoreError, StoreUnreachable
+from cakg.store.upload import ChunkUpload, Progress, QuadChunks
 
 STATE_FILE = "publish-state.json"
-HTTP_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-RELEASE_MARK = "release="
-ERROR_CHARS = 300
+QUERY_TIMEOUT = 600.0  # seconds: the release graph, the check
 CHUNK_LINES = 50_000  # lines of the build's N-Quads per upload request (about 12 MB)
 WORKERS = 2  # upload requests in flight at once
 CLEANUP_DELAY = RELEASE_TTL  # seconds the previous union graph outlives the switch
-GRAPHS_PER_DROP = 2_000  # DROP operations per update request
-REFUSED = (400, 404, 405, 406, 415, 501)  # a dataset POST refused: one POST per graph instead
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DIGEST = "urn:x-cakg:sha256"  # release graph: the SHA-256 of a graph's lines in the build
-
-Progress = Callable[[str, int, int], None]  # what was uploaded, chunks done, chunks in all
-Chunk = list[tuple[bytes, bytes]]  # (subject predicate object, graph term) in N-Quads syntax
 
 
 @dataclass
@@ -102,11 +80,6 @@ class PublishResult:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # as in the store's release: not sent
     warnings: list[str] = field(default_factory=list)
-
-
-def staged_name(graph: str, version: str) -> str:
-    """The name a graph is uploaded under before the switch."""
-    return f"{graph}{'&' if '?' in graph else '?'}{RELEASE_MARK}{version}"
 
 
 def publish_dataset(
@@ -128,15 +101,9 @@ def publish_dataset(
     nquads = dataset_dir(settings) / NQUADS
     if not nquads.is_file():
         raise BuildMissingError(f"{nquads} is missing: run `cakg build`")
-    auth = store_auth()
-    reader = RemoteEngine(
-        endpoints.query, timeout=HTTP_TIMEOUT.read or 600.0,
-        fallback=Release("", (), False), auth=auth, transport=transport,
-    )  # fmt: skip
-    limits = httpx.Limits(max_connections=workers + 2)
-    client = httpx.Client(auth=auth, transport=transport, timeout=HTTP_TIMEOUT, limits=limits)
+    client = StoreClient(endpoints, auth=store_auth(), transport=transport, connections=workers + 2)
     try:
-        current = reader.release()
+        current = read_release(client, QUERY_TIMEOUT) or StoreRelease("", (), False)
         result = PublishResult(endpoints.query, version, published=False)
         state_path = settings.out / STATE_FILE
         if current.published and current.version == version:
@@ -145,217 +112,58 @@ def publish_dataset(
         graphs = {str(g): int(n) for g, n in manifest.get("graphs", {}).items()}
         result.unchanged = []
         if current.graphs:
-            result.unchanged = _unchanged(reader, nquads, graphs, current)
+            result.unchanged = _unchanged(client, nquads, graphs, current)
         targets = {g: staged_name(g, version) if g in current.graphs else g for g in graphs}
         targets.update((g, g) for g in result.unchanged)
         union = staged_name(ASSERTED_GRAPH, version)
         state = _load_state(state_path, endpoints, version)
         if not state["started"]:
             if not current.published:  # readers: an empty store, not the partial upload
-                _update(client, endpoints, _release_update(""))
+                client.update(release_update(""))
             ours = {*(t for g, t in targets.items() if g not in result.unchanged), union}
-            _drop(client, endpoints, [
-                g for g in reader.store_graphs()
+            client.drop_graphs([
+                g for g in client.graph_names(QUERY_TIMEOUT)
                 if g in ours or (RELEASE_MARK in g and g != current.union)
             ])  # fmt: skip
             state["started"] = True
             _save_state(state_path, state)
-        reader_of = _Reader(nquads, targets, union, skip=result.unchanged)
-        upload = _Upload(client, endpoints, state, state_path, progress)
+        quads = QuadChunks(nquads, targets, union, CHUNK_LINES, skip=result.unchanged)
+
+        def record(done: list[int]) -> None:
+            state["done"] = done
+            _save_state(state_path, state)
+
+        upload = ChunkUpload(client, state["done"], record, progress)
         total = math.ceil(int(manifest.get("triples", 0)) / CHUNK_LINES) + 1  # + blank nodes
-        upload.run(reader_of.chunks(state["only"]), total, workers)
+        upload.run(quads.chunks(state["only"]), total, workers)
         names = {f"<{t}>".encode(): g for g, t in targets.items()}
         result.uploaded = sorted(names[n] for n in upload.sent if n in names)
         result.resumed = sorted(
             g for g, n in graphs.items()
             if n and g not in result.uploaded and g not in result.unchanged
         )  # fmt: skip
-        if reader_of.blank_nodes and upload.per_graph:
+        if quads.blank_nodes and client.upload == "graph":
             result.warnings.append(
-                f"{reader_of.blank_nodes} quads hold blank nodes, uploaded one graph per request: "
+                f"{quads.blank_nodes} quads hold blank nodes, uploaded one graph per request: "
                 "a blank node in two graphs (the union graph included) is two nodes in the store"
             )
-        _check(reader, client, endpoints, reader_of.found(), state, state_path)
+        _check(client, quads.found(), state, state_path)
         result.removed = [g for g in current.graphs if g not in graphs]
-        switch = _switch(graphs, targets, union, version, result.removed, reader_of.digests())
-        _update(client, endpoints, switch)
+        client.update(_switch(graphs, targets, union, version, result.removed, quads.digests()))
         state_path.unlink(missing_ok=True)
         result.published = True
         if current.published and current.union != union:
             time.sleep(CLEANUP_DELAY)  # engines that read the old release a moment ago
             try:
-                _drop(client, endpoints, [current.union])
+                client.drop_graphs([current.union])
             except StoreError as e:
                 result.warnings.append(f"the previous union graph stays until the next run: {e}")
         return result
+    except StoreUnreachable as e:  # before the switch, or the switch itself
+        hint = f"{e.reason}; nothing was switched: run publish again"
+        raise StoreUnreachable(e.url, hint, request=e.request) from e
     finally:
         client.close()
-        reader.close()
-
-
-class _Reader:
-    """The build's N-Quads, CHUNK_LINES lines at a time, each quad under the name it is uploaded
-    under and each asserted triple also in the union graph; counts each name as it goes."""
-
-    def __init__(
-        self, nquads: Path, targets: dict[str, str], union: str, skip: list[str] | None = None
-    ) -> None:
-        self.nquads = nquads
-        self.names = {f"<{g}>".encode(): f"<{t}>".encode() for g, t in targets.items()}
-        self.skip = {f"<{g}>".encode() for g in skip or ()}  # in the store already
-        self.hashes = {graph: hashlib.sha256() for graph in self.names}
-        self.union = f"<{union}>".encode()
-        self.counts: dict[bytes, int] = {}
-        self.ordered = True  # sorted lines: each triple's quads are next to each other
-        self.blank_nodes = 0  # quads with a blank node (or "_:" in a literal), all in one chunk
-        self.blank_graphs: set[bytes] = set()
-
-    def chunks(self, only: list[str] | None) -> Iterator[Chunk]:
-        """Every chunk (empty where `only` leaves nothing of it to send); the quads holding blank
-        nodes go last, in one chunk, so that each blank node stays one node."""
-        wanted = None if only is None else {f"<{g}>".encode() for g in only}
-        inferred = f"<{INFERRED_GRAPH}>".encode()
-        previous = last_asserted = b""
-        blank: Chunk = []
-        with self.nquads.open("rb") as lines:
-            chunk: Chunk = []
-            number = 0
-            for number, line in enumerate(lines, start=1):
-                if line != previous:
-                    self.ordered = self.ordered and line > previous
-                    previous = line
-                    head, _, graph = line.rstrip(b"\n").removesuffix(b" .").rpartition(b" ")
-                    name = self.names.get(graph)
-                    if name is None:
-                        raise BuildMissingError(
-                            f"{self.nquads}:{number}: a quad outside the build's named graphs: "
-                            "run `cakg build --force`"
-                        )
-                    self.counts[name] = self.counts.get(name, 0) + 1
-                    self.hashes[graph].update(line)
-                    into = chunk
-                    if b"_:" in head:
-                        self.blank_nodes += 1
-                        self.blank_graphs.add(graph)
-                        into = blank
-                    if (wanted is None or name in wanted) and graph not in self.skip:
-                        into.append((head, name))
-                    if graph != inferred and head != last_asserted:
-                        last_asserted = head
-                        self.counts[self.union] = self.counts.get(self.union, 0) + 1
-                        if wanted is None or self.union in wanted:
-                            into.append((head, self.union))
-                if number % CHUNK_LINES == 0:
-                    yield chunk
-                    chunk = []
-            if number % CHUNK_LINES:
-                yield chunk
-        yield blank
-
-    def digests(self) -> dict[str, str]:
-        """The SHA-256 of each graph's lines, once they are all read."""
-        return {graph[1:-1].decode(): h.hexdigest() for graph, h in self.hashes.items()}
-
-    def found(self) -> dict[str, int]:
-        """The triples of each name uploaded (the union's when the build is sorted)."""
-        counts = {n[1:-1].decode(): c for n, c in self.counts.items()}
-        if not self.ordered:
-            counts.pop(self.union[1:-1].decode(), None)
-        return counts
-
-
-class _Upload:
-    """Chunks sent `workers` requests at a time; the chunks done are saved in the state file."""
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        endpoints: Endpoints,
-        state: dict[str, Any],
-        state_path: Path,
-        progress: Progress | None,
-    ) -> None:
-        self.client, self.endpoints, self.progress = client, endpoints, progress
-        self.state, self.state_path = state, state_path
-        self.done: set[int] = set(state["done"])
-        self.sent: set[bytes] = set()  # the names this run sent triples to
-        self.per_graph = False  # the store refused N-Quads: one Graph Store POST per graph
-
-    def run(self, chunks: Iterator[Chunk], total: int, workers: int) -> None:
-        """Send every chunk not done yet; the first failure once the requests in flight end."""
-        pending: dict[Future[None], int] = {}
-        failure: BaseException | None = None
-        with ThreadPoolExecutor(workers, thread_name_prefix="cakg-publish") as pool:
-            for index, chunk in enumerate(chunks):
-                if index in self.done or not chunk:
-                    self.done.add(index)
-                    self._advance(total)
-                    continue
-                self.sent.update(name for _, name in chunk)
-                pending[pool.submit(self._send, chunk)] = index
-                if len(pending) > workers:
-                    failure = self._collect(pending, total, FIRST_COMPLETED)
-                if failure is not None:
-                    break
-            failure = self._collect(pending, total, ALL_COMPLETED) or failure
-        if failure is not None:
-            raise failure
-
-    def _collect(
-        self, pending: dict[Future[None], int], total: int, when: str
-    ) -> BaseException | None:
-        """Wait for requests in flight; record the chunks done; the first failure, if any."""
-        finished, _ = wait(pending, return_when=when)
-        failure = None
-        for future in finished:
-            index = pending.pop(future)
-            error = future.exception()
-            if error is None:
-                self.done.add(index)
-                self._advance(total)
-            failure = failure or error
-        self.state["done"] = sorted(self.done)
-        _save_state(self.state_path, self.state)
-        return failure
-
-    def _advance(self, total: int) -> None:
-        if self.progress is not None:
-            done = len(self.done)
-            self.progress("chunk", done, max(total, done))
-
-    def _send(self, chunk: Chunk) -> None:
-        gsp = self.endpoints.gsp
-        if gsp is None:
-            data = "\n".join(
-                f"GRAPH {name.decode()} {{\n{b''.join(heads).decode('utf-8')}}}"
-                for name, heads in _by_graph(chunk).items()
-            )
-            _update(self.client, self.endpoints, f"INSERT DATA {{\n{data}\n}}")
-            return
-        if not self.per_graph:
-            body = b"".join(head + b" " + name + b" .\n" for head, name in chunk)
-            try:
-                _send(
-                    self.client, "POST", gsp, content=body,
-                    headers={"Content-Type": "application/n-quads"},
-                )  # fmt: skip
-                return
-            except StoreError as e:
-                if e.status not in REFUSED:
-                    raise
-                self.per_graph = True
-        for name, heads in _by_graph(chunk).items():
-            _send(
-                self.client, "POST", gsp, params={"graph": name[1:-1].decode()},
-                content=b"".join(heads), headers={"Content-Type": "application/n-triples"},
-            )  # fmt: skip
-
-
-def _by_graph(chunk: Chunk) -> dict[bytes, list[bytes]]:
-    by_graph: dict[bytes, list[bytes]] = {}
-    for head, name in chunk:
-        by_graph.setdefault(name, []).append(head + b" .\n")
-    return by_graph
 
 
 def _load_state(path: Path, endpoints: Endpoints, version: str) -> dict[str, Any]:
@@ -379,89 +187,44 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-def _update(client: httpx.Client, endpoints: Endpoints, update: str) -> None:
-    assert endpoints.update is not None
-    _send(
-        client, "POST", endpoints.update, content=update.encode("utf-8"),
-        headers={"Content-Type": "application/sparql-update"},
-    )  # fmt: skip
-
-
-def _drop(client: httpx.Client, endpoints: Endpoints, graphs: list[str]) -> None:
-    for start in range(0, len(graphs), GRAPHS_PER_DROP):
-        part = graphs[start : start + GRAPHS_PER_DROP]
-        _update(client, endpoints, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in part))
-
-
-def _send(client: httpx.Client, method: str, url: str, **options: Any) -> None:
-    try:
-        response = client.request(method, url, **options)
-    except httpx.TransportError as e:
-        raise StoreError(url, f"unreachable ({e}); nothing was switched: run publish again") from e
-    status = response.status_code
-    if status < 400:
-        return
-    if status in (401, 403):
-        message = (
-            f"{response.reason_phrase}: set CAKG_STORE_TOKEN, or CAKG_STORE_USER and "
-            "CAKG_STORE_PASSWORD, to credentials that may write"
-        )
-    else:
-        message = response.text.strip()[:ERROR_CHARS] or response.reason_phrase
-    raise StoreError(f"{url} ({method})", message, status)
-
-
 def _check(
-    reader: RemoteEngine,
-    client: httpx.Client,
-    endpoints: Endpoints,
-    expected: dict[str, int],
-    state: dict[str, Any],
-    state_path: Path,
+    client: StoreClient, expected: dict[str, int], state: dict[str, Any], state_path: Path
 ) -> None:
     """Every uploaded graph holds as many triples as the build's; the wrong ones are dropped,
     to be uploaded again by the next run."""
     if not expected:
         return
-    counts = reader.query(
+    counts = client.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-        dataset=Dataset(default_graphs=(), named_graphs=tuple(expected)),
-    )
-    found = {str(g): int(n) for g, n in counts.rows}  # type: ignore[call-overload]
+        form="SELECT", params=dataset_params(default=(), named=tuple(expected)),
+        timeout=QUERY_TIMEOUT,
+    )  # fmt: skip
+    found = {
+        row["g"].value: int(row["n"].value)
+        for row in counts.each(counts.solutions())
+        if row["g"] is not None and row["n"] is not None
+    }
     wrong = sorted(name for name, n in expected.items() if found.get(name, 0) != n)
     if wrong:
-        _drop(client, endpoints, wrong)
+        client.drop_graphs(wrong)
         state.update(done=[], only=wrong)
         _save_state(state_path, state)
         raise StoreError(
-            reader.url,
+            client.url,
             f"the uploaded copies of {', '.join(wrong[:10])}{' ...' if len(wrong) > 10 else ''} "
             "do not hold the build's triples; nothing was switched: run publish again to "
             "upload them again",
         )
 
 
-def _release_update(version: str, triples: list[str] | None = None) -> str:
-    """The release graph rewritten: `version` and `triples` (N-Triples lines)."""
-    lines = [f'<{RELEASE_GRAPH}> <{OWL_VERSION_INFO}> "{version}" .', *(triples or [])]
-    return (
-        f"DROP SILENT GRAPH <{RELEASE_GRAPH}> ;\n"
-        f"INSERT DATA {{ GRAPH <{RELEASE_GRAPH}> {{\n" + "\n".join(lines) + "\n} }"
-    )
-
-
 def _unchanged(
-    reader: RemoteEngine, nquads: Path, graphs: dict[str, int], current: Release
+    client: StoreClient, nquads: Path, graphs: dict[str, int], current: StoreRelease
 ) -> list[str]:
     """The graphs of the build that the store's release holds with the same lines."""
-    held = reader.query(
-        f"SELECT ?g ?digest WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?g <{DIGEST}> ?digest }} }}",
-        dataset=Dataset(default_graphs=(), named_graphs=(RELEASE_GRAPH,)),
-    )
-    digests = {str(g): str(d) for g, d in held.rows}
+    digests = read_digests(client, QUERY_TIMEOUT)
     if not digests:
         return []
-    build = _Reader(nquads, {g: g for g in graphs}, ASSERTED_GRAPH)
+    build = QuadChunks(nquads, {g: g for g in graphs}, ASSERTED_GRAPH, CHUNK_LINES)
     for _chunk in build.chunks(only=[]):  # read, hash, send nothing
         pass
     new = build.digests()
@@ -486,14 +249,4 @@ def _switch(
             staged = f"MOVE <{targets[name]}> TO <{name}>"
             ops.append(staged if graphs[name] else f"DROP SILENT GRAPH <{name}>")
     ops += [f"DROP SILENT GRAPH <{g}>" for g in drop]
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    release = [
-        f'<{RELEASE_GRAPH}> <http://purl.org/dc/terms/modified> "{now}"^^<{XSD}dateTime> .',
-        f"<{RELEASE_GRAPH}> <{UNION_GRAPH}> <{union}> .",
-    ]
-    for name in sorted(graphs):
-        release.append(f"<{RELEASE_GRAPH}> <{DCTERMS_HAS_PART}> <{name}> .")
-        release.append(f'<{name}> <{VOID_TRIPLES}> "{graphs[name]}"^^<{XSD}integer> .')
-        if name in digests:
-            release.append(f'<{name}> <{DIGEST}> "{digests[name]}" .')
-    return " ;\n".join([*ops, _release_update(version, release)])
+    return " ;\n".join([*ops, release_update(version, graphs, union, digests)])

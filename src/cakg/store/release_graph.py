@@ -1,0 +1,157 @@
+"""The release graph: how a release published into a store is recorded there and found again.
+
+`cakg publish` writes it (`release_update`, in the same update request as the switch) and the
+remote engine reads it (`ReleaseReader`). One small named graph, RELEASE_GRAPH:
+
+    <urn:x-cakg:release> owl:versionInfo "VERSION" ;     the release the store serves
+        dcterms:modified "..."^^xsd:dateTime ;
+        <urn:x-cakg:unionGraph> <UNION> ;               the set union of the asserted graphs
+        dcterms:hasPart <G1>, <G2> .                     the release's named graphs
+    <G1> void:triples "N"^^xsd:integer ;                 each graph's triple count
+        <urn:x-cakg:sha256> "HEX" .                      the SHA-256 of its lines in the build
+
+- A release graph whose version is "" is the empty release a first publish writes before it
+  uploads: readers see an empty store, not the partial upload.
+- A graph holding blank nodes has no digest: its nodes must stay one with the new union's.
+- A release published before the union graph had a name names none: it is ASSERTED_GRAPH.
+- A graph is uploaded under its staged name `<G?release=VERSION>` (`staged_name`) when the
+  current release holds G; the switch moves it onto G. The union graph keeps its staged name,
+  the one the release graph records. Readers take every graph name from the release graph, so
+  they never see a staged or internal graph.
+- A store without a release graph is not a published one: the reader falls back to what it is
+  given (the local build's graph list), or fails with a message saying what to run.
+- Readers read the release graph again at most every RELEASE_TTL seconds; publish drops the
+  previous union graph that long after a switch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cakg.errors import ConfigError
+from cakg.store.client import EMPTY_GRAPH, StoreClient, dataset_params
+
+RELEASE_GRAPH = "urn:x-cakg:release"  # the published release: version, graphs, counts
+ASSERTED_GRAPH = "urn:x-cakg:asserted"  # the set union of the asserted graphs
+UNION_GRAPH = "urn:x-cakg:unionGraph"  # release graph -> the graph holding the asserted union
+DIGEST = "urn:x-cakg:sha256"  # a graph -> the SHA-256 of its lines in the build
+OWL_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
+DCTERMS_HAS_PART = "http://purl.org/dc/terms/hasPart"
+DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
+VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RELEASE_MARK = "release="  # in a staged graph's name
+RELEASE_TTL = 5.0  # seconds between two reads of the release graph
+
+
+@dataclass(frozen=True)
+class StoreRelease:
+    """What the store holds: a published release (from its release graph) or a plain store."""
+
+    version: str
+    graphs: tuple[str, ...]
+    published: bool  # True when the store holds a release graph
+    union: str = ASSERTED_GRAPH  # the graph holding the set union of the asserted graphs
+
+
+def staged_name(graph: str, version: str) -> str:
+    """The name a graph is uploaded under before the switch."""
+    return f"{graph}{'&' if '?' in graph else '?'}{RELEASE_MARK}{version}"
+
+
+def read_release(client: StoreClient, timeout: float) -> StoreRelease | None:
+    """The release the store's release graph records; None when it has no release graph."""
+    sparql = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}"
+    response = client.query(sparql, form="SELECT", timeout=timeout)
+    version, graphs, union = None, [], ASSERTED_GRAPH
+    for row in response.each(response.solutions()):
+        subject, predicate, obj = row["s"], row["p"], row["o"]
+        if subject is None or predicate is None or obj is None or subject.value != RELEASE_GRAPH:
+            continue
+        if predicate.value == OWL_VERSION_INFO:
+            version = obj.value
+        elif predicate.value == DCTERMS_HAS_PART:
+            graphs.append(obj.value)
+        elif predicate.value == UNION_GRAPH:
+            union = obj.value
+    if version == "":  # a first publish is uploading: nothing is released yet
+        return StoreRelease("", (), True, EMPTY_GRAPH)
+    if version is not None:
+        return StoreRelease(version, tuple(sorted(graphs)), True, union)
+    return None
+
+
+def read_digests(client: StoreClient, timeout: float) -> dict[str, str]:
+    """The SHA-256 of each graph's lines, as the release graph records them."""
+    sparql = f"SELECT ?g ?digest WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?g <{DIGEST}> ?digest }} }}"
+    params = dataset_params(default=(), named=(RELEASE_GRAPH,))
+    response = client.query(sparql, form="SELECT", params=params, timeout=timeout)
+    digests = {}
+    for row in response.each(response.solutions()):
+        graph, digest = row["g"], row["digest"]
+        if graph is not None and digest is not None:
+            digests[graph.value] = digest.value
+    return digests
+
+
+def release_update(
+    version: str,
+    graphs: Mapping[str, int] | None = None,
+    union: str | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> str:
+    """The update that rewrites the release graph: `version`, the triple count of each graph
+    (and its digest, when known) and the union graph's name. Only a version: the empty release."""
+    lines = [f'<{RELEASE_GRAPH}> <{OWL_VERSION_INFO}> "{version}" .']
+    if graphs is not None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        lines.append(f'<{RELEASE_GRAPH}> <{DCTERMS_MODIFIED}> "{now}"^^<{XSD}dateTime> .')
+        if union is not None:
+            lines.append(f"<{RELEASE_GRAPH}> <{UNION_GRAPH}> <{union}> .")
+        for name in sorted(graphs):
+            lines.append(f"<{RELEASE_GRAPH}> <{DCTERMS_HAS_PART}> <{name}> .")
+            lines.append(f'<{name}> <{VOID_TRIPLES}> "{graphs[name]}"^^<{XSD}integer> .')
+            if digests and name in digests:
+                lines.append(f'<{name}> <{DIGEST}> "{digests[name]}" .')
+    return (
+        f"DROP SILENT GRAPH <{RELEASE_GRAPH}> ;\n"
+        f"INSERT DATA {{ GRAPH <{RELEASE_GRAPH}> {{\n" + "\n".join(lines) + "\n} }"
+    )
+
+
+class ReleaseReader:
+    """The store's release for a reader, read again at most every RELEASE_TTL seconds."""
+
+    def __init__(
+        self, client: StoreClient, timeout: float, fallback: StoreRelease | None = None
+    ) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._fallback = fallback
+        self._lock = threading.Lock()
+        self._release: StoreRelease | None = None
+        self._read_at = 0.0
+
+    def current(self) -> StoreRelease:
+        """The release, read from the store when the last reading is older than RELEASE_TTL."""
+        with self._lock:
+            if self._release is None or time.monotonic() - self._read_at > RELEASE_TTL:
+                self._release = self._read()
+                self._read_at = time.monotonic()
+            return self._release
+
+    def _read(self) -> StoreRelease:
+        release = read_release(self._client, self._timeout)
+        if release is not None:
+            return release
+        if self._fallback is not None:
+            return self._fallback
+        url = self._client.url
+        raise ConfigError(
+            f"the store at {url} holds no cakg release and there is no local build: run "
+            f"`cakg publish --to {url}` or `cakg build`"
+        )

@@ -1,0 +1,127 @@
+"""A store's answers as cakg reads them, and its failures as typed errors naming the request.
+
+An answer that is not what the protocol says (another media type, an unreadable body, a boolean
+where solutions were asked for) is a StoreError naming the store's URL and the request, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pyoxigraph import (
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolution,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    parse,
+    parse_query_results,
+)
+
+from cakg.errors import QueryResourceError
+
+REQUEST_CHARS = 80  # of a query or update, or of an answer, quoted in a message
+
+
+class StoreError(QueryResourceError):
+    """The store failed a request: an HTTP error (`status`) or an answer cakg cannot read.
+
+    `url` is the endpoint, `request` what was sent to it, `reason` the store's text."""
+
+    code = "store-error"
+
+    def __init__(
+        self, url: str, message: str, status: int | None = None, request: str | None = None
+    ) -> None:
+        self.url = url
+        self.status = status
+        self.request = request
+        self.reason = message
+        if status is not None:
+            where = f"{url} answered {status}" + (f" to {request}" if request else "")
+        else:
+            where = f"{url} ({request})" if request else url
+        super().__init__(f"the SPARQL store at {where}: {message}")
+
+
+class StoreUnreachable(StoreError):
+    """The store did not answer (connection refused or lost): nothing is known of the request."""
+
+
+@dataclass(frozen=True)
+class QueryResponse:
+    """A store's answer to a query: its media type and body (the first rows only if truncated)."""
+
+    url: str
+    request: str
+    media_type: str
+    body: bytes
+    truncated: bool
+
+    def error(self, message: str) -> StoreError:
+        """A StoreError naming the store and the request this answers."""
+        return StoreError(self.url, message, request=self.request)
+
+    def results(self) -> QuerySolutions | QueryBoolean:
+        """The SPARQL results (solutions are read lazily: iterate them with `each`)."""
+        fmt = QueryResultsFormat.from_media_type(self.media_type)
+        if fmt is None or fmt == QueryResultsFormat.CSV:  # CSV (and text/plain): lossy, unread
+            raise self.error(f"the answer is {self._described()}, not SPARQL results")
+        try:
+            return parse_query_results(self.body, fmt)
+        except SyntaxError as e:
+            raise self.error(f"unreadable {self.media_type} results: {e}") from e
+
+    def solutions(self) -> QuerySolutions:
+        result = self.results()
+        if not isinstance(result, QuerySolutions):
+            raise self.error(f"expected solutions, got {type(result).__name__}")
+        return result
+
+    def boolean(self) -> QueryBoolean:
+        result = self.results()
+        if not isinstance(result, QueryBoolean):
+            raise self.error(f"expected a boolean, got {type(result).__name__}")
+        return result
+
+    def each(self, solutions: QuerySolutions) -> Iterator[QuerySolution]:
+        """The solutions one by one; a row the store wrote wrong is a StoreError."""
+        try:
+            yield from solutions
+        except SyntaxError as e:
+            raise self.error(f"unreadable {self.media_type} results: {e}") from e
+
+    def solutions_as(self, fmt: QueryResultsFormat) -> bytes:
+        """The solutions written in `fmt`."""
+        solutions = self.solutions()
+        try:
+            return solutions.serialize(format=fmt) or b""
+        except SyntaxError as e:
+            raise self.error(f"unreadable {self.media_type} results: {e}") from e
+
+    def triples(self) -> list[Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE answer."""
+        fmt = RdfFormat.from_media_type(self.media_type)
+        if fmt is None:
+            raise self.error(f"the answer is {self._described()}, not RDF")
+        try:
+            return [quad.triple for quad in parse(self.body, format=fmt)]
+        except SyntaxError as e:
+            raise self.error(f"unreadable {self.media_type}: {e}") from e
+
+    def _described(self) -> str:
+        start = self.body[:REQUEST_CHARS].decode("utf-8", "replace")
+        return f"{self.media_type or 'without a content type'} ({_excerpt(start)!r})"
+
+
+def describe_request(kind: str, text: str) -> str:
+    """What was sent, for a message: its kind and the start of its text."""
+    return f"{kind} `{_excerpt(text)}`"
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= REQUEST_CHARS else flat[: REQUEST_CHARS - 3] + "..."
