@@ -291,3 +291,21 @@ def test_sigterm_stops_every_process(served: Served) -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in family):
         time.sleep(0.05)
     assert not any(Path(f"/proc/{p}").exists() for p in family)
+
+
+def test_cakg_serve_stops_when_its_zygote_dies(built: BuildResult, tiny_settings: Settings) -> None:
+    """kill -9 of the zygote: nothing could answer a query, so the server says why and stops
+    (granian's loop told by SIGCHLD in the supervisor, which runs no thread of its own)."""
+    served = serve_process(tiny_settings.root, CAKG_WEB_PROCESSES="1", CAKG_QUERY_MEMORY_MB="256")
+    server = next(served)
+    try:
+        assert send(server.url, CHEAP)[0] == 200
+        zygote = [p for p in children(server.proc.pid) if children(p)]
+        assert len(zygote) == 1  # the one child with children: its query workers
+        os.kill(zygote[0], signal.SIGKILL)
+        assert server.proc.wait(30) == 0
+        with server.grew:
+            assert server.grew.wait_for(lambda: b"stopped" in server.log, 10)
+        assert b"the query engine process died" in server.log
+    finally:
+        next(served, None)

@@ -4,10 +4,15 @@ granian does the HTTP/1.1 work (parsing, keep-alive, writing) in Rust and calls 
 through WSGI from `threads` Python threads per process: about four times the throughput of
 waitress, whose pure-Python HTTP handling cost more than the query itself (bench/README.md).
 One Python process tops out at about one core (the GIL), so `cakg serve` runs `web_processes`
-(default: one per CPU, at most 4) web processes that accept on one listening socket. The build
-is loaded once, by the query engine's zygote, which forks every web process's query workers:
-they share the store copy-on-write, and keep the timeout and memory limit of
+(default: one per CPU, at most 4) web processes that accept on one listening socket. The
+release is loaded once, by the query engine's zygote, which forks every web process's query
+workers: they share the store copy-on-write, and keep the timeout and memory limit of
 `cakg.engine.zygote`. Ctrl+C or SIGTERM stops the web processes, their workers and the zygote.
+
+Only granian's public interface is used (MPServer, its `on_startup` hook, `serve` with a
+`target_loader`, `signal_handler_interrupt`): the supervisor starts no thread (granian forks
+it), so the zygote's death reaches granian's loop through a SIGCHLD handler installed by
+`on_startup`, and the "serving" line comes from the first web process that listens.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import select
+import signal
 import socket
 import sys
 import threading
@@ -169,13 +175,15 @@ def _free_address(host: str, port: int) -> tuple[str, int]:
     return bound
 
 
-def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> None:
-    """Serve until Ctrl+C or SIGTERM; `ready(url)` is called once a web process answers.
+def serve(settings: Settings) -> None:
+    """Serve until Ctrl+C or SIGTERM.
 
-    This process checks the address, starts the zygote that loads the build once, then lets
-    granian fork `web_processes` web processes, each listening on the port (SO_REUSEPORT) and
-    attaching its own query worker pool to the shared zygote. Granian replaces a web process
-    that dies; Ctrl+C or SIGTERM stops them all, then the zygote.
+    This process checks the address, starts the zygote that loads the release once, then lets
+    granian fork `web_processes` web processes, which accept on one listening socket, each
+    attaching its own query worker pool to the shared zygote. The first web process to be
+    ready logs "serving cakg at URL". Granian replaces a web process that dies; Ctrl+C or
+    SIGTERM stops them all, then the zygote; so does the zygote's death (nothing could answer
+    a query). This process runs no thread of its own: granian forks it.
     """
     own_logging = not logging.getLogger().handlers
     if own_logging:
@@ -197,18 +205,19 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
     slots = ClientSlots(settings.client_limit)  # one count per client across web processes
     supervisor = os.getpid()
     size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
-    server = _Server(settings, host, port, size)
+    server = _granian(settings, host, port, size)
     attach_lock = _FORK.Lock()  # the web processes attach to the zygote one at a time
+    announced = _FORK.Value("b", 0)  # set by the first web process ready
 
     def load_app() -> Callable[..., Iterable[bytes]]:
         """Run by granian in each web process, after the fork."""
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the supervisor's watch on the zygote
         die_with_parent(supervisor)  # never an orphan holding the port after a kill -9
         link = None
         if zygote is not None:
             with attach_lock:
                 link = zygote.attach()
             zygote.forget()  # the supervisor's connection: this process must not stop the zygote
-        _buffer_log_streams()
 
         def release_engine(release: Release) -> Engine:
             """The pool over `release` whose workers the shared zygote forks; point lookups
@@ -219,6 +228,8 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
             )
 
         app = create_app(settings, release_engine=release_engine)
+        threading.Thread(target=announce, daemon=True).start()
+        _buffer_log_streams()
         lines = None
         if own_logging and log.isEnabledFor(logging.INFO):
             lines = AccessLines(sys.stderr.fileno())
@@ -226,8 +237,14 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
         return AccessLog(app, lines)
 
     def announce() -> None:
-        if not _wait_listening(host, port, server):
+        """In a web process, once something accepts on the port: the first to get there
+        says the server is ready."""
+        if not _wait_listening(host, port):
             return
+        with announced.get_lock():
+            if announced.value:
+                return
+            announced.value = 1
         server_log.info(
             "serving cakg at %s (engine %s; %d web processes, each %d threads, %d query workers)",
             url,
@@ -236,15 +253,12 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
             settings.threads,
             settings.query_workers,
         )
-        if ready is not None:
-            ready(url)
 
-    def watch() -> None:  # threads only once the web processes are forked (see _Server)
-        threading.Thread(target=announce, daemon=True).start()
-        if zygote is not None:
-            threading.Thread(target=_stop_when_gone, args=(zygote, server), daemon=True).start()
-
-    server.after_spawn = watch
+    if zygote is not None:
+        # granian's public hook, run once its socket listens and before it forks: a SIGCHLD
+        # handler (no thread: this process is forked afterwards) that stops the server when
+        # the zygote dies
+        server.on_startup(lambda: _stop_when_gone(zygote, server))
     try:
         server.serve(target_loader=load_app, wrap_loader=False)
     except SystemExit as e:  # granian gives up on web processes that keep dying at start-up
@@ -257,34 +271,35 @@ def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> 
 
 
 _FORK = multiprocessing.get_context("fork")
-READY_TIMEOUT = 120.0  # seconds for the first web process to listen
+READY_TIMEOUT = 120.0  # seconds for a web process to listen
 
 
-class _Server(MPServer):
+def _wait_listening(host: str, port: int) -> bool:
+    """True once something accepts on host:port; False if nothing does by READY_TIMEOUT."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return True
+        time.sleep(0.02)  # polling the port: granian tells nobody when it listens
+    return False
+
+
+def _granian(settings: Settings, host: str, port: int, size: int) -> MPServer:
     """granian's multi-process WSGI server (HTTP/1.1; the Python app runs in its threads)."""
-
-    def __init__(self, settings: Settings, host: str, port: int, size: int) -> None:
-        super().__init__(
-            "cakg.web:create_app",  # a label only: the app comes from serve()'s loader
-            address=host,
-            port=port,
-            interface=Interfaces.WSGI,
-            workers=size,
-            blocking_threads=settings.threads,
-            backlog=BACKLOG,
-            http=HTTPModes.http1,
-            websockets=False,
-            log_dictconfig={"loggers": {"_granian": {"handlers": [], "propagate": True}}},
-            respawn_failed_workers=True,
-            workers_kill_timeout=STOP_GRACE,
-        )
-        self.after_spawn: Callable[[], None] = lambda: None
-
-    def _spawn_workers(self, spawn_target: Any, target_loader: Any) -> None:
-        """Fork the web processes, then start this process's threads: a thread busy importing
-        a module while the process forks leaves the child that module's lock held forever."""
-        super()._spawn_workers(spawn_target, target_loader)  # type: ignore[no-untyped-call]
-        self.after_spawn()
+    return MPServer(
+        "cakg.web:create_app",  # a label only: the app comes from serve()'s loader
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=size,
+        blocking_threads=settings.threads,
+        backlog=BACKLOG,
+        http=HTTPModes.http1,
+        websockets=False,
+        log_dictconfig={"loggers": {"_granian": {"handlers": [], "propagate": True}}},
+        respawn_failed_workers=True,
+        workers_kill_timeout=STOP_GRACE,
+    )
 
 
 class _QuietGranian(logging.Filter):
@@ -295,22 +310,17 @@ class _QuietGranian(logging.Filter):
         return not record.getMessage().startswith("Configuration allows spawning up to")
 
 
-def _wait_listening(host: str, port: int, server: _Server) -> bool:
-    """True once something accepts on host:port; False if the server stops first."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline and not server.interrupt_signal:
-        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
-            return True
-        time.sleep(0.02)
-    return False
+def _stop_when_gone(zygote: Zygote, server: MPServer) -> None:
+    """Stop serving when the query engine's zygote dies (nothing could answer a query): told
+    by SIGCHLD, in this process's main thread, which granian's loop then sees."""
 
-
-def _stop_when_gone(zygote: Zygote, server: _Server) -> None:
-    """Stop serving when the query engine's zygote dies: nothing could answer a query."""
-    status = zygote.wait()
-    if not server.interrupt_signal:
-        server_log.error("the query engine process died (status %s): stopping", status)
+    def on_child(signum: int, frame: Any) -> None:
+        if zygote.alive():  # another child (a web process granian will replace)
+            return
+        server_log.error("the query engine process died (status %s): stopping", zygote.wait())
         server.signal_handler_interrupt()  # type: ignore[no-untyped-call]
+
+    signal.signal(signal.SIGCHLD, on_child)
 
 
 def _buffer_log_streams() -> None:
