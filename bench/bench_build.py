@@ -82,11 +82,11 @@ def run_step(step: str, root: Path, compare: bool) -> dict[str, Any]:
     import pyoxigraph as ox
 
     from cakg.build import validate_loaded
-    from cakg.load import load_sources
+    from cakg.build.load import load_sources
+    from cakg.build.reason import reason
+    from cakg.build.rules import materialise, materialise_store
+    from cakg.build.sources import Kind, find_sources
     from cakg.namespaces import INFERRED_GRAPH
-    from cakg.reason import reason
-    from cakg.rules import materialise, materialise_store
-    from cakg.sources import Kind, find_sources
 
     t0 = time.perf_counter()
     loaded = load_sources(find_sources(root))

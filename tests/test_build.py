@@ -8,13 +8,13 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from cakg import build as build_module
-from cakg import ontology_docs
 from cakg.build import build_dataset, is_stale
+from cakg.build import docs as ontology_docs
+from cakg.build import pipeline as build_module
+from cakg.build.validate_parallel import CACHE as VALIDATE_CACHE
 from cakg.errors import BuildMissingError, NonConformingData, ParseError
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import FAILED_BUILD, dataset_dir, failed_build, load_manifest
-from cakg.validate_parallel import CACHE as VALIDATE_CACHE
 
 from .conftest import INVALID
 

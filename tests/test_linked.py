@@ -21,10 +21,10 @@ from werkzeug.serving import make_server
 
 import cakg.web
 from cakg.build import BuildResult
+from cakg.build.docs import render_ontology_docs, render_shapes_docs
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
-from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.release import dataset_dir
 
 KZ = ID["state/kazakhstan"]

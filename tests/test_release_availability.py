@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from cakg import build as build_module
 from cakg.build import build_dataset
+from cakg.build import pipeline as build_module
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.errors import ParseError
@@ -209,7 +209,7 @@ def test_one_version_has_byte_identical_dumps_in_every_build(
 # not yet gzipped, nothing is renamed yet.
 STOPPED_BUILD = """
 import sys
-from cakg import build
+from cakg.build import pipeline as build
 from cakg.config import Settings
 
 gzip = build._gzip

@@ -5,10 +5,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
-from cakg.load import load_sources
-from cakg.reason import reason
-from cakg.rules import UnsupportedOntology, materialise, materialise_store
-from cakg.sources import Kind, find_sources
+from cakg.build.load import load_sources
+from cakg.build.reason import reason
+from cakg.build.rules import UnsupportedOntology, materialise, materialise_store
+from cakg.build.sources import Kind, find_sources
 
 from .conftest import REPO, TINY
 

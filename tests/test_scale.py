@@ -12,12 +12,12 @@ import pytest
 from bench.generate import generate as generate_project
 from rdflib import Graph
 
-import cakg.validate
-from cakg.load import load_sources
-from cakg.reason import reason
-from cakg.rules import materialise
-from cakg.sources import Kind, find_sources
-from cakg.validate import validate_graph
+import cakg.build.validate
+from cakg.build.load import load_sources
+from cakg.build.reason import reason
+from cakg.build.rules import materialise
+from cakg.build.sources import Kind, find_sources
+from cakg.build.validate import validate_graph
 
 from .conftest import REPO
 from .test_rules import canonical
@@ -45,7 +45,7 @@ def schema() -> tuple[Graph, Graph]:
 def _plain(data: Graph, shapes: Graph, ontology: Graph, monkeypatch: pytest.MonkeyPatch):
     """validate_graph without its memos (prepared queries, sh:in lists): pyshacl as it ships."""
     with monkeypatch.context() as m:
-        m.setattr(cakg.validate, "memoised", contextlib.nullcontext)
+        m.setattr(cakg.build.validate, "memoised", contextlib.nullcontext)
         return validate_graph(data, shapes, ontology)
 
 

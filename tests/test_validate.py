@@ -4,8 +4,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from cakg.build import validate_loaded
-from cakg.load import load_sources
-from cakg.sources import find_sources, from_paths
+from cakg.build.load import load_sources
+from cakg.build.sources import find_sources, from_paths
 
 from .conftest import INVALID, TINY
 
@@ -78,8 +78,8 @@ def _things(n: int) -> Graph:
 def test_sh_in_lists_are_read_once_per_run_with_the_same_report(monkeypatch):
     from pyshacl.constraints.core.other_constraints import InConstraintComponent
 
-    import cakg.validate
-    from cakg.validate import validate_graph
+    import cakg.build.validate
+    from cakg.build.validate import validate_graph
 
     shapes = Graph().parse(data=NOT_IN_SHAPES, format="turtle")
     data = _things(12)
@@ -94,7 +94,7 @@ def test_sh_in_lists_are_read_once_per_run_with_the_same_report(monkeypatch):
     fast = validate_graph(data, shapes)
     made_once = len(built)
     with monkeypatch.context() as m:
-        m.setattr(cakg.validate, "memoised", cakg.validate.prepared_queries)
+        m.setattr(cakg.build.validate, "memoised", cakg.build.validate.prepared_queries)
         plain = validate_graph(data, shapes)
     made_plain = len(built) - made_once
     assert made_once == 2  # one per shape holding an sh:in, for 12 foci and 24 kinds

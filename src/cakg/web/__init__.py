@@ -24,9 +24,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from flask_cors import CORS
 
+from cakg.build.docs import STYLESHEET
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.ontology_docs import STYLESHEET
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href

@@ -37,12 +37,12 @@ from rdflib import Graph, URIRef
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response as BaseResponse
 
+from cakg.build.docs import render_ontology_docs, render_shapes_docs
 from cakg.config import Settings
 from cakg.describe import Description, describe, exists
 from cakg.engine.base import Dataset, Engine
 from cakg.errors import BadParameter, NotAcceptable, NotFound, ResourceNotFound
 from cakg.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_GRAPH, SHAPES_IRI
-from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.release import DUMPS, MANIFEST, dataset_dir, load_manifest
 from cakg.void import ROOT_PLACEHOLDER, build_void, with_root
 from cakg.web import linked_view

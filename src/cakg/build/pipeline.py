@@ -40,14 +40,19 @@ from rdflib import Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 import cakg
+from cakg.build.docs import inputs as docs_inputs
+from cakg.build.docs import render_ontology_docs, render_shapes_docs
+from cakg.build.load import Loaded, load_sources
+from cakg.build.reason import DROPPED_RULES, Triple, reason
+from cakg.build.rules import materialise_store
+from cakg.build.sources import Kind, SourceFile, find_sources, sha256_of
+from cakg.build.validate import Report, validate_graph
+from cakg.build.validate_parallel import CACHE as VALIDATE_CACHE
+from cakg.build.validate_parallel import validate_units
 from cakg.catalogue import describe_catalogue
 from cakg.config import Settings
 from cakg.errors import BuildMissingError, CakgError, NonConformingData
-from cakg.load import Loaded, load_sources
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
-from cakg.ontology_docs import inputs as docs_inputs
-from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from cakg.reason import DROPPED_RULES, Triple, reason
 from cakg.release import (
     CURRENT,
     DUMPS,
@@ -62,27 +67,22 @@ from cakg.release import (
     dataset_dir,
     load_manifest,
 )
-from cakg.rules import materialise_store
-from cakg.sources import Kind, SourceFile, find_sources, sha256_of
 from cakg.terms import Terms
-from cakg.validate import Report, validate_graph
-from cakg.validate_parallel import CACHE as VALIDATE_CACHE
-from cakg.validate_parallel import validate_units
 
 STAGING = ".staging-"  # the prefix of every working file and folder of a build
 # The modules whose code decides the build's output: a change to them makes the build stale, as
 # does one to the files the docs are made from (ontology_docs.inputs(): the stylesheet the pages
 # inline, which the app's Content-Security-Policy allows by its hash, and the docs' templates).
-PIPELINE_MODULES = (
-    "sources.py",
-    "load.py",
-    "validate.py",
-    "validate_parallel.py",
-    "reason.py",
-    "rules.py",
+PIPELINE_MODULES = (  # relative to the cakg package
+    "build/sources.py",
+    "build/load.py",
+    "build/validate.py",
+    "build/validate_parallel.py",
+    "build/reason.py",
+    "build/rules.py",
     "catalogue.py",
-    "ontology_docs.py",
-    "build.py",
+    "build/docs.py",
+    "build/pipeline.py",
     "terms.py",
     "hrefs.py",  # what the docs may link to
     "release.py",  # the layout the build writes
@@ -116,7 +116,7 @@ def fingerprint(files: list[SourceFile], settings_key: str, queries: list[Path])
     """A hash of every input file and of the pipeline code, docs templates, stylesheet and
     settings that build them."""
     h = hashlib.sha256(f"cakg {cakg.__version__} {settings_key}\n".encode())
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     for name in PIPELINE_MODULES:
         h.update(name.encode() + b"\0" + (package / name).read_bytes())
     for path in docs_inputs():
@@ -146,7 +146,7 @@ def validate_loaded(loaded: Loaded, settings: Settings | None = None) -> Report:
     """Validate the reference and source graphs against the shapes, with the ontology.
 
     With settings: one unit per source file, in parallel, cached under the build directory
-    (cakg.validate_parallel; the same report). Without: one pyshacl run over the whole graph.
+    (cakg.build.validate_parallel; the same report). Without: one pyshacl run over the whole graph.
     """
     if settings is not None:
         return validate_units(

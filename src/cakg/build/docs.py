@@ -2,7 +2,7 @@
 
 Rendered at build time (and by the server when the build has none). Each term's section carries
 the term's local name as its id, so a hash IRI such as <…/ontology#Visit> lands on its entry.
-Templates: web/templates/linked/{ontology,shapes}_docs.html; the CSS is inlined. Every href that
+Templates: build/templates/{ontology,shapes}_docs.html; the CSS is inlined. Every href that
 comes from data goes through cakg.hrefs.safe_href (here and as the templates' `safe_href`
 filter), so only http(s) IRIs and the docs' own relative links become links; anything else
 (`javascript:`, `data:`, `urn:`...) is shown as text. `inputs()` names the files besides this
@@ -24,9 +24,8 @@ from rdflib.term import Identifier, Node
 from cakg.hrefs import safe_href
 from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
 
-PACKAGE = Path(__file__).parent
-TEMPLATES = PACKAGE / "web" / "templates" / "linked"
-STYLESHEET = PACKAGE / "web" / "static" / "linked.css"
+TEMPLATES = Path(__file__).parent / "templates"
+STYLESHEET = Path(__file__).parents[1] / "web" / "static" / "linked.css"
 TEMPLATE_NAMES = ("ontology_docs.html", "shapes_docs.html", "docs_macros.html")  # all it loads
 
 KINDS = [

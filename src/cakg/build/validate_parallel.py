@@ -48,11 +48,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
+from cakg.build.load import parse_file
+from cakg.build.sources import Kind, SourceFile
+from cakg.build.validate import Finding, Report, findings_of, sort_findings, validate_focus
 from cakg.errors import ParseError, ValidationWorkerError
-from cakg.load import parse_file
-from cakg.sources import Kind, SourceFile
 from cakg.terms import Terms
-from cakg.validate import Finding, Report, findings_of, sort_findings, validate_focus
 
 CACHE = "validate-cache"
 UNITS_PER_RUN = 40  # source units validated together by one pyshacl run (ontology inference once)
@@ -623,10 +623,10 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _code_key(files: Iterable[SourceFile]) -> str:
     """The validator's code and versions, and the ontology, shapes and reference files."""
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     parts = [
         (package / name).read_text(encoding="utf-8")
-        for name in ("validate.py", "validate_parallel.py", "load.py", "terms.py")
+        for name in ("build/validate.py", "build/validate_parallel.py", "build/load.py", "terms.py")
     ]
     libraries = ("pyshacl", "rdflib", "owlrl", "pyoxigraph")  # pyoxigraph parses the files
     parts += [f"{lib} {metadata.version(lib)}" for lib in libraries]

@@ -1,4 +1,4 @@
-"""The ontology and shapes documentation the build renders (cakg.ontology_docs): only http(s)
+"""The ontology and shapes documentation the build renders (cakg.build.docs): only http(s)
 IRIs and the docs' own relative links become links (issue 18)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from rdflib import Graph
 
+from cakg.build.docs import inputs, render_ontology_docs, render_shapes_docs
 from cakg.hrefs import safe_href
-from cakg.ontology_docs import inputs, render_ontology_docs, render_shapes_docs
 
 ONTOLOGY = """
 @prefix cakg: <https://w3id.org/cakg/ontology#> .

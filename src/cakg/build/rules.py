@@ -25,14 +25,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from cakg.errors import InputError
-from cakg.reason import (
+from cakg.build.reason import (
     BLANKET_TYPES,
     BUILTIN_NAMESPACES,
     REFLEXIVE_PREDICATES,
     Closure,
     external_aliases,
 )
+from cakg.errors import InputError
 from cakg.terms import Terms, to_rdflib
 
 SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
