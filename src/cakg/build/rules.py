@@ -29,7 +29,6 @@ from cakg.build.reason import (
     BLANKET_TYPES,
     BUILTIN_NAMESPACES,
     REFLEXIVE_PREDICATES,
-    Closure,
     external_aliases,
 )
 from cakg.errors import InputError
@@ -402,25 +401,3 @@ def materialise_store(store: ox.Store, ontology: Graph, into: ox.NamedNode) -> t
 def _count(store: ox.Store, graph: ox.NamedNode) -> int:
     rows: Any = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
     return int(next(iter(rows))["n"].value)
-
-
-LOCAL_ASSERTED = ox.NamedNode("urn:cakg:rules:asserted")
-LOCAL_INFERRED = ox.NamedNode("urn:cakg:rules:inferred")
-
-
-def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
-    """Like reason.reason(): the new, non-trivial triples of the OWL RL closure, as rdflib.
-
-    Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
-    integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
-    The graphs are copied into a fresh store, then materialise_store() does the work.
-    """
-    terms = Terms()
-    conv: Any = terms.to_ox
-    store = ox.Store()
-    store.extend(
-        ox.Quad(conv(s), conv(p), conv(o), LOCAL_ASSERTED) for g in asserted for s, p, o in g
-    )
-    _kept, dropped = materialise_store(store, ontology, LOCAL_INFERRED)
-    inferred = terms.graph(store.quads_for_pattern(None, None, None, LOCAL_INFERRED))
-    return Closure(inferred, dropped)
