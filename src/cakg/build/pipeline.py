@@ -77,6 +77,7 @@ PIPELINE_MODULES = (  # relative to the cakg package
     "build/sources.py",
     "build/load.py",
     "build/validate.py",
+    "build/pyshacl_patches.py",
     "build/validate_parallel.py",
     "build/reason.py",
     "build/rules.py",

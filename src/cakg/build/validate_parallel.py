@@ -626,7 +626,13 @@ def _code_key(files: Iterable[SourceFile]) -> str:
     package = Path(__file__).parents[1]
     parts = [
         (package / name).read_text(encoding="utf-8")
-        for name in ("build/validate.py", "build/validate_parallel.py", "build/load.py", "terms.py")
+        for name in (
+            "build/validate.py",
+            "build/pyshacl_patches.py",
+            "build/validate_parallel.py",
+            "build/load.py",
+            "terms.py",
+        )
     ]
     libraries = ("pyshacl", "rdflib", "owlrl", "pyoxigraph")  # pyoxigraph parses the files
     parts += [f"{lib} {metadata.version(lib)}" for lib in libraries]
