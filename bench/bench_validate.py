@@ -38,7 +38,8 @@ from pathlib import Path
 from rdflib import Graph
 from cakg.build.sources import Kind, find_sources
 from cakg.build.validate import validate_graph
-from cakg.build.validate_parallel import CACHE, validate_units
+from cakg.build.validate_cache import CACHE
+from cakg.build.validate_parallel import validate_units
 
 mode, root, out, workers = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 files = find_sources(root)

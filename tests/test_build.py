@@ -8,10 +8,9 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from cakg.build import build_dataset, is_stale
+from cakg.build import build_dataset, is_stale, write
 from cakg.build import docs as ontology_docs
-from cakg.build import pipeline as build_module
-from cakg.build.validate_parallel import CACHE as VALIDATE_CACHE
+from cakg.build.validate_cache import CACHE as VALIDATE_CACHE
 from cakg.errors import BuildMissingError, NonConformingData, ParseError
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import FAILED_BUILD, dataset_dir, failed_build, load_manifest
@@ -190,7 +189,7 @@ def test_crash_while_writing_leaves_the_previous_build_intact(settings, monkeypa
     def crash(path):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(build_module, "_fsync", crash)
+    monkeypatch.setattr(write, "_fsync", crash)
     with pytest.raises(OSError, match="simulated"):
         build_dataset(settings)
     assert _snapshot(settings.out) == before

@@ -12,12 +12,14 @@ import pytest
 from bench.generate import generate as generate_project
 from rdflib import Graph, URIRef
 
+import cakg.build.validate_cache
 import cakg.build.validate_parallel
 from cakg.build import validate_loaded
 from cakg.build.load import load_sources
 from cakg.build.sources import Kind, find_sources, from_paths
 from cakg.build.validate import Report
-from cakg.build.validate_parallel import CACHE, validate_units
+from cakg.build.validate_cache import CACHE
+from cakg.build.validate_parallel import validate_units
 from cakg.config import Settings
 from cakg.errors import ParseError, ValidationWorkerError
 
@@ -149,7 +151,7 @@ def test_parse_error_names_the_file(tmp_path: Path) -> None:
     assert info.value.line is not None
 
 
-def _die(_batch: object) -> object:
+def _die(*_batch_and_schema: object) -> object:
     os._exit(3)
 
 
@@ -179,7 +181,7 @@ def test_graph_names_are_hashed_once_not_per_file(
     graphs = {str(f.graph) for f in files if f.is_data}
     assert len(graphs) > 3
     hashed: dict[str, int] = {}
-    digest = cakg.build.validate_parallel._digest
+    digest = cakg.build.validate_cache.digest
 
     def counting(*parts: str) -> str:
         for part in parts:
@@ -187,7 +189,7 @@ def test_graph_names_are_hashed_once_not_per_file(
                 hashed[part] = hashed.get(part, 0) + 1
         return digest(*parts)
 
-    monkeypatch.setattr(cakg.build.validate_parallel, "_digest", counting)
+    monkeypatch.setattr(cakg.build.validate_cache, "digest", counting)
     schema = {k: Graph() for k in (Kind.SHAPES, Kind.ONTOLOGY, Kind.REFERENCE)}
     for f in files:
         if f.kind in schema:
