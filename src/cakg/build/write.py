@@ -30,7 +30,7 @@ from typing import Any
 import pyoxigraph as ox
 
 import cakg
-from cakg.build.docs import render_ontology_docs, render_shapes_docs
+from cakg.build.docs import render_ontology_docs, render_shapes_docs, style_source
 from cakg.build.load import Loaded
 from cakg.build.reason import DROPPED_RULES
 from cakg.build.sources import Kind, query_files, sha256_of
@@ -127,6 +127,7 @@ def write_release(
             for name in (*DUMPS, *(f"{d}.gz" for d in DUMPS))
         },
         "timings": {k: round(v, 4) for k, v in timings.items()},
+        "docs_style": style_source(),  # the web app's CSP allows the docs' inline style by it
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     for path in staging.iterdir():

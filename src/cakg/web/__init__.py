@@ -15,8 +15,7 @@ links.
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import contextlib
 import importlib
 from collections.abc import Mapping
 from typing import Any
@@ -24,9 +23,10 @@ from typing import Any
 from flask import Flask, Response, g, request
 from flask_cors import CORS
 
-from cakg.build.docs import STYLESHEET
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
+from cakg.errors import BuildMissingError
+from cakg.release import load_manifest
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href
@@ -102,9 +102,10 @@ def _init_request_ids(app: Flask) -> None:
 def _init_security_headers(app: Flask) -> None:
     """nosniff on every response, the content security policy on every HTML one; the
     `safe_href` filter for the templates."""
-    css = STYLESHEET.read_text(encoding="utf-8") if STYLESHEET.is_file() else ""
-    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    csp = CONTENT_SECURITY_POLICY.format(style=f"'sha256-{digest}'")
+    style = ""  # the docs' inline stylesheet, allowed by the hash the build recorded
+    with contextlib.suppress(BuildMissingError):
+        style = load_manifest(app.config["CAKG_SETTINGS"]).get("docs_style", "")
+    csp = CONTENT_SECURITY_POLICY.format(style=style)
     app.add_template_filter(safe_href, "safe_href")
 
     @app.after_request

@@ -37,7 +37,6 @@ from rdflib import Graph, URIRef
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response as BaseResponse
 
-from cakg.build.docs import render_ontology_docs, render_shapes_docs
 from cakg.config import Settings
 from cakg.describe import Description, describe, exists
 from cakg.engine.base import Dataset, Engine
@@ -362,27 +361,23 @@ def _graph(iri: str) -> Graph:
     return graph
 
 
-def _docs(name: str, graph_iri: str, render: Callable[[Graph, Graph], str]) -> str:
+def _docs(name: str) -> str:
+    """The release's HTML documentation page `name` (the build writes both pages)."""
     built = dataset_dir(_settings()) / f"{name}.html"
-    if built.is_file():
+    try:
         return built.read_text(encoding="utf-8")
-    return str(
-        _memo(("docs", name), lambda: render(_graph(graph_iri), _graph(str(ONTOLOGY_GRAPH))))
-    )
+    except FileNotFoundError:
+        raise ResourceNotFound(
+            f"the current release has no {name} documentation ({built.name}): "
+            "run `cakg build --force` to rebuild it"
+        ) from None
 
 
 def _vocabulary(name: str, graph_iri: str, ext: str | None) -> Response:
     offers = ["html", *TRIPLES]
     key = _fixed(ext, offers) if ext else _negotiate(offers)
     if key == "html":
-        render = (
-            (lambda onto, _o: render_ontology_docs(onto))
-            if name == "ontology"
-            else (lambda shapes, onto: render_shapes_docs(shapes, onto))
-        )
-        response = _cached(
-            lambda: _docs(name, graph_iri, render), HTML, f"{name} html", ("Accept",)
-        )
+        response = _cached(lambda: _docs(name), HTML, f"{name} html", ("Accept",))
     else:
         response = _cached(
             lambda: _serialize(_graph(graph_iri), key), TRIPLES[key][0], key, ("Accept",)
