@@ -36,9 +36,10 @@ CHILD = r"""
 import json, sys, time
 from pathlib import Path
 from rdflib import Graph
-from cakg.sources import Kind, find_sources
-from cakg.validate import validate_graph
-from cakg.validate_parallel import CACHE, validate_units
+from cakg.build.sources import Kind, find_sources
+from cakg.build.validate import validate_graph
+from cakg.build.validate_cache import CACHE
+from cakg.build.validate_parallel import validate_units
 
 mode, root, out, workers = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 files = find_sources(root)

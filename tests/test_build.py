@@ -1,3 +1,4 @@
+import base64
 import gzip
 import hashlib
 import json
@@ -8,13 +9,11 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from cakg import build as build_module
-from cakg import ontology_docs
-from cakg.build import build_dataset, is_stale
+from cakg.build import build_dataset, docs, is_stale, write
+from cakg.build.validate_cache import CACHE as VALIDATE_CACHE
 from cakg.errors import BuildMissingError, NonConformingData, ParseError
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import FAILED_BUILD, dataset_dir, failed_build, load_manifest
-from cakg.validate_parallel import CACHE as VALIDATE_CACHE
 
 from .conftest import INVALID
 
@@ -190,7 +189,7 @@ def test_crash_while_writing_leaves_the_previous_build_intact(settings, monkeypa
     def crash(path):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(build_module, "_fsync", crash)
+    monkeypatch.setattr(write, "_fsync", crash)
     with pytest.raises(OSError, match="simulated"):
         build_dataset(settings)
     assert _snapshot(settings.out) == before
@@ -228,15 +227,15 @@ def test_changed_saved_query_makes_the_build_stale(settings):
 
 
 def test_changed_docs_stylesheet_or_template_makes_the_build_stale(settings, tmp_path, monkeypatch):
-    """The docs inline linked.css, which the app's CSP allows by its hash: a build made before it
+    """The docs inline docs.css, which the app's CSP allows by its hash: a build made before it
     (or a docs template) changed is stale. Copies stand in for the package's own files."""
-    templates = shutil.copytree(ontology_docs.TEMPLATES, tmp_path / "templates")
-    stylesheet = shutil.copyfile(ontology_docs.STYLESHEET, tmp_path / "linked.css")
-    monkeypatch.setattr(ontology_docs, "TEMPLATES", templates)
-    monkeypatch.setattr(ontology_docs, "STYLESHEET", stylesheet)
+    templates = shutil.copytree(docs.TEMPLATES, tmp_path / "templates")
+    stylesheet = templates / "docs.css"
+    monkeypatch.setattr(docs, "TEMPLATES", templates)
+    monkeypatch.setattr(docs, "STYLESHEET", stylesheet)
     build_dataset(settings)
     assert not is_stale(settings)
-    for path in (stylesheet, *(templates / name for name in ontology_docs.TEMPLATE_NAMES)):
+    for path in (stylesheet, *(templates / name for name in docs.TEMPLATE_NAMES)):
         original = path.read_bytes()
         path.write_bytes(original + b"\n")
         assert is_stale(settings), path.name
@@ -247,6 +246,15 @@ def test_changed_docs_stylesheet_or_template_makes_the_build_stale(settings, tmp
     assert rebuilt.built
     assert "/* changed */" in (dataset_dir(settings) / "ontology.html").read_text(encoding="utf-8")
     assert not is_stale(settings)
+
+
+def test_manifest_allows_the_docs_inline_style_by_its_hash(built, tiny_settings):
+    """The web app's Content-Security-Policy takes the docs' style source from the manifest."""
+    for page in ("ontology.html", "shapes.html"):
+        html = (dataset_dir(tiny_settings) / page).read_text(encoding="utf-8")
+        (css,) = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
+        digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode()
+        assert built.manifest["docs_style"] == f"'sha256-{digest}'", page
 
 
 def test_bad_saved_query_header_fails_the_build_and_writes_nothing(settings):

@@ -20,11 +20,10 @@ from rdflib.namespace import OWL, SDO, SH, VOID
 from werkzeug.serving import make_server
 
 import cakg.web
-from cakg.build import BuildResult
+from cakg.build import BuildResult, build_dataset
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
-from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
 from cakg.release import dataset_dir
 from cakg.web.state import EXTENSION
 
@@ -431,18 +430,18 @@ def test_shapes_as_docs_and_rdf(client: FlaskClient) -> None:
     assert (URIRef("https://w3id.org/cakg/shapes#VisitShape"), RDF.type, SH.NodeShape) in g
 
 
-def test_render_ontology_docs_directly(built: BuildResult, tiny_settings: Settings) -> None:
-    ds = Dataset()
-    ds.parse(dataset_dir(tiny_settings) / "cakg.nq", format="nquads")
-    ontology = Graph()
-    for t in ds.graph(GRAPH["ontology"]):
-        ontology.add(t)
-    page = Page(render_ontology_docs(ontology))
-    assert {"State", "partnerOf", "classes", "object-properties"} <= page.ids
-    shapes = Graph()
-    for t in ds.graph(GRAPH["shapes"]):
-        shapes.add(t)
-    assert "StateShape" in Page(render_shapes_docs(shapes, ontology)).ids
+@pytest.mark.parametrize("name", ["ontology", "shapes"])
+def test_a_release_without_its_docs_page_answers_404_saying_to_rebuild(
+    settings: Settings, name: str
+) -> None:
+    """The build writes both docs pages; the web app serves them and never renders them."""
+    build_dataset(settings)
+    (dataset_dir(settings) / f"{name}.html").unlink()
+    client = make_app(settings).test_client()
+    r = client.get(f"/{name}", headers={"Accept": "text/html"})
+    assert r.status_code == 404
+    assert "cakg build" in r.text
+    assert client.get(f"/{name}.ttl").status_code == 200
 
 
 # ---------------------------------------------------------------- dataset description, dumps

@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
+from cakg.build.load import load_sources
+from cakg.build.sources import Kind, SourceFile, find_sources, graph_for
 from cakg.errors import ParseError
-from cakg.load import load_sources
 from cakg.namespaces import GRAPH, REFERENCE_GRAPH
-from cakg.sources import Kind, SourceFile, find_sources, graph_for
 
 from .conftest import INVALID, TINY
 

@@ -1,10 +1,10 @@
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from cakg.load import load_sources
+from cakg.build.load import load_sources
+from cakg.build.reason import is_trivial, reason
+from cakg.build.sources import Kind, find_sources
 from cakg.namespaces import CAKG
-from cakg.reason import is_trivial, reason
-from cakg.sources import Kind, find_sources
 
 from .conftest import TINY
 

@@ -26,8 +26,7 @@ from typing import Any
 
 import pytest
 
-from cakg import build as build_module
-from cakg.build import build_dataset
+from cakg.build import build_dataset, pipeline, write
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.errors import ParseError
@@ -55,7 +54,7 @@ def _unreadable(release: Path) -> str | None:
 
 
 class _Probed:
-    """A stand-in for a module (os, shutil) in cakg.build: after each call of `names`, `check()`
+    """A stand-in for a module (os, shutil) of the build: after each call of `names`, `check()`
     runs, so that every step of the build that changes the file system is checked at once."""
 
     def __init__(self, module: ModuleType, names: set[str], check: Callable[[str], None]):
@@ -105,8 +104,9 @@ def test_a_rebuild_never_leaves_the_served_release_unreadable(
     def check(step: str) -> None:
         failures.extend(f"{step}: {e}" for e in (_unreadable(current), _unreadable(started)) if e)
 
-    monkeypatch.setattr(build_module, "os", _Probed(os, {"replace", "rename", "unlink"}, check))
-    monkeypatch.setattr(build_module, "shutil", _Probed(shutil, {"rmtree", "move"}, check))
+    for module in (pipeline, write):  # the build's steps, the release's writing
+        monkeypatch.setattr(module, "os", _Probed(os, {"replace", "rename", "unlink"}, check))
+        monkeypatch.setattr(module, "shutil", _Probed(shutil, {"rmtree", "move"}, check))
 
     app = create_app(settings, {"TESTING": True, "CAKG_ENGINE": open_engine(settings)})
     client = app.test_client()
@@ -209,18 +209,18 @@ def test_one_version_has_byte_identical_dumps_in_every_build(
 # not yet gzipped, nothing is renamed yet.
 STOPPED_BUILD = """
 import sys
-from cakg import build
+from cakg.build import build_dataset, write
 from cakg.config import Settings
 
-gzip = build._gzip
+gzip = write._gzip
 
 def stop(path):
     gzip(path)
     print("half-written", flush=True)
     sys.stdin.read()
 
-build._gzip = stop
-build.build_dataset(Settings(root=sys.argv[1]), force=True)
+write._gzip = stop
+build_dataset(Settings(root=sys.argv[1]), force=True)
 """
 
 

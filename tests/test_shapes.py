@@ -9,8 +9,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, SH
 from rdflib.term import Node
 
+from cakg.build.validate import Report, validate_graph
 from cakg.namespaces import CAKG, CAKGSH, ID
-from cakg.validate import Report, validate_graph
 
 REPO = Path(__file__).parent.parent
 EXAMPLES = REPO / "tests" / "data" / "shapes"

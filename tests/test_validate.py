@@ -4,8 +4,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from cakg.build import validate_loaded
-from cakg.load import load_sources
-from cakg.sources import find_sources, from_paths
+from cakg.build.load import load_sources
+from cakg.build.sources import find_sources, from_paths
 
 from .conftest import INVALID, TINY
 
@@ -55,53 +55,3 @@ def test_json_and_turtle_reports_parse_back():
     g = Graph().parse(data=report.to_turtle(), format="turtle")
     assert len(list(g.subjects(None, SH.ValidationResult))) == 2
     assert (None, SH.focusNode, URIRef("https://w3id.org/cakg/id/visit/hostless")) in g
-
-
-NOT_IN_SHAPES = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix ex: <http://example.org/> .
-ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
-    sh:property [ sh:path ex:kind ; sh:not [ sh:in ( ex:Bad ex:Worse ) ] ] ;
-    sh:property [ sh:path ex:grade ; sh:in ( "a" "b" ) ] .
-"""
-
-
-def _things(n: int) -> Graph:
-    lines = ["@prefix ex: <http://example.org/> ."]
-    for i in range(n):
-        kinds = "ex:Good, ex:Bad" if i % 3 == 0 else "ex:Good, ex:Fine"
-        grade = '"c"' if i % 4 == 0 else '"a"'
-        lines.append(f"ex:t{i} a ex:Thing ; ex:kind {kinds} ; ex:grade {grade} .")
-    return Graph().parse(data="\n".join(lines), format="turtle")
-
-
-def test_sh_in_lists_are_read_once_per_run_with_the_same_report(monkeypatch):
-    from pyshacl.constraints.core.other_constraints import InConstraintComponent
-
-    import cakg.validate
-    from cakg.validate import validate_graph
-
-    shapes = Graph().parse(data=NOT_IN_SHAPES, format="turtle")
-    data = _things(12)
-    built = []
-    original = InConstraintComponent.__init__
-
-    def counted(self, shape):
-        built.append(shape)
-        original(self, shape)
-
-    monkeypatch.setattr(InConstraintComponent, "__init__", counted)
-    fast = validate_graph(data, shapes)
-    made_once = len(built)
-    with monkeypatch.context() as m:
-        m.setattr(cakg.validate, "memoised", cakg.validate.prepared_queries)
-        plain = validate_graph(data, shapes)
-    made_plain = len(built) - made_once
-    assert made_once == 2  # one per shape holding an sh:in, for 12 foci and 24 kinds
-    assert made_plain > 24
-    assert fast.findings == plain.findings
-    kinds = {(f.focus, f.constraint) for f in fast.findings}
-    assert ("<http://example.org/t0>", "sh:NotConstraintComponent") in kinds  # t0 t3 t6 t9: Bad
-    assert ("<http://example.org/t4>", "sh:InConstraintComponent") in kinds  # t0 t4 t8: grade c
-    assert len(fast.findings) == 4 + 3
-    assert InConstraintComponent.__init__ is counted  # the memo put pyshacl's own back

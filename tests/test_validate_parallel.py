@@ -1,4 +1,4 @@
-"""Per-source-file validation (cakg.validate_parallel) gives the whole-graph report."""
+"""Per-source-file validation (cakg.build.validate_parallel) gives the whole-graph report."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ import pytest
 from bench.generate import generate as generate_project
 from rdflib import Graph, URIRef
 
-import cakg.validate_parallel
+import cakg.build.validate_cache
+import cakg.build.validate_parallel
 from cakg.build import validate_loaded
+from cakg.build.load import load_sources
+from cakg.build.sources import Kind, find_sources, from_paths
+from cakg.build.validate import Report
+from cakg.build.validate_cache import CACHE
+from cakg.build.validate_parallel import validate_units
 from cakg.config import Settings
 from cakg.errors import ParseError, ValidationWorkerError
-from cakg.load import load_sources
-from cakg.sources import Kind, find_sources, from_paths
-from cakg.validate import Report
-from cakg.validate_parallel import CACHE, validate_units
 
 from .conftest import INVALID, REPO, TINY, copy_project
 
@@ -149,16 +151,16 @@ def test_parse_error_names_the_file(tmp_path: Path) -> None:
     assert info.value.line is not None
 
 
-def _die(_batch: object) -> object:
+def _die(*_batch_and_schema: object) -> object:
     os._exit(3)
 
 
 def test_worker_crash_names_the_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cakg.validate_parallel, "run_units", _die)
+    monkeypatch.setattr(cakg.build.validate_parallel, "run_units", _die)
     # the patch reaches forked workers only; with other threads alive (earlier tests leave
     # servers running) the module would spawn fresh interpreters that never see it
     fork = multiprocessing.get_context("fork")
-    monkeypatch.setattr(cakg.validate_parallel, "_context", lambda: fork)
+    monkeypatch.setattr(cakg.build.validate_parallel, "_context", lambda: fork)
     settings = Settings(root=TINY, build_dir=tmp_path, validate_workers=2)
     with pytest.raises(ValidationWorkerError) as info:
         validate_loaded(load_sources(find_sources(TINY)), settings)
@@ -179,7 +181,7 @@ def test_graph_names_are_hashed_once_not_per_file(
     graphs = {str(f.graph) for f in files if f.is_data}
     assert len(graphs) > 3
     hashed: dict[str, int] = {}
-    digest = cakg.validate_parallel._digest
+    digest = cakg.build.validate_cache.digest
 
     def counting(*parts: str) -> str:
         for part in parts:
@@ -187,7 +189,7 @@ def test_graph_names_are_hashed_once_not_per_file(
                 hashed[part] = hashed.get(part, 0) + 1
         return digest(*parts)
 
-    monkeypatch.setattr(cakg.validate_parallel, "_digest", counting)
+    monkeypatch.setattr(cakg.build.validate_cache, "digest", counting)
     schema = {k: Graph() for k in (Kind.SHAPES, Kind.ONTOLOGY, Kind.REFERENCE)}
     for f in files:
         if f.kind in schema:

@@ -14,7 +14,14 @@ from typing import Any, NoReturn
 
 import click
 
-from cakg.build import build_dataset, validate_loaded
+from cakg.build import (
+    Kind,
+    build_dataset,
+    find_sources,
+    from_paths,
+    load_sources,
+    validate_loaded,
+)
 from cakg.config import ENGINES, REASONERS, Settings
 from cakg.errors import (
     BuildMissingError,
@@ -24,9 +31,7 @@ from cakg.errors import (
     NotFound,
     QueryError,
 )
-from cakg.load import load_sources
 from cakg.release import failed_build, load_manifest
-from cakg.sources import Kind, find_sources, from_paths
 from cakg.table import QUERY_FORMATS, render_result
 
 EXIT_NONCONFORMING = 1

@@ -25,7 +25,7 @@ class Settings:
     public_url: str | None = None  # where base_iri is served, e.g. http://127.0.0.1:8000/
     engine: str = "oxigraph"
     oxigraph_storage: str = "auto"  # "memory", "disk" (beside the build) or "auto" (by size)
-    reasoner: str = "owlrl"  # "rules": the fast materialiser in cakg.rules
+    reasoner: str = "owlrl"  # "rules": the fast materialiser in cakg.build.rules
     validate: bool = True  # False only for benchmarks of generated data; recorded in the manifest
     validate_workers: int = 0  # processes validating source files in parallel; 0: one per CPU
     host: str = "127.0.0.1"

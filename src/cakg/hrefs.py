@@ -2,7 +2,7 @@
 
 `safe_href` is the rule, used as the `safe_href` Jinja filter on every href that comes from data:
 by the web app's templates (cakg.web) and by the ontology and shapes documentation that the build
-renders (cakg.ontology_docs). Core module: standard library only, so both wings can use it.
+renders (cakg.build.docs). Core module: standard library only, so both wings can use it.
 """
 
 from __future__ import annotations

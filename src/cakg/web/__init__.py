@@ -15,8 +15,7 @@ links.
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,9 +24,9 @@ from flask_cors import CORS
 
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.ontology_docs import STYLESHEET
+from cakg.errors import BuildMissingError
 from cakg.release import Release
-from cakg.web import linked, saved, sparql, ui
+from cakg.web import linked, saved, sparql, state, ui
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href
@@ -111,16 +110,19 @@ def _init_request_ids(app: Flask) -> None:
 
 
 def _init_security_headers(app: Flask) -> None:
-    """nosniff on every response, the content security policy on every HTML one; the
+    """nosniff on every response, the content security policy on every HTML one (allowing the
+    docs' inline stylesheet by the hash the build recorded in the request's release); the
     `safe_href` filter for the templates."""
-    css = STYLESHEET.read_text(encoding="utf-8") if STYLESHEET.is_file() else ""
-    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    csp = CONTENT_SECURITY_POLICY.format(style=f"'sha256-{digest}'")
     app.add_template_filter(safe_href, "safe_href")
 
     @app.after_request
     def send_security_headers(response: Response) -> Response:
         response.headers[NOSNIFF[0]] = NOSNIFF[1]
         if response.mimetype in HTML_TYPES:
-            response.headers["Content-Security-Policy"] = csp
+            style = ""
+            with contextlib.suppress(BuildMissingError):
+                style = state.release().manifest.get("docs_style", "")
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
+                style=style
+            )
         return response

@@ -36,8 +36,7 @@ from cakg.describe import Description, describe, exists
 from cakg.engine.base import Dataset
 from cakg.errors import BadParameter, NotAcceptable, NotFound, ResourceNotFound
 from cakg.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_GRAPH, SHAPES_IRI
-from cakg.ontology_docs import render_ontology_docs, render_shapes_docs
-from cakg.release import DUMPS, dataset_dir
+from cakg.release import DUMPS
 from cakg.void import ROOT_PLACEHOLDER, build_void, with_root
 from cakg.web import linked_view, state
 
@@ -305,27 +304,23 @@ def _graph(iri: str) -> Graph:
     return graph
 
 
-def _docs(name: str, graph_iri: str, render: Callable[[Graph, Graph], str]) -> str:
-    built = dataset_dir(state.settings()) / f"{name}.html"
-    if built.is_file():
+def _docs(name: str) -> str:
+    """The release's HTML documentation page `name` (the build writes both pages)."""
+    built = state.release().file(f"{name}.html")
+    try:
         return built.read_text(encoding="utf-8")
-    return str(
-        state.memo(("docs", name), lambda: render(_graph(graph_iri), _graph(str(ONTOLOGY_GRAPH))))
-    )
+    except FileNotFoundError:
+        raise ResourceNotFound(
+            f"the current release has no {name} documentation ({built.name}): "
+            "run `cakg build --force` to rebuild it"
+        ) from None
 
 
 def _vocabulary(name: str, graph_iri: str, ext: str | None) -> Response:
     offers = ["html", *TRIPLES]
     key = _fixed(ext, offers) if ext else _negotiate(offers)
     if key == "html":
-        render = (
-            (lambda onto, _o: render_ontology_docs(onto))
-            if name == "ontology"
-            else (lambda shapes, onto: render_shapes_docs(shapes, onto))
-        )
-        response = _cached(
-            lambda: _docs(name, graph_iri, render), HTML, f"{name} html", ("Accept",)
-        )
+        response = _cached(lambda: _docs(name), HTML, f"{name} html", ("Accept",))
     else:
         response = _cached(
             lambda: _serialize(_graph(graph_iri), key), TRIPLES[key][0], key, ("Accept",)

@@ -1,9 +1,11 @@
 """HTML documentation of the ontology and of the SHACL shapes, one standalone page each.
 
-Rendered at build time (and by the server when the build has none). Each term's section carries
-the term's local name as its id, so a hash IRI such as <…/ontology#Visit> lands on its entry.
-Templates: web/templates/linked/{ontology,shapes}_docs.html; the CSS is inlined. Every href that
-comes from data goes through cakg.hrefs.safe_href (here and as the templates' `safe_href`
+Rendered at build time and written into each release (the web app serves those files). Each
+term's section carries the term's local name as its id, so a hash IRI such as <…/ontology#Visit>
+lands on its entry. Templates and stylesheet: build/templates/ ({ontology,shapes}_docs.html,
+docs_macros.html, docs.css); the CSS is inlined, and `style_source()` is the Content-Security-
+Policy source that allows it (the build records it in the manifest as `docs_style`). Every href
+that comes from data goes through cakg.hrefs.safe_href (here and as the templates' `safe_href`
 filter), so only http(s) IRIs and the docs' own relative links become links; anything else
 (`javascript:`, `data:`, `urn:`...) is shown as text. `inputs()` names the files besides this
 code that the pages are made from, for the build's staleness fingerprint.
@@ -11,6 +13,8 @@ code that the pages are made from, for the build's staleness fingerprint.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +28,8 @@ from rdflib.term import Identifier, Node
 from cakg.hrefs import safe_href
 from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
 
-PACKAGE = Path(__file__).parent
-TEMPLATES = PACKAGE / "web" / "templates" / "linked"
-STYLESHEET = PACKAGE / "web" / "static" / "linked.css"
+TEMPLATES = Path(__file__).parent / "templates"
+STYLESHEET = TEMPLATES / "docs.css"
 TEMPLATE_NAMES = ("ontology_docs.html", "shapes_docs.html", "docs_macros.html")  # all it loads
 
 KINDS = [
@@ -179,6 +182,13 @@ def inputs() -> list[Path]:
 
 def _stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8") if STYLESHEET.is_file() else ""
+
+
+def style_source() -> str:
+    """The Content-Security-Policy source that allows the pages' inline stylesheet: its hash,
+    as `'sha256-<base64>'`."""
+    digest = hashlib.sha256(_stylesheet().encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def _anchor(iri: str) -> str:

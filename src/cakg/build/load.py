@@ -29,8 +29,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from cakg.build.sources import Kind, SourceFile
 from cakg.errors import ParseError
-from cakg.sources import Kind, SourceFile
 from cakg.terms import Terms, to_ox
 
 FORMATS = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}

@@ -1,4 +1,5 @@
-"""Find the project's RDF source files and name the graph each one lands in."""
+"""Find the project's RDF source files (and name the graph each one lands in) and its saved
+queries."""
 
 from __future__ import annotations
 
@@ -102,3 +103,9 @@ def from_paths(paths: list[Path], root: Path) -> list[SourceFile]:
             kind = Kind.SOURCE
         result.append(SourceFile(path, rel, kind, graph, fmt, sha256_of(path)))
     return result
+
+
+def query_files(root: Path) -> list[Path]:
+    """The saved queries (queries/*.rq), described as RDF in their own named graph."""
+    folder = Path(root) / "queries"
+    return sorted(folder.glob("*.rq")) if folder.is_dir() else []

@@ -4,9 +4,12 @@ owlrl's forward chaining is pure Python and slow on large graphs. Here the schem
 small) is closed with owlrl once; each instance-level rule it licenses then becomes one SPARQL
 update with a VALUES table of the axioms, applied inside an in-memory pyoxigraph store until
 nothing changes: one naive pass over all the data, then semi-naive passes over what is new.
-The result equals owlrl's closure for the supported constructs (tested); an ontology using any
-other construct with instance-level effect is refused (UnsupportedOntology), so nothing is
-silently left out.
+The result equals owlrl's closure for the supported constructs (tests/test_rules.py, through
+the build's reasoning step); an ontology using any other construct with instance-level effect is
+refused (UnsupportedOntology), so nothing is silently left out. The build calls one function,
+materialise_store(). About 400 lines in one module on purpose: the axioms, the rules written
+from them, their saturation and the trivial-triple filter are one algorithm, sharing the SPARQL
+forms (Rule, _values, _absent) and the invariant that the default graph is the working graph.
 
 Supported: rdfs:subClassOf, owl:equivalentClass, rdfs:subPropertyOf, owl:equivalentProperty,
 owl:inverseOf, owl:SymmetricProperty, owl:TransitiveProperty, owl:propertyChainAxiom,
@@ -25,14 +28,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from cakg.errors import InputError
-from cakg.reason import (
+from cakg.build.reason import (
     BLANKET_TYPES,
     BUILTIN_NAMESPACES,
     REFLEXIVE_PREDICATES,
-    Closure,
     external_aliases,
 )
+from cakg.errors import InputError
 from cakg.terms import Terms, to_rdflib
 
 SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
@@ -402,25 +404,3 @@ def materialise_store(store: ox.Store, ontology: Graph, into: ox.NamedNode) -> t
 def _count(store: ox.Store, graph: ox.NamedNode) -> int:
     rows: Any = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
     return int(next(iter(rows))["n"].value)
-
-
-LOCAL_ASSERTED = ox.NamedNode("urn:cakg:rules:asserted")
-LOCAL_INFERRED = ox.NamedNode("urn:cakg:rules:inferred")
-
-
-def materialise(asserted: Iterable[Graph], ontology: Graph) -> Closure:
-    """Like reason.reason(): the new, non-trivial triples of the OWL RL closure, as rdflib.
-
-    Literals come out in Oxigraph's canonical form ("62.0"^^xsd:decimal as "62", derived
-    integer types as xsd:integer): equal values to owlrl's, not always the same spelling.
-    The graphs are copied into a fresh store, then materialise_store() does the work.
-    """
-    terms = Terms()
-    conv: Any = terms.to_ox
-    store = ox.Store()
-    store.extend(
-        ox.Quad(conv(s), conv(p), conv(o), LOCAL_ASSERTED) for g in asserted for s, p, o in g
-    )
-    _kept, dropped = materialise_store(store, ontology, LOCAL_INFERRED)
-    inferred = terms.graph(store.quads_for_pattern(None, None, None, LOCAL_INFERRED))
-    return Closure(inferred, dropped)

@@ -1,15 +1,20 @@
-"""The ontology and shapes documentation the build renders (cakg.ontology_docs): only http(s)
-IRIs and the docs' own relative links become links (issue 18)."""
+"""The ontology and shapes documentation the build renders (cakg.build.docs): every term and
+shape has its anchor, and only http(s) IRIs and the docs' own relative links become links
+(issue 18)."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
 import pytest
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
+from cakg.build import BuildResult
+from cakg.build.docs import inputs, render_ontology_docs, render_shapes_docs
+from cakg.config import Settings
 from cakg.hrefs import safe_href
-from cakg.ontology_docs import inputs, render_ontology_docs, render_shapes_docs
+from cakg.namespaces import GRAPH
+from cakg.release import dataset_dir
 
 ONTOLOGY = """
 @prefix cakg: <https://w3id.org/cakg/ontology#> .
@@ -42,16 +47,19 @@ cakgsh:ThingShape a sh:NodeShape ;
 
 
 class Links(HTMLParser):
-    """Every <a href> of a page, and the title of every IRI shown as text (span.iri)."""
+    """Every id and <a href> of a page, and the title of every IRI shown as text (span.iri)."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
         self.hrefs: list[str] = []
         self.as_text: list[str] = []
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
         if tag == "a" and a.get("href") is not None:
             self.hrefs.append(str(a["href"]))
         if tag == "span" and a.get("class") == "iri":
@@ -114,5 +122,19 @@ def test_safe_href_on_relative_links(url: str, value: bool) -> None:
 
 def test_inputs_are_the_stylesheet_and_the_templates_the_docs_load() -> None:
     names = [p.name for p in inputs()]
-    assert names == ["linked.css", "ontology_docs.html", "shapes_docs.html", "docs_macros.html"]
+    assert names == ["docs.css", "ontology_docs.html", "shapes_docs.html", "docs_macros.html"]
     assert all(p.is_file() for p in inputs())
+
+
+def test_render_the_tiny_projects_docs(built: BuildResult, tiny_settings: Settings) -> None:
+    ds = Dataset()
+    ds.parse(dataset_dir(tiny_settings) / "cakg.nq", format="nquads")
+    ontology = Graph()
+    for t in ds.graph(GRAPH["ontology"]):
+        ontology.add(t)
+    page = Links(render_ontology_docs(ontology))
+    assert {"State", "partnerOf", "classes", "object-properties"} <= page.ids
+    shapes = Graph()
+    for t in ds.graph(GRAPH["shapes"]):
+        shapes.add(t)
+    assert "StateShape" in Links(render_shapes_docs(shapes, ontology)).ids

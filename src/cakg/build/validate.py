@@ -1,22 +1,22 @@
-"""SHACL validation of the asserted data (pyshacl), with a report people can read."""
+"""SHACL validation of the asserted data (pyshacl), with a report people can read.
+
+pyshacl runs with the patches of cakg.build.pyshacl_patches applied for the run: the same
+results, faster (memoised), and, for per-file units, only the targets a unit is home to.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyshacl import validate as shacl_validate
-from pyshacl.constraints.core.other_constraints import InConstraintComponent
-from pyshacl.shape import Shape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
-from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.term import Node
 
+from cakg.build.pyshacl_patches import memoised, targets_within
 from cakg.namespaces import shorten
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -168,124 +168,6 @@ def validate_focus(
     """
     with memoised(), targets_within(focus):
         return _pyshacl(data, shapes, ontology)
-
-
-_TARGETS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def targets_within(focus: Collection[Node]) -> Iterator[None]:
-    """Restrict every shape's targets (its top-level focus nodes) to `focus` while pyshacl runs.
-
-    pyshacl's own focus_nodes option also filters the value nodes of nested shapes (sh:not,
-    sh:or, sh:qualifiedValueShape), which changes their results; this only narrows the targets
-    a shape finds in the data graph, so nested evaluation is untouched.
-    """
-
-    def narrowed(original: Callable[..., Any]) -> Callable[..., Any]:
-        def within(self: Shape, data_graph: Any, debug: bool = False) -> Any:
-            return {n for n in original(self, data_graph, debug=debug) if n in focus}
-
-        return within
-
-    with _replaced(Shape, "focus_nodes", narrowed, _TARGETS_LOCK):
-        yield
-
-
-@contextlib.contextmanager
-def memoised() -> Iterator[None]:
-    """pyshacl as it ships, with work it repeats per focus or value node done once per run."""
-    with prepared_queries(), in_lists_read_once():
-        yield
-
-
-_IN_LISTS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def in_lists_read_once() -> Iterator[None]:
-    """Build each shape's sh:in constraint once while pyshacl runs, not once per evaluation.
-
-    pyshacl makes a shape's constraint components anew every time it evaluates the shape; for
-    `sh:not [ sh:in (...) ]` under a property shape that is once per value node, and each time
-    the sh:in component reads its RDF list from the shapes graph (about 10 % of a validation
-    run). Here a component made for a shape is copied for the next one made for the same shape:
-    it holds only that shape and the set of allowed values, which evaluation only reads.
-    """
-    made: dict[int, tuple[Shape, dict[str, Any]]] = {}
-
-    def once(original: Callable[..., None]) -> Callable[..., None]:
-        def init_once(self: InConstraintComponent, shape: Shape) -> None:
-            hit = made.get(id(shape))
-            if hit is not None and hit[0] is shape:
-                for name, value in hit[1].items():
-                    setattr(self, name, value)
-                return
-            original(self, shape)
-            made[id(shape)] = (shape, _attributes(self))
-
-        return init_once
-
-    with _replaced(InConstraintComponent, "__init__", once, _IN_LISTS_LOCK):
-        yield
-
-
-@contextlib.contextmanager
-def _replaced(
-    owner: Any, name: str, make: Callable[[Any], Any], lock: threading.Lock
-) -> Iterator[None]:
-    """`owner.name` replaced by `make(original)` while the block runs, one block at a time."""
-    with lock:
-        original = getattr(owner, name)
-        setattr(owner, name, make(original))
-        try:
-            yield
-        finally:
-            setattr(owner, name, original)
-
-
-def _attributes(obj: object) -> dict[str, Any]:
-    """An object's attributes: its slots (pyshacl's base classes use them) and its __dict__."""
-    slots = (n for k in type(obj).__mro__ for n in getattr(k, "__slots__", ()))
-    return {n: getattr(obj, n) for n in slots if hasattr(obj, n)} | getattr(obj, "__dict__", {})
-
-
-_PREPARED_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def prepared_queries() -> Iterator[None]:
-    """Parse and translate each SPARQL text once while pyshacl runs, not once per focus node.
-
-    pyshacl evaluates a SHACL-SPARQL constraint by calling Graph.query with the same text and
-    $this pre-bound, once per focus node; rdflib parses and translates the text on every call,
-    which was 80 % of validation time. Here rdflib's parse and translate steps are memoised for
-    the duration (keyed on the text, base and namespaces), so the same prepared query is
-    evaluated with each binding, as rdflib's own prepareQuery does: the results are unchanged.
-    """
-    module = vars(sparql_processor)
-    parse, translate = module["parseQuery"], module["translateQuery"]
-    parsed: dict[str, Any] = {}
-    translated: dict[tuple[int, str | None, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
-
-    def parse_once(text: str) -> Any:
-        if text not in parsed:
-            parsed[text] = parse(text)
-        return parsed[text]
-
-    def translate_once(tree: Any, base: str | None = None, init_ns: Any = None) -> Any:
-        key = (id(tree), base, tuple(sorted((str(k), str(v)) for k, v in (init_ns or {}).items())))
-        hit = translated.get(key)
-        if hit is None or hit[0] is not tree:
-            hit = translated[key] = (tree, translate(tree, base, init_ns))
-        return hit[1]
-
-    with _PREPARED_LOCK:
-        module["parseQuery"], module["translateQuery"] = parse_once, translate_once
-        try:
-            yield
-        finally:
-            module["parseQuery"], module["translateQuery"] = parse, translate
 
 
 def _severity(term: Node | None) -> str:
