@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-import cakg.engine.spec
-from cakg.build import BuildResult
+import cakg.config
+import cakg.errors
+from cakg.build import BuildResult, build_dataset
+from cakg.build.store import write_store
 from cakg.config import Settings
-from cakg.engine import Dataset, load_engine, open_engine, prepare_store
-from cakg.engine.oxigraph_store import DISK_STORE, OxigraphEngine
-from cakg.release import dataset_dir
+from cakg.engine import Dataset, load_engine, open_engine
+from cakg.engine.oxigraph_store import OxigraphEngine
+from cakg.release import STORE, dataset_dir
 from cakg.results import negotiate
 
 CSV = negotiate("text/csv")
@@ -30,10 +31,11 @@ QUERIES = [
 
 @pytest.fixture
 def nquads(built: BuildResult, tiny_settings: Settings, tmp_path: Path) -> Path:
-    """A private copy of the tiny build's N-Quads (the disk store is made beside it)."""
+    """A private copy of the tiny build's N-Quads, with the on-disk store the build writes."""
     target = tmp_path / "release" / "cakg.nq"
     target.parent.mkdir()
     shutil.copy(dataset_dir(tiny_settings) / "cakg.nq", target)
+    write_store(target.parent)
     return target
 
 
@@ -57,6 +59,8 @@ def test_union_counts_a_triple_in_two_graphs_once(tmp_path: Path, storage: str) 
         f"<http://x/b> <http://x/q> <http://x/a> <{INFERRED}> .\n",
         encoding="utf-8",
     )
+    if storage == "disk":
+        write_store(tmp_path)
     engine = OxigraphEngine(nquads, "v", storage)
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert engine.answer(count, formats=CSV).body.split() == [b"n", b"2"]
@@ -114,103 +118,37 @@ def test_the_plain_store_is_used_only_where_it_answers_the_same(tmp_path: Path) 
     assert used == [True]
 
 
-def test_disk_store_is_made_once_and_atomically(nquads: Path) -> None:
-    load_engine("oxigraph", nquads, "v", "disk")
-    store = nquads.parent / DISK_STORE
-    made = store.stat().st_mtime_ns
-    assert sorted(p.name for p in nquads.parent.iterdir()) == ["cakg.nq", DISK_STORE]
-    again = load_engine("oxigraph", nquads, "v", "disk")
-    assert store.stat().st_mtime_ns == made
-    assert again.query("ASK { ?s ?p ?o }").boolean is True
+def test_a_release_without_its_disk_store_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """The server never writes into a release: a missing store is the build's to make."""
+    nquads = tmp_path / "cakg.nq"
+    nquads.write_text("<http://x/a> <http://x/p> <http://x/b> <http://x/g> .\n", encoding="utf-8")
+    with pytest.raises(cakg.errors.BuildMissingError, match="cakg build --force"):
+        load_engine("oxigraph", nquads, "v", "disk")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cakg.nq"]
 
 
 def test_auto_storage_goes_on_disk_above_the_size(
-    built: BuildResult, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = tiny_settings.replace(build_dir=tmp_path / "build")
-    shutil.copytree(tiny_settings.out, settings.out, symlinks=True)
+    """ "auto": the build writes the store and the engine opens it when the N-Quads are larger
+    than AUTO_DISK_BYTES; below, neither."""
+    small = build_dataset(settings)
+    assert not (small.directory / STORE).exists()
     assert getattr(open_engine(settings), "storage", None) == "memory"
-    monkeypatch.setattr(cakg.engine.spec, "AUTO_DISK_BYTES", 0)
+    monkeypatch.setattr(cakg.config, "AUTO_DISK_BYTES", 0)
+    large = build_dataset(settings, force=True)
+    assert large.directory == small.directory and (large.directory / STORE).is_dir()
     assert getattr(open_engine(settings), "storage", None) == "disk"
     with pytest.raises(cakg.errors.ConfigError):
         open_engine(settings.replace(oxigraph_storage="tape"))
 
 
-def test_prepare_store_makes_the_disk_store_only_when_used(
-    built: BuildResult, tiny_settings: Settings, tmp_path: Path
-) -> None:
-    settings = tiny_settings.replace(build_dir=tmp_path / "build")
-    shutil.copytree(tiny_settings.out, settings.out, symlinks=True)
-    store = dataset_dir(settings).resolve() / DISK_STORE
-    prepare_store(settings.replace(oxigraph_storage="memory"))
-    assert not store.exists()
-    prepare_store(settings.replace(oxigraph_storage="disk"))
-    assert store.is_dir()
-
-
-ORDERED = "SELECT ?s ?t WHERE { ?s a ?t } ORDER BY ?t ?s"
-
-
-def _rows(body: bytes) -> int:
-    return len(json.loads(body)["results"]["bindings"])
-
-
-@pytest.mark.parametrize("max_rows", [2, 10_000])
-@pytest.mark.parametrize(
-    "media_type",
-    ["application/sparql-results+json", "text/csv", "text/tab-separated-values"],
-)
-def test_a_blocking_select_always_takes_the_row_capped_pass(
-    nquads: Path, media_type: str, max_rows: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Evaluated once, however often it is asked, whether or not it fits under the cap."""
-    engine = OxigraphEngine(nquads, "v", "memory")
-    formats = negotiate(media_type)
-    passes = _count_calls(monkeypatch, "_solutions")
-    directs = _count_calls(monkeypatch, "_solutions_direct")
-    answers = [engine.answer(ORDERED, formats=formats, max_rows=max_rows) for _ in range(3)]
-    assert len({a.body for a in answers}) == 1 and passes == [media_type] * 3 and directs == []
-    first = answers[0]
-    assert first.truncated is (max_rows == 2) and first.count is not None
-    assert first.count == 2 if max_rows == 2 else first.count > 2
-
-
-def test_a_streaming_select_is_written_directly_when_it_fits(
-    nquads: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Under the cap: one direct write. Perhaps over it: the direct write stops and the row-capped
-    pass evaluates it again."""
-    engine = OxigraphEngine(nquads, "v", "memory")
-    formats = negotiate("application/sparql-results+json")
-    streaming = "SELECT ?s ?t WHERE { ?s a ?t }"
-    passes = _count_calls(monkeypatch, "_solutions")
-    directs = _count_calls(monkeypatch, "_solutions_direct")
-    whole = engine.answer(streaming, formats=formats, max_rows=10_000)
-    assert len(directs) == 1 and passes == [] and whole.count is None and not whole.truncated
-    capped = engine.answer(streaming, formats=formats, max_rows=2)
-    assert len(directs) == 2 and len(passes) == 1
-    assert capped.truncated and capped.count == 2 == _rows(capped.body) < _rows(whole.body)
-
-
-def test_a_nondeterministic_blocking_select_stays_correct(nquads: Path) -> None:
-    engine = OxigraphEngine(nquads, "v", "memory")
-    json_formats = negotiate("application/sparql-results+json")
-    query = "SELECT ?n ?x WHERE { VALUES ?n { 1 2 3 } BIND(RAND() AS ?x) } ORDER BY ?x"
-    for cap in (10_000, 10_000, 2, 2):
-        answer = engine.answer(query, formats=json_formats, max_rows=cap)
-        assert _rows(answer.body) == min(3, cap) and answer.truncated == (cap < 3)
-
-
-def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """The media type of each call of the engine module's function `name`, recorded."""
-    import cakg.engine.oxigraph_store as module
-
-    calls: list[str] = []
-    original = getattr(module, name)
-
-    def counted(result: object, media_type: str, *args: object) -> object:
-        calls.append(media_type)
-        return original(result, media_type, *args)
-
-    monkeypatch.setattr(module, name, counted)
-    return calls
+def test_the_build_writes_the_disk_store_only_when_it_is_used(settings: Settings) -> None:
+    memory = build_dataset(settings.replace(oxigraph_storage="memory"))
+    assert not (memory.directory / STORE).exists()
+    disk = build_dataset(settings.replace(oxigraph_storage="disk"))  # stale: other settings
+    assert disk.built and (disk.directory / STORE).is_dir()
+    assert disk.manifest["version"] == memory.manifest["version"]  # the same release, kept
+    engine = open_engine(settings.replace(oxigraph_storage="disk"))
+    assert getattr(engine, "storage", None) == "disk"
+    assert engine.query("ASK { ?s ?p ?o }").boolean is True

@@ -97,10 +97,6 @@ def build(ctx: click.Context, force: bool, quiet: bool, no_validate: bool) -> No
     if no_validate:
         settings = settings.replace(validate=False)
     result = build_dataset(settings, force=force, progress=progress)
-    if result.built:
-        from cakg.engine import prepare_store
-
-        prepare_store(settings)  # a large build's on-disk store, so `serve` starts in seconds
     if not quiet:
         m = result.manifest
         state = "built" if result.built else "up to date"

@@ -13,6 +13,12 @@ from cakg.namespaces import BASE
 
 ENGINES = ("oxigraph", "rdflib", "remote")
 REASONERS = ("owlrl", "rules")
+STORAGES = ("auto", "memory", "disk")
+# In memory a quad costs some hundreds of bytes with the store's indexes (the union copy
+# included): above this size of N-Quads, "auto" puts the store on disk, to start at once and
+# keep its pages in the OS page cache, shared by every process. Point lookups are slower there
+# (RocksDB reads), scans and aggregates as fast (bench/README.md).
+AUTO_DISK_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -115,3 +121,14 @@ def _convert(name: str, type_: Any, raw: str) -> Any:
     except ValueError:
         raise ConfigError(f"CAKG_{name.upper()}: cannot read {raw!r} as {kind}") from None
     return raw
+
+
+def resolve_storage(storage: str, nquads: Path) -> str:
+    """ "memory" or "disk": where the oxigraph engine keeps a release whose N-Quads are
+    `nquads`, by the `oxigraph_storage` setting (ConfigError for an unknown one)."""
+    if storage == "auto":
+        big = nquads.is_file() and nquads.stat().st_size > AUTO_DISK_BYTES
+        return "disk" if big else "memory"
+    if storage not in STORAGES:
+        raise ConfigError(f"oxigraph_storage: '{storage}' is not one of {', '.join(STORAGES)}")
+    return storage

@@ -72,6 +72,12 @@ class NonConformingData(CakgError):
         super().__init__(f"the data does not conform to the shapes: {report.summary()}")
 
 
+class StoreWriteError(CakgError):
+    """The build could not write the engine's on-disk store (the child's error is above)."""
+
+    code = "store-write-failed"
+
+
 class ValidationWorkerError(CakgError):
     """A validation worker process died (out of memory, killed) while validating a unit."""
 

@@ -5,7 +5,8 @@ the engine, the web app, publish, stats and the CLI's serving side find everythi
 about a build here, and never import the build. Layout of the build directory:
 
     build/releases/<id>/   cakg.nq, cakg.trig, cakg.ttl (and .gz), manifest.json, docs,
-                           queries/ (the saved queries it was built with)
+                           queries/ (the saved queries it was built with),
+                           oxigraph/ (the engine's on-disk store, when the settings use one)
     build/current          a symlink to the release being served (switched atomically)
     build/failed-build.json  the last build's error, until a build succeeds
 
@@ -44,6 +45,11 @@ DUMPS = (NQUADS, TRIG, TURTLE)
 ONTOLOGY_DOCS = "ontology.html"
 SHAPES_DOCS = "shapes.html"
 QUERIES = "queries"  # the saved queries (*.rq) the release was built with
+STORE = "oxigraph"  # the engine's on-disk store (pyoxigraph), when the settings asked for one
+# The engine's store holds the named graphs of the N-Quads; and, when some triple is in two of
+# them, a copy of the asserted triples in its default graph, where a copy is kept once (the union
+# of named graphs is a bag in pyoxigraph: see engine/oxigraph_store.py). This asks for that case.
+SHARED_TRIPLE = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }"
 FAILED_BUILD = "failed-build.json"  # beside `current`: why the last build failed
 OPEN_ATTEMPTS = 5  # `current` switched (and the old release pruned) between readlink and lock
 

@@ -83,7 +83,10 @@ def _code_files() -> list[Path]:
 
 def _settings_key(settings: Settings) -> str:
     """The settings that change what the build writes."""
-    return f"reasoner={settings.reasoner} validate={settings.validate}"
+    return (
+        f"reasoner={settings.reasoner} validate={settings.validate} "
+        f"storage={settings.oxigraph_storage}"  # the engine's on-disk store, or none
+    )
 
 
 def fingerprint(files: list[SourceFile], settings_key: str, queries: list[Path]) -> str:

@@ -34,6 +34,7 @@ from cakg.build.docs import render_ontology_docs, render_shapes_docs, style_sour
 from cakg.build.load import Loaded
 from cakg.build.reason import DROPPED_RULES
 from cakg.build.sources import Kind, query_files, sha256_of
+from cakg.build.store import needs_store, write_store
 from cakg.build.validate import Report
 from cakg.config import Settings
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, QUERIES_GRAPH
@@ -46,6 +47,7 @@ from cakg.release import (
     QUERIES,
     RELEASES,
     SHAPES_DOCS,
+    STORE,
     TRIG,
     TURTLE,
     remove_unused,
@@ -90,6 +92,10 @@ def write_release(
     for name in DUMPS:
         _gzip(staging / name)
     timings["write"] = time.perf_counter() - t0
+    if needs_store(settings, staging / NQUADS):
+        t0 = time.perf_counter()
+        write_store(staging)  # so that `cakg serve` opens a large release in milliseconds
+        timings["store"] = time.perf_counter() - t0
     manifest = {
         "dataset": "cakg",
         "version": version,
@@ -158,6 +164,9 @@ def _place(releases: Path, staging: Path, manifest: dict[str, Any], current: str
     for name in dict.fromkeys(n for n in (current, version) if n):
         kept = releases / name
         if _same_dumps(kept, manifest):
+            for folder in (QUERIES, STORE):  # what a release built before may lack
+                if (staging / folder).is_dir() and not (kept / folder).exists():
+                    os.rename(staging / folder, kept / folder)
             for file in (ONTOLOGY_DOCS, SHAPES_DOCS, MANIFEST):
                 os.replace(staging / file, kept / file)
             _fsync_dir(kept)

@@ -11,13 +11,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
-from cakg.engine.oxigraph_store import open_disk_store
 from cakg.engine.pool import ClientSlots, PooledEngine
-from cakg.engine.spec import engine_spec, load_engine, resolve_storage
+from cakg.engine.spec import engine_spec, load_engine
 from cakg.engine.zygote import Zygote, ZygoteLink
 from cakg.release import Release
 
@@ -30,7 +27,6 @@ __all__ = [
     "is_local",
     "load_engine",
     "open_engine",
-    "prepare_store",
     "start_zygote",
 ]
 
@@ -42,14 +38,6 @@ def _current(settings: Settings) -> Release:
     release = Release.open_current(settings)
     release.close()
     return release
-
-
-def prepare_store(settings: Settings) -> None:
-    """Make the build's on-disk store now when the engine would use one (for `cakg build`, so
-    that the first `cakg serve` after a build starts in seconds at 10^6 triples, not minutes)."""
-    _, nquads, _, storage = engine_spec(settings, _current(settings))
-    if settings.engine == "oxigraph" and resolve_storage(storage, Path(nquads)) == "disk":
-        open_disk_store(Path(nquads))
 
 
 def is_local(settings: Settings) -> bool:

@@ -15,13 +15,7 @@ two ways:
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -41,7 +35,6 @@ from pyoxigraph import (
     Store,
     Triple,
     Variable,
-    parse,
     parse_query_results,
     serialize,
 )
@@ -59,17 +52,13 @@ from cakg.engine.base import (
     QueryResult,
 )
 from cakg.engine.guard import PointLookup, QueryShape, inspect_query
-from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
+from cakg.errors import BadQuery, BuildMissingError, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+from cakg.release import SHARED_TRIPLE, STORE
 from cakg.sparql_text import syntax_error_from
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-DISK_STORE = "oxigraph"  # the on-disk store's folder, in the build's release folder
-SHARED_TRIPLE = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }"
-FILL_COMMAND = (
-    "import sys; from cakg.engine.oxigraph_store import fill_main; fill_main(*sys.argv[1:])"
-)
 PLAIN_GRAPH = NamedNode("urn:cakg:store:union")
 INFERRED_NODE = NamedNode(str(INFERRED_GRAPH))  # the one graph of the plain store (see __init__)
 COPY_ASSERTED = (
@@ -391,58 +380,17 @@ def _shared_triples(store: Store) -> bool:
 
 
 def open_disk_store(nquads: Path) -> Store:
-    """The build's store on disk (RocksDB) beside its N-Quads, opened read-only.
-
-    Made once per dataset version, the first time it is asked for: loaded into a staging folder,
-    then renamed into place, so a store that exists is complete; a process that loses the race
-    to make it drops its own copy. Read-only, it opens in milliseconds, its pages live in the OS
-    page cache (shared by every process), and it can be forked.
-    """
-    final = nquads.parent / DISK_STORE
-    if not final.is_dir():
-        staging = Path(tempfile.mkdtemp(prefix=f".{DISK_STORE}-", dir=nquads.parent))
-        try:
-            # in a child process: the bulk loader's memory goes back to the system when it
-            # exits, instead of staying in this (long-lived) process
-            subprocess.run(  # noqa: S603 (a fixed argv, no shell)
-                [sys.executable, "-c", FILL_COMMAND, str(staging), str(nquads)],
-                check=True,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
-            )
-            with contextlib.suppress(OSError):  # another process made it meanwhile
-                os.rename(staging, final)
-        except subprocess.CalledProcessError as e:
-            raise QueryResourceError(
-                f"cannot make the on-disk store of {nquads} (exit status {e.returncode}); "
-                "the error is above"
-            ) from e
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return Store.read_only(str(final))
-
-
-def fill_main(folder: str, nquads: str) -> None:
-    """The child process of open_disk_store."""
-    _fill(Path(folder), Path(nquads))
-
-
-def _fill(folder: Path, nquads: Path) -> None:
-    """The named graphs, then the union trick of the in-memory store (see __init__) as a bulk
-    load: the asserted triples copied into the default graph, where a copy is kept once."""
-    store = Store(str(folder))
-    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
-    if _shared_triples(store):
-        inferred = str(INFERRED_GRAPH)
-        default = DefaultGraph()
-        store.bulk_extend(
-            Quad(q.subject, q.predicate, q.object, default)
-            for q in parse(path=str(nquads), format=RdfFormat.N_QUADS)
-            if not (isinstance(q.graph_name, NamedNode) and q.graph_name.value == inferred)
+    """The release's on-disk store (written by the build beside its N-Quads), read-only: it
+    opens in milliseconds, its pages live in the OS page cache (shared by every process), and
+    it can be forked. BuildMissingError when the release was built without one."""
+    folder = nquads.parent / STORE
+    if not folder.is_dir():
+        raise BuildMissingError(
+            f"the release {nquads.parent.name} has no on-disk store ({STORE}/): it was built "
+            "for serving in memory; rebuild with the same CAKG_OXIGRAPH_STORAGE as the server "
+            "(`cakg build --force`)"
         )
-    store.flush()
-    store.optimize()
-    del store  # closes the database before it is renamed
+    return Store.read_only(str(folder))
 
 
 def _syntax_error(e: SyntaxError) -> BadQuery:

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cakg.config import Settings
+from cakg.config import Settings, resolve_storage
 from cakg.engine.base import Engine
 from cakg.errors import BuildMissingError, ConfigError
 from cakg.release import Release
 
 # engine name, N-Quads path, dataset version, storage: the arguments of load_engine
 EngineSpec = tuple[str, str, str, str]
-STORAGES = ("auto", "memory", "disk")
-# In memory a quad costs some hundreds of bytes with the store's indexes (the union copy
-# included): above this size the store goes on disk, to start at once and keep its pages in
-# the OS page cache, shared by every process. Point lookups are slower there (RocksDB reads),
-# scans and aggregates as fast (bench/README.md).
-AUTO_DISK_BYTES = 100 * 1024 * 1024
 
 
 def engine_spec(settings: Settings, release: Release) -> EngineSpec:
@@ -34,8 +28,8 @@ def engine_spec(settings: Settings, release: Release) -> EngineSpec:
 def load_engine(name: str, nquads: str | Path, version: str, storage: str = "memory") -> Engine:
     """An in-process engine of the given kind loaded from an N-Quads file.
 
-    `storage` (oxigraph only): "memory", "disk" (a read-only store made once per build beside
-    the N-Quads), or "auto": on disk when the N-Quads are larger than AUTO_DISK_BYTES.
+    `storage` (oxigraph only): "memory", "disk" (the release's on-disk store, which the build
+    writes when the settings ask for it), or "auto" (config.resolve_storage: by size).
     """
     if name == "oxigraph":
         from cakg.engine.oxigraph_store import OxigraphEngine
@@ -46,13 +40,3 @@ def load_engine(name: str, nquads: str | Path, version: str, storage: str = "mem
 
         return RdflibEngine(Path(nquads), version)
     raise ConfigError(f"engine: '{name}' is not one of oxigraph, rdflib")
-
-
-def resolve_storage(storage: str, nquads: Path) -> str:
-    """ "memory" or "disk" for the configured storage and this N-Quads file."""
-    if storage == "auto":
-        big = nquads.is_file() and nquads.stat().st_size > AUTO_DISK_BYTES
-        return "disk" if big else "memory"
-    if storage not in STORAGES:
-        raise ConfigError(f"oxigraph_storage: '{storage}' is not one of {', '.join(STORAGES)}")
-    return storage
