@@ -14,7 +14,7 @@ from cakg.config import Settings
 from cakg.engine import Engine, load_engine, start_zygote
 from cakg.engine.base import Dataset, Formats
 from cakg.engine.guard import MAX_NESTING, inspect_query
-from cakg.engine.pool import PooledEngine
+from cakg.engine.pooled import PooledEngine
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError, QueryTimeout, UpdateRefused
 from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.release import dataset_dir

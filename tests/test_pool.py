@@ -1,4 +1,5 @@
-"""The web process's side of isolation (engine/pool.py) and the zygote's (engine/zygote.py).
+"""The web process's side of isolation (engine/pool.py, pooled.py) and the zygote's
+(engine/zygote.py, zygote_process.py).
 
 No client text is evaluated in the calling process; short queries never wait behind long ones;
 deadlines count from the request's arrival and hold whoever dies; a client has a bounded number
@@ -26,9 +27,11 @@ from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import load_engine, open_engine, start_zygote
 from cakg.engine.base import Dataset, Formats
+from cakg.engine.client_slots import ClientSlots
 from cakg.engine.guard import parse_point_lookup
 from cakg.engine.oxigraph_store import OxigraphEngine
-from cakg.engine.pool import GENERAL, SHORT, ClientSlots, PooledEngine
+from cakg.engine.pool import GENERAL, SHORT
+from cakg.engine.pooled import PooledEngine
 from cakg.engine.zygote import Zygote
 from cakg.errors import (
     ConfigError,
@@ -367,7 +370,7 @@ def _web_process(settings: Settings, link: Any, ready: Any) -> None:
 def test_no_isolation_refuses_to_start_unless_allowed(
     built: BuildResult, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cakg.engine.zygote as zygote_module
+    import cakg.engine.zygote_process as zygote_module
 
     monkeypatch.setattr(zygote_module, "_isolate_network", lambda: False)
     with warnings.catch_warnings():

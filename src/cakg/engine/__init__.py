@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from cakg.config import Settings
 from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
-from cakg.engine.pool import ClientSlots, PooledEngine
+from cakg.engine.client_slots import ClientSlots
+from cakg.engine.pooled import PooledEngine
 from cakg.engine.spec import engine_spec, load_engine
 from cakg.engine.zygote import Zygote, ZygoteLink
 from cakg.release import Release

@@ -7,7 +7,8 @@ One Python process tops out at about one core (the GIL), so `cakg serve` runs `w
 (default: one per CPU, at most 4) web processes that accept on one listening socket. The
 release is loaded once, by the query engine's zygote, which forks every web process's query
 workers: they share the store copy-on-write, and keep the timeout and memory limit of
-`cakg.engine.zygote`. Ctrl+C or SIGTERM stops the web processes, their workers and the zygote.
+`cakg.engine.zygote_process`. Ctrl+C or SIGTERM stops the web processes, their workers and the
+zygote.
 
 Only granian's public interface is used (MPServer, its `on_startup` hook, `serve` with a
 `target_loader`, `signal_handler_interrupt`): the supervisor starts no thread (granian forks
@@ -38,8 +39,9 @@ from granian.server import MPServer
 from cakg.config import Settings
 from cakg.engine import is_local, open_engine, start_zygote
 from cakg.engine.base import Engine
-from cakg.engine.pool import ClientSlots
-from cakg.engine.zygote import Zygote, die_with_parent
+from cakg.engine.client_slots import ClientSlots
+from cakg.engine.zygote import Zygote
+from cakg.engine.zygote_process import die_with_parent
 from cakg.errors import ConfigError
 from cakg.release import Release
 from cakg.web import create_app
