@@ -17,13 +17,12 @@ decoded first, everywhere), as rdflib and remote stores do, and refused if eithe
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
 
 from cakg.engine.base import QueryForm
+from cakg.engine.point_lookup import SURE_IRI, LookupParser, PointLookup, iri_text
 from cakg.errors import BadQuery, UpdateRefused
 from cakg.sparql_text import (
     OPERANDS,
@@ -86,35 +85,6 @@ FORMS: tuple[QueryForm, ...] = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATES = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-# An absolute IRI pyoxigraph surely accepts (a conservative subset of RFC 3987): scheme, an
-# authority of plain characters and a port, then a path, query and fragment.
-_SURE_IRI = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*:"
-    r"(?://(?:[\w.~!$&'()*+,;=\-]|%[0-9A-Fa-f]{2})*(?::[0-9]*)?(?=[/?#]|$)|(?!//))"
-    r"(?:[^%#\x7f-\x9f\ue000-\uf8ff\ufff0-\uffff]|%[0-9A-Fa-f]{2})*"
-    r"(?:#(?:[^%#\x7f-\x9f\ue000-\uf8ff\ufff0-\uffff]|%[0-9A-Fa-f]{2})*)?"
-)
-
-
-@dataclass(frozen=True)
-class PointLookup:
-    """A query about one named node: one triple pattern whose subject is an IRI.
-
-    `SELECT [DISTINCT] ?p ?o WHERE { <node> ?p ?o } [LIMIT n] [OFFSET n]`, or the same as ASK.
-    IRIs are absolute (prefixed names resolved); a variable's name is without its `?` or `$`.
-    """
-
-    form: Literal["SELECT", "ASK"]
-    subject: str
-    predicate: str | None  # None when it is a variable
-    predicate_var: str | None
-    object: str | None  # None when it is a variable
-    object_var: str | None
-    projection: tuple[str, ...]  # in SELECT order; for `*` (and ASK) the pattern's variables
-    distinct: bool = False
-    limit: int | None = None
-    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,7 +161,7 @@ def inspect_query(text: str, max_nesting: int = MAX_NESTING) -> QueryShape:
     form = _form(readings[0].keyword)
     lookup = None
     if plain and form in ("SELECT", "ASK"):
-        lookup = _LookupParser(tokens, start, prefixes).parse()
+        lookup = LookupParser(tokens, start, prefixes).parse()
     return QueryShape(
         form,
         any(reading.has_from for reading in readings),
@@ -218,7 +188,7 @@ def parse_point_lookup(text: str) -> PointLookup | None:
     except BadQuery:
         return None
     prefixes, plain, start = _prologue(tokens)
-    return _LookupParser(tokens, start, prefixes).parse() if plain else None
+    return LookupParser(tokens, start, prefixes).parse() if plain else None
 
 
 def _prologue(tokens: list[Token]) -> tuple[dict[str, str], bool, int]:
@@ -232,7 +202,7 @@ def _prologue(tokens: list[Token]) -> tuple[dict[str, str], bool, int]:
         token = tokens[i]
         kinds = tuple(t.kind for t in tokens[i + 1 : i + 3])
         if token.value == "PREFIX" and kinds == ("pname", "iri") and tokens[i + 1].text[-1] == ":":
-            prefixes[tokens[i + 1].text[:-1]] = _iri(tokens[i + 2].text)
+            prefixes[tokens[i + 1].text[:-1]] = iri_text(tokens[i + 2].text)
             i += 3
         elif (
             token.kind == "pname"
@@ -240,7 +210,7 @@ def _prologue(tokens: list[Token]) -> tuple[dict[str, str], bool, int]:
             and token.text[-1] == ":"
             and kinds[:1] == ("iri",)
         ):  # `PREFIXex:<...>`: pyoxigraph needs no space after a keyword
-            prefixes[token.text[6:-1]] = _iri(tokens[i + 1].text)
+            prefixes[token.text[6:-1]] = iri_text(tokens[i + 1].text)
             i += 2
         elif token.value in ("BASE", "VERSION") and kinds[:1] in (("iri",), ("string",)):
             plain = False
@@ -367,130 +337,9 @@ def _may_split(pname: str, prefixes: dict[str, str]) -> bool:
     prefix, _, local = pname.partition(":")
     local = local.replace("\\", "")
     return any(
-        prefix.endswith(declared) and _SURE_IRI.fullmatch(base + local) is None
+        prefix.endswith(declared) and SURE_IRI.fullmatch(base + local) is None
         for declared, base in prefixes.items()
     )
-
-
-class _LookupParser:
-    def __init__(self, tokens: list[Token], start: int, prefixes: dict[str, str]) -> None:
-        self.tokens = tokens
-        self.i = start
-        self.prefixes = prefixes
-
-    def peek(self) -> Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, value: str) -> bool:
-        token = self.peek()
-        if token is not None and token.kind in ("keyword", "punct") and token.value == value:
-            self.i += 1
-            return True
-        return False
-
-    def take_kind(self, *kinds: str) -> Token | None:
-        token = self.peek()
-        if token is not None and token.kind in kinds:
-            self.i += 1
-            return token
-        return None
-
-    def parse(self) -> PointLookup | None:
-        form: Literal["SELECT", "ASK"]
-        projected: list[str] | None = None  # None: `*` or ASK
-        distinct = False
-        if self.take("SELECT"):
-            form = "SELECT"
-            distinct = self.take("DISTINCT")
-            if not self.take("*"):
-                projected = []
-                while (var := self.take_kind("var")) is not None:
-                    projected.append(var.text[1:])
-                if not projected:
-                    return None
-        elif self.take("ASK"):
-            form = "ASK"
-        else:
-            return None
-        self.take("WHERE")
-        if not self.take("{"):
-            return None
-        subject = self.iri()
-        predicate = self.iri(verb=True)
-        predicate_var = self.var() if predicate is None else None
-        obj = self.iri()
-        object_var = self.var() if obj is None else None
-        if subject is None or (predicate is None and predicate_var is None):
-            return None
-        if obj is None and object_var is None:
-            return None
-        self.take(".")
-        if not self.take("}"):
-            return None
-        limit = offset = None
-        for _ in range(2):
-            if limit is None and self.take("LIMIT"):
-                limit = self.integer()
-                if limit is None:
-                    return None
-            elif offset is None and self.take("OFFSET"):
-                offset = self.integer()
-                if offset is None:
-                    return None
-        if self.i != len(self.tokens):
-            return None
-        variables = tuple(v for v in (predicate_var, object_var) if v is not None)
-        if len(set(variables)) != len(variables):
-            return None
-        if projected is None:
-            projection = variables if form == "SELECT" else ()
-        elif len(set(projected)) != len(projected) or not set(projected) <= set(variables):
-            return None
-        else:
-            projection = tuple(projected)
-        return PointLookup(
-            form, subject, predicate, predicate_var, obj, object_var, projection, distinct,
-            limit, offset,
-        )  # fmt: skip
-
-    def iri(self, verb: bool = False) -> str | None:
-        """The absolute IRI of the next token (an IRI, a prefixed name, or `a` as a verb)."""
-        token = self.peek()
-        if token is None:
-            return None
-        if verb and token.kind == "keyword" and token.value == "a":
-            self.i += 1
-            return RDF_TYPE
-        if token.kind == "iri":
-            iri = _iri(token.text)
-        elif token.kind == "pname":
-            prefix, _, local = token.text.partition(":")
-            base = self.prefixes.get(prefix)
-            if base is None:
-                return None
-            iri = base + local.replace("\\", "")
-        else:
-            return None
-        if _SURE_IRI.fullmatch(iri) is None:
-            return None
-        self.i += 1
-        return iri
-
-    def var(self) -> str | None:
-        token = self.take_kind("var")
-        return token.text[1:] if token is not None else None
-
-    def integer(self) -> int | None:
-        token = self.take_kind("number")
-        if token is None or not token.text.isdigit():
-            return None
-        value = int(token.text)
-        return value if value < 2**63 else None
-
-
-def _iri(token: str) -> str:
-    """The IRI an IRIREF token names, its escapes decoded (pyoxigraph decodes them in IRIs)."""
-    return decode_escapes(token[1:-1])
 
 
 def _update(keyword: str) -> str | None:

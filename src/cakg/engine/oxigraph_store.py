@@ -51,7 +51,8 @@ from cakg.engine.base import (
     QueryForm,
     QueryResult,
 )
-from cakg.engine.guard import PointLookup, QueryShape, inspect_query
+from cakg.engine.guard import QueryShape, inspect_query
+from cakg.engine.point_lookup import PointLookup
 from cakg.errors import BadQuery, BuildMissingError, NotAcceptable, QueryResourceError
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 from cakg.release import SHARED_TRIPLE, STORE

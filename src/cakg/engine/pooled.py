@@ -31,8 +31,9 @@ from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult, bind
 from cakg.engine.cache import ResultCache
 from cakg.engine.client_slots import ClientSlots
 from cakg.engine.cost import ShortQueries
-from cakg.engine.guard import PointLookup, QueryShape, inspect_query
+from cakg.engine.guard import QueryShape, inspect_query
 from cakg.engine.oxigraph_store import OxigraphEngine
+from cakg.engine.point_lookup import PointLookup
 from cakg.engine.pool import GENERAL, SHORT, WorkerPool
 from cakg.engine.spec import EngineSpec
 from cakg.engine.zygote import Zygote, ZygoteLink
