@@ -23,16 +23,9 @@ from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Rd
 from pyparsing import ParseException
 from rdflib.plugins.sparql.parser import parseQuery
 
-from cakg.engine.guard import (
-    MAX_CHAIN,
-    MAX_GROUPS,
-    MAX_NESTING,
-    RDF_TYPE,
-    PointLookup,
-    inspect_query,
-    parse_point_lookup,
-)
+from cakg.engine.guard import MAX_CHAIN, MAX_GROUPS, MAX_NESTING, inspect_query, parse_point_lookup
 from cakg.engine.oxigraph_store import OxigraphEngine
+from cakg.engine.point_lookup import RDF_TYPE, PointLookup
 from cakg.errors import BadQuery, QueryError, UpdateRefused
 from cakg.results import negotiate
 from cakg.sparql_text import code_text
