@@ -3,7 +3,8 @@ Accept or by extension, written with the project's prefixes, cached by ETag; the
 
 A representation is named by a key: "html" or a file extension (cakg.media: "ttl", "jsonld",
 "nt", "rdf", "trig", "nq"). The key chosen is kept in `g.error_format`, so that an error on the
-same request is answered in it (cakg.web.errors).
+same request is answered in it (cakg.web.errors). `public_path` (a URL under public_url) is
+shared with the saved-query API (bp "saved").
 
 The Host header never reaches a publicly cached response. Pages, Link and Content-Location
 headers and redirects link with paths (`local_url`), or under public_url when it is set, so
