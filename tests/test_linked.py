@@ -19,13 +19,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, SDO, SH, VOID
 from werkzeug.serving import make_server
 
-import cakg.web
 from cakg.build import BuildResult, build_dataset
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.release import dataset_dir
-from cakg.web.state import EXTENSION
+from cakg.web import create_app
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -39,19 +38,9 @@ RDF_FORMATS = {  # extension: (media type, rdflib parser)
 
 
 def make_app(settings: Settings) -> Flask:
-    """The real app once web.create_app exists; until then a bare app with the blueprint."""
-    factory = getattr(cakg.web, "create_app", None)
-    if factory is not None:
-        engine = open_engine(settings)  # in-process: no worker pool to close
-        app: Flask = factory(settings, {"TESTING": True, "CAKG_ENGINE": engine})
-        return app
-    from cakg.web.linked import bp
-
-    app = Flask("cakg.web")
-    app.config.update(TESTING=True, CAKG_SETTINGS=settings)
-    app.extensions[EXTENSION].current.engine = open_engine(settings)
-    app.register_blueprint(bp)
-    return app
+    """The app over an in-process engine (no worker pool to close)."""
+    engine = open_engine(settings)
+    return create_app(settings, {"TESTING": True, "CAKG_ENGINE": engine})
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +215,48 @@ def test_inference_false(client: FlaskClient) -> None:
     assert (UZ, CAKG.partnerOf, KZ) in g
     r = client.get("/data/state/kazakhstan.ttl?inference=maybe")
     assert r.status_code == 400
+
+
+# the words a request flag accepts on every route, any case (cakg.web.params)
+FLAG_WORDS = [
+    ("true", True),
+    ("false", False),
+    ("1", True),
+    ("0", False),
+    ("yes", True),
+    ("no", False),
+    ("on", True),
+    ("off", False),
+    ("TRUE", True),
+    ("Off", False),
+]
+
+
+@pytest.mark.parametrize(("word", "inferred"), FLAG_WORDS)
+def test_inference_flag_words_on_data_and_store(
+    client: FlaskClient, word: str, inferred: bool
+) -> None:
+    data = client.get("/data/state/kazakhstan.ttl", query_string={"inference": word})
+    assert data.status_code == 200
+    assert ((KZ, CAKG.partnerOf, UZ) in Graph().parse(data=data.data)) is inferred
+    store = client.get("/store", query_string={"default": "", "inference": word})
+    assert store.status_code == 200
+    assert ((KZ, CAKG.partnerOf, UZ) in Graph().parse(data=store.data)) is inferred
+
+
+@pytest.mark.parametrize("word", ["maybe", "", "2", "truth"])
+def test_inference_flag_rejects_other_words_on_data_and_page(
+    client: FlaskClient, word: str
+) -> None:
+    r = client.get("/data/state/kazakhstan.ttl", query_string={"inference": word})
+    assert (r.status_code, r.mimetype) == (400, "text/turtle")
+    message = r.get_data(as_text=True)
+    assert message.startswith("# parameter 'inference'")
+    assert all(w in message for w, _ in FLAG_WORDS[:8])
+    assert len(Graph().parse(data=r.data, format="turtle")) == 0
+    page = client.get("/page/state/kazakhstan", query_string={"inference": word})
+    assert (page.status_code, page.mimetype) == (400, "text/html")
+    assert Page(page.get_data(as_text=True)).text["h1"] == ["Bad request"]
 
 
 # ---------------------------------------------------------------- errors

@@ -31,10 +31,12 @@ from cakg.engine.base import Dataset, Formats
 from cakg.engine.guard import inspect_query
 from cakg.engine.remote import RemoteEngine
 from cakg.errors import BadQuery, ConfigError, QueryTimeout
+from cakg.media import NTRIPLES, TSV
+from cakg.media import SPARQL_JSON as JSON
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.publish import publish_dataset
 from cakg.sparql_terms import bind_values
-from cakg.store.client import EMPTY_GRAPH, JSON, NTRIPLES, TSV, StoreClient
+from cakg.store.client import EMPTY_GRAPH, StoreClient
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
 from cakg.store.release_graph import (
     ASSERTED_GRAPH,

@@ -11,13 +11,8 @@ from rdflib.query import Result
 
 from cakg.engine.base import QueryResult
 from cakg.errors import BadParameter, NotAcceptable
-from cakg.results import (
-    GRAPH_MEDIA_TYPES,
-    RESULT_MEDIA_TYPES,
-    mark_truncated,
-    negotiate,
-    serialize_result,
-)
+from cakg.media import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
+from cakg.results import mark_truncated, negotiate, serialize_result
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

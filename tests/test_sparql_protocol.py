@@ -331,6 +331,38 @@ def _count(client: FlaskClient, **params: Any) -> int:
     return int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
 
 
+# the words a request flag accepts on every route, any case (cakg.web.params)
+FLAG_WORDS = [
+    ("true", True),
+    ("false", False),
+    ("1", True),
+    ("0", False),
+    ("yes", True),
+    ("no", False),
+    ("on", True),
+    ("off", False),
+    ("TRUE", True),
+    ("Off", False),
+]
+
+
+@pytest.mark.parametrize(("word", "inferred"), FLAG_WORDS)
+def test_inference_flag_words_on_sparql(client: FlaskClient, word: str, inferred: bool) -> None:
+    expected = _count(client) if inferred else _count(client, inference="false")
+    assert _count(client, inference=word) == expected
+    r = client.post("/sparql", data={"query": COUNT, "inference": word})
+    assert int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"]) == expected
+
+
+@pytest.mark.parametrize("word", ["maybe", "", "2", "truth"])
+def test_inference_flag_rejects_other_words_on_sparql(client: FlaskClient, word: str) -> None:
+    r = client.get("/sparql", query_string={"query": COUNT, "inference": word})
+    assert (r.status_code, r.mimetype) == (400, "text/plain")
+    message = r.get_data(as_text=True)
+    assert message.startswith("parameter 'inference'")
+    assert all(w in message for w, _ in FLAG_WORDS[:8])
+
+
 def test_dataset_parameters(client: FlaskClient, built: BuildResult) -> None:
     graphs = built.manifest["graphs"]
     everything = _count(client)

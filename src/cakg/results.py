@@ -1,8 +1,8 @@
-"""Media types of query results, negotiation by Accept or `format`, and serialisation.
+"""Query results: negotiation by Accept or `format`, and serialisation.
 
-Negotiation is data: one table of media types per kind of result (the first is the default), one
-of aliases clients send, one of `format` names. Accept headers are parsed by werkzeug
-(`MIMEAccept`, q-values included); the engines write the bytes themselves (pyoxigraph or rdflib).
+Negotiation is data: the media types of each kind of result, their aliases and `format` names
+are cakg.media's tables. Accept headers are parsed by werkzeug (`MIMEAccept`, q-values
+included); the engines write the bytes themselves (pyoxigraph or rdflib).
 """
 
 from __future__ import annotations
@@ -15,53 +15,15 @@ from werkzeug.http import parse_accept_header
 from cakg.engine.base import Formats, QueryResult
 from cakg.engine.rdflib_dataset import serialize_terms
 from cakg.errors import BadParameter
+from cakg.media import (
+    FORMAT_NAMES,
+    GRAPH_ALIASES,
+    GRAPH_MEDIA_TYPES,
+    RESULT_ALIASES,
+    RESULT_MEDIA_TYPES,
+    SPARQL_JSON,
+)
 
-# SELECT and ASK; the first is the default for */* or no Accept header.
-RESULT_MEDIA_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-# CONSTRUCT and DESCRIBE.
-GRAPH_MEDIA_TYPES = (
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-)
-# Media types clients send for one of ours.
-RESULT_ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-    "text/tsv": "text/tab-separated-values",
-}
-GRAPH_ALIASES = {
-    "application/x-turtle": "text/turtle",
-    "text/plain": "application/n-triples",
-    "application/json": "application/ld+json",
-    "application/xml": "application/rdf+xml",
-    "text/xml": "application/rdf+xml",
-}
-# The `format` request parameter: name -> (results media type, graph media type).
-FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
-    "json": ("application/sparql-results+json", "application/ld+json"),
-    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
-    "csv": ("text/csv", None),
-    "tsv": ("text/tab-separated-values", None),
-    "turtle": (None, "text/turtle"),
-    "n3": (None, "text/turtle"),  # Turtle is N3; SPARQLWrapper asks for format=n3
-    "ttl": (None, "text/turtle"),
-    "nt": (None, "application/n-triples"),
-    "ntriples": (None, "application/n-triples"),
-    "n-triples": (None, "application/n-triples"),
-    "jsonld": (None, "application/ld+json"),
-    "json-ld": (None, "application/ld+json"),
-    "rdfxml": (None, "application/rdf+xml"),
-    "rdf": (None, "application/rdf+xml"),
-    "rdf+xml": (None, "application/rdf+xml"),
-}
 _RESULT_OFFERS = [*RESULT_MEDIA_TYPES, *RESULT_ALIASES]
 _GRAPH_OFFERS = [*GRAPH_MEDIA_TYPES, *GRAPH_ALIASES]
 _BY_TYPE = {
@@ -125,7 +87,7 @@ def content_type(media_type: str) -> str:
 
 def mark_truncated(body: bytes, media_type: str, max_rows: int) -> bytes:
     """Add `"truncated": true` and the row limit to a SPARQL JSON body cut by the row cap."""
-    if media_type != "application/sparql-results+json":
+    if media_type != SPARQL_JSON:
         return body
     end = body.rstrip()
     if not end.endswith(b"}"):

@@ -8,9 +8,15 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from cakg.engine.base import QueryResult
+from cakg.media import FORMAT_NAMES
 from cakg.namespaces import shorten
 
-QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld")
+# `cakg query --format`: a table, or one of cakg.media's `format` names (its results type first)
+CLI_MEDIA_TYPES: dict[str, str] = {
+    name: next(m for m in FORMAT_NAMES[name] if m is not None)
+    for name in ("csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld")
+}
+QUERY_FORMATS = ("table", *CLI_MEDIA_TYPES)
 MAX_CELL = 80
 
 
@@ -62,17 +68,6 @@ def render_table(result: QueryResult) -> str:
     if result.truncated:
         footer += " (cut off at the row limit)"
     return "\n".join([*out, footer]) + "\n"
-
-
-CLI_MEDIA_TYPES = {
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-}
 
 
 def render_result(result: QueryResult, fmt: str) -> str:

@@ -21,6 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, VOID
 
 from cakg.config import Settings
 from cakg.engine.base import Engine
+from cakg.media import DUMP_MEDIA_TYPES, GZIP, MEDIA_TYPES
 from cakg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PREFIXES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -30,11 +31,8 @@ DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3, not in rdflib's closed n
 IANA = "https://www.iana.org/assignments/media-types/"
 WIKIDATA = "http://www.wikidata.org/entity/"
 TITLE = "Central Asia Knowledge Graph"
-DUMP_MEDIA = {
-    "cakg.ttl": ("text/turtle", "Turtle"),
-    "cakg.trig": ("application/trig", "TriG"),
-    "cakg.nq": ("application/n-quads", "N-Quads"),
-}
+# dump file name -> (media type, label)
+DUMP_MEDIA = {name: (m, MEDIA_TYPES[m].label) for name, m in DUMP_MEDIA_TYPES.items()}
 
 _DISTINCT = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 _COUNTS = f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
@@ -227,7 +225,7 @@ def _distributions(g: Graph, ds: URIRef, manifest: dict[str, Any], root: str) ->
             g.add((dist, DCAT.mediaType, URIRef(IANA + media)))
             g.add((dist, DCTERMS.format, FORMATS_NS[label.replace("-", "_")]))
             if gz:
-                g.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
+                g.add((dist, DCAT.compressFormat, URIRef(IANA + GZIP)))
             size = Literal(int(info["bytes"]), datatype=XSD.nonNegativeInteger)
             g.add((dist, DCAT.byteSize, size))
             checksum = URIRef(f"{dist}-sha256")

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from rdflib.term import Identifier, Node
 
+from cakg.media import SPARQL_JSON, TURTLE
 from cakg.namespaces import BASE
 
 # Relative IRIs in a query resolve against the project's base (as if the query were published
@@ -71,8 +72,8 @@ def binding_key(bindings: Mapping[str, Identifier] | None) -> tuple[Any, ...]:
 class Formats:
     """The negotiated media type for each kind of result; None when the client accepts none."""
 
-    results: str | None = "application/sparql-results+json"  # SELECT and ASK
-    graph: str | None = "text/turtle"  # CONSTRUCT and DESCRIBE
+    results: str | None = SPARQL_JSON  # SELECT and ASK
+    graph: str | None = TURTLE  # CONSTRUCT and DESCRIBE
 
     def for_form(self, form: QueryForm) -> str | None:
         return self.graph if form in GRAPH_FORMS else self.results

@@ -38,20 +38,12 @@ from cakg.engine.base import (
 )
 from cakg.engine.guard import inspect_query
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError
+from cakg.media import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, writer
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 
-RESULT_FORMATS = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",  # rdflib has no TSV writer: see _tsv
-}
-GRAPH_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
+# media type -> rdflib's writer ("tsv": rdflib has none, see _tsv)
+RESULT_FORMATS = {m: writer(m) for m in RESULT_MEDIA_TYPES}
+GRAPH_FORMATS = {m: writer(m) for m in GRAPH_MEDIA_TYPES}
 PREPARED_CACHE = 256
 _FORMS: dict[str, QueryForm] = {
     "SelectQuery": "SELECT",

@@ -43,11 +43,12 @@ from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
 from cakg.engine.oxigraph_store import to_rdflib
 from cakg.errors import BadQuery, BuildMissingError, ConfigError, NotAcceptable
+from cakg.media import TSV
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 from cakg.release import load_manifest
 from cakg.sparql_terms import bind_values
 from cakg.sparql_text import code_text, syntax_error_from
-from cakg.store.client import TSV, StoreClient, dataset_params
+from cakg.store.client import StoreClient, dataset_params
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
 from cakg.store.release_graph import ReleaseReader, StoreRelease
 from cakg.store.response import QueryResponse, StoreError

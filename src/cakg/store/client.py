@@ -29,18 +29,16 @@ from typing import Any, Literal
 import httpx
 
 from cakg.errors import ConfigError, QueryTimeout
+from cakg.media import NQUADS, NTRIPLES, SPARQL_JSON, SPARQL_UPDATE, SPARQL_XML, TSV, TURTLE
 from cakg.store.endpoints import Endpoints
 from cakg.store.response import QueryResponse, StoreError, StoreUnreachable, describe_request
 
-TSV = "text/tab-separated-values"
-NTRIPLES = "application/n-triples"
-JSON = "application/sparql-results+json"
 ACCEPT: dict[str | None, str] = {  # by query form (None: not known before the answer)
-    "SELECT": f"{TSV}, {JSON};q=0.5",
-    "ASK": f"{JSON}, application/sparql-results+xml;q=0.5",
-    "CONSTRUCT": f"{NTRIPLES}, text/turtle;q=0.5",
-    "DESCRIBE": f"{NTRIPLES}, text/turtle;q=0.5",
-    None: f"{JSON}, {NTRIPLES};q=0.9",
+    "SELECT": f"{TSV}, {SPARQL_JSON};q=0.5",
+    "ASK": f"{SPARQL_JSON}, {SPARQL_XML};q=0.5",
+    "CONSTRUCT": f"{NTRIPLES}, {TURTLE};q=0.5",
+    "DESCRIBE": f"{NTRIPLES}, {TURTLE};q=0.5",
+    None: f"{SPARQL_JSON}, {NTRIPLES};q=0.9",
 }
 EMPTY_GRAPH = "urn:x-cakg:empty"  # never written: an empty default graph or named-graph set
 WRITE_TIMEOUT = httpx.Timeout(600.0, connect=10.0)  # an update or an upload
@@ -135,7 +133,7 @@ class StoreClient:
                 f"the store at {self.url} has no SPARQL Update endpoint: --update URL"
             )
         request = describe_request("the update", update)
-        headers = {"Content-Type": "application/sparql-update"}
+        headers = {"Content-Type": SPARQL_UPDATE}
         self._post(self.endpoints.update, request, content=update.encode("utf-8"), headers=headers)
 
     def drop_graphs(self, graphs: Sequence[str]) -> None:
@@ -160,7 +158,7 @@ class StoreClient:
             try:
                 self._post(
                     gsp, f"an N-Quads POST of {len(quads)} quads", content=body,
-                    headers={"Content-Type": "application/n-quads"},
+                    headers={"Content-Type": NQUADS},
                 )  # fmt: skip
                 return
             except StoreError as e:
@@ -171,7 +169,7 @@ class StoreClient:
             graph = name[1:-1].decode()
             self._post(
                 gsp, f"an N-Triples POST to graph <{graph}>", params={"graph": graph},
-                content=b"".join(lines), headers={"Content-Type": "application/n-triples"},
+                content=b"".join(lines), headers={"Content-Type": NTRIPLES},
             )  # fmt: skip
 
     def _post(self, url: str, request: str, **options: Any) -> None:

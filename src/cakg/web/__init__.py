@@ -25,17 +25,17 @@ from flask_cors import CORS
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.errors import BuildMissingError
+from cakg.media import HTML_TYPES
 from cakg.release import Release
-from cakg.web import linked, saved, sparql, state, ui
+from cakg.web import dataset, pages, saved, sparql, state, ui, vocab
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href
 from cakg.web.request_ids import REQUEST_ID, request_id
 from cakg.web.state import EXTENSION, RequestScope, ServedReleases
 
-BLUEPRINTS = (sparql.bp, saved.bp, linked.bp, ui.bp)
+BLUEPRINTS = (sparql.bp, saved.bp, pages.bp, vocab.bp, dataset.bp, ui.bp)
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
 # standalone pages, written at build time); no other inline style is allowed.
 CONTENT_SECURITY_POLICY = (

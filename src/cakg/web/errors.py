@@ -1,19 +1,34 @@
-"""One table from error classes to HTTP statuses; bodies styled per blueprint; no stack traces.
+"""One table from error classes to HTTP statuses; one error path for every blueprint; bodies
+styled per blueprint and Accept; no stack traces.
 
 Looked up along the exception's class hierarchy, so the most specific entry wins. Anything not in
 the table is a bug: it is logged with its traceback and the request id, and answered with a
 generic 500 that names the request id only.
+
+Body styles (`_style`):
+- "text" on /sparql (bp "sparql"): the message as text/plain;
+- "page" on the home page (ui.home): templates/ui/error.html;
+- on the linked-data routes (bp "pages", "vocab", "dataset") a missing resource, a bad parameter
+  or no acceptable format is answered in the representation negotiated for the request
+  (`g.error_format`, set by cakg.web.negotiation): an HTML page, a Turtle/N-Triples/TriG/N-Quads
+  comment, an RDF/XML comment, JSON-LD with an empty graph; "text" when none was chosen yet;
+- JSON `{"error": code, "message": ...}` elsewhere (the API), with `"parameter"` naming the
+  parameter of a BadParameter.
+Retry-After is sent whatever the style.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
+from rdflib import Graph
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cakg.errors import (
+    BadParameter,
     BuildMissingError,
     CakgError,
     NotAcceptable,
@@ -22,6 +37,18 @@ from cakg.errors import (
     QueryResourceError,
     QueryTimeout,
     TooManyQueries,
+)
+from cakg.media import (
+    HTML,
+    JSON,
+    JSONLD,
+    NQUADS,
+    NTRIPLES,
+    RDF_XML,
+    TEXT,
+    TRIG,
+    TURTLE,
+    by_extension,
 )
 
 log = logging.getLogger("cakg.web")
@@ -38,6 +65,13 @@ STATUS: dict[type[CakgError], tuple[int, int | None]] = {
 }
 # blueprint -> body style; others get JSON {"error": code, "message": ...}
 BODY_STYLES = {"sparql": "text"}
+# endpoint -> body style, before the blueprint's
+PAGE_STYLES = {"ui.home": "page"}
+# blueprints whose client errors are answered in the representation negotiated for the request
+NEGOTIATED = frozenset({"pages", "vocab", "dataset"})
+NEGOTIATED_ERRORS = (NotFound, NotAcceptable, BadParameter)
+# error format -> media type of a body that is a comment
+COMMENTED = by_extension((TURTLE, NTRIPLES, TRIG, NQUADS))
 
 
 def status_of(error: CakgError) -> tuple[int, int | None]:
@@ -48,18 +82,58 @@ def status_of(error: CakgError) -> tuple[int, int | None]:
 
 
 def error_response(
-    status: int, code: str, message: str, retry_after: int | None = None
+    status: int,
+    code: str,
+    message: str,
+    retry_after: int | None = None,
+    error: BaseException | None = None,
 ) -> Response:
-    """The error body in the style of the blueprint that handled the request."""
-    style = BODY_STYLES.get(request.blueprint or "", "json")
+    """The error body in the style of the request (see the module's docstring)."""
+    style = _style(error)
     if style == "text":
-        response = Response(message + "\n", status, content_type="text/plain; charset=utf-8")
+        response = Response(message + "\n", status, content_type=f"{TEXT}; charset=utf-8")
+    elif style == "page":
+        body = render_template("ui/error.html", status=status, message=message)
+        response = Response(body, status, mimetype=HTML)
+    elif style == "json":
+        fields: dict[str, Any] = {"error": code, "message": message}
+        if isinstance(error, BadParameter):
+            fields["parameter"] = error.name
+        response = Response(json.dumps(fields), status, content_type=JSON)
     else:
-        body = json.dumps({"error": code, "message": message})
-        response = Response(body, status, content_type="application/json")
+        response = _negotiated(style, status, code, message)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _style(error: BaseException | None) -> str:
+    """How the body is written: by endpoint, else by blueprint, else JSON."""
+    if request.endpoint in PAGE_STYLES:
+        return PAGE_STYLES[request.endpoint]
+    blueprint = request.blueprint or ""
+    if blueprint in NEGOTIATED and isinstance(error, NEGOTIATED_ERRORS):
+        return str(g.get("error_format") or "text")
+    return BODY_STYLES.get(blueprint, "json")
+
+
+def _negotiated(key: str, status: int, code: str, message: str) -> Response:
+    """An error on a linked-data route in the format negotiated for it (key: html, an extension)."""
+    if key == "html":
+        body = render_template("linked/error.html", status=status, message=message)
+        return Response(body, status=status, mimetype=HTML)
+    if key == "jsonld":
+        body = json.dumps({"@graph": [], "error": code, "message": message})
+        return Response(body, status=status, mimetype=JSONLD)
+    if key in COMMENTED:
+        text = "# " + message.replace("\n", " ") + "\n"
+        return Response(text, status=status, mimetype=COMMENTED[key])
+    if key == "rdf":
+        text = Graph().serialize(format="xml")
+        head, _, rest = text.partition("\n")
+        body = f"{head}\n<!-- {message.replace('--', '- -')} -->\n{rest}"
+        return Response(body, status=status, mimetype=RDF_XML)
+    return Response(message + "\n", status=status, mimetype=TEXT)
 
 
 def _cakg_error(e: CakgError) -> Response:
@@ -68,7 +142,7 @@ def _cakg_error(e: CakgError) -> Response:
         return _internal(e)
     level = logging.WARNING if status >= 500 else logging.INFO
     log.log(level, "request %s: %s %s", g.get("request_id"), status, e)
-    return error_response(status, e.code, str(e), retry_after)
+    return error_response(status, e.code, str(e), retry_after, e)
 
 
 def _http_error(e: HTTPException) -> Response:

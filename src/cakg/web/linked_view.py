@@ -1,4 +1,5 @@
-"""What the linked-data pages show: a Description turned into labelled groups, a map, schema.org.
+"""What the linked-data pages show: a Description turned into labelled groups (with its map,
+cakg.web.page_map, and its schema.org JSON-LD, cakg.web.schema_org), and the dataset page.
 
 Plain data for the Jinja templates in templates/linked/; no request handling here. What may
 become a link on any page is decided by cakg.hrefs.safe_href (re-exported here for the web app).
@@ -6,22 +7,20 @@ become a link on any page is decided by cakg.hrefs.safe_href (re-exported here f
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, SDO, VOID
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, VOID
 from rdflib.term import Identifier, Node
 from werkzeug.datastructures import LanguageAccept
 
-from cakg.describe import Description, Point, Source, Statement
+from cakg.describe import Description, Source, Statement
 from cakg.hrefs import safe_href as safe_href  # the web app imports it from here
 from cakg.namespaces import PREFIXES, shorten
-
-_ABSOLUTE = re.compile(r"https?:", re.IGNORECASE)
+from cakg.web.page_map import map_view
+from cakg.web.schema_org import schema_org
 
 RDFS = PREFIXES["rdfs"]
 NAME_PREDICATES = {
@@ -74,21 +73,6 @@ GROUPS: list[tuple[str, Callable[[str], bool]]] = [
     ("Provenance", lambda p: p.startswith(PREFIXES["prov"]) or p == PREFIXES["dcterms"] + "source"),
     ("Other properties", lambda p: True),
 ]
-# The schema.org type for a cakg class, when the ontology does not say (by subclass) itself.
-SCHEMA_TYPES = {
-    "State": "Country",
-    "City": "City",
-    "Region": "AdministrativeArea",
-    "Person": "Person",
-    "Organisation": "Organization",
-    "Organization": "Organization",
-    "Visit": "Event",
-    "Meeting": "Event",
-    "Agreement": "Legislation",
-    "SourceDocument": "Article",
-    "River": "RiverBodyOfWater",
-    "Reservoir": "Reservoir",
-}
 
 
 @dataclass
@@ -139,14 +123,6 @@ class Row:
 class Group:
     title: str
     rows: list[Row]
-
-
-@dataclass
-class MapView:
-    width: int
-    height: int
-    places: list[dict[str, Any]]
-    lines: list[dict[str, Any]]
 
 
 def best_label(labels: list[Literal], languages: LanguageAccept) -> Literal | None:
@@ -254,89 +230,10 @@ def page_view(d: Description, viewer: Viewer) -> dict[str, Any]:
         "groups": b.groups(),
         "backlinks": b.rows(d.backlinks, backlinks=True),
         "documents": documents,
-        "map": map_view(d, b),
-        "jsonld": schema_org(d, b),
+        "map": map_view(d, lambda i: b.term(URIRef(i)).text, viewer.link),
+        "jsonld": schema_org(d, viewer.link(iri)),
         "truncated": d.truncated,
     }
-
-
-def map_view(d: Description, b: PageBuilder, width: int = 400) -> MapView | None:
-    """An equirectangular map of the resource's point(s) and of the places it links to."""
-    iri = str(d.iri)
-    linked = {str(st.object) for st in d.own()} | {str(st.subject) for st in d.backlinks}
-    places: list[tuple[str, Point, bool]] = [(iri, p, True) for p in d.points.get(iri, [])]
-    for other in sorted(linked - {iri}):
-        places.extend((other, p, False) for p in d.points.get(other, []))
-    if not places:
-        return None
-    lons = [p.lon for _i, p, _m in places]
-    lats = [p.lat for _i, p, _m in places]
-    span = max(max(lons) - min(lons), max(lats) - min(lats), 4.0) * 1.3
-    mid_lon, mid_lat = (max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2
-    x_scale = max(math.cos(math.radians(mid_lat)), 0.2)
-    west, east = mid_lon - span / 2 / x_scale, mid_lon + span / 2 / x_scale
-    south, north = mid_lat - span / 2, mid_lat + span / 2
-    height = round(width * (north - south) / ((east - west) * x_scale))
-
-    def x(lon: float) -> float:
-        return round((lon - west) / (east - west) * width, 1)
-
-    def y(lat: float) -> float:
-        return round((north - lat) / (north - south) * height, 1)
-
-    step = next(s for s in (1, 2, 5, 10, 20, 30) if span / s <= 8)
-    lines = []
-    for lon in range(math.ceil(west / step) * step, math.floor(east) + 1, step):
-        lines.append({"x1": x(lon), "y1": 0, "x2": x(lon), "y2": height, "text": f"{lon}°"})
-    for lat in range(math.ceil(south / step) * step, math.floor(north) + 1, step):
-        lines.append({"x1": 0, "y1": y(lat), "x2": width, "y2": y(lat), "text": f"{lat}°"})
-    shown = [
-        {
-            "x": x(p.lon),
-            "y": y(p.lat),
-            "label": b.term(URIRef(i)).text,
-            "href": b.v.link(i),
-            "main": main,
-            "lon": round(p.lon, 4),
-            "lat": round(p.lat, 4),
-        }
-        for i, p, main in places
-    ]
-    return MapView(width, height, shown, lines)
-
-
-def schema_org(d: Description, b: PageBuilder) -> str:
-    """The resource in schema.org terms, as JSON-LD safe to embed in a <script> element."""
-    g = Graph()
-    g.bind("schema", SDO)
-    me = d.iri
-    types = [t for t in d.types if str(t).startswith(str(SDO))]
-    if not types:
-        for t in d.types:
-            local = str(t).rsplit("#", 1)[-1]
-            if str(t).startswith(PREFIXES["cakg"]) and local in SCHEMA_TYPES:
-                types.append(SDO[SCHEMA_TYPES[local]])
-    for t in types or [SDO.Thing]:
-        g.add((me, RDF.type, t))
-    for label in d.labels.get(str(me), []):
-        g.add((me, SDO.name, label))
-    for definition in d.definitions.get(str(me), []):
-        g.add((me, SDO.description, definition))
-    page = b.v.link(str(me))  # schema:url is absolute: else the IRI, which redirects to the page
-    g.add((me, SDO.url, Literal(page if _ABSOLUTE.match(page) else str(me))))
-    for st in d.own():
-        if st.predicate == OWL.sameAs:
-            g.add((me, SDO.sameAs, Literal(str(st.object))))
-        elif str(st.predicate).startswith(str(SDO)) and not isinstance(st.object, BNode):
-            g.add((me, st.predicate, st.object))
-    for point in d.points.get(str(me), [])[:1]:
-        geo = BNode("geo")  # a fixed id: the same page, byte for byte, on every render
-        g.add((me, SDO.geo, geo))
-        g.add((geo, RDF.type, SDO.GeoCoordinates))
-        g.add((geo, SDO.latitude, Literal(point.lat, datatype=XSD.decimal)))
-        g.add((geo, SDO.longitude, Literal(point.lon, datatype=XSD.decimal)))
-    text = g.serialize(format="json-ld", context={"@vocab": str(SDO)}, auto_compact=True)
-    return text.replace("</", "<\\/")
 
 
 def void_view(g: Graph, viewer: Viewer) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 - GET ?query=..., POST application/x-www-form-urlencoded, POST application/sparql-query;
   default-graph-uri / named-graph-uri (repeatable) replace the query's own dataset;
 - results by Accept (q-values) or `format`; `timeout` (seconds, may only lower the server's);
-  `inference=false` for the asserted triples only;
+  `inference=false` (or 0, no, off: cakg.web.params) for the asserted triples only;
 - read-only: updates are refused (400); SERVICE is refused (400) and FROM / FROM NAMED /
   default-graph-uri name local graphs only: nothing is ever fetched;
 - the row cap is signalled by `X-Result-Truncated: true` and `X-Result-Row-Limit`, and in SPARQL
@@ -28,17 +28,30 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from cakg.config import Settings
 from cakg.engine.base import Dataset, Engine, Formats
 from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
+from cakg.media import (
+    CSV,
+    FORM,
+    GRAPH_MEDIA_TYPES,
+    JSON,
+    JSONLD,
+    NTRIPLES,
+    RDF_XML,
+    RESULT_MEDIA_TYPES,
+    SERVICE_MEDIA_TYPES,
+    SPARQL_JSON,
+    SPARQL_QUERY,
+    SPARQL_UPDATE,
+    SPARQL_XML,
+    TSV,
+    TURTLE,
+    aliases_of,
+    writer,
+)
 from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import failed_build
-from cakg.results import (
-    GRAPH_MEDIA_TYPES,
-    RESULT_MEDIA_TYPES,
-    best_of,
-    content_type,
-    mark_truncated,
-    negotiate,
-)
+from cakg.results import best_of, content_type, mark_truncated, negotiate
 from cakg.web import state
+from cakg.web.params import read_flag
 
 bp = Blueprint("sparql", __name__)
 
@@ -46,27 +59,20 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 OWL_RL = URIRef("http://www.w3.org/ns/owl-profile/RL")
-FORMAT_IRIS = {
-    "application/sparql-results+json": FORMATS_NS.SPARQL_Results_JSON,
-    "application/sparql-results+xml": FORMATS_NS.SPARQL_Results_XML,
-    "text/csv": FORMATS_NS.SPARQL_Results_CSV,
-    "text/tab-separated-values": FORMATS_NS.SPARQL_Results_TSV,
-    "text/turtle": FORMATS_NS.Turtle,
-    "application/n-triples": FORMATS_NS["N-Triples"],
-    "application/ld+json": FORMATS_NS["JSON-LD"],
-    "application/rdf+xml": FORMATS_NS.RDF_XML,
+FORMAT_IRIS = {  # the W3C's IRI of each media type of results
+    SPARQL_JSON: FORMATS_NS.SPARQL_Results_JSON,
+    SPARQL_XML: FORMATS_NS.SPARQL_Results_XML,
+    CSV: FORMATS_NS.SPARQL_Results_CSV,
+    TSV: FORMATS_NS.SPARQL_Results_TSV,
+    TURTLE: FORMATS_NS.Turtle,
+    NTRIPLES: FORMATS_NS["N-Triples"],
+    JSONLD: FORMATS_NS["JSON-LD"],
+    RDF_XML: FORMATS_NS.RDF_XML,
 }
-# media type of the service description -> rdflib serializer
-SD_FORMATS = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
-SD_ALIASES = {"application/json": "application/ld+json", "application/xml": "application/rdf+xml"}
-FORM_BODY = "application/x-www-form-urlencoded"
-QUERY_BODY = "application/sparql-query"
-UPDATE_BODY = "application/sparql-update"
-TRUE = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+SD_ALIASES = aliases_of(SERVICE_MEDIA_TYPES)
+FORM_BODY = FORM
+QUERY_BODY = SPARQL_QUERY
+UPDATE_BODY = SPARQL_UPDATE
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -182,12 +188,7 @@ def _timeout(params: dict[str, list[str]]) -> float | None:
 
 
 def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
-    raw = _single(params, "inference")
-    inference = True
-    if raw is not None:
-        if raw.lower() not in TRUE:
-            raise BadParameter("inference", f"'{raw}' is not true or false")
-        inference = TRUE[raw.lower()]
+    inference = read_flag("inference", _single(params, "inference"), default=True)
     default = params.get("default-graph-uri")
     named = params.get("named-graph-uri")
     if default is None and named is None:
@@ -206,10 +207,12 @@ def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
 
 def service_description() -> Response:
     """The SPARQL 1.1 Service Description of this endpoint, in Turtle, JSON-LD or RDF/XML."""
-    offers = [*SD_FORMATS, *SD_ALIASES]
+    offers = [*SERVICE_MEDIA_TYPES, *SD_ALIASES]
     media_type = best_of(request.accept_mimetypes, offers, SD_ALIASES)
     if media_type is None:
-        raise NotAcceptable(f"the service description is available as {', '.join(SD_FORMATS)} only")
+        raise NotAcceptable(
+            f"the service description is available as {', '.join(SERVICE_MEDIA_TYPES)} only"
+        )
     # sd:endpoint must be absolute: under CAKG_PUBLIC_URL when set; else the address the client
     # used, and then the answer is for that client only (never a shared cache's, see VoID)
     public = state.settings().public_url
@@ -217,7 +220,7 @@ def service_description() -> Response:
     body = state.memo(
         ("service-description", endpoint_iri, media_type),
         lambda: describe_service(endpoint_iri, state.release().manifest, state.engine()).serialize(
-            format=SD_FORMATS[media_type], encoding="utf-8"
+            format=writer(media_type), encoding="utf-8"
         ),
     )
     response = Response(body, content_type=content_type(media_type))
@@ -316,4 +319,4 @@ def healthz() -> Response:
         "network_isolated": getattr(pool, "isolated", None),
         "build_error": failed_build(state.settings()),
     }
-    return Response(json.dumps(body), 200 if healthy else 503, content_type="application/json")
+    return Response(json.dumps(body), 200 if healthy else 503, content_type=JSON)

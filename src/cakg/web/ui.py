@@ -6,13 +6,13 @@ GET /sparql (HTML)    the query editor; `query_page()` is what the sparql bluepr
 POST /ui/terms        labels and WKT points of IRIs, for result tables, charts and maps
 
 The saved-query gallery is the HTML view of /queries (bp "saved", templates/saved/index.html);
-its charts, timeline and map are drawn in the browser by static/ui.js.
+its charts, timeline and map are drawn in the browser by static/ui.js. Errors on the home page
+are answered as a page (templates/ui/error.html), on /ui/terms as JSON, by cakg.web.errors.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Any
 
@@ -20,18 +20,13 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import Literal
 
 from cakg.engine.base import Dataset
-from cakg.errors import BadParameter, CakgError
+from cakg.errors import BadParameter
+from cakg.media import HTML, JSON, SERVICE_MEDIA_TYPES
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
 from cakg.web import state
-from cakg.web.errors import error_response, status_of
 from cakg.web.linked_view import safe_href
 
 bp = Blueprint("ui", __name__)
-log = logging.getLogger("cakg.web")
-
-HTML = "text/html"
-# What GET /sparql without a query offers besides the page (the service description).
-SERVICE_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml")
 MAX_TERMS = 1000
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 _POINT = re.compile(r"POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)", re.IGNORECASE)
@@ -135,23 +130,6 @@ def _compute_home_data() -> dict[str, Any]:
     return data
 
 
-@bp.errorhandler(CakgError)
-def _error(e: CakgError) -> Response:
-    """Pages answer errors as a page; /ui/terms as JSON. No stack trace either way."""
-    status, retry_after = status_of(e)
-    message = str(e)
-    if status >= 500 and retry_after is None:
-        log.error("ui request failed", exc_info=e)
-        message = "internal error: this is a bug; it was logged"
-    if request.endpoint != "ui.home":
-        return error_response(status, e.code, message, retry_after)
-    body = render_template("ui/error.html", status=status, message=message)
-    response = Response(body, status, mimetype=HTML)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
 @bp.app_context_processor
 def _ui_context() -> dict[str, Any]:
     """What templates/ui/base.html needs on every page that extends it."""
@@ -183,7 +161,7 @@ def wants_page() -> bool:
     """True when GET /sparql carries no query and the client prefers HTML to the RDF types."""
     if request.method not in ("GET", "HEAD") or "query" in request.args or "update" in request.args:
         return False
-    best = request.accept_mimetypes.best_match([*SERVICE_TYPES, HTML])
+    best = request.accept_mimetypes.best_match([*SERVICE_MEDIA_TYPES, HTML])
     return best == HTML
 
 
@@ -234,7 +212,7 @@ def terms() -> Response:
         }
         for iri, e in found.items()
     }
-    return Response(json.dumps({"terms": out}), mimetype="application/json")
+    return Response(json.dumps({"terms": out}), mimetype=JSON)
 
 
 def _values(iris: list[str]) -> str:

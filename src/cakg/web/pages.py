@@ -1,0 +1,112 @@
+"""bp "pages": the things the dataset describes, at their dereferenceable IRIs.
+
+GET /id/<path>            303 See Other to the page (HTML) or to the data (RDF), by Accept
+GET /data/<path>[.ext]    the resource's description as RDF (by extension, else by Accept)
+GET /page/<path>          the resource's HTML page
+
+The base IRI maps onto this server: <https://w3id.org/cakg/id/x> is served at <ROOT/id/x>,
+where ROOT is Settings.public_url or, when unset, the server's root. `inference=` (a flag,
+cakg.web.params) leaves out the inferred triples when false.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from cakg.describe import describe, exists
+from cakg.errors import ResourceNotFound
+from cakg.media import HTML, MEDIA_TYPES
+from cakg.web import linked_view, state
+from cakg.web.negotiation import FORMATS, QUADS, cached, fixed, negotiate, serialize, viewer
+from cakg.web.params import read_flag
+
+bp = Blueprint("pages", __name__)
+
+
+def _iri(path: str) -> str:
+    return state.settings().base_iri + "id/" + path
+
+
+def _split_ext(path: str) -> tuple[str, str | None]:
+    stem, dot, ext = path.rpartition(".")
+    if dot and ext in FORMATS and "/" not in ext:
+        return stem, ext
+    return path, None
+
+
+def _inference() -> bool:
+    return read_flag("inference", request.args.get("inference"), default=True)
+
+
+@bp.get("/id/<path:path>")
+def resource(path: str) -> BaseResponse:
+    """303 See Other to the page (HTML) or to the data (RDF), by the Accept header."""
+    key = negotiate(["html", *FORMATS])
+    iri = _iri(path)
+    if not exists(state.engine(), iri, inference=_inference()):
+        raise ResourceNotFound(f"no resource <{iri}> in the dataset")
+    query = request.query_string.decode("ascii")
+    if key == "html":
+        target = url_for("pages.page", path=path)
+    else:
+        target = url_for("pages.data", path=f"{path}.{key}")
+    response = redirect(target + (f"?{query}" if query else ""), code=303)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/data/<path:path>")
+def data(path: str) -> Response:
+    """The resource's description as RDF: by extension, else by content negotiation."""
+    path, ext = _split_ext(path)
+    key = fixed(ext, list(FORMATS)) if ext else negotiate(list(FORMATS))
+    iri = _iri(path)
+    inference = _inference()
+
+    def make() -> str:
+        description = describe(state.engine(), iri, inference=inference)
+        if key in QUADS:
+            return serialize(description.dataset(), key)
+        return serialize(description.graph(), key)
+
+    response = cached(make, FORMATS[key], f"data {key} {inference}", () if ext else ("Accept",))
+    suffix = "" if inference else "?inference=false"
+    response.headers["Link"] = (
+        ", ".join(
+            f'<{url_for("pages.data", path=f"{path}.{other}")}{suffix}>; rel="alternate"; '
+            f'type="{FORMATS[other]}"'
+            for other in FORMATS
+            if other != ext
+        )
+        + f', <{url_for("pages.page", path=path)}>; rel="alternate"; type="{HTML}"'
+    )
+    if not ext:
+        response.headers["Content-Location"] = url_for("pages.data", path=f"{path}.{key}")
+    return response
+
+
+@bp.get("/page/<path:path>")
+def page(path: str) -> Response:
+    """The resource's HTML page."""
+    g.error_format = "html"
+    iri = _iri(path)
+    inference = _inference()
+    lang = request.accept_languages.best or ""
+
+    def make() -> str:
+        description = describe(state.engine(), iri, inference=inference)
+        view = linked_view.page_view(description, viewer())
+        formats = [
+            (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)
+            for k, m in FORMATS.items()
+        ]
+        return render_template(
+            "linked/resource.html",
+            view=view,
+            formats=formats,
+            inference=inference,
+            path=path,
+        )
+
+    return cached(make, HTML, f"page {inference} {lang}", ("Accept-Language",))
