@@ -46,7 +46,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class Served:
     """One release and the engine over it, with the requests using them."""
 
-    release: Release
+    release: Release | None  # None: a test's fixed engine, served before any build
     engine: Engine
     owner: bool  # closes the release when retired and unused
     engine_owner: bool  # closes the engine then too
@@ -75,6 +75,8 @@ class ServedReleases:
         self._current: Served | None = None  # no release built yet: every request a 503
         with contextlib.suppress(BuildMissingError):
             self._current = self._serve(Release.open_current(settings))
+        if self._current is None and engine is not None:
+            self._current = Served(None, engine, owner=False, engine_owner=False)
         self._looked = time.monotonic()
 
     def _serve(self, release: Release) -> Served:
@@ -122,7 +124,7 @@ class ServedReleases:
             now = current_id(self.settings)
             if not now:
                 return
-            if old is not None and now == old.release.id:
+            if old is not None and old.release is not None and now == old.release.id:
                 if _stamp(old.release) == old.stamp:
                     return
                 release = old.release.reread()
@@ -134,7 +136,7 @@ class ServedReleases:
                 except (CakgError, OSError) as e:
                     log.error("cannot serve the new release %s: %s", now, e)
                     return
-                log.info("serving release %s", served.release.id)
+                log.info("serving release %s", now)
             self._swap(served)
         finally:
             self._switching.release()
@@ -174,7 +176,7 @@ def _stamp(release: Release) -> int:
 
 
 def _close(served: Served) -> None:
-    if served.owner:
+    if served.owner and served.release is not None:
         served.owner = False
         served.release.close()
     if served.engine_owner:
@@ -224,7 +226,11 @@ def served_engine(environ: dict[str, Any]) -> Engine:
 
 
 def release() -> Release:
-    return served().release
+    """The request's release; BuildMissingError when there is none (before any build)."""
+    found = served().release
+    if found is None:
+        raise BuildMissingError("no compiled dataset yet: run `cakg build` first")
+    return found
 
 
 def engine() -> Engine:
