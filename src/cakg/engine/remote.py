@@ -118,9 +118,14 @@ class RemoteEngine:
             return QueryResult("ASK", boolean=bool(response.boolean()))
         if form == "SELECT":
             solutions = response.solutions()
-            variables = [v.value for v in solutions.variables]
-            kept, truncated = _cap(response.each(solutions), max_rows, response.truncated)
-            rows = [tuple(to_rdflib(s[v]) for v in variables) for s in kept]
+            each = response.each(solutions)
+            try:
+                variables = [v.value for v in solutions.variables]
+                kept, truncated = _cap(each, max_rows, response.truncated)
+                rows = [tuple(to_rdflib(s[v]) for v in variables) for s in kept]
+            finally:  # pyoxigraph's solutions must be freed by the thread that made them, not
+                each.close()  # by a garbage collection elsewhere (an error's traceback keeps
+                del each, solutions  # this frame alive)
             return QueryResult("SELECT", variables, rows, truncated=truncated)
         triples, truncated = _cap(response.triples(), max_rows, response.truncated)
         converted = [
