@@ -706,7 +706,7 @@ def test_anything_else_is_not_a_point_lookup(sparql: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> OxigraphEngine:
+def five_triples_engine(tmp_path_factory: pytest.TempPathFactory) -> OxigraphEngine:
     nquads = tmp_path_factory.mktemp("cap") / "cakg.nq"
     nquads.write_text(
         "".join(f"<http://x/s> <http://x/p> <http://x/o{i}> <http://x/g> .\n" for i in range(5)),
@@ -730,14 +730,14 @@ ROWS = {  # queries of exactly three rows: bound values, and rows with nothing b
 @pytest.mark.parametrize("media_type", FORMATS)
 @pytest.mark.parametrize("rows", ROWS)
 def test_the_row_cap_is_exact_at_its_boundary(
-    engine: OxigraphEngine, media_type: str, rows: str
+    five_triples_engine: OxigraphEngine, media_type: str, rows: str
 ) -> None:
     sparql = ROWS[rows]
     formats = negotiate(media_type)
-    exact = engine.answer(sparql, formats=formats, max_rows=3)
+    exact = five_triples_engine.answer(sparql, formats=formats, max_rows=3)
     assert not exact.truncated
-    assert exact.body == engine.answer(sparql, formats=formats, max_rows=None).body
-    cut = engine.answer(sparql, formats=formats, max_rows=2)
+    assert exact.body == five_triples_engine.answer(sparql, formats=formats, max_rows=None).body
+    cut = five_triples_engine.answer(sparql, formats=formats, max_rows=2)
     assert cut.truncated and cut.count == 2
     if media_type.endswith("json"):
         assert len(json.loads(cut.body)["results"]["bindings"]) == 2

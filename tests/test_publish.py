@@ -27,8 +27,7 @@ from cakg.namespaces import GRAPH
 from cakg.publish import STATE_FILE, publish_dataset, staged_name
 
 if TYPE_CHECKING:
-    from tests.conftest import CliRun
-    from tests.sparql_fixtures import OxigraphServer
+    from tests.conftest import CliRun, OxigraphServer
 
 
 DOC_1 = str(GRAPH["sources/doc-1"])
@@ -334,7 +333,7 @@ def test_the_project_build_publishes_and_answers_like_the_embedded_engine(
 @pytest.fixture
 def failing_store() -> Iterator[tuple[str, list[int]]]:
     """A stand-in store on 127.0.0.1 answering every request with the status in the list."""
-    from tests.sparql_fixtures import serve_in_thread
+    from tests.conftest import serve_in_thread
 
     status = [500]
     app = Flask("failing-store")
@@ -368,7 +367,7 @@ def test_store_errors_exit_2_with_url_and_status(
 def test_unreachable_store_exits_2(
     tiny_settings: Settings, built: BuildResult, run_cli: Callable[..., CliRun]
 ) -> None:
-    from tests.sparql_fixtures import free_port
+    from tests.conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     result = run_cli("--root", str(tiny_settings.root), "publish", "--to", url)
