@@ -6,7 +6,7 @@
     limited_settings ("oxigraph" | "rdflib" | "remote") -> limited_app -> limited_server
     in_process_engine, any_engine ("oxigraph" | "rdflib" | "remote"), remote_settings
     project_settings -> project_build -> project_dataset, project_client (each engine kind)
-    run_cli (the CLI's runner), oxigraph_servers
+    run_cli (the CLI's runner), oxigraph_servers, listener (must receive no connection)
 
 `engine` is the tiny build's engine as `cakg serve` runs it, once per kind: embedded (the worker
 pool in this process's children) and remote (a RemoteEngine over a real `oxigraph serve` on
@@ -21,6 +21,8 @@ its ready line, stop it) belongs with them.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import selectors
 import shutil
 import socket
@@ -350,6 +352,41 @@ def remote_settings(
     server = oxigraph_servers()
     publish_dataset(tiny_settings, store_endpoints(server.url))
     return tiny_settings.replace(store_url=server.url)
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[socket.socket, str]]:
+    """A TCP listener on 127.0.0.1 (non-blocking) that must receive no connection, and its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+def still_running(pids: list[int], seconds: float) -> list[int]:
+    """Those of `pids` that have not exited within `seconds`, each waited on through a pidfd
+    (readable once its process has exited; an exited and reaped one cannot be opened)."""
+    opened = {}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            opened[pid] = os.pidfd_open(pid)
+    try:
+        with selectors.DefaultSelector() as selector:
+            for pid, fd in opened.items():
+                selector.register(fd, selectors.EVENT_READ, pid)
+            deadline = time.monotonic() + seconds
+            while selector.get_map() and (left := deadline - time.monotonic()) > 0:
+                for key, _ in selector.select(left):
+                    selector.unregister(key.fileobj)
+            return sorted(key.data for key in selector.get_map().values())
+    finally:
+        for fd in opened.values():
+            os.close(fd)
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -182,16 +181,6 @@ def test_no_truncation_signal_when_the_answer_fits(limited_server: str) -> None:
 
 
 # --- no outbound request, ever ----------------------------------------------------------------
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    """A TCP listener on 127.0.0.1 that must receive no connection."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
 
 
 def assert_nothing_received(sock: socket.socket) -> None:

@@ -6,7 +6,6 @@ query worker is forked by the zygote for a web process that is itself a fork of 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -28,6 +27,7 @@ import pytest
 
 from cakg.build import BuildResult
 from cakg.config import Settings
+from tests.conftest import still_running
 
 SERVE = (
     "import sys; from cakg.config import Settings; from cakg.web.server import serve; "
@@ -151,27 +151,6 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
-
-
-def _still_running(pids: list[int], seconds: float) -> list[int]:
-    """Those of `pids` that have not exited within `seconds`, each waited on through a pidfd
-    (readable once its process has exited; an exited and reaped one cannot be opened)."""
-    opened = {}
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            opened[pid] = os.pidfd_open(pid)
-    try:
-        with selectors.DefaultSelector() as selector:
-            for pid, fd in opened.items():
-                selector.register(fd, selectors.EVENT_READ, pid)
-            deadline = time.monotonic() + seconds
-            while selector.get_map() and (left := deadline - time.monotonic()) > 0:
-                for key, _ in selector.select(left):
-                    selector.unregister(key.fileobj)
-            return sorted(key.data for key in selector.get_map().values())
-    finally:
-        for fd in opened.values():
-            os.close(fd)
 
 
 def test_two_web_processes_and_one_zygote(served: Served) -> None:
@@ -309,4 +288,4 @@ def test_sigterm_stops_every_process(served: Served) -> None:
     served.proc.send_signal(signal.SIGTERM)
     assert served.proc.wait(15) == 0
     assert _logged(served, {"last-one"}, seconds=5)  # written by the time the server stopped
-    assert _still_running(family, seconds=10) == []
+    assert still_running(family, seconds=10) == []
