@@ -15,8 +15,9 @@ pool in this process's children) and remote (a RemoteEngine over a real `oxigrap
 only narrows the parameter: `@pytest.mark.parametrize("engine_kind", ["embedded"],
 indirect=True)`, with its reason beside it.
 
-Over the usual 300 lines because the Oxigraph server the remote fixtures need (start it, wait for
-its ready line, stop it) belongs with them.
+About 400 lines, over the usual 300: the Oxigraph server the remote fixtures need (start it, wait
+for its ready line, stop it) belongs with them, and `still_running` (waiting for processes to exit)
+with the other helpers that tests of real servers import from here.
 """
 
 from __future__ import annotations
@@ -371,7 +372,7 @@ def listener() -> Iterator[tuple[socket.socket, str]]:
 def still_running(pids: list[int], seconds: float) -> list[int]:
     """Those of `pids` that have not exited within `seconds`, each waited on through a pidfd
     (readable once its process has exited; an exited and reaped one cannot be opened)."""
-    opened = {}
+    opened: dict[int, int] = {}
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             opened[pid] = os.pidfd_open(pid)
