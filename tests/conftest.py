@@ -212,24 +212,36 @@ def any_engine(
     engine.close()
 
 
-@pytest.fixture(scope="session", params=["oxigraph", "rdflib", "remote"])
-def limited_settings(request: pytest.FixtureRequest, tiny_settings: Settings) -> Settings:
-    """The tiny build's settings with small LIMITS, for each engine (remote: over Oxigraph)."""
-    if request.param == "remote":
-        remote: Settings = request.getfixturevalue("remote_settings")
-        return remote.replace(**LIMITS)
-    return tiny_settings.replace(engine=request.param, **LIMITS)
+@pytest.fixture(scope="module", params=["oxigraph", "rdflib", "remote"])
+def limited_settings(
+    request: pytest.FixtureRequest,
+    built: BuildResult,
+    tiny_settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Settings]:
+    """The tiny build's settings with small LIMITS, for each engine. Remote: over an Oxigraph
+    server of its own, stopped after the module: the slow queries cakg abandons run on in the
+    store (up to its --timeout-s) and would take the CPU from the tests that follow."""
+    if request.param != "remote":
+        yield tiny_settings.replace(engine=request.param, **LIMITS)
+        return
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-limited"))
+    try:
+        publish_dataset(tiny_settings, store_endpoints(server.url))
+        yield tiny_settings.replace(store_url=server.url, **LIMITS)
+    finally:
+        server.stop()
 
 
-@pytest.fixture(scope="session")
-def limited_app(built: BuildResult, limited_settings: Settings) -> Iterator[Flask]:
+@pytest.fixture(scope="module")
+def limited_app(limited_settings: Settings) -> Iterator[Flask]:
     """The app with a 2 s timeout, 3 rows, 256 MB per worker, no result cache."""
     app = create_app(limited_settings, {"TESTING": True})
     yield app
     app.extensions["cakg.engine"].close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def limited_server(limited_app: Flask) -> Iterator[str]:
     yield from serve_in_thread(limited_app)
 
