@@ -1,45 +1,92 @@
-"""Shared fixtures: settings on a copy of the tiny graph, its build, the real project's build.
+"""The tests' fixtures, one chain with one meaning per name, and the markers set from them.
 
-The endpoint's fixtures (apps, live servers, engines of each kind, an Oxigraph server) are in
-tests/sparql_fixtures.py, registered here as a plugin for every test module.
+    settings (a private copy of tests/data/tiny), tiny_settings (a shared one) -> built (once)
+      -> engine_kind ("embedded" | "remote") -> engine_settings -> engine -> app -> client,
+         live_server
+    limited_settings ("oxigraph" | "rdflib" | "remote") -> limited_app -> limited_server
+    in_process_engine, any_engine ("oxigraph" | "rdflib" | "remote"), remote_settings
+    project_settings -> project_build -> project_dataset, project_client (each engine kind)
+    run_cli (the CLI's runner), oxigraph_servers, listener (must receive no connection)
+
+`engine` is the tiny build's engine as `cakg serve` runs it, once per kind: embedded (the worker
+pool in this process's children) and remote (a RemoteEngine over a real `oxigraph serve` on
+127.0.0.1 that the build is published into). Every test that uses it, or `app`, `client`,
+`live_server` or `project_client` after it, runs on both kinds. A test that holds for one kind
+only narrows the parameter: `@pytest.mark.parametrize("engine_kind", ["embedded"],
+indirect=True)`, with its reason beside it.
+
+About 400 lines, over the usual 300: the Oxigraph server the remote fixtures need (start it, wait
+for its ready line, stop it) belongs with them, and `still_running` (waiting for processes to exit)
+with the other helpers that tests of real servers import from here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import selectors
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from rdflib import Dataset
+from werkzeug.serving import make_server
 
 from cakg.build import BuildResult, build_dataset
 from cakg.cli import main
 from cakg.config import Settings
+from cakg.engine import Engine, open_engine
+from cakg.publish import publish_dataset
 from cakg.release import dataset_dir
+from cakg.store.endpoints import store_endpoints
+from cakg.web import close_app, create_app
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 TINY = TESTS / "data" / "tiny"
 INVALID = TESTS / "data" / "invalid"
 
-pytest_plugins = ["tests.sparql_fixtures"]
+ENGINE_KINDS = ("embedded", "remote")
+LIMITS = {
+    "query_timeout": 2.0,
+    "max_rows": 3,
+    "max_query_length": 200_000,
+    "max_request_bytes": 300_000,
+    "query_memory_mb": 256,
+    "result_cache": False,
+}
 
 # A test that uses one of these fixtures, directly or through another one, starts a server (a live
 # HTTP server thread, an Oxigraph server or a real `cakg serve`): it is marked `server`, as is every
-# test on the remote engine (`engine[remote]`, over an Oxigraph server). The markers are declared
-# in pyproject.toml; `make test-fast` leaves out slow, server, browser and w3c.
-SERVER_FIXTURES = {"live_server", "limited_server", "oxigraph_servers", "served", "failing_store"}
+# test on a remote engine (the value "remote" of one of REMOTE_PARAMETERS, over an Oxigraph
+# server). The markers are declared in pyproject.toml; `make test-fast` leaves out slow, server,
+# browser and w3c.
+SERVER_FIXTURES = {
+    "live_server", "limited_server", "oxigraph_servers", "remote_settings", "served",
+    "failing_store",
+}  # fmt: skip
+REMOTE_PARAMETERS = ("engine_kind", "limited_settings", "any_engine")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        remote = callspec is not None and callspec.params.get("engine") == "remote"
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        remote = any(params.get(name) == "remote" for name in REMOTE_PARAMETERS)
         if remote or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.server)
+
+
+# --- settings and builds ----------------------------------------------------------------------
 
 
 def copy_project(source: Path, target: Path) -> Path:
@@ -83,6 +130,279 @@ def project_dataset(project_build: BuildResult, project_settings: Settings) -> D
     ds = Dataset(default_union=True)
     ds.parse(dataset_dir(project_settings) / "cakg.nq", format="nquads")
     return ds
+
+
+# --- the engine and the app, embedded and remote ------------------------------------------------
+
+
+@pytest.fixture(scope="session", params=ENGINE_KINDS)
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    """Where the queries run: "embedded" (cakg's own store) or "remote" (an Oxigraph server)."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture(scope="session")
+def engine_settings(
+    request: pytest.FixtureRequest, engine_kind: str, built: BuildResult, tiny_settings: Settings
+) -> Settings:
+    """The tiny build's settings for the engine kind (remote: `store_url` set)."""
+    if engine_kind == "remote":
+        remote: Settings = request.getfixturevalue("remote_settings")
+        return remote
+    return tiny_settings
+
+
+@pytest.fixture(scope="session")
+def engine(engine_settings: Settings) -> Iterator[Engine]:
+    """The tiny build's engine as `cakg serve` opens it: the worker pool, or the RemoteEngine."""
+    engine = open_engine(engine_settings, isolated=True)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def app(engine_settings: Settings, engine: Engine) -> Flask:
+    """The real app on the tiny build and `engine`."""
+    return create_app(engine_settings, {"TESTING": True, "CAKG_ENGINE": engine})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def serve_in_thread(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """`app` on 127.0.0.1 at a free port, for real clients (SPARQLWrapper, urllib, rdflib)."""
+    yield from serve_in_thread(app)
+
+
+@pytest.fixture(scope="session")
+def in_process_engine(built: BuildResult, tiny_settings: Settings) -> Iterator[Engine]:
+    """The tiny build loaded in this process (pyoxigraph; no worker pool, no server)."""
+    engine = open_engine(tiny_settings)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "rdflib", "remote"])
+def any_engine(
+    request: pytest.FixtureRequest, built: BuildResult, tiny_settings: Settings
+) -> Iterator[Engine]:
+    """An engine of each kind on the tiny build: in-process ones, and remote over Oxigraph."""
+    if request.param == "remote":
+        settings: Settings = request.getfixturevalue("remote_settings")
+    else:
+        settings = tiny_settings.replace(engine=request.param)
+    engine = open_engine(settings)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "rdflib", "remote"])
+def limited_settings(
+    request: pytest.FixtureRequest,
+    built: BuildResult,
+    tiny_settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Settings]:
+    """The tiny build's settings with small LIMITS, for each engine. Remote: over an Oxigraph
+    server of its own, stopped after the module: the slow queries cakg abandons run on in the
+    store (up to its --timeout-s) and would take the CPU from the tests that follow."""
+    if request.param != "remote":
+        yield tiny_settings.replace(engine=request.param, **LIMITS)
+        return
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-limited"))
+    try:
+        publish_dataset(tiny_settings, store_endpoints(server.url))
+        yield tiny_settings.replace(store_url=server.url, **LIMITS)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def limited_app(limited_settings: Settings) -> Iterator[Flask]:
+    """The app with a 2 s timeout, 3 rows, 256 MB per worker, no result cache."""
+    app = create_app(limited_settings, {"TESTING": True})
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(scope="module")
+def limited_server(limited_app: Flask) -> Iterator[str]:
+    yield from serve_in_thread(limited_app)
+
+
+@pytest.fixture(scope="session")
+def project_client(
+    request: pytest.FixtureRequest,
+    engine_kind: str,
+    project_build: BuildResult,
+    project_settings: Settings,
+) -> Iterator[FlaskClient]:
+    """A client of the app on the repository's own build: in-process, or published into its own
+    Oxigraph server and served remotely."""
+    settings = project_settings
+    if engine_kind == "remote":
+        server = request.getfixturevalue("oxigraph_servers")()
+        publish_dataset(project_settings, store_endpoints(server.url))
+        settings = project_settings.replace(store_url=server.url)
+    engine = open_engine(settings)
+    yield create_app(settings, {"TESTING": True, "CAKG_ENGINE": engine}).test_client()
+    engine.close()
+
+
+# --- a real Oxigraph server ------------------------------------------------------------------
+
+SERVER_START = 30.0  # seconds for `oxigraph serve` to listen
+SERVER_QUERY_TIMEOUT = 5  # the server's own --timeout-s: a query abandoned by cakg stops there
+
+
+@dataclass
+class OxigraphServer:
+    """An `oxigraph serve` process on 127.0.0.1; `url` is its base (/query, /update, /store)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: list[str] = field(default_factory=list)
+    drain: threading.Thread | None = None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        if self.drain is not None:
+            self.drain.join(10)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+def oxigraph_binary() -> str | None:
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.is_file() else shutil.which("oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_oxigraph(location: Path) -> OxigraphServer:
+    """Start `oxigraph serve` and wait (reading its log, with a deadline) until it listens."""
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip("the oxigraph server is not installed: pip install oxigraph (the test extra)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+         "--timeout-s", str(SERVER_QUERY_TIMEOUT)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
+    )  # fmt: skip
+    assert process.stderr is not None
+    server = OxigraphServer(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + SERVER_START
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while not any("Listening for requests" in line for line in server.log):
+            left = deadline - time.monotonic()
+            if left <= 0 or process.poll() is not None or not selector.select(left):
+                server.stop()
+                pytest.fail(f"oxigraph serve did not start on port {port}: {server.log}")
+            server.log.append(process.stderr.readline().decode("utf-8", "replace"))
+    server.drain = threading.Thread(target=_drain, args=(process, server.log), daemon=True)
+    server.drain.start()
+    return server
+
+
+def _drain(process: subprocess.Popen[bytes], log: list[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        log.append(line.decode("utf-8", "replace"))
+
+
+@pytest.fixture(scope="session")
+def oxigraph_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[], OxigraphServer]]:
+    """Start a fresh Oxigraph server (its data in a temporary folder); all stop at the end."""
+    started: list[OxigraphServer] = []
+
+    def start() -> OxigraphServer:
+        server = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def remote_settings(
+    built: BuildResult, tiny_settings: Settings, oxigraph_servers: Callable[[], OxigraphServer]
+) -> Settings:
+    """The tiny build published into its own Oxigraph server; settings in remote mode."""
+    server = oxigraph_servers()
+    publish_dataset(tiny_settings, store_endpoints(server.url))
+    return tiny_settings.replace(store_url=server.url)
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[socket.socket, str]]:
+    """A TCP listener on 127.0.0.1 (non-blocking) that must receive no connection, and its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+def still_running(pids: list[int], seconds: float) -> list[int]:
+    """Those of `pids` that have not exited within `seconds`, each waited on through a pidfd
+    (readable once its process has exited; an exited and reaped one cannot be opened)."""
+    opened: dict[int, int] = {}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            opened[pid] = os.pidfd_open(pid)
+    try:
+        with selectors.DefaultSelector() as selector:
+            for pid, fd in opened.items():
+                selector.register(fd, selectors.EVENT_READ, pid)
+            deadline = time.monotonic() + seconds
+            while selector.get_map() and (left := deadline - time.monotonic()) > 0:
+                for key, _ in selector.select(left):
+                    selector.unregister(key.fileobj)
+            return sorted(key.data for key in selector.get_map().values())
+    finally:
+        for fd in opened.values():
+            os.close(fd)
+
+
+# --- the command line ---------------------------------------------------------------------------
 
 
 @dataclass

@@ -76,7 +76,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(project_build: BuildResult, project_settings: Settings) -> Iterator[str]:
+def project_server(project_build: BuildResult, project_settings: Settings) -> Iterator[str]:
     app: Flask = create_app(project_settings, {"TESTING": True})
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -136,13 +136,13 @@ def fetch_json(url: str, data: bytes | None = None) -> Any:
         return json.load(response)
 
 
-def sparql_rows(server: str, query: str) -> list[dict[str, str]]:
-    data = fetch_json(server + "/sparql", urlencode({"query": query}).encode())
+def sparql_rows(project_server: str, query: str) -> list[dict[str, str]]:
+    data = fetch_json(project_server + "/sparql", urlencode({"query": query}).encode())
     return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
 
 
-def saved_rows(server: str, name: str, **params: str) -> list[dict[str, str]]:
-    data = fetch_json(f"{server}/queries/{name}.json?{urlencode(params)}")
+def saved_rows(project_server: str, name: str, **params: str) -> list[dict[str, str]]:
+    data = fetch_json(f"{project_server}/queries/{name}.json?{urlencode(params)}")
     return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
 
 
@@ -157,8 +157,8 @@ def run_editor(page: Any, text: str) -> None:
     )
 
 
-def test_home_page(page: Any, server: str) -> None:
-    page.goto(server + "/")
+def test_home_page(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/")
     assert page.locator("h1").inner_text() == "Central Asia Knowledge Graph"
     assert int(page.locator("[data-figure=triples]").inner_text().replace(",", "")) > 1000
     assert page.get_by_role("link", name="Kazakhstan").first.get_attribute("href") == (
@@ -167,12 +167,12 @@ def test_home_page(page: Any, server: str) -> None:
     assert page.locator(".sources-table tbody tr").count() >= 5
     shot(page, "home")
     page.get_by_role("link", name="SPARQL query editor").click()
-    page.wait_for_url(server + "/sparql")
+    page.wait_for_url(project_server + "/sparql")
     assert page.locator("#query").input_value().startswith(sparql_prologue())
 
 
-def test_type_and_run_a_query(page: Any, server: str) -> None:
-    page.goto(server + "/sparql")
+def test_type_and_run_a_query(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql")
     assert page.locator(".editor-highlight .tok-keyword").count() > 10  # highlighted
     editor = page.locator("#query")
     editor.fill(sparql_prologue())
@@ -182,14 +182,14 @@ def test_type_and_run_a_query(page: Any, server: str) -> None:
     editor.press("Control+Enter")
     rows = page.locator("#result-body tbody tr")
     rows.first.wait_for()
-    expected = [r["label"] for r in sparql_rows(server, sparql_prologue() + CORRIDORS)]
+    expected = [r["label"] for r in sparql_rows(project_server, sparql_prologue() + CORRIDORS)]
     assert len(expected) >= 2
     assert rows.count() == len(expected)
     labels = page.locator("#result-body tbody tr td:first-child a").all_inner_texts()
     assert labels == expected  # each IRI shown by its English label
     assert page.locator("#status").inner_text().startswith(f"{len(expected)} rows in ")
     csv = page.get_by_role("link", name="CSV").get_attribute("href")
-    response = page.request.get(server + csv)
+    response = page.request.get(project_server + csv)
     assert response.ok and response.text().splitlines()[0] == "corridor,label"
 
 
@@ -211,10 +211,10 @@ def test_type_and_run_a_query(page: Any, server: str) -> None:
     ],
 )  # fmt: skip
 def test_highlighter_tokens(
-    page: Any, server: str, text: str, tokens: list[tuple[str, str]]
+    page: Any, project_server: str, text: str, tokens: list[tuple[str, str]]
 ) -> None:
     """The editor's highlighter on its own: which spans it makes, and that it loses no text."""
-    page.goto(server + "/sparql")
+    page.goto(project_server + "/sparql")
     found = page.evaluate(
         """(text) => {
             const box = document.createElement('pre');
@@ -229,8 +229,8 @@ def test_highlighter_tokens(
     assert [tuple(s) for s in found["spans"]] == tokens
 
 
-def test_a_bad_query_shows_line_and_column(page: Any, server: str) -> None:
-    page.goto(server + "/sparql")
+def test_a_bad_query_shows_line_and_column(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql")
     run_editor(page, "SELECT * WHERE {\n  ?s ?p \n}")
     error = page.locator("#query-error")
     assert error.is_visible()
@@ -245,10 +245,10 @@ def test_a_bad_query_shows_line_and_column(page: Any, server: str) -> None:
     assert page.evaluate("() => document.activeElement.id") == "query"
 
 
-def test_a_large_result_draws_its_first_rows_only(page: Any, server: str) -> None:
-    page.goto(server + "/sparql")
+def test_a_large_result_draws_its_first_rows_only(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql")
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-    total = len(sparql_rows(server, query))
+    total = len(sparql_rows(project_server, query))
     assert total > 2000
     run_editor(page, query)
     assert page.locator("#status").inner_text().startswith(f"{total} rows in ")
@@ -256,8 +256,8 @@ def test_a_large_result_draws_its_first_rows_only(page: Any, server: str) -> Non
     assert "The first 2000 of" in page.locator("#result-body .note").inner_text()
 
 
-def test_construct_shows_triples_and_offers_turtle(page: Any, server: str) -> None:
-    page.goto(server + "/sparql")
+def test_construct_shows_triples_and_offers_turtle(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql")
     run_editor(
         page,
         sparql_prologue() + "CONSTRUCT { ?c rdfs:label ?l } WHERE {\n"
@@ -267,15 +267,15 @@ def test_construct_shows_triples_and_offers_turtle(page: Any, server: str) -> No
     assert headers == ["subject", "predicate", "object"]
     shown = page.locator("#result-body tbody tr").count()
     turtle = page.get_by_role("link", name="Turtle").get_attribute("href")
-    response = page.request.get(server + turtle)
+    response = page.request.get(project_server + turtle)
     assert response.ok and response.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=response.text(), format="turtle")
     assert shown == len(graph) >= 2
     assert page.locator("#result-body tbody td:nth-child(2) a").first.inner_text() == "rdfs:label"
 
 
-def test_follow_a_result_link_to_its_page(page: Any, server: str) -> None:
-    page.goto(server + "/sparql")
+def test_follow_a_result_link_to_its_page(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql")
     page.get_by_role("button", name="Run").click()  # the sample query: the states
     link = page.locator("#result-body").get_by_role("link", name="Kazakhstan", exact=True)
     link.first.wait_for()
@@ -285,38 +285,38 @@ def test_follow_a_result_link_to_its_page(page: Any, server: str) -> None:
     assert "Kazakhstan" in page.locator("h1").inner_text()
 
 
-def test_share_link_reproduces_the_query(page: Any, browser: Any, server: str) -> None:
-    page.goto(server + "/sparql")
+def test_share_link_reproduces_the_query(page: Any, browser: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql")
     query = sparql_prologue() + CORRIDORS
     run_editor(page, query)
     shared = page.locator("#share-link").input_value()
-    assert shared == server + "/sparql?" + urlencode({"qtext": query})
+    assert shared == project_server + "/sparql?" + urlencode({"qtext": query})
     assert page.url == shared  # the address bar holds it too
     other = browser.new_page()
     try:
         other.goto(shared)
         other.locator("#result-body tbody tr").first.wait_for(timeout=TIMEOUT_MS)
         assert other.locator("#query").input_value() == query
-        expected = sparql_rows(server, query)
+        expected = sparql_rows(project_server, query)
         assert other.locator("#result-body tbody tr").count() == len(expected) >= 2
         shot(other, "share-link-opened")
-        other.goto(server + "/sparql#query=" + urlencode({"q": query})[2:])
+        other.goto(project_server + "/sparql#query=" + urlencode({"q": query})[2:])
         other.locator("#result-body tbody tr").first.wait_for(timeout=TIMEOUT_MS)
         assert other.locator("#query").input_value() == query
     finally:
         other.close()
 
 
-def test_saved_query_with_a_parameter_draws_its_chart(page: Any, server: str) -> None:
-    page.goto(server + "/queries")
+def test_saved_query_with_a_parameter_draws_its_chart(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/queries")
     section = page.locator("#trade-turnover-by-year")
     section.get_by_label("partner").select_option(label="Russia")
     section.get_by_role("button", name="Run").click()
     bars = section.locator("svg rect.bar")
     bars.first.wait_for()
     # What the chart should hold, from the saved query's own JSON and its declared view.
-    rows = saved_rows(server, "trade-turnover-by-year", partner=RUSSIA)
-    view = next(q["view"] for q in fetch_json(server + "/queries")["queries"]
+    rows = saved_rows(project_server, "trade-turnover-by-year", partner=RUSSIA)
+    view = next(q["view"] for q in fetch_json(project_server + "/queries")["queries"]
                 if q["name"] == "trade-turnover-by-year")  # fmt: skip
     x, y, series = view["x"], view["y"], view.get("series")
     cells: dict[str, set[tuple[str, str]]] = {}
@@ -338,8 +338,8 @@ def test_saved_query_with_a_parameter_draws_its_chart(page: Any, server: str) ->
     section.screenshot(path=str(ARTIFACTS / "saved-bar-chart.png"))
 
 
-def test_bar_chart_orders_periods_by_their_first_date(page: Any, server: str) -> None:
-    page.goto(server + "/queries")
+def test_bar_chart_orders_periods_by_their_first_date(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/queries")
     labels = page.evaluate(
         """() => {
             const figure = document.createElement('figure');
@@ -368,8 +368,10 @@ def test_bar_chart_orders_periods_by_their_first_date(page: Any, server: str) ->
         ("trade-partners-ranked", "svg rect.bar", 1),
     ],
 )
-def test_saved_query_views(page: Any, server: str, name: str, selector: str, least: int) -> None:
-    page.goto(server + "/queries")
+def test_saved_query_views(
+    page: Any, project_server: str, name: str, selector: str, least: int
+) -> None:
+    page.goto(project_server + "/queries")
     section = page.locator(f"#{name}")
     section.get_by_role("button", name="Run").click()
     section.locator(selector).first.wait_for()
@@ -377,8 +379,8 @@ def test_saved_query_views(page: Any, server: str, name: str, selector: str, lea
     section.screenshot(path=str(ARTIFACTS / f"saved-{name}.png"))
 
 
-def test_a_bad_parameter_is_shown_beside_its_field(page: Any, server: str) -> None:
-    page.goto(server + "/queries")
+def test_a_bad_parameter_is_shown_beside_its_field(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/queries")
     section = page.locator("#visits")
     section.get_by_label("from").fill("not a date")
     section.get_by_role("button", name="Run").click()
@@ -388,57 +390,57 @@ def test_a_bad_parameter_is_shown_beside_its_field(page: Any, server: str) -> No
     assert section.get_by_label("from").get_attribute("aria-invalid") == "true"
 
 
-def test_keyboard_only(page: Any, server: str) -> None:
+def test_keyboard_only(page: Any, project_server: str) -> None:
     """Tab reaches the editor and leaves it; Ctrl+Enter runs; Enter on a focused Run button."""
-    page.goto(server + "/sparql")
+    page.goto(project_server + "/sparql")
     page.locator("#query").focus()
     page.keyboard.press("Control+Enter")
     page.locator("#result-body tbody tr").first.wait_for()
     page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
     assert focused != "query"  # Tab is not trapped in the editor
-    page.goto(server + "/queries")
+    page.goto(project_server + "/queries")
     section = page.locator("#places-map")
     section.get_by_role("button", name="Run").focus()
     page.keyboard.press("Enter")
     section.locator("svg .place").first.wait_for()
 
 
-def test_the_forms_work_without_javascript(browser: Any, server: str) -> None:
+def test_the_forms_work_without_javascript(browser: Any, project_server: str) -> None:
     """Progressive enhancement: the gallery form opens the HTML result; the query form posts
     to /sparql and the browser downloads the results in the chosen format."""
     context = browser.new_context(viewport=WIDE, java_script_enabled=False, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     try:
-        pg.goto(server + "/queries")
+        pg.goto(project_server + "/queries")
         section = pg.locator("#trade-turnover-by-year")
         section.get_by_label("partner").select_option(label="Russia")
         section.get_by_role("button", name="Run").click()
         pg.wait_for_url("**/queries/trade-turnover-by-year.html?partner=*")
-        rows = saved_rows(server, "trade-turnover-by-year", partner=RUSSIA)
+        rows = saved_rows(project_server, "trade-turnover-by-year", partner=RUSSIA)
         assert pg.locator("tbody tr").count() == len(rows) > 0
         shot(pg, "nojs-saved-result")
-        pg.goto(server + "/sparql")
+        pg.goto(project_server + "/sparql")
         assert pg.locator("#format").is_visible()
         pg.locator("#query").fill(sparql_prologue() + CORRIDORS)
         pg.locator("#format").select_option("csv")
         with pg.expect_download() as info:
             pg.get_by_role("button", name="Run").click()
         lines = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
-        expected = sparql_rows(server, sparql_prologue() + CORRIDORS)
+        expected = sparql_rows(project_server, sparql_prologue() + CORRIDORS)
         assert lines[0] == "corridor,label" and len(lines) == len(expected) + 1
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("path", ["/", "/sparql", "/queries", "/page/state/kazakhstan"])
-def test_nothing_overflows_at_360_px(browser: Any, server: str, path: str) -> None:
+def test_nothing_overflows_at_360_px(browser: Any, project_server: str, path: str) -> None:
     context = browser.new_context(viewport=NARROW)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     try:
-        pg.goto(server + path)
+        pg.goto(project_server + path)
         if path == "/sparql":
             pg.get_by_role("button", name="Run").click()
             pg.locator("#result-body tbody tr").first.wait_for()
@@ -467,12 +469,12 @@ def test_nothing_overflows_at_360_px(browser: Any, server: str, path: str) -> No
     ],
 )
 def test_pages_work_under_their_content_security_policy(
-    page: Any, server: str, path: str, run: str | None
+    page: Any, project_server: str, path: str, run: str | None
 ) -> None:
     """Each page is served with its policy and runs, and is styled, without the console
     reporting a violation (the page fixture fails on one): scripts from files, no inline code,
     JSON-LD data blocks left alone, the docs' inlined stylesheet allowed by its hash."""
-    response = page.goto(server + path)
+    response = page.goto(project_server + path)
     policy = response.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "unsafe-inline" not in policy
     assert page.evaluate("() => getComputedStyle(document.body).marginTop") == "0px"  # styled
@@ -486,14 +488,14 @@ def test_pages_work_under_their_content_security_policy(
     page.wait_for_load_state("networkidle")
 
 
-def test_the_console_reports_a_violation(browser: Any, server: str) -> None:
+def test_the_console_reports_a_violation(browser: Any, project_server: str) -> None:
     """The check above would see one: an inline script added to the editor's page is refused,
     and the console says so."""
     context = browser.new_context(viewport=WIDE)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     try:
-        pg.goto(server + "/sparql")
+        pg.goto(project_server + "/sparql")
         with pg.expect_console_message(lambda m: "Content Security Policy" in m.text) as info:
             pg.evaluate(
                 """() => { const s = document.createElement('script');
@@ -508,8 +510,8 @@ def test_the_console_reports_a_violation(browser: Any, server: str) -> None:
 JAVASCRIPT_IRI = 'SELECT ?x WHERE { BIND(IRI("javascript:alert(1)") AS ?x) }'
 
 
-def test_a_javascript_iri_in_a_result_is_text_not_a_link(page: Any, server: str) -> None:
-    page.goto(server + "/sparql?" + urlencode({"qtext": JAVASCRIPT_IRI}))  # runs at once
+def test_a_javascript_iri_in_a_result_is_text_not_a_link(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/sparql?" + urlencode({"qtext": JAVASCRIPT_IRI}))  # runs at once
     page.locator("#result-body tbody tr").first.wait_for()
     cell = page.locator("#result-body tbody td").first
     assert cell.locator("a").count() == 0
@@ -534,14 +536,16 @@ def test_a_javascript_iri_in_a_result_is_text_not_a_link(page: Any, server: str)
         ("mailto:someone@example.org", None),
     ],
 )
-def test_local_href_links_only_http(page: Any, server: str, iri: str, href: str | None) -> None:
-    page.goto(server + "/sparql")
+def test_local_href_links_only_http(
+    page: Any, project_server: str, iri: str, href: str | None
+) -> None:
+    page.goto(project_server + "/sparql")
     assert page.evaluate("(iri) => window.cakgUi.localHref(iri)", iri) == href
 
 
-def test_views_draw_javascript_iris_without_links(page: Any, server: str) -> None:
+def test_views_draw_javascript_iris_without_links(page: Any, project_server: str) -> None:
     """The timeline and the map take their links from ctx.href (the editor's localHref)."""
-    page.goto(server + "/queries")
+    page.goto(project_server + "/queries")
     found = page.evaluate(
         """() => {
             const uri = (v) => ({ type: 'uri', value: v });

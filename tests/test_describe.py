@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import RDF, RDFS, BNode, Literal, URIRef
 
-from cakg.build import BuildResult
-from cakg.config import Settings
 from cakg.describe import Point, describe, exists, wkt_point
-from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.errors import ResourceNotFound
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
@@ -20,17 +17,12 @@ ASTANA = ID["city/astana"]
 DOC_GRAPH = str(GRAPH["sources/doc-1"])
 
 
-@pytest.fixture(scope="module")
-def engine(built: BuildResult, tiny_settings: Settings) -> Engine:
-    return open_engine(tiny_settings)
-
-
 def triples(statements: list) -> dict[tuple, list[str]]:
     return {(st.subject, st.predicate, st.object): st.graphs for st in statements}
 
 
-def test_own_triples_carry_the_graphs_that_assert_them(engine: Engine) -> None:
-    d = describe(engine, str(KZ))
+def test_own_triples_carry_the_graphs_that_assert_them(in_process_engine: Engine) -> None:
+    d = describe(in_process_engine, str(KZ))
     own = triples(d.own())
     assert own[(KZ, RDF.type, CAKG.State)] == [str(REFERENCE_GRAPH)]
     assert own[(KZ, RDFS.label, Literal("Kazakhstan", lang="en"))] == [str(REFERENCE_GRAPH)]
@@ -43,8 +35,8 @@ def test_own_triples_carry_the_graphs_that_assert_them(engine: Engine) -> None:
     assert d.types == [CAKG.State]
 
 
-def test_backlinks_and_their_sources(engine: Engine) -> None:
-    d = describe(engine, str(KZ))
+def test_backlinks_and_their_sources(in_process_engine: Engine) -> None:
+    d = describe(in_process_engine, str(KZ))
     back = triples(d.backlinks)
     assert back[(VISIT, CAKG.host, KZ)] == [DOC_GRAPH]
     assert back[(UZ, CAKG.partnerOf, KZ)] == [str(REFERENCE_GRAPH)]
@@ -60,8 +52,8 @@ def test_backlinks_and_their_sources(engine: Engine) -> None:
     assert d.sources[str(INFERRED_GRAPH)].kind == "inferred"
 
 
-def test_labels_of_every_mentioned_iri(engine: Engine) -> None:
-    d = describe(engine, str(KZ))
+def test_labels_of_every_mentioned_iri(in_process_engine: Engine) -> None:
+    d = describe(in_process_engine, str(KZ))
     assert d.labels[str(KZ)] == [Literal("Kazakhstan", lang="en"), Literal("Казахстан", lang="ru")]
     assert d.labels[str(CAKG.host)] == [Literal("host", lang="en")]
     assert d.labels[str(CAKG.State)] == [Literal("State", lang="en")]
@@ -69,8 +61,8 @@ def test_labels_of_every_mentioned_iri(engine: Engine) -> None:
     assert d.labels[str(ID["source/doc-1"])] == [Literal("Tiny test report", lang="en")]
 
 
-def test_inference_false_leaves_inferred_triples_out(engine: Engine) -> None:
-    d = describe(engine, str(KZ), inference=False)
+def test_inference_false_leaves_inferred_triples_out(in_process_engine: Engine) -> None:
+    d = describe(in_process_engine, str(KZ), inference=False)
     assert not any(st.inferred for st in (*d.statements, *d.backlinks))
     assert (KZ, CAKG.partnerOf, UZ) not in triples(d.statements)
     assert (UZ, CAKG.partnerOf, KZ) in triples(d.backlinks)
@@ -78,19 +70,19 @@ def test_inference_false_leaves_inferred_triples_out(engine: Engine) -> None:
     assert d.inference is False
 
 
-def test_blank_node_geometry_and_points(engine: Engine) -> None:
-    d = describe(engine, str(ASTANA))
+def test_blank_node_geometry_and_points(in_process_engine: Engine) -> None:
+    d = describe(in_process_engine, str(ASTANA))
     geometry = [st.object for st in d.own() if str(st.predicate).endswith("#hasGeometry")]
     assert len(geometry) == 1 and isinstance(geometry[0], BNode)
     wkt = [st.object for st in d.about(geometry[0])]
     assert [str(w) for w in wkt] == ["POINT(71.4304 51.1282)"]
     assert d.points[str(ASTANA)] == [Point(71.4304, 51.1282)]
     # and a state's description carries the points of the places that point to it
-    assert describe(engine, str(KZ)).points[str(ASTANA)] == [Point(71.4304, 51.1282)]
+    assert describe(in_process_engine, str(KZ)).points[str(ASTANA)] == [Point(71.4304, 51.1282)]
 
 
-def test_graph_and_dataset_views(engine: Engine) -> None:
-    d = describe(engine, str(KZ))
+def test_graph_and_dataset_views(in_process_engine: Engine) -> None:
+    d = describe(in_process_engine, str(KZ))
     g = d.graph()
     assert (KZ, CAKG.partnerOf, UZ) in g
     assert (VISIT, CAKG.host, KZ) in g
@@ -102,12 +94,12 @@ def test_graph_and_dataset_views(engine: Engine) -> None:
     assert (KZ, CAKG.partnerOf, UZ, INFERRED_GRAPH) in ds
 
 
-def test_unknown_iri_is_not_found(engine: Engine) -> None:
+def test_unknown_iri_is_not_found(in_process_engine: Engine) -> None:
     with pytest.raises(ResourceNotFound) as info:
-        describe(engine, str(ID["state/atlantis"]))
+        describe(in_process_engine, str(ID["state/atlantis"]))
     assert "state/atlantis" in str(info.value)
-    assert not exists(engine, str(ID["state/atlantis"]))
-    assert exists(engine, str(KZ))
+    assert not exists(in_process_engine, str(ID["state/atlantis"]))
+    assert exists(in_process_engine, str(KZ))
 
 
 @pytest.mark.parametrize(
@@ -118,10 +110,10 @@ def test_unknown_iri_is_not_found(engine: Engine) -> None:
         "https://w3id.org/cakg/id/with space",
     ],
 )
-def test_hostile_iris_are_harmless(engine: Engine, iri: str) -> None:
+def test_hostile_iris_are_harmless(in_process_engine: Engine, iri: str) -> None:
     with pytest.raises(ResourceNotFound):
-        describe(engine, iri)
-    assert describe(engine, str(KZ)).own()  # the data is still there
+        describe(in_process_engine, iri)
+    assert describe(in_process_engine, str(KZ)).own()  # the data is still there
 
 
 @pytest.mark.parametrize(

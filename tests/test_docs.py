@@ -67,12 +67,12 @@ class Links(HTMLParser):
 
 
 @pytest.fixture
-def ontology() -> Graph:
+def hostile_ontology() -> Graph:
     return Graph().parse(data=ONTOLOGY, format="turtle")
 
 
-def test_ontology_docs_link_no_javascript_license_or_see_also(ontology: Graph) -> None:
-    page = Links(render_ontology_docs(ontology))
+def test_ontology_docs_link_no_javascript_license_or_see_also(hostile_ontology: Graph) -> None:
+    page = Links(render_ontology_docs(hostile_ontology))
     assert [h for h in page.hrefs if safe_href(h) is None] == []
     assert not [h for h in page.hrefs if h.lower().startswith(("javascript:", "data:"))]
     assert {"javascript:alert(1)", "javascript:alert(2)", "data:text/html,x"} <= set(page.as_text)
@@ -84,9 +84,9 @@ def test_ontology_docs_link_no_javascript_license_or_see_also(ontology: Graph) -
     } <= set(page.hrefs)
 
 
-def test_shapes_docs_link_no_javascript_iri(ontology: Graph) -> None:
+def test_shapes_docs_link_no_javascript_iri(hostile_ontology: Graph) -> None:
     shapes = Graph().parse(data=SHAPES, format="turtle")
-    page = Links(render_shapes_docs(shapes, ontology))
+    page = Links(render_shapes_docs(shapes, hostile_ontology))
     assert [h for h in page.hrefs if safe_href(h) is None] == []
     assert not [h for h in page.hrefs if h.lower().startswith("javascript:")]
     assert {"javascript:alert(3)", "javascript:alert(4)", "javascript:alert(5)"} <= set(

@@ -25,8 +25,8 @@ KZ = URIRef("https://w3id.org/cakg/id/state/kazakhstan")
 JSON = Formats("application/sparql-results+json", "application/n-triples")
 
 
-def test_select_gives_rdflib_terms(engine: Engine) -> None:
-    result = engine.query(
+def test_select_gives_rdflib_terms(any_engine: Engine) -> None:
+    result = any_engine.query(
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         "SELECT ?l WHERE { <https://w3id.org/cakg/id/state/kazakhstan> rdfs:label ?l } ORDER BY ?l"
     )
@@ -35,10 +35,10 @@ def test_select_gives_rdflib_terms(engine: Engine) -> None:
     assert result.rows == [(Literal("Kazakhstan", lang="en"),), (Literal("Казахстан", lang="ru"),)]
 
 
-def test_ask_construct_describe(engine: Engine) -> None:
-    assert engine.query("ASK { ?s ?p ?o }").boolean is True
-    assert engine.query("ASK { ?s <urn:nothing> ?o }").boolean is False
-    built = engine.query("CONSTRUCT { ?s a ?t } WHERE { ?s a ?t }")
+def test_ask_construct_describe(any_engine: Engine) -> None:
+    assert any_engine.query("ASK { ?s ?p ?o }").boolean is True
+    assert any_engine.query("ASK { ?s <urn:nothing> ?o }").boolean is False
+    built = any_engine.query("CONSTRUCT { ?s a ?t } WHERE { ?s a ?t }")
     assert built.form == "CONSTRUCT"
     assert (
         KZ,
@@ -46,50 +46,52 @@ def test_ask_construct_describe(engine: Engine) -> None:
         None,
     ) not in built.triples
     assert any(t[0] == KZ for t in built.triples)
-    described = engine.query(f"DESCRIBE <{KZ}>")
+    described = any_engine.query(f"DESCRIBE <{KZ}>")
     assert described.form == "DESCRIBE"
     assert described.triples and all(t[0] == KZ for t in described.triples)
 
 
-def test_bindings_are_substituted(engine: Engine) -> None:
-    result = engine.query("SELECT ?s ?t WHERE { ?s a ?t } ORDER BY ?t", bindings={"s": KZ})
+def test_bindings_are_substituted(any_engine: Engine) -> None:
+    result = any_engine.query("SELECT ?s ?t WHERE { ?s a ?t } ORDER BY ?t", bindings={"s": KZ})
     assert URIRef("https://w3id.org/cakg/ontology#State") in [r[1] for r in result.rows]
 
 
-def test_default_graph_is_the_union_and_inference_can_be_left_out(engine: Engine) -> None:
+def test_default_graph_is_the_union_and_inference_can_be_left_out(any_engine: Engine) -> None:
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"
-    (inferred,) = engine.query(count).rows[0]
+    (inferred,) = any_engine.query(count).rows[0]
     assert int(inferred) > 0
     everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    (all_triples,) = engine.query(everything).rows[0]
-    (asserted,) = engine.query(everything, dataset=Dataset(inference=False)).rows[0]
+    (all_triples,) = any_engine.query(everything).rows[0]
+    (asserted,) = any_engine.query(everything, dataset=Dataset(inference=False)).rows[0]
     assert int(asserted) < int(all_triples)
     graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    named = {r[0] for r in engine.query(graphs, dataset=Dataset(inference=False)).rows}
+    named = {r[0] for r in any_engine.query(graphs, dataset=Dataset(inference=False)).rows}
     assert URIRef(str(INFERRED_GRAPH)) not in named and URIRef(str(REFERENCE_GRAPH)) in named
 
 
-def test_explicit_dataset_replaces_the_default(engine: Engine) -> None:
+def test_explicit_dataset_replaces_the_default(any_engine: Engine) -> None:
     only_reference = Dataset(default_graphs=(str(REFERENCE_GRAPH),))
-    graphs = engine.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=only_reference)
+    graphs = any_engine.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=only_reference)
     assert graphs.rows == []  # no named graphs were given
-    (n,) = engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", dataset=only_reference).rows[
-        0
-    ]
+    (n,) = any_engine.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", dataset=only_reference
+    ).rows[0]
     assert int(n) == 17
     named = Dataset(named_graphs=(str(REFERENCE_GRAPH),))
-    assert engine.query("ASK { ?s ?p ?o }", dataset=named).boolean is False
-    rows = engine.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=named).rows
+    assert any_engine.query("ASK { ?s ?p ?o }", dataset=named).boolean is False
+    rows = any_engine.query(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=named
+    ).rows
     assert rows == [(URIRef(str(REFERENCE_GRAPH)),)]
 
 
-def test_from_names_local_graphs_only(engine: Engine) -> None:
+def test_from_names_local_graphs_only(any_engine: Engine) -> None:
     q = "SELECT (COUNT(*) AS ?n) FROM <%s> WHERE { ?s ?p ?o }"
-    assert int(engine.query(q % REFERENCE_GRAPH).rows[0][0]) == 17
-    assert int(engine.query(q % "http://127.0.0.1:9/remote.ttl").rows[0][0]) == 0
+    assert int(any_engine.query(q % REFERENCE_GRAPH).rows[0][0]) == 17
+    assert int(any_engine.query(q % "http://127.0.0.1:9/remote.ttl").rows[0][0]) == 0
 
 
-def test_a_query_leaves_no_results_for_another_thread_to_free(engine: Engine) -> None:
+def test_a_query_leaves_no_results_for_another_thread_to_free(any_engine: Engine) -> None:
     """pyoxigraph's results may only be freed by the thread that made them: a query must not
     leave them in a reference cycle for the garbage collector, which may run in any thread (a
     web server's), where freeing them raises and leaks them."""
@@ -97,7 +99,7 @@ def test_a_query_leaves_no_results_for_another_thread_to_free(engine: Engine) ->
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         for graph in (REFERENCE_GRAPH, "http://127.0.0.1:9/remote.ttl"):
-            engine.query(f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
+            any_engine.query(f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
         gc.collect()
         left = [type(o).__name__ for o in gc.garbage if isinstance(o, QuerySolutions)]
     finally:
@@ -106,25 +108,27 @@ def test_a_query_leaves_no_results_for_another_thread_to_free(engine: Engine) ->
     assert left == []
 
 
-def test_answer_is_serialised_by_the_engine(engine: Engine) -> None:
-    answer = engine.answer("SELECT ?s WHERE { ?s a ?t }", formats=JSON, max_rows=2)
+def test_answer_is_serialised_by_the_engine(any_engine: Engine) -> None:
+    answer = any_engine.answer("SELECT ?s WHERE { ?s a ?t }", formats=JSON, max_rows=2)
     assert answer.media_type == "application/sparql-results+json"
     assert answer.truncated and answer.count == 2
     assert len(json.loads(answer.body)["results"]["bindings"]) == 2
-    triples = engine.answer("CONSTRUCT WHERE { ?s a ?t }", formats=JSON, max_rows=2)
+    triples = any_engine.answer("CONSTRUCT WHERE { ?s a ?t }", formats=JSON, max_rows=2)
     assert triples.truncated and len(Graph().parse(data=triples.body, format="nt")) == 2
-    exact = engine.answer(f"SELECT ?l WHERE {{ <{KZ}> ?p ?l }} LIMIT 2", formats=JSON, max_rows=2)
+    exact = any_engine.answer(
+        f"SELECT ?l WHERE {{ <{KZ}> ?p ?l }} LIMIT 2", formats=JSON, max_rows=2
+    )
     assert not exact.truncated and exact.count == 2
 
 
-def test_answer_refuses_what_the_client_cannot_read(engine: Engine) -> None:
+def test_answer_refuses_what_the_client_cannot_read(any_engine: Engine) -> None:
     with pytest.raises(NotAcceptable):
-        engine.answer("CONSTRUCT WHERE { ?s ?p ?o }", formats=Formats("text/csv", None))
+        any_engine.answer("CONSTRUCT WHERE { ?s ?p ?o }", formats=Formats("text/csv", None))
 
 
-def test_syntax_error_has_line_and_column(engine: Engine) -> None:
+def test_syntax_error_has_line_and_column(any_engine: Engine) -> None:
     with pytest.raises(BadQuery) as caught:
-        engine.query("SELECT ?s\nWHERE { ?s ?p }")
+        any_engine.query("SELECT ?s\nWHERE { ?s ?p }")
     assert caught.value.line == 2
     assert caught.value.column is not None and caught.value.column > 1
 

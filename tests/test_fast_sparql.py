@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from cakg.build import BuildResult
 from cakg.config import Settings
-from cakg.engine import load_engine
 from cakg.engine.base import Engine
-from cakg.release import dataset_dir
 from cakg.web import create_app
 from cakg.web.fast_sparql import FastSparql
 from cakg.web.state import RequestScope
@@ -25,18 +21,12 @@ CONSTRUCT = "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 5"
 VOLATILE = {"x-request-id", "date", "server"}
 
 
-@pytest.fixture(scope="module")
-def engine(built: BuildResult, tiny_settings: Settings) -> Iterator[Engine]:
-    nquads = dataset_dir(tiny_settings) / "cakg.nq"
-    engine = load_engine("oxigraph", nquads, "v")
-    yield engine
-    engine.close()
-
-
 @pytest.fixture
-def counted(engine: Engine, tiny_settings: Settings) -> tuple[Flask, list[str]]:
+def counted(in_process_engine: Engine, tiny_settings: Settings) -> tuple[Flask, list[str]]:
     """A fresh app (3-row cap) with a hook that records every request Flask itself handles."""
-    app = create_app(tiny_settings.replace(max_rows=3), {"CAKG_ENGINE": engine, "TESTING": True})
+    app = create_app(
+        tiny_settings.replace(max_rows=3), {"CAKG_ENGINE": in_process_engine, "TESTING": True}
+    )
     return app, counting(app)
 
 
@@ -215,11 +205,11 @@ def test_a_client_request_id_is_echoed_and_a_bad_one_replaced(
 
 
 def test_a_restricted_cors_setting_leaves_every_request_to_the_app(
-    engine: Engine, tiny_settings: Settings
+    in_process_engine: Engine, tiny_settings: Settings
 ) -> None:
     app = create_app(
         tiny_settings.replace(cors_origins="https://example.org"),
-        {"CAKG_ENGINE": engine, "TESTING": True},
+        {"CAKG_ENGINE": in_process_engine, "TESTING": True},
     )
     seen = counting(app)
     status, _, _ = call(app, path="/sparql", query_string={"query": "ASK {}"})

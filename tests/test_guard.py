@@ -58,7 +58,7 @@ class Listener:
 
 
 @pytest.fixture(scope="module")
-def listener() -> Iterator[Listener]:
+def counting_listener() -> Iterator[Listener]:
     server = socket.create_server(("127.0.0.1", 0))
     found = Listener(server)
     thread = threading.Thread(target=found.serve, daemon=True)
@@ -83,18 +83,18 @@ def oracle() -> Store:
     return store
 
 
-def pyoxigraph_reads(store: Store, listener: Listener, query: str) -> tuple[bool, bool]:
+def pyoxigraph_reads(store: Store, counting_listener: Listener, query: str) -> tuple[bool, bool]:
     """Whether pyoxigraph parses `query`, and whether it connected to the listener."""
-    before = listener.connections
+    before = counting_listener.connections
     try:
         result = store.query(query)
         if not isinstance(result, QueryBoolean):
             list(result)
     except SyntaxError:
-        return False, listener.connections > before
+        return False, counting_listener.connections > before
     except (OSError, RuntimeError, ValueError):  # the SERVICE call failed: it was made
         pass
-    return True, listener.connections > before
+    return True, counting_listener.connections > before
 
 
 # Each payload makes pyoxigraph (0.5) call the SERVICE at {L}; the first two passed the guard
@@ -119,10 +119,10 @@ SERVICE_PAYLOADS = [
 
 @pytest.mark.parametrize("payload", SERVICE_PAYLOADS)
 def test_guard_refuses_every_service_pyoxigraph_would_call(
-    payload: str, oracle: Store, listener: Listener
+    payload: str, oracle: Store, counting_listener: Listener
 ) -> None:
-    query = payload.replace("{L}", listener.base)
-    assert pyoxigraph_reads(oracle, listener, query) == (True, True)
+    query = payload.replace("{L}", counting_listener.base)
+    assert pyoxigraph_reads(oracle, counting_listener, query) == (True, True)
     with pytest.raises(BadQuery, match="SERVICE") as caught:
         inspect_query(query)
     assert caught.value.line == 1 and caught.value.column is not None
@@ -131,16 +131,16 @@ def test_guard_refuses_every_service_pyoxigraph_would_call(
 
 
 def test_guard_refuses_a_service_pyoxigraph_reads_where_it_finds_no_solution(
-    oracle: Store, listener: Listener
+    oracle: Store, counting_listener: Listener
 ) -> None:
     """`true:trueSERVICE`: the prefix `true` is not declared, so pyoxigraph reads `true`, then
     `:trueSERVICE`, which is no IRI (`http://x:80trueSERVICE`), so `:`, `true`, SERVICE. The
     subject `true` matches nothing and the SERVICE is not called; that pyoxigraph parses the
     query only with the keyword spelt right shows that it reads one."""
     query = "PREFIX : <http://x:80> SELECT * { ?s ?p ?o . true:trueSERVICE <{L}x> { } }"
-    query = query.replace("{L}", listener.base)
-    assert pyoxigraph_reads(oracle, listener, query)[0]
-    assert not pyoxigraph_reads(oracle, listener, query.replace("SERVICE", "SERVICF"))[0]
+    query = query.replace("{L}", counting_listener.base)
+    assert pyoxigraph_reads(oracle, counting_listener, query)[0]
+    assert not pyoxigraph_reads(oracle, counting_listener, query.replace("SERVICE", "SERVICF"))[0]
     with pytest.raises(BadQuery, match="SERVICE"):
         inspect_query(query)
 
@@ -156,10 +156,10 @@ SPEC_SERVICE_PAYLOADS = [
 
 @pytest.mark.parametrize("payload", SPEC_SERVICE_PAYLOADS)
 def test_guard_refuses_a_service_the_specifications_reading_has(
-    payload: str, oracle: Store, listener: Listener
+    payload: str, oracle: Store, counting_listener: Listener
 ) -> None:
-    query = payload.replace("{L}", listener.base)
-    assert pyoxigraph_reads(oracle, listener, query)[1] is False
+    query = payload.replace("{L}", counting_listener.base)
+    assert pyoxigraph_reads(oracle, counting_listener, query)[1] is False
     assert "ServiceGraphPattern" in repr(parseQuery(query))
     with pytest.raises(BadQuery, match="SERVICE"):
         inspect_query(query)
@@ -179,9 +179,9 @@ GUARD_ALLOWS = [
 
 @pytest.mark.parametrize("sparql", GUARD_ALLOWS)
 def test_guard_allows_service_where_it_is_not_code(
-    sparql: str, oracle: Store, listener: Listener
+    sparql: str, oracle: Store, counting_listener: Listener
 ) -> None:
-    _, called = pyoxigraph_reads(oracle, listener, sparql)
+    _, called = pyoxigraph_reads(oracle, counting_listener, sparql)
     assert not called
     inspect_query(sparql)
 
@@ -300,11 +300,11 @@ def queries(draw: Callable[..., object]) -> tuple[str, bool]:
 )
 @given(queries())
 def test_guard_and_pyoxigraph_agree_on_service(
-    oracle: Store, listener: Listener, generated: tuple[str, bool]
+    oracle: Store, counting_listener: Listener, generated: tuple[str, bool]
 ) -> None:
     template, service = generated
-    query = template.replace("{L}", listener.base)
-    parsed, called = pyoxigraph_reads(oracle, listener, query)
+    query = template.replace("{L}", counting_listener.base)
+    parsed, called = pyoxigraph_reads(oracle, counting_listener, query)
     try:
         inspect_query(query)
         refused: QueryError | None = None
@@ -419,13 +419,13 @@ def test_each_chain_is_bounded(operator: str) -> None:
     ],
 )
 def test_a_chain_is_not_hidden_in_what_looks_like_an_iri(
-    template: str, oracle: Store, listener: Listener
+    template: str, oracle: Store, counting_listener: Listener
 ) -> None:
     """`<1+1+...&&?b>` looks like an IRI; in an expression, after an operand, pyoxigraph reads
     `<` as less-than and counts on."""
     prologue = "PREFIX ex: <http://x/> "
     short = prologue + template.replace("{{", "{").replace("}}", "}").replace("{chain}", "+1")
-    parsed, _ = pyoxigraph_reads(oracle, listener, short.replace("ex:f", "STR"))
+    parsed, _ = pyoxigraph_reads(oracle, counting_listener, short.replace("ex:f", "STR"))
     assert parsed
     inspect_query(short)
     long = short.replace("+1", "+1" * (MAX_CHAIN + 1))
@@ -690,7 +690,7 @@ def test_anything_else_is_not_a_point_lookup(sparql: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> OxigraphEngine:
+def five_triples_engine(tmp_path_factory: pytest.TempPathFactory) -> OxigraphEngine:
     nquads = tmp_path_factory.mktemp("cap") / "cakg.nq"
     nquads.write_text(
         "".join(f"<http://x/s> <http://x/p> <http://x/o{i}> <http://x/g> .\n" for i in range(5)),
@@ -714,14 +714,14 @@ ROWS = {  # queries of exactly three rows: bound values, and rows with nothing b
 @pytest.mark.parametrize("media_type", FORMATS)
 @pytest.mark.parametrize("rows", ROWS)
 def test_the_row_cap_is_exact_at_its_boundary(
-    engine: OxigraphEngine, media_type: str, rows: str
+    five_triples_engine: OxigraphEngine, media_type: str, rows: str
 ) -> None:
     sparql = ROWS[rows]
     formats = negotiate(media_type)
-    exact = engine.answer(sparql, formats=formats, max_rows=3)
+    exact = five_triples_engine.answer(sparql, formats=formats, max_rows=3)
     assert not exact.truncated
-    assert exact.body == engine.answer(sparql, formats=formats, max_rows=None).body
-    cut = engine.answer(sparql, formats=formats, max_rows=2)
+    assert exact.body == five_triples_engine.answer(sparql, formats=formats, max_rows=None).body
+    cut = five_triples_engine.answer(sparql, formats=formats, max_rows=2)
     assert cut.truncated and cut.count == 2
     if media_type.endswith("json"):
         assert len(json.loads(cut.body)["results"]["bindings"]) == 2

@@ -23,6 +23,7 @@ import pytest
 
 from cakg.build import BuildResult
 from cakg.config import Settings
+from tests.conftest import still_running
 from tests.test_server import SLOW, Served, children, serve_process
 
 pytestmark = pytest.mark.server  # every test talks to a real `cakg serve`
@@ -65,17 +66,6 @@ def request(
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    """A TCP listener on 127.0.0.1 that must receive no connection."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
 
 
 def payloads(remote: str) -> list[str]:
@@ -166,11 +156,13 @@ def _running(pid: int) -> bool:
 
 
 def _poll(condition: object, seconds: float) -> bool:
+    """Whether `condition()` holds within `seconds`: polled, for the states no event announces (a
+    process's run state, a web process's new workers, a server that answers)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
             return True
-        time.sleep(0.02)  # polling the process table: nothing to be notified by
+        time.sleep(0.02)  # polling: see the docstring
     return bool(condition())  # type: ignore[operator]
 
 
@@ -187,10 +179,9 @@ def test_workers_stop_within_the_limit_after_their_web_process_is_killed(
     assert _poll(lambda: sum(_running(pid) for pid in before) >= 2, 10)
     busy = [pid for pid in before if _running(pid)]
     os.kill(web, signal.SIGKILL)
-    assert _poll(lambda: not any(pid in children(zygote) for pid in busy), TIMEOUT + 2), (
-        "the workers of a killed web process still run"
-    )
-    # granian starts a new web process, which gets workers of its own and answers
+    assert still_running(busy, TIMEOUT + 2) == [], "the workers of a killed web process still run"
+    # granian starts a new web process, which gets workers of its own (the zygote is childless
+    # until then) and answers
     assert _poll(lambda: len([p for p in children(served.proc.pid) if not children(p)]) == 1, 30)
     assert _poll(lambda: _answers(served.url), 30)
     for thread in threads:
@@ -258,8 +249,6 @@ def test_nothing_outlives_a_killed_supervisor(built: BuildResult, tiny_settings:
     assert len(family) >= 2 + 1 + 2 * 3  # two web processes, the zygote, their workers
     os.kill(served.proc.pid, signal.SIGKILL)
     served.proc.wait(10)
-    assert _poll(lambda: not any(Path(f"/proc/{pid}").exists() for pid in family), 5), [
-        pid for pid in family if Path(f"/proc/{pid}").exists()
-    ]
+    assert still_running(family, seconds=5) == []
     with contextlib.suppress(StopIteration):
         next(server)

@@ -1,13 +1,12 @@
-"""The linked-data routes, with Flask's client and with real clients on a live server."""
+"""The linked-data routes, with Flask's client and with real clients on a live server, on each
+engine kind (embedded and remote, see `engine` in conftest.py)."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import json
-import threading
 import urllib.request
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -17,7 +16,6 @@ from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, SDO, SH, VOID
-from werkzeug.serving import make_server
 
 from cakg.build import BuildResult, build_dataset
 from cakg.config import Settings
@@ -41,26 +39,6 @@ def make_app(settings: Settings) -> Flask:
     """The app over an in-process engine (no worker pool to close)."""
     engine = open_engine(settings)
     return create_app(settings, {"TESTING": True, "CAKG_ENGINE": engine})
-
-
-@pytest.fixture(scope="module")
-def app(built: BuildResult, tiny_settings: Settings) -> Flask:
-    return make_app(tiny_settings)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 class Page(HTMLParser):
@@ -590,11 +568,6 @@ def test_404_jsonld_body_names_the_iri(client: FlaskClient) -> None:
 
 
 # ---------------------------------------------------------------- the real graph
-
-
-@pytest.fixture(scope="module")
-def project_client(project_build: BuildResult, project_settings: Settings) -> FlaskClient:
-    return make_app(project_settings).test_client()
 
 
 @pytest.mark.slow

@@ -42,6 +42,7 @@ from cakg.errors import (
 )
 from cakg.release import dataset_dir
 from cakg.request_context import entered
+from tests.conftest import still_running
 
 JSON = Formats()
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -75,7 +76,7 @@ def _pooled(settings: Settings, workers: int, **options: Any) -> PooledEngine:
 
 
 @pytest.fixture(scope="module")
-def reference(built: BuildResult, tiny_settings: Settings) -> OxigraphEngine:
+def reference_engine(built: BuildResult, tiny_settings: Settings) -> OxigraphEngine:
     """The engine in this process, for expected answers (the tests' own, not the pool's)."""
     engine = load_engine("oxigraph", _nquads(tiny_settings), "v")
     assert isinstance(engine, OxigraphEngine)
@@ -129,32 +130,34 @@ LOOKUPS = [
 @pytest.mark.parametrize("sparql", LOOKUPS)
 @pytest.mark.parametrize("inference", [True, False])
 def test_point_lookups_through_the_pattern_api_answer_as_the_engine(
-    reference: OxigraphEngine, sparql: str, inference: bool
+    reference_engine: OxigraphEngine, sparql: str, inference: bool
 ) -> None:
     lookup = parse_point_lookup(sparql)
     assert lookup is not None, sparql
     dataset = Dataset(inference=inference)
-    expected = reference.answer(sparql, formats=JSON, dataset=dataset)
-    got = reference.answer_lookup(lookup, formats=JSON, dataset=dataset)
+    expected = reference_engine.answer(sparql, formats=JSON, dataset=dataset)
+    got = reference_engine.answer_lookup(lookup, formats=JSON, dataset=dataset)
     if "LIMIT" in sparql:  # which rows a LIMIT keeps is the engine's choice: count them
         assert len(_bindings(got.body)) == len(_bindings(expected.body)) == 2
     else:
         assert _bindings(got.body) == _bindings(expected.body)
-    rows = reference.query_lookup(lookup, dataset=dataset)
-    plain = reference.query(sparql, dataset=dataset)
+    rows = reference_engine.query_lookup(lookup, dataset=dataset)
+    plain = reference_engine.query(sparql, dataset=dataset)
     assert rows.boolean == plain.boolean and len(rows.rows) == len(plain.rows)
 
 
 @pytest.mark.parametrize(
     "media_type", ["application/sparql-results+xml", "text/csv", "text/tab-separated-values"]
 )
-def test_a_point_lookup_in_every_results_format(reference: OxigraphEngine, media_type: str) -> None:
+def test_a_point_lookup_in_every_results_format(
+    reference_engine: OxigraphEngine, media_type: str
+) -> None:
     sparql = LOOKUPS[0]
     lookup = parse_point_lookup(sparql)
     assert lookup is not None
     formats = Formats(results=media_type)
-    got = reference.answer_lookup(lookup, formats=formats, max_rows=3)
-    expected = reference.answer(sparql, formats=formats, max_rows=3)
+    got = reference_engine.answer_lookup(lookup, formats=formats, max_rows=3)
+    expected = reference_engine.answer(sparql, formats=formats, max_rows=3)
     assert got.media_type == expected.media_type == media_type
     assert got.truncated and expected.truncated and got.count == 3
     rows = got.body.count(b"<result>") if "xml" in media_type else got.body.count(b"\n") - 1
@@ -162,16 +165,18 @@ def test_a_point_lookup_in_every_results_format(reference: OxigraphEngine, media
 
 
 def test_no_client_text_is_evaluated_in_the_calling_process(
-    lanes: PooledEngine, reference: OxigraphEngine
+    lanes: PooledEngine, reference_engine: OxigraphEngine
 ) -> None:
     for _ in range(3):  # the same request again and again: it stays in the workers
         assert (
             lanes.answer(AGGREGATE, formats=JSON).body
-            == reference.answer(AGGREGATE, formats=JSON).body
+            == reference_engine.answer(AGGREGATE, formats=JSON).body
         )
-        assert lanes.query(AGGREGATE).rows == reference.query(AGGREGATE).rows
+        assert lanes.query(AGGREGATE).rows == reference_engine.query(AGGREGATE).rows
     point = lanes.answer(LOOKUPS[0], formats=JSON)  # through the pattern API
-    assert _bindings(point.body) == _bindings(reference.answer(LOOKUPS[0], formats=JSON).body)
+    assert _bindings(point.body) == _bindings(
+        reference_engine.answer(LOOKUPS[0], formats=JSON).body
+    )
 
 
 @pytest.mark.slow
@@ -284,12 +289,7 @@ def _gone(pid: int) -> bool:
 
 
 def _wait_gone(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if all(_gone(pid) for pid in pids):
-            return True
-        time.sleep(0.02)  # polling the process table: nothing to be notified by
-    return all(_gone(pid) for pid in pids)
+    return not still_running(pids, seconds)
 
 
 @pytest.mark.slow

@@ -24,8 +24,7 @@ from cakg.store.release_graph import ASSERTED_GRAPH, RELEASE_GRAPH, staged_name
 from cakg.store.response import StoreError
 
 if TYPE_CHECKING:
-    from tests.conftest import CliRun
-    from tests.sparql_fixtures import OxigraphServer
+    from tests.conftest import CliRun, OxigraphServer
 
 
 DOC_1 = str(GRAPH["sources/doc-1"])
@@ -94,7 +93,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 @pytest.fixture
-def server(oxigraph_servers: Callable[[], OxigraphServer]) -> OxigraphServer:
+def oxigraph_server(oxigraph_servers: Callable[[], OxigraphServer]) -> OxigraphServer:
     """A fresh, empty Oxigraph server for one test."""
     return oxigraph_servers()
 
@@ -118,18 +117,18 @@ def version_of(settings: Settings) -> str:
 
 
 def test_publish_then_serve_remotely(
-    server: OxigraphServer,
+    oxigraph_server: OxigraphServer,
     tiny_settings: Settings,
     built: BuildResult,
     run_cli: Callable[..., CliRun],
 ) -> None:
     root = ["--root", str(tiny_settings.root)]
-    first = run_cli(*root, "publish", "--to", server.url)
+    first = run_cli(*root, "publish", "--to", oxigraph_server.url)
     assert first.code == 0, first.err
     assert f"published version {built.manifest['version']}" in first.out
     assert f"{len(built.manifest['graphs'])} graphs uploaded" in first.out
     assert "uploading chunks" in first.err  # the progress bar (its label only, off a terminal)
-    remote = open_engine(tiny_settings.replace(store_url=server.url))
+    remote = open_engine(tiny_settings.replace(store_url=oxigraph_server.url))
     local = open_engine(tiny_settings)
     try:
         assert remote.version == built.manifest["version"]
@@ -142,27 +141,29 @@ def test_publish_then_serve_remotely(
 
 
 def test_publishing_the_same_version_again_does_nothing(
-    server: OxigraphServer,
+    oxigraph_server: OxigraphServer,
     tiny_settings: Settings,
     built: BuildResult,
     run_cli: Callable[..., CliRun],
 ) -> None:
-    endpoints = store_endpoints(server.url)
+    endpoints = store_endpoints(oxigraph_server.url)
     assert publish_dataset(tiny_settings, endpoints).published
     watch = FaultyTransport(lambda r: False)
     again = publish_dataset(tiny_settings, endpoints, transport=watch)
     assert not again.published and again.uploaded == []
     assert [r.method for r in watch.sent] == ["POST"]  # one query: the release graph
-    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", server.url)
+    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", oxigraph_server.url)
     assert result.code == 0 and "already published" in result.out and "nothing to do" in result.out
 
 
 def test_a_new_release_replaces_the_old_one_at_once(
-    server: OxigraphServer, two_versions: tuple[Settings, Settings], monkeypatch: pytest.MonkeyPatch
+    oxigraph_server: OxigraphServer,
+    two_versions: tuple[Settings, Settings],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("cakg.store.release_graph.RELEASE_TTL", 0.0)  # read the release every time
     v1, v2 = two_versions
-    endpoints = store_endpoints(server.url)
+    endpoints = store_endpoints(oxigraph_server.url)
     publish_dataset(v1, endpoints)
     reader = RemoteEngine(endpoints.query)
     try:
@@ -201,19 +202,19 @@ def test_a_new_release_replaces_the_old_one_at_once(
 
 @pytest.mark.parametrize("workers", [1, 3])
 def test_a_failed_upload_resumes_where_it_stopped(
-    server: OxigraphServer, settings: Settings, small_chunks: int, workers: int
+    oxigraph_server: OxigraphServer, settings: Settings, small_chunks: int, workers: int
 ) -> None:
     build_dataset(settings)
-    endpoints = store_endpoints(server.url)
+    endpoints = store_endpoints(oxigraph_server.url)
     faulty = FaultyTransport(after_uploads(4))
     with pytest.raises(StoreError) as caught:
         publish_dataset(settings, endpoints, transport=faulty, workers=workers)
     message = str(caught.value)
-    assert f"{server.url}/store" in message and "run publish again" in message
+    assert f"{oxigraph_server.url}/store" in message and "run publish again" in message
     state = json.loads((settings.out / STATE_FILE).read_text())
     assert state["version"] == version_of(settings) and len(state["done"]) == 4
     # a first publish: readers see an empty store meanwhile, not the graphs uploaded so far
-    reader = open_engine(settings.replace(store_url=server.url))
+    reader = open_engine(settings.replace(store_url=oxigraph_server.url))
     try:
         assert reader.version == "" and count(reader) == 0 and not reader.graph_names()
     finally:
@@ -231,7 +232,7 @@ def test_a_failed_upload_resumes_where_it_stopped(
     again = [r.content for r in watch.sent if is_upload(r)]
     assert len(first) == 4 and again and not first & set(again)  # only what was missing
     assert not (settings.out / STATE_FILE).exists()
-    remote = open_engine(settings.replace(store_url=server.url))
+    remote = open_engine(settings.replace(store_url=oxigraph_server.url))
     local = open_engine(settings)
     graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     try:
@@ -243,17 +244,17 @@ def test_a_failed_upload_resumes_where_it_stopped(
 
 
 def test_a_wrong_upload_is_found_dropped_and_sent_again(
-    server: OxigraphServer, settings: Settings, small_chunks: int
+    oxigraph_server: OxigraphServer, settings: Settings, small_chunks: int
 ) -> None:
     build_dataset(settings)
-    endpoints = store_endpoints(server.url)
+    endpoints = store_endpoints(oxigraph_server.url)
     with pytest.raises(StoreError):  # everything is uploaded, the switch is lost
         publish_dataset(settings, endpoints, transport=FaultyTransport(
             lambda r: b"unionGraph" in r.content))  # fmt: skip
     reference = str(GRAPH["reference"])
     damage = f"DELETE WHERE {{ GRAPH <{reference}> {{ ?s a ?type }} }}"
     headers = {"Content-Type": "application/sparql-update"}
-    httpx.post(f"{server.url}/update", content=damage, headers=headers).raise_for_status()
+    httpx.post(f"{oxigraph_server.url}/update", content=damage, headers=headers).raise_for_status()
     with pytest.raises(StoreError) as caught:
         publish_dataset(settings, endpoints)
     assert reference in str(caught.value) and "run publish again" in str(caught.value)
@@ -261,7 +262,7 @@ def test_a_wrong_upload_is_found_dropped_and_sent_again(
     watch = FaultyTransport(lambda r: False)
     done = publish_dataset(settings, endpoints, transport=watch)
     assert done.published and done.uploaded == [reference]
-    remote = open_engine(settings.replace(store_url=server.url))
+    remote = open_engine(settings.replace(store_url=oxigraph_server.url))
     local = open_engine(settings)
     try:
         assert count(remote) == count(local)
@@ -283,34 +284,36 @@ def assert_counts_match(settings: Settings, url: str) -> None:
 
 
 def test_a_store_taking_graphs_only_gets_one_post_per_graph(
-    server: OxigraphServer, settings: Settings, small_chunks: int
+    oxigraph_server: OxigraphServer, settings: Settings, small_chunks: int
 ) -> None:
     build_dataset(settings)
     refusing = RefusingTransport(lambda r: False)
-    done = publish_dataset(settings, store_endpoints(server.url), transport=refusing, workers=2)
+    done = publish_dataset(
+        settings, store_endpoints(oxigraph_server.url), transport=refusing, workers=2
+    )
     assert done.published
     per_graph = [r for r in refusing.sent if is_upload(r) and "graph" in r.url.params]
     assert len(per_graph) > len(done.uploaded)  # every graph, and the union, chunk by chunk
-    assert_counts_match(settings, server.url)
+    assert_counts_match(settings, oxigraph_server.url)
 
 
 def test_a_store_with_sparql_update_only(
-    server: OxigraphServer, settings: Settings, small_chunks: int
+    oxigraph_server: OxigraphServer, settings: Settings, small_chunks: int
 ) -> None:
     build_dataset(settings)
-    endpoints = store_endpoints(server.url)
+    endpoints = store_endpoints(oxigraph_server.url)
     update_only = type(endpoints)(endpoints.query, endpoints.update, None)
     done = publish_dataset(settings, update_only)
     assert done.published
-    assert_counts_match(settings, server.url)
+    assert_counts_match(settings, oxigraph_server.url)
 
 
 def test_the_project_build_publishes_and_answers_like_the_embedded_engine(
-    server: OxigraphServer, project_build: BuildResult, project_settings: Settings
+    oxigraph_server: OxigraphServer, project_build: BuildResult, project_settings: Settings
 ) -> None:
-    done = publish_dataset(project_settings, store_endpoints(server.url))
+    done = publish_dataset(project_settings, store_endpoints(oxigraph_server.url))
     assert done.published and not done.warnings
-    remote = open_engine(project_settings.replace(store_url=server.url))
+    remote = open_engine(project_settings.replace(store_url=oxigraph_server.url))
     local = open_engine(project_settings)
     graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     try:
@@ -331,7 +334,7 @@ def test_the_project_build_publishes_and_answers_like_the_embedded_engine(
 @pytest.fixture
 def failing_store() -> Iterator[tuple[str, list[int]]]:
     """A stand-in store on 127.0.0.1 answering every request with the status in the list."""
-    from tests.sparql_fixtures import serve_in_thread
+    from tests.conftest import serve_in_thread
 
     status = [500]
     app = Flask("failing-store")
@@ -380,7 +383,7 @@ def test_a_store_answering_no_sparql_results_exits_2_naming_the_request(
 def test_unreachable_store_exits_2(
     tiny_settings: Settings, built: BuildResult, run_cli: Callable[..., CliRun]
 ) -> None:
-    from tests.sparql_fixtures import free_port
+    from tests.conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     result = run_cli("--root", str(tiny_settings.root), "publish", "--to", url)

@@ -38,13 +38,6 @@ VISIT = ID["visit/tiny-2021"]
 
 
 @pytest.fixture(scope="module")
-def engine(built: BuildResult, tiny_settings: Settings) -> Iterator[Engine]:
-    eng = open_engine(tiny_settings)
-    yield eng
-    eng.close()
-
-
-@pytest.fixture(scope="module")
 def catalogue(tiny_settings: Settings) -> dict[str, SavedQuery]:
     return load_catalogue(tiny_settings.root)
 
@@ -54,14 +47,16 @@ def rows(engine: Engine, q: SavedQuery, **raw: str | list[str]) -> list[tuple[ob
     return [tuple(r) for r in run_saved(engine, q, given).result.rows]
 
 
-def test_run_with_a_prefixed_iri(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+def test_run_with_a_prefixed_iri(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
     q = catalogue["visits-hosted-by"]
-    assert rows(engine, q, state="id:state/kazakhstan") == [
+    assert rows(in_process_engine, q, state="id:state/kazakhstan") == [
         (VISIT, Literal("Test state visit", lang="en"), Literal("2021-12-06", datatype=XSD.date))
     ]
-    assert rows(engine, q, state=str(KAZ), after="2022-01-01") == []
-    assert len(rows(engine, q, state=str(KAZ), after="2021-12-06")) == 1
-    assert rows(engine, q, state="id:state/uzbekistan") == []
+    assert rows(in_process_engine, q, state=str(KAZ), after="2022-01-01") == []
+    assert len(rows(in_process_engine, q, state=str(KAZ), after="2021-12-06")) == 1
+    assert rows(in_process_engine, q, state="id:state/uzbekistan") == []
 
 
 @pytest.mark.parametrize(
@@ -79,14 +74,14 @@ def test_run_with_a_prefixed_iri(engine: Engine, catalogue: dict[str, SavedQuery
     ],
 )
 def test_bad_parameters_name_the_parameter(
-    engine: Engine,
+    in_process_engine: Engine,
     catalogue: dict[str, SavedQuery],
     raw: dict[str, list[str]],
     name: str,
     expected: str,
 ) -> None:
     with pytest.raises(BadParameter) as caught:
-        run_saved(engine, catalogue["visits-hosted-by"], raw)
+        run_saved(in_process_engine, catalogue["visits-hosted-by"], raw)
     assert caught.value.name == name
     assert expected in str(caught.value)
 
@@ -99,15 +94,19 @@ def test_expected_value_is_described(catalogue: dict[str, SavedQuery]) -> None:
     )
 
 
-def test_list_parameter_by_repetition(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+def test_list_parameter_by_repetition(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
     q = catalogue["partners-of"]
     # partnerOf is asserted one way only; the symmetric inference answers the other way.
-    assert [(r[0], r[1]) for r in rows(engine, q, states=[str(KAZ), "id:state/uzbekistan"])] == [
+    assert [
+        (r[0], r[1]) for r in rows(in_process_engine, q, states=[str(KAZ), "id:state/uzbekistan"])
+    ] == [
         (KAZ, UZB),
         (UZB, KAZ),
     ]
     # the default from grlc's `defaults`
-    assert [(r[0], r[1]) for r in rows(engine, q)] == [(UZB, KAZ)]
+    assert [(r[0], r[1]) for r in rows(in_process_engine, q)] == [(UZB, KAZ)]
 
 
 def test_values_block_is_built_from_terms(catalogue: dict[str, SavedQuery]) -> None:
@@ -132,20 +131,22 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("attack", INJECTIONS)
 def test_injection_in_a_string_is_harmless(
-    engine: Engine, catalogue: dict[str, SavedQuery], attack: str
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery], attack: str
 ) -> None:
     q = catalogue["labelled-things"]
     values, _ = parse_params(q, {"contains": [attack]})
     assert values["contains"] == (Literal(attack, datatype=XSD.string),)
     # the value arrives intact: the query echoes nothing, matches nothing, changes nothing
-    before = len(engine.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows)
-    assert rows(engine, q, contains=attack) == []
-    assert len(engine.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows) == before
+    before = len(in_process_engine.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows)
+    assert rows(in_process_engine, q, contains=attack) == []
+    assert len(in_process_engine.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows) == before
 
 
 @pytest.mark.parametrize("attack", INJECTIONS)
-def test_string_values_reach_the_engine_intact(engine: Engine, attack: str) -> None:
-    result = engine.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {sparql_term(Literal(attack))} }} }}")
+def test_string_values_reach_the_engine_intact(in_process_engine: Engine, attack: str) -> None:
+    result = in_process_engine.query(
+        f"SELECT ?x WHERE {{ VALUES ?x {{ {sparql_term(Literal(attack))} }} }}"
+    )
     assert result.rows == [(Literal(attack),)]
 
 
@@ -160,45 +161,49 @@ def test_string_values_reach_the_engine_intact(engine: Engine, attack: str) -> N
     ],
 )
 def test_injection_in_an_iri_is_rejected(
-    engine: Engine, catalogue: dict[str, SavedQuery], attack: str
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery], attack: str
 ) -> None:
     with pytest.raises(BadParameter) as caught:
-        run_saved(engine, catalogue["visits-hosted-by"], {"state": [attack]})
+        run_saved(in_process_engine, catalogue["visits-hosted-by"], {"state": [attack]})
     assert caught.value.name == "state"
 
 
-def test_filter_by_class_and_text(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+def test_filter_by_class_and_text(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
     q = catalogue["labelled-things"]
-    assert rows(engine, q, **{"class": "cakg:State"}) == [
+    assert rows(in_process_engine, q, **{"class": "cakg:State"}) == [
         (KAZ, Literal("Kazakhstan", lang="en")),
         (UZB, Literal("Uzbekistan", lang="en")),
     ]
-    assert rows(engine, q, **{"class": ["cakg:City", "cakg:Visit"]}) == [
+    assert rows(in_process_engine, q, **{"class": ["cakg:City", "cakg:Visit"]}) == [
         (ID["city/astana"], Literal("Astana", lang="en")),
         (VISIT, Literal("Test state visit", lang="en")),
     ]
-    assert rows(engine, q, contains="STAN", per_page="10") == [
+    assert rows(in_process_engine, q, contains="STAN", per_page="10") == [
         (ID["city/astana"], Literal("Astana", lang="en")),
         (KAZ, Literal("Kazakhstan", lang="en")),
         (UZB, Literal("Uzbekistan", lang="en")),
     ]
 
 
-def test_pagination_exact_total_and_pages(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+def test_pagination_exact_total_and_pages(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
     q = catalogue["labelled-things"]
-    everything = run_saved(engine, q, {"per_page": ["500"]})
+    everything = run_saved(in_process_engine, q, {"per_page": ["500"]})
     all_rows = everything.result.rows
     assert everything.page == Page(1, 500, len(all_rows))
     assert len(all_rows) == len(set(all_rows)) > 5
     seen = []
     last = -(-len(all_rows) // 2)
     for number in range(1, last + 1):
-        page = run_saved(engine, q, {"page": [str(number)]})
+        page = run_saved(in_process_engine, q, {"page": [str(number)]})
         assert page.page == Page(number, 2, len(all_rows))
         seen.extend(page.result.rows)
     assert seen == all_rows
     with pytest.raises(BadParameter) as caught:
-        run_saved(engine, q, {"page": [str(last + 1)]})
+        run_saved(in_process_engine, q, {"page": [str(last + 1)]})
     assert caught.value.name == "page"
 
 
@@ -233,13 +238,18 @@ def test_page_links(number: int, total: int, links: dict[str, int]) -> None:
     assert Page(number, 2, total).links() == links
 
 
-def test_allowed_values_from_the_graph(engine: Engine, catalogue: dict[str, SavedQuery]) -> None:
+def test_allowed_values_from_the_graph(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
     state = catalogue["visits-hosted-by"].param("state")
     assert state is not None
-    assert allowed_values(engine, state) == [(str(KAZ), "Kazakhstan"), (str(UZB), "Uzbekistan")]
+    assert allowed_values(in_process_engine, state) == [
+        (str(KAZ), "Kazakhstan"),
+        (str(UZB), "Uzbekistan"),
+    ]
     after = catalogue["visits-hosted-by"].param("after")
     assert after is not None
-    assert allowed_values(engine, after) is None
+    assert allowed_values(in_process_engine, after) is None
 
 
 def test_find_query_and_assignments(catalogue: dict[str, SavedQuery]) -> None:
@@ -272,9 +282,9 @@ def test_repository_has_the_catalogue() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REAL))
-def test_every_saved_query_runs_on_the_tiny_graph(engine: Engine, name: str) -> None:
+def test_every_saved_query_runs_on_the_tiny_graph(in_process_engine: Engine, name: str) -> None:
     q = REAL[name]
-    done = run_saved(engine, q, TINY_ARGS.get(name, {}))
+    done = run_saved(in_process_engine, q, TINY_ARGS.get(name, {}))
     assert done.result.form == q.form
     if q.form == "SELECT":
         assert done.result.variables == list(q.variables)

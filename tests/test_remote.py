@@ -1,21 +1,17 @@
-"""The endpoint, saved-query and linked-data tests again in remote mode, and the remote engine.
+"""The remote engine: a real Oxigraph server holding the published tiny build, and HTTP mocks.
 
-The tiny build is published into a real Oxigraph server (`remote_settings` in sparql_fixtures) and
-the app runs with `store_url` set, so every query goes over HTTP to that server. The test functions
-of test_sparql_protocol, test_saved_api, test_linked and test_limits are collected here a second
-time (imported into this module), where `app`, `client`, `live_server`, `engine`,
-`limited_settings`/`limited_server` and `project_client` are the remote-mode ones below. Only the
-tests in LOCAL_ONLY are left out, each with its reason.
+The endpoint, saved-query, linked-data and limits tests run in remote mode too, through the
+`engine_kind` parameter of conftest.py's fixture chain; the tests here are the remote engine's
+own, on the "remote" kind only.
 """
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -34,7 +30,6 @@ from cakg.errors import BadQuery, ConfigError, QueryTimeout
 from cakg.media import NTRIPLES, TSV
 from cakg.media import SPARQL_JSON as JSON
 from cakg.namespaces import INFERRED_GRAPH
-from cakg.publish import publish_dataset
 from cakg.sparql_terms import bind_values
 from cakg.store.client import EMPTY_GRAPH, StoreClient
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
@@ -47,125 +42,20 @@ from cakg.store.release_graph import (
     staged_name,
 )
 from cakg.store.response import StoreError
-from cakg.web import close_app, create_app
 from cakg.web.state import EXTENSION
-from tests import test_limits, test_linked, test_saved_api, test_sparql_protocol
-from tests.test_limits import listener, timeout  # fixtures of the imported tests
-from tests.test_saved_api import results
+from tests import test_limits
 
-if TYPE_CHECKING:
-    from tests.sparql_fixtures import OxigraphServer
+# the tests that use `engine` or `client` run on the remote kind only
+ON_THE_REMOTE_ENGINE = pytest.mark.parametrize("engine_kind", ["remote"], indirect=True)
 
 
-LOCAL_ONLY = {
-    "test_hostile_queries_are_stopped_and_the_next_request_answers": (
-        "the memory and CPU bombs would run inside the store: cakg cannot cap a remote store's "
-        "memory (its deadline still applies, tested by the timeout tests)"
-    ),
-    "test_healthz": (
-        "asserts the worker pool's live workers; the remote engine has no pool (workers: null); "
-        "test_remote_healthz checks the rest"
-    ),
-    "test_internal_errors_are_generic_and_logged": (
-        "builds its own app around a broken in-process engine: nothing remote about it"
-    ),
-}
-SUITES = (test_sparql_protocol, test_saved_api, test_linked, test_limits)
-FIXTURES = (listener, timeout, results)
-# a test runs again here when it uses one of these (the others never reach the engine)
-REMOTE_FIXTURES = {
-    "app", "client", "live_server", "engine", "limited_server", "limited_settings", "timeout",
-    "project_client",
-}  # fmt: skip
+@ON_THE_REMOTE_ENGINE
+def test_the_remote_kind_runs_the_app_on_the_remote_engine(app: Flask, engine: Engine) -> None:
+    """What makes the endpoint, saved-query, linked-data and limits tests run in remote mode."""
+    assert isinstance(engine, RemoteEngine) and app.extensions[EXTENSION].current.engine is engine
 
 
-def _collect_again() -> list[str]:
-    """Put the test functions of SUITES that reach the engine (but LOCAL_ONLY) in this module."""
-    names = []
-    for module in SUITES:
-        for name, value in vars(module).items():
-            if not name.startswith("test_") or not callable(value) or name in LOCAL_ONLY:
-                continue
-            if not REMOTE_FIXTURES & set(inspect.signature(value).parameters):
-                continue
-            assert name not in globals(), f"{name} is defined twice"
-            globals()[name] = value
-            names.append(name)
-    return names
-
-
-REMOTE_TESTS = _collect_again()
-
-
-# --- remote-mode fixtures, overriding those of the imported tests ------------------------------
-
-
-@pytest.fixture(scope="module")
-def app(remote_settings: Settings) -> Iterator[Flask]:
-    """The real app in remote mode: `store_url` set, the engine is RemoteEngine."""
-    app = create_app(remote_settings, {"TESTING": True})
-    assert app.extensions[EXTENSION].current.engine.name == "remote"
-    yield app
-    close_app(app)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def engine(app: Flask) -> Engine:
-    engine: Engine = app.extensions[EXTENSION].current.engine
-    return engine
-
-
-@pytest.fixture(scope="module")
-def live_server(app: Flask) -> Iterator[str]:
-    from tests.sparql_fixtures import serve_in_thread
-
-    yield from serve_in_thread(app)
-
-
-@pytest.fixture(scope="module")
-def limited_settings(remote_settings: Settings) -> Settings:
-    from tests.sparql_fixtures import LIMITS
-
-    return remote_settings.replace(**LIMITS)
-
-
-@pytest.fixture(scope="module")
-def limited_server(limited_settings: Settings) -> Iterator[str]:
-    """The app with a 2 s timeout and 3 rows, in remote mode."""
-    from tests.sparql_fixtures import serve_in_thread
-
-    app = create_app(limited_settings, {"TESTING": True})
-    yield from serve_in_thread(app)
-    close_app(app)
-
-
-@pytest.fixture(scope="module")
-def project_client(
-    project_build: BuildResult,
-    project_settings: Settings,
-    oxigraph_servers: Callable[[], OxigraphServer],
-) -> Iterator[FlaskClient]:
-    """The real project's build published into its own Oxigraph server, served remotely."""
-    server = oxigraph_servers()
-    publish_dataset(project_settings, store_endpoints(server.url))
-    app = create_app(project_settings.replace(store_url=server.url), {"TESTING": True})
-    yield app.test_client()
-    close_app(app)
-
-
-# --- the remote engine's own tests --------------------------------------------------------------
-
-
-def test_the_suites_run_here() -> None:
-    assert len(REMOTE_TESTS) > 60
-    assert "test_expensive_query_is_cut_off_while_a_cheap_one_answers" in REMOTE_TESTS
-
-
+@ON_THE_REMOTE_ENGINE
 def test_remote_healthz(client: FlaskClient, built: BuildResult) -> None:
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["engine"] == "remote"
@@ -193,6 +83,7 @@ def test_store_endpoints(url: str, query: str, update: str | None, gsp: str | No
         store_endpoints("ftp://h/query")
 
 
+@ON_THE_REMOTE_ENGINE
 def test_version_and_graphs_come_from_the_store(
     engine: Engine, built: BuildResult, remote_settings: Settings
 ) -> None:
@@ -202,6 +93,7 @@ def test_version_and_graphs_come_from_the_store(
     assert ASSERTED_GRAPH not in engine.graph_names()
 
 
+@ON_THE_REMOTE_ENGINE
 def test_internal_graphs_stay_hidden(engine: Engine) -> None:
     graphs = engine.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
     names = {str(g) for (g,) in graphs}
@@ -210,6 +102,7 @@ def test_internal_graphs_stay_hidden(engine: Engine) -> None:
     assert int(asked.rows[0][0]) == 0  # type: ignore[arg-type]
 
 
+@ON_THE_REMOTE_ENGINE
 def test_a_slow_query_is_abandoned_at_the_deadline(engine: Engine) -> None:
     started = time.monotonic()
     with pytest.raises(QueryTimeout) as caught:
@@ -218,6 +111,7 @@ def test_a_slow_query_is_abandoned_at_the_deadline(engine: Engine) -> None:
     assert engine.query(test_limits.CHEAP).boolean is True  # the store goes on answering
 
 
+@ON_THE_REMOTE_ENGINE
 def test_remote_syntax_error_keeps_its_position(engine: Engine) -> None:
     with pytest.raises(BadQuery) as caught:
         engine.query("SELECT ?s WHERE {\n  ?s ?p ?o ?x }")
@@ -253,7 +147,7 @@ def test_bindings_need_a_where_group() -> None:
 
 
 def test_unreachable_store_is_a_clear_error(tiny_settings: Settings, built: BuildResult) -> None:
-    from tests.sparql_fixtures import free_port
+    from tests.conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreError) as caught:
@@ -303,6 +197,7 @@ def test_store_failures_name_the_url_and_status(status: int) -> None:
     assert f"http://store.invalid/query answered {status}" in str(caught.value)
 
 
+@ON_THE_REMOTE_ENGINE
 def test_the_dataset_is_always_named(engine: Any) -> None:
     """The default graph is the asserted union (plus the inferred graph), named explicitly."""
     release = engine.release()
@@ -343,6 +238,7 @@ def test_the_release_graph_names_the_union_graph(
     assert default["default-graph-uri"] == [union]
 
 
+@ON_THE_REMOTE_ENGINE
 @pytest.mark.parametrize(
     "sparql, reads_named",
     [

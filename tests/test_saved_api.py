@@ -6,18 +6,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 import cakg.engine
 from cakg.build import BuildResult
 from cakg.config import Settings
-from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.namespaces import ID
 from cakg.web import create_app
@@ -25,23 +23,6 @@ from cakg.web import create_app
 KAZ = str(ID["state/kazakhstan"])
 UZB = str(ID["state/uzbekistan"])
 SPARQL_JSON = "application/sparql-results+json"
-
-
-@pytest.fixture(scope="module")
-def engine(built: BuildResult, tiny_settings: Settings) -> Iterator[Engine]:
-    eng = open_engine(tiny_settings)
-    yield eng
-    eng.close()
-
-
-@pytest.fixture(scope="module")
-def app(engine: Engine, tiny_settings: Settings) -> Flask:
-    return create_app(tiny_settings, {"TESTING": True, "CAKG_ENGINE": engine})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def bindings(body: bytes) -> list[dict[str, str]]:

@@ -27,6 +27,7 @@ import pytest
 
 from cakg.build import BuildResult
 from cakg.config import Settings
+from tests.conftest import still_running
 
 SERVE = (
     "import sys; from cakg.config import Settings; from cakg.web.server import serve; "
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.server  # every test talks to a real `cakg serve`
 
 TIMEOUT = 2.0
 URL = re.compile(rb"serving cakg at (http://\S+)/")
+SPAWNED = re.compile(rb"Spawning worker-\d+ with")  # granian's line once it forked a web process
 
 
 @dataclass
@@ -200,13 +202,12 @@ def test_a_web_process_that_dies_is_replaced(served: Served) -> None:
     # the zygote is the one with children (every web process's query workers)
     web = [p for p in zygote_and_web if not children(p)]
     assert len(web) == 2
+    start = len(served.log)
     os.kill(web[0], signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        now = set(children(served.proc.pid))
-        if len(now) == 3 and web[0] not in now:
-            break
-        time.sleep(0.1)
+    with served.grew:  # granian says when it has forked the replacement
+        assert served.grew.wait_for(lambda: SPAWNED.search(bytes(served.log[start:])), 30), (
+            served.log[start:].decode(errors="replace")
+        )
     assert web[0] not in children(served.proc.pid)
     assert len(children(served.proc.pid)) == 3
     assert all(send(served.url, CHEAP)[0] == 200 for _ in range(6))
@@ -287,10 +288,7 @@ def test_sigterm_stops_every_process(served: Served) -> None:
     served.proc.send_signal(signal.SIGTERM)
     assert served.proc.wait(15) == 0
     assert _logged(served, {"last-one"}, seconds=5)  # written by the time the server stopped
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in family):
-        time.sleep(0.05)
-    assert not any(Path(f"/proc/{p}").exists() for p in family)
+    assert still_running(family, seconds=10) == []
 
 
 def test_cakg_serve_stops_when_its_zygote_dies(built: BuildResult, tiny_settings: Settings) -> None:

@@ -426,6 +426,9 @@ def test_service_description_406(client: FlaskClient) -> None:
     assert client.get("/sparql", headers={"Accept": "text/csv"}).status_code == 406
 
 
+# the worker pool's live workers: the remote engine has no pool (workers: null), its /healthz is
+# tested in test_remote.py
+@pytest.mark.parametrize("engine_kind", ["embedded"], indirect=True)
 def test_healthz(client: FlaskClient, built: BuildResult) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200

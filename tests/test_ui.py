@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from cakg.build import BuildResult
 from cakg.config import Settings
-from cakg.engine import open_engine
+from cakg.engine import Engine, open_engine
 from cakg.namespaces import ID, sparql_prologue
 from cakg.release import load_manifest
 from cakg.web import create_app
@@ -28,14 +28,14 @@ PAGES = ["/", "/sparql", "/queries", "/sparql?qtext=ASK%20%7B%7D"]
 
 
 @pytest.fixture(scope="module")
-def app(built: BuildResult, tiny_settings: Settings) -> Flask:
-    engine = open_engine(tiny_settings)  # in-process: no worker pool
-    return create_app(tiny_settings, {"TESTING": True, "CAKG_ENGINE": engine})
+def in_process_app(in_process_engine: Engine, tiny_settings: Settings) -> Flask:
+    """The app on the tiny build's in-process engine (no worker pool)."""
+    return create_app(tiny_settings, {"TESTING": True, "CAKG_ENGINE": in_process_engine})
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def in_process_client(in_process_app: Flask) -> FlaskClient:
+    return in_process_app.test_client()
 
 
 class Page(HTMLParser):
@@ -105,32 +105,33 @@ def textarea_value(p: Page, name: str) -> str:
 # ------------------------------------------------------------------ home
 
 
-def test_home_says_what_and_how_big(client: FlaskClient, tiny_settings: Settings) -> None:
-    p = page(client, "/")
+def test_home_says_what_and_how_big(
+    in_process_client: FlaskClient, tiny_settings: Settings
+) -> None:
+    p = page(in_process_client, "/")
     manifest = load_manifest(tiny_settings)
-    figure = next(a for a in p.find("dd") if a.get("data-figure") == "triples")
-    assert figure is not None
-    text = client.get("/", headers={"Accept": BROWSER}).text
+    assert len(p.find("dd", **{"data-figure": "triples"})) == 1
+    text = in_process_client.get("/", headers={"Accept": BROWSER}).text
     assert f'data-figure="triples">{manifest["triples"]:,}</dd>' in text
     hrefs = {href for href, _ in p.links}
     assert {"/sparql", "/queries", "/.well-known/void", "/ontology"} <= hrefs
 
 
-def test_home_lists_sources_with_dates_and_entry_points(client: FlaskClient) -> None:
-    p = page(client, "/")
+def test_home_lists_sources_with_dates_and_entry_points(in_process_client: FlaskClient) -> None:
+    p = page(in_process_client, "/")
     links = dict(p.links)
     assert links["/id/source/doc-1"] == "Tiny test report"
     assert links["/id/state/kazakhstan"] == "Kazakhstan"
     assert links["/id/state/uzbekistan"] == "Uzbekistan"
     assert p.find("time", datetime="2021-12-07")
-    text = client.get("/", headers={"Accept": BROWSER}).text
+    text = in_process_client.get("/", headers={"Accept": BROWSER}).text
     assert "Test press office" in text
 
 
-def test_home_links_resolve(client: FlaskClient) -> None:
-    for href, _ in page(client, "/").links:
+def test_home_links_resolve(in_process_client: FlaskClient) -> None:
+    for href, _ in page(in_process_client, "/").links:
         if href.startswith("/id/"):
-            assert client.get(href, headers={"Accept": BROWSER}).status_code == 303, href
+            assert in_process_client.get(href, headers={"Accept": BROWSER}).status_code == 303, href
 
 
 # ------------------------------------------------------------ query page
@@ -148,16 +149,16 @@ def test_home_links_resolve(client: FlaskClient) -> None:
     ],
 )
 def test_sparql_is_the_page_only_when_html_is_preferred(
-    client: FlaskClient, accept: str | None, html: bool
+    in_process_client: FlaskClient, accept: str | None, html: bool
 ) -> None:
-    r = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    r = in_process_client.get("/sparql", headers={"Accept": accept} if accept else {})
     assert r.status_code == 200
     assert (r.mimetype == "text/html") is html
     assert "Accept" in r.vary
 
 
-def test_query_page_editor_is_prefilled_with_the_prefixes(client: FlaskClient) -> None:
-    p = page(client, "/sparql")
+def test_query_page_editor_is_prefilled_with_the_prefixes(in_process_client: FlaskClient) -> None:
+    p = page(in_process_client, "/sparql")
     text = textarea_value(p, "query")
     assert text.startswith(sparql_prologue())
     assert "SELECT ?state ?label ?code" in text
@@ -167,9 +168,11 @@ def test_query_page_editor_is_prefilled_with_the_prefixes(client: FlaskClient) -
     assert form["data-shared"] == "false"
 
 
-def test_query_with_a_query_is_the_protocol_even_for_a_browser(client: FlaskClient) -> None:
+def test_query_with_a_query_is_the_protocol_even_for_a_browser(
+    in_process_client: FlaskClient,
+) -> None:
     """The no-JavaScript form posts to /sparql: the browser gets the results themselves."""
-    r = client.post(
+    r = in_process_client.post(
         "/sparql",
         data={"query": "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> }",
               "format": "csv"},
@@ -177,25 +180,27 @@ def test_query_with_a_query_is_the_protocol_even_for_a_browser(client: FlaskClie
     )  # fmt: skip
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert r.text.splitlines()[0] == "s"
-    r = client.get("/sparql?" + urlencode({"query": "ASK {}"}), headers={"Accept": BROWSER})
+    r = in_process_client.get(
+        "/sparql?" + urlencode({"query": "ASK {}"}), headers={"Accept": BROWSER}
+    )
     assert r.mimetype == "application/sparql-results+xml"  # application/xml;q=0.9 beats */*
 
 
-def test_share_link_round_trip(client: FlaskClient) -> None:
+def test_share_link_round_trip(in_process_client: FlaskClient) -> None:
     """The share link is /sparql?qtext=...: opening it fills the editor with the same text."""
     query = (
         'PREFIX x: <urn:x#>\nSELECT ?s WHERE {\n  ?s ?p "a <b> & \\"c\\"" .\n}\n'
         "# </textarea><script>alert(1)</script>\n"
     )
-    p = page(client, "/sparql?" + urlencode({"qtext": query}))
+    p = page(in_process_client, "/sparql?" + urlencode({"qtext": query}))
     assert textarea_value(p, "query") == query
     assert p.find("form", id="query-form")[0]["data-shared"] == "true"
     assert not [a for t, a in p.tags if t == "script" and "src" not in a]  # stayed text
 
 
-def test_bad_query_answers_400_with_its_position(client: FlaskClient) -> None:
+def test_bad_query_answers_400_with_its_position(in_process_client: FlaskClient) -> None:
     """The page shows the endpoint's plain-text message; it must name line and column."""
-    r = client.post("/sparql", data={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
+    r = in_process_client.post("/sparql", data={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
     assert r.status_code == 400 and r.mimetype == "text/plain"
     assert "line 3, column" in r.text
     assert "Traceback" not in r.text
@@ -204,8 +209,8 @@ def test_bad_query_answers_400_with_its_position(client: FlaskClient) -> None:
 # ------------------------------------------------------------------ gallery
 
 
-def test_gallery_has_a_form_per_query_with_its_view(client: FlaskClient) -> None:
-    p = page(client, "/queries")
+def test_gallery_has_a_form_per_query_with_its_view(in_process_client: FlaskClient) -> None:
+    p = page(in_process_client, "/queries")
     sections = p.find("section", **{"data-query": "visits-hosted-by"})
     assert sections and sections[0]["data-view"] == "timeline"
     assert json.loads(sections[0]["data-view-spec"]) == {
@@ -225,8 +230,8 @@ def test_gallery_has_a_form_per_query_with_its_view(client: FlaskClient) -> None
 
 
 @pytest.mark.parametrize("url", [*PAGES, "/page/state/kazakhstan"])
-def test_no_cdn_everything_is_served_by_the_app(client: FlaskClient, url: str) -> None:
-    p = page(client, url)
+def test_no_cdn_everything_is_served_by_the_app(in_process_client: FlaskClient, url: str) -> None:
+    p = page(in_process_client, url)
     assets = [a["src"] for t, a in p.tags if t in ("script", "img", "iframe") and "src" in a]
     assets += [
         a["href"] for t, a in p.tags
@@ -235,14 +240,14 @@ def test_no_cdn_everything_is_served_by_the_app(client: FlaskClient, url: str) -
     assert assets
     for asset in assets:
         assert not asset.startswith(("http:", "https:", "//")), (url, asset)
-        response = client.get(asset)
+        response = in_process_client.get(asset)
         response.close()
         assert response.status_code == 200, asset
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_every_input_has_a_label(client: FlaskClient, url: str) -> None:
-    p = page(client, url)
+def test_every_input_has_a_label(in_process_client: FlaskClient, url: str) -> None:
+    p = page(in_process_client, url)
     fields = [
         a for t, a in p.tags
         if t in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit")
@@ -254,8 +259,8 @@ def test_every_input_has_a_label(client: FlaskClient, url: str) -> None:
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_pages_declare_a_viewport_and_a_language(client: FlaskClient, url: str) -> None:
-    p = page(client, url)
+def test_pages_declare_a_viewport_and_a_language(in_process_client: FlaskClient, url: str) -> None:
+    p = page(in_process_client, url)
     assert p.find("meta", name="viewport")[0]["content"].startswith("width=device-width")
     assert p.find("html")[0]["lang"] == "en"
 
@@ -263,8 +268,10 @@ def test_pages_declare_a_viewport_and_a_language(client: FlaskClient, url: str) 
 # ------------------------------------------------------------- /ui/terms
 
 
-def test_terms_gives_english_labels_points_and_local_links(client: FlaskClient) -> None:
-    r = client.post("/ui/terms", json={"iris": [KAZ, ASTANA, "urn:nothing", "not an iri >"]})
+def test_terms_gives_english_labels_points_and_local_links(in_process_client: FlaskClient) -> None:
+    r = in_process_client.post(
+        "/ui/terms", json={"iris": [KAZ, ASTANA, "urn:nothing", "not an iri >"]}
+    )
     assert r.status_code == 200
     terms = r.get_json()["terms"]
     assert set(terms) == {KAZ, ASTANA, "urn:nothing"}
@@ -278,16 +285,18 @@ def test_terms_gives_english_labels_points_and_local_links(client: FlaskClient) 
     assert terms["urn:nothing"]["href"] is None  # not http(s): no link
 
 
-def test_terms_places_a_region_at_the_mean_of_its_places(client: FlaskClient) -> None:
+def test_terms_places_a_region_at_the_mean_of_its_places(in_process_client: FlaskClient) -> None:
     region = str(ID["region/akmola"])
-    terms = client.post("/ui/terms", json={"iris": [region]}).get_json()["terms"]
+    terms = in_process_client.post("/ui/terms", json={"iris": [region]}).get_json()["terms"]
     assert terms[region]["point"] == [71.43, 51.13]
     assert terms[region]["approximate"] is True
 
 
 @pytest.mark.parametrize("body", ["not json", '{"iris": "x"}', '{"iris": [1]}', "[]"])
-def test_terms_rejects_a_bad_body_with_a_json_message(client: FlaskClient, body: str) -> None:
-    r = client.post("/ui/terms", data=body, content_type="application/json")
+def test_terms_rejects_a_bad_body_with_a_json_message(
+    in_process_client: FlaskClient, body: str
+) -> None:
+    r = in_process_client.post("/ui/terms", data=body, content_type="application/json")
     assert r.status_code == 400
     assert r.get_json()["error"] == "bad-parameter"
     assert "Traceback" not in r.text

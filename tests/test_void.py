@@ -21,13 +21,10 @@ ROOT = "http://127.0.0.1:8000/"
 
 
 @pytest.fixture(scope="module")
-def engine(built: BuildResult, tiny_settings: Settings) -> Engine:
-    return open_engine(tiny_settings)
-
-
-@pytest.fixture(scope="module")
-def void(engine: Engine, built: BuildResult, tiny_settings: Settings) -> Graph:
-    text = build_void(engine, built.manifest, tiny_settings, ROOT).serialize(format="turtle")
+def void(in_process_engine: Engine, built: BuildResult, tiny_settings: Settings) -> Graph:
+    text = build_void(in_process_engine, built.manifest, tiny_settings, ROOT).serialize(
+        format="turtle"
+    )
     return Graph().parse(data=text, format="turtle")  # it round-trips through Turtle
 
 
@@ -142,14 +139,14 @@ def test_dumps_with_size_and_checksum(
 
 
 def test_a_description_made_once_takes_any_root(
-    engine: Engine, built: BuildResult, tiny_settings: Settings
+    in_process_engine: Engine, built: BuildResult, tiny_settings: Settings
 ) -> None:
     """The server counts once for every root (whatever Host asks) and moves the URLs after:
     the same graph as one made for that root, the placeholder gone, nothing else moved."""
-    once = build_void(engine, built.manifest, tiny_settings, ROOT_PLACEHOLDER)
+    once = build_void(in_process_engine, built.manifest, tiny_settings, ROOT_PLACEHOLDER)
     other = "https://mirror.example/cakg/"
     moved = with_root(once, other)
-    assert isomorphic(moved, build_void(engine, built.manifest, tiny_settings, other))
+    assert isomorphic(moved, build_void(in_process_engine, built.manifest, tiny_settings, other))
     assert not any(ROOT_PLACEHOLDER in str(node) for triple in moved for node in triple)
     ds = dataset_iri(tiny_settings)
     assert moved.value(ds, VOID.sparqlEndpoint) == URIRef(other + "sparql")

@@ -124,7 +124,7 @@ EXCLUDED: dict[str, tuple[tuple[str, ...], str]] = {
     "syntax-query/test_36a": (RDFLIB, "rdflib: AttributeError on VALUES () { () }; reported"),
 }
 
-# What passed, recorded as the tests run, printed by test_summary.
+# What passed, recorded as the tests run, printed by the `summary` fixture at the end.
 PASSED: dict[tuple[str, str], Counter[bool]] = defaultdict(Counter)
 
 # Data files of the W3C suite carry ill-typed literals on purpose ("abc"^^xsd:integer).
@@ -171,20 +171,20 @@ def test_the_suite_is_there() -> None:
     assert len(SYNTAX) == 106
 
 
-@pytest.mark.parametrize(("engine", "case"), list(_params(EVALUATION)))
-def test_query_evaluation(engine: str, case: Case, tmp_path: Path) -> None:
-    loaded, prepared = open_case(engine, case, tmp_path)
+@pytest.mark.parametrize(("engine_name", "case"), list(_params(EVALUATION)))
+def test_query_evaluation(engine_name: str, case: Case, tmp_path: Path) -> None:
+    loaded, prepared = open_case(engine_name, case, tmp_path)
     problem = evaluate(loaded, case, prepared)
-    PASSED[("query evaluation", engine)][problem is None] += 1
+    PASSED[("query evaluation", engine_name)][problem is None] += 1
     assert problem is None, problem
 
 
-@pytest.mark.parametrize(("engine", "case"), list(_params(RESULT_FORMATS)))
-def test_result_format(engine: str, case: Case, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("engine_name", "case"), list(_params(RESULT_FORMATS)))
+def test_result_format(engine_name: str, case: Case, tmp_path: Path) -> None:
     assert case.result is not None
-    loaded, prepared = open_case(engine, case, tmp_path)
+    loaded, prepared = open_case(engine_name, case, tmp_path)
     problem = evaluate(loaded, case, prepared, MEDIA_TYPES[case.result.suffix])
-    PASSED[("result formats", engine)][problem is None] += 1
+    PASSED[("result formats", engine_name)][problem is None] += 1
     assert problem is None, problem
 
 
@@ -196,18 +196,18 @@ def empty_engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]
     return {name: load_engine(name, empty, "w3c") for name in ENGINES}
 
 
-@pytest.mark.parametrize(("engine", "case"), list(_params(SYNTAX)))
-def test_syntax(engine: str, case: Case, empty_engines: dict[str, Engine]) -> None:
+@pytest.mark.parametrize(("engine_name", "case"), list(_params(SYNTAX)))
+def test_syntax(engine_name: str, case: Case, empty_engines: dict[str, Engine]) -> None:
     text = query_text(case)
     if case.kind.startswith("Positive"):
         try:
-            empty_engines[engine].query(text)
+            empty_engines[engine_name].query(text)
         except BadQuery as e:  # parsed, but not evaluated (an unknown function, an rdflib error)
             assert e.reason.startswith("the query cannot be evaluated"), e.reason
     else:
         with pytest.raises(BadQuery):
-            empty_engines[engine].query(text)
-    PASSED[("syntax", engine)][True] += 1
+            empty_engines[engine_name].query(text)
+    PASSED[("syntax", engine_name)][True] += 1
 
 
 # --- protocol and service description, over the app
@@ -282,8 +282,10 @@ def test_service_description(tiny_app: Flask, accept: str) -> None:
     PASSED[("service description", "app")][True] += 1
 
 
-def test_summary() -> None:
-    """Print the counts recorded above (run the module, not this test alone, to fill them)."""
+@pytest.fixture(scope="module", autouse=True)
+def summary() -> Iterator[None]:
+    """Print the counts recorded by the module's tests once they have all run (seen with -s)."""
+    yield
     lines = [
         f"{suite:20} {engine:9} {c[True]:4} passed {c[False]:3} failed"
         for (suite, engine), c in sorted(PASSED.items())

@@ -67,7 +67,7 @@ def make_app(settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="module")
-def app(hostile: Settings) -> Iterator[Flask]:
+def hostile_app(hostile: Settings) -> Iterator[Flask]:
     yield from make_app(hostile)
 
 
@@ -77,8 +77,8 @@ def public_app(hostile: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def hostile_client(hostile_app: Flask) -> FlaskClient:
+    return hostile_app.test_client()
 
 
 class Page(HTMLParser):
@@ -171,8 +171,8 @@ def test_safe_href_lets_only_http_and_own_paths_through(url: str | None, value: 
         "/ontology",
     ],
 )
-def test_pages_link_only_to_http(client: FlaskClient, url: str) -> None:
-    r = get(client, url)
+def test_pages_link_only_to_http(hostile_client: FlaskClient, url: str) -> None:
+    r = get(hostile_client, url)
     assert r.status_code == 200
     page = Page(r.text)
     assert page.hrefs
@@ -181,8 +181,8 @@ def test_pages_link_only_to_http(client: FlaskClient, url: str) -> None:
     assert shown  # the IRIs are still there, as text
 
 
-def test_ui_terms_gives_no_link_to_a_javascript_iri(client: FlaskClient) -> None:
-    r = client.post("/ui/terms", json={"iris": ["javascript:alert(2)"]})
+def test_ui_terms_gives_no_link_to_a_javascript_iri(hostile_client: FlaskClient) -> None:
+    r = hostile_client.post("/ui/terms", json={"iris": ["javascript:alert(2)"]})
     terms = r.get_json()["terms"]
     assert terms["javascript:alert(2)"]["label"] == "Evil thing"
     assert terms["javascript:alert(2)"]["href"] is None
@@ -228,8 +228,8 @@ OTHER = [
 
 
 @pytest.mark.parametrize("url", HTML_PAGES + HTML_ERRORS)
-def test_every_html_response_has_a_strict_policy(client: FlaskClient, url: str) -> None:
-    r = get(client, url)
+def test_every_html_response_has_a_strict_policy(hostile_client: FlaskClient, url: str) -> None:
+    r = get(hostile_client, url)
     assert r.mimetype == "text/html"
     csp = policy(r)
     assert csp["script-src"] == ["'self'"]  # no inline script, no eval
@@ -240,10 +240,12 @@ def test_every_html_response_has_a_strict_policy(client: FlaskClient, url: str) 
 
 
 @pytest.mark.parametrize("url", HTML_PAGES)
-def test_pages_have_no_inline_script_handler_or_style(client: FlaskClient, url: str) -> None:
+def test_pages_have_no_inline_script_handler_or_style(
+    hostile_client: FlaskClient, url: str
+) -> None:
     """What the policy would block is not on any page: an inline script (JSON-LD data is not
     run), an on* attribute, a style attribute, or a <style> block whose hash it does not list."""
-    r = get(client, url)
+    r = get(hostile_client, url)
     page = Page(r.text)
     for script in page.scripts:
         assert script.get("src") or script.get("type") == "application/ld+json", script
@@ -255,16 +257,16 @@ def test_pages_have_no_inline_script_handler_or_style(client: FlaskClient, url: 
 
 
 @pytest.mark.parametrize(("url", "accept"), [*[(u, BROWSER) for u in HTML_PAGES], *OTHER])
-def test_every_response_says_nosniff(client: FlaskClient, url: str, accept: str) -> None:
-    r = get(client, url, accept)
+def test_every_response_says_nosniff(hostile_client: FlaskClient, url: str, accept: str) -> None:
+    r = get(hostile_client, url, accept)
     assert r.headers.get("X-Content-Type-Options") == "nosniff", (r.status_code, r.headers)
 
 
-def test_post_responses_say_nosniff(client: FlaskClient) -> None:
+def test_post_responses_say_nosniff(hostile_client: FlaskClient) -> None:
     for r in (
-        client.post("/ui/terms", json={"iris": []}),
-        client.post("/sparql", data={"query": "ASK {}"}),  # the fast path
-        client.post("/sparql", data={"query": "ASK {"}),
+        hostile_client.post("/ui/terms", json={"iris": []}),
+        hostile_client.post("/sparql", data={"query": "ASK {}"}),  # the fast path
+        hostile_client.post("/sparql", data={"query": "ASK {"}),
     ):
         assert r.headers.get("X-Content-Type-Options") == "nosniff"
 
@@ -291,11 +293,11 @@ def _mentions(r: TestResponse, host: str) -> bool:
 
 @pytest.mark.parametrize(("url", "accept"), HOST_CASES)
 def test_the_host_header_never_reaches_a_public_response(
-    client: FlaskClient, url: str, accept: str
+    hostile_client: FlaskClient, url: str, accept: str
 ) -> None:
     """A response a shared cache may keep is the same whatever Host the request names; one that
     does name it is private and varies by Host."""
-    first, second = (get(client, url, accept, base_url=f"http://{h}") for h in HOSTS)
+    first, second = (get(hostile_client, url, accept, base_url=f"http://{h}") for h in HOSTS)
     assert first.status_code == second.status_code
     for r, host in zip((first, second), HOSTS, strict=True):
         if r.cache_control.public:
@@ -308,10 +310,10 @@ def test_the_host_header_never_reaches_a_public_response(
         assert _kept(first) == _kept(second)
 
 
-def test_void_without_public_url_uses_the_host_privately(client: FlaskClient) -> None:
+def test_void_without_public_url_uses_the_host_privately(hostile_client: FlaskClient) -> None:
     """VoID's URLs stay absolute (what its consumers dereference), so without a public URL the
     description is private to the host asked."""
-    r = get(client, "/.well-known/void", "text/turtle", base_url="http://a.example")
+    r = get(hostile_client, "/.well-known/void", "text/turtle", base_url="http://a.example")
     g = Graph().parse(data=r.text, format="turtle")
     ds = URIRef("https://w3id.org/cakg/dataset")
     assert g.value(ds, VOID.sparqlEndpoint) == URIRef("http://a.example/sparql")
@@ -320,12 +322,12 @@ def test_void_without_public_url_uses_the_host_privately(client: FlaskClient) ->
 
 
 def test_void_is_counted_once_whatever_the_host(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    hostile_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A stream of made-up Hosts costs no query each: the counts are kept once per version."""
-    client = app.test_client()
+    client = hostile_app.test_client()
     get(client, "/.well-known/void", "text/turtle", base_url="http://first.example")
-    engine = app.extensions[EXTENSION].current.engine
+    engine = hostile_app.extensions[EXTENSION].current.engine
     queries: list[str] = []
     counted = engine.query
 
@@ -362,11 +364,11 @@ def test_public_url_is_used_and_cached_publicly(public_app: Flask) -> None:
     assert targets and all(t.startswith(PUBLIC_URL + "queries/") for t in targets)
 
 
-def test_without_public_url_links_are_paths(client: FlaskClient) -> None:
-    spec = client.get("/openapi.json", base_url="http://a.example").get_json()
+def test_without_public_url_links_are_paths(hostile_client: FlaskClient) -> None:
+    spec = hostile_client.get("/openapi.json", base_url="http://a.example").get_json()
     assert spec["servers"] == [{"url": "/"}]
-    paged = client.get("/queries/labelled-things.json?per_page=1&page=2")
+    paged = hostile_client.get("/queries/labelled-things.json?per_page=1&page=2")
     targets = re.findall(r"<([^>]+)>", paged.headers["Link"])
     assert targets and all(t.startswith("/queries/labelled-things.json?") for t in targets)
-    page = Page(get(client, "/page/state/kazakhstan").text)
+    page = Page(get(hostile_client, "/page/state/kazakhstan").text)
     assert "/page/source/doc-1" in page.hrefs

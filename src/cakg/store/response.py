@@ -7,7 +7,7 @@ traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 from pyoxigraph import (
@@ -87,7 +87,7 @@ class QueryResponse:
             raise self.error(f"expected a boolean, got {type(result).__name__}")
         return result
 
-    def each(self, solutions: QuerySolutions) -> Iterator[QuerySolution]:
+    def each(self, solutions: QuerySolutions) -> Generator[QuerySolution, None, None]:
         """The solutions one by one; a row the store wrote wrong is a StoreError."""
         try:
             yield from solutions
