@@ -21,7 +21,7 @@ from rdflib.term import Node
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.engine.base import Dataset, QueryResult
+from cakg.engine.base import QueryDataset, QueryResult
 from cakg.namespaces import ID, REFERENCE_GRAPH, sparql_prologue
 from cakg.queries import SavedQuery, load_catalogue, run_saved
 
@@ -48,9 +48,9 @@ QUERIES = {
 }
 CATALOGUE = load_catalogue(REPO)
 DATASETS = {
-    "union": Dataset(),
-    "asserted": Dataset(inference=False),
-    "reference": Dataset(default_graphs=(str(REFERENCE_GRAPH),)),
+    "union": QueryDataset(),
+    "asserted": QueryDataset(inference=False),
+    "reference": QueryDataset(default_graphs=(str(REFERENCE_GRAPH),)),
 }
 
 

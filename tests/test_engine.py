@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, load_engine, start_zygote
-from cakg.engine.base import Dataset, Formats
+from cakg.engine.base import Formats, QueryDataset
 from cakg.engine.guard import MAX_NESTING, inspect_query
 from cakg.engine.pooled import PooledEngine
 from cakg.errors import BadQuery, NotAcceptable, QueryResourceError, QueryTimeout, UpdateRefused
@@ -62,22 +62,22 @@ def test_default_graph_is_the_union_and_inference_can_be_left_out(any_engine: En
     assert int(inferred) > 0
     everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     (all_triples,) = any_engine.query(everything).rows[0]
-    (asserted,) = any_engine.query(everything, dataset=Dataset(inference=False)).rows[0]
+    (asserted,) = any_engine.query(everything, dataset=QueryDataset(inference=False)).rows[0]
     assert int(asserted) < int(all_triples)
     graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    named = {r[0] for r in any_engine.query(graphs, dataset=Dataset(inference=False)).rows}
+    named = {r[0] for r in any_engine.query(graphs, dataset=QueryDataset(inference=False)).rows}
     assert URIRef(str(INFERRED_GRAPH)) not in named and URIRef(str(REFERENCE_GRAPH)) in named
 
 
 def test_explicit_dataset_replaces_the_default(any_engine: Engine) -> None:
-    only_reference = Dataset(default_graphs=(str(REFERENCE_GRAPH),))
+    only_reference = QueryDataset(default_graphs=(str(REFERENCE_GRAPH),))
     graphs = any_engine.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=only_reference)
     assert graphs.rows == []  # no named graphs were given
     (n,) = any_engine.query(
         "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", dataset=only_reference
     ).rows[0]
     assert int(n) == 17
-    named = Dataset(named_graphs=(str(REFERENCE_GRAPH),))
+    named = QueryDataset(named_graphs=(str(REFERENCE_GRAPH),))
     assert any_engine.query("ASK { ?s ?p ?o }", dataset=named).boolean is False
     rows = any_engine.query(
         "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=named

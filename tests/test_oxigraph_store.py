@@ -12,7 +12,7 @@ import cakg.errors
 from cakg.build import BuildResult, build_dataset
 from cakg.build.store import write_store
 from cakg.config import Settings
-from cakg.engine import Dataset, load_engine, open_engine
+from cakg.engine import QueryDataset, load_engine, open_engine
 from cakg.engine.oxigraph_store import OxigraphEngine
 from cakg.release import STORE, dataset_dir
 from cakg.results import negotiate
@@ -44,7 +44,7 @@ def nquads(built: BuildResult, tiny_settings: Settings, tmp_path: Path) -> Path:
 def test_disk_store_answers_like_memory(nquads: Path, sparql: str, inference: bool) -> None:
     memory = load_engine("oxigraph", nquads, "v", "memory")
     disk = load_engine("oxigraph", nquads, "v", "disk")
-    dataset = Dataset(inference=inference)
+    dataset = QueryDataset(inference=inference)
     expected = memory.answer(sparql, formats=CSV, dataset=dataset).body
     assert disk.answer(sparql, formats=CSV, dataset=dataset).body == expected
     assert disk.graph_names() == memory.graph_names()
@@ -64,11 +64,11 @@ def test_union_counts_a_triple_in_two_graphs_once(tmp_path: Path, storage: str) 
     engine = OxigraphEngine(nquads, "v", storage)
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert engine.answer(count, formats=CSV).body.split() == [b"n", b"2"]
-    asserted = engine.answer(count, formats=CSV, dataset=Dataset(inference=False))
+    asserted = engine.answer(count, formats=CSV, dataset=QueryDataset(inference=False))
     assert asserted.body.split() == [b"n", b"1"]
     in_graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     assert engine.answer(in_graphs, formats=CSV).body.split() == [b"n", b"3"]
-    asserted_graphs = engine.answer(in_graphs, formats=CSV, dataset=Dataset(inference=False))
+    asserted_graphs = engine.answer(in_graphs, formats=CSV, dataset=QueryDataset(inference=False))
     assert asserted_graphs.body.split() == [b"n", b"2"]  # the inferred graph is left out
     # in memory, a query that cannot name a graph runs on the plain store (the union as its one
     # graph); one that says GRAPH, in any case, runs on the store of the named graphs
@@ -113,8 +113,8 @@ def test_the_plain_store_is_used_only_where_it_answers_the_same(tmp_path: Path) 
     assert used == [True]
     engine.answer("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", formats=CSV)
     engine.answer("SELECT * FROM <http://x/g1> WHERE { ?s ?p ?o }", formats=CSV)
-    engine.answer(plain, formats=CSV, dataset=Dataset(inference=False))
-    engine.answer(plain, formats=CSV, dataset=Dataset(default_graphs=("http://x/g1",)))
+    engine.answer(plain, formats=CSV, dataset=QueryDataset(inference=False))
+    engine.answer(plain, formats=CSV, dataset=QueryDataset(default_graphs=("http://x/g1",)))
     assert used == [True]
 
 

@@ -26,7 +26,7 @@ import pytest
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import load_engine, open_engine, start_zygote
-from cakg.engine.base import Dataset, Formats
+from cakg.engine.base import Formats, QueryDataset
 from cakg.engine.client_slots import ClientSlots
 from cakg.engine.guard import parse_point_lookup
 from cakg.engine.oxigraph_store import OxigraphEngine
@@ -134,7 +134,7 @@ def test_point_lookups_through_the_pattern_api_answer_as_the_engine(
 ) -> None:
     lookup = parse_point_lookup(sparql)
     assert lookup is not None, sparql
-    dataset = Dataset(inference=inference)
+    dataset = QueryDataset(inference=inference)
     expected = reference_engine.answer(sparql, formats=JSON, dataset=dataset)
     got = reference_engine.answer_lookup(lookup, formats=JSON, dataset=dataset)
     if "LIMIT" in sparql:  # which rows a LIMIT keeps is the engine's choice: count them
@@ -509,7 +509,7 @@ def test_only_the_same_request_is_taken_for_a_short_one(lanes: PooledEngine) -> 
             (AGGREGATE, {"formats": xml}),  # another serialisation: measured on its own
             (AGGREGATE, {"formats": JSON, "bindings": {"t": URIRef(KZ)}}),
             (AGGREGATE, {"formats": JSON, "max_rows": 3}),
-            (AGGREGATE, {"formats": JSON, "dataset": Dataset(inference=False)}),
+            (AGGREGATE, {"formats": JSON, "dataset": QueryDataset(inference=False)}),
             (rand, {"formats": JSON}),  # RAND(): never counted as short
         ):
             with pytest.raises(WorkersBusy):  # so it waited for the busy general worker

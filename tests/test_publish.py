@@ -15,7 +15,7 @@ from flask import Flask, Response, request
 from cakg.build import BuildResult, build_dataset
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.engine.base import Dataset
+from cakg.engine.base import QueryDataset
 from cakg.engine.remote import RemoteEngine
 from cakg.namespaces import GRAPH
 from cakg.publish import STATE_FILE, publish_dataset
@@ -75,7 +75,7 @@ class RefusingTransport(FaultyTransport):
         return super().handle_request(request)
 
 
-def count(engine: Engine, dataset: Dataset | None = None) -> int:
+def count(engine: Engine, dataset: QueryDataset | None = None) -> int:
     return int(engine.query(COUNT, dataset=dataset).rows[0][0])  # type: ignore[arg-type]
 
 
@@ -133,7 +133,9 @@ def test_publish_then_serve_remotely(
     try:
         assert remote.version == built.manifest["version"]
         assert count(remote) == count(local)
-        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
+        assert count(remote, QueryDataset(inference=False)) == count(
+            local, QueryDataset(inference=False)
+        )
     finally:
         remote.close()
         local.close()
@@ -277,7 +279,9 @@ def assert_counts_match(settings: Settings, url: str) -> None:
     local = open_engine(settings)
     try:
         assert count(remote) == count(local)
-        assert count(remote, Dataset(inference=False)) == count(local, Dataset(inference=False))
+        assert count(remote, QueryDataset(inference=False)) == count(
+            local, QueryDataset(inference=False)
+        )
     finally:
         remote.close()
         local.close()
@@ -317,7 +321,7 @@ def test_the_project_build_publishes_and_answers_like_the_embedded_engine(
     local = open_engine(project_settings)
     graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     try:
-        for dataset in (Dataset(), Dataset(inference=False)):
+        for dataset in (QueryDataset(), QueryDataset(inference=False)):
             assert count(remote, dataset) == count(local, dataset)
             assert (
                 remote.query(graphs, dataset=dataset).rows

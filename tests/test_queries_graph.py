@@ -9,13 +9,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH
 
 from cakg.namespaces import CAKG, ID
-from cakg.queries import SAVED_QUERY, describe_catalogue
+from cakg.queries import SAVED_QUERY, catalogue_graph
 
 from .conftest import TINY
 
 
 def test_described_as_shacl_executables() -> None:
-    g = describe_catalogue(TINY)
+    g = catalogue_graph(TINY)
     names = {str(o) for o in g.objects(None, DCTERMS.identifier)}
     assert names == {"labelled-things", "partners-of", "visits-hosted-by"}
     node = SAVED_QUERY["visits-hosted-by"]
@@ -46,7 +46,7 @@ def test_fixed_values_become_sh_in(tmp_path: Path) -> None:
         "SELECT ?c WHERE { ?c ex:mode ?_mode } ORDER BY ?c\n",
         encoding="utf-8",
     )
-    g = describe_catalogue(tmp_path)
+    g = catalogue_graph(tmp_path)
     param = next(g.objects(SAVED_QUERY["modes"], SH.parameter))
     assert list(Collection(g, g.value(param, SH["in"]))) == [
         Literal("rail", datatype=XSD.string),

@@ -23,7 +23,7 @@ from rdflib import URIRef
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, open_engine
-from cakg.engine.base import Dataset, Formats
+from cakg.engine.base import Formats, QueryDataset
 from cakg.engine.guard import inspect_query
 from cakg.engine.remote import RemoteEngine
 from cakg.errors import BadQuery, ConfigError, QueryTimeout
@@ -203,9 +203,9 @@ def test_the_dataset_is_always_named(engine: Any) -> None:
     release = engine.release()
     assert release.published and release.union == staged_name(ASSERTED_GRAPH, release.version)
     ask = inspect_query("ASK {}")
-    everything = engine._dataset_params(Dataset(), ask, "ASK {}")
+    everything = engine._dataset_params(QueryDataset(), ask, "ASK {}")
     assert everything["default-graph-uri"] == [release.union, str(INFERRED_GRAPH)]
-    asserted = engine._dataset_params(Dataset(inference=False), ask, "ASK {}")
+    asserted = engine._dataset_params(QueryDataset(inference=False), ask, "ASK {}")
     assert asserted["default-graph-uri"] == [release.union]
     assert str(INFERRED_GRAPH) not in asserted["named-graph-uri"]
 
@@ -234,7 +234,7 @@ def test_the_release_graph_names_the_union_graph(
     engine.close()
     release = engine.release()
     assert (release.version, release.union, release.published) == (version, union, True)
-    default = engine._dataset_params(Dataset(), inspect_query("ASK {}"), "ASK {}")
+    default = engine._dataset_params(QueryDataset(), inspect_query("ASK {}"), "ASK {}")
     assert default["default-graph-uri"] == [union]
 
 
@@ -253,7 +253,7 @@ def test_named_graphs_are_sent_only_to_a_query_with_a_graph_pattern(
     engine: Any, sparql: str, reads_named: bool
 ) -> None:
     """Thousands of named-graph-uri on every query doubled its time at 10^6 (3 178 graphs)."""
-    params = engine._dataset_params(Dataset(), inspect_query(sparql), sparql)
+    params = engine._dataset_params(QueryDataset(), inspect_query(sparql), sparql)
     expected = list(engine.graph_names()) if reads_named else [EMPTY_GRAPH]
     assert params["named-graph-uri"] == expected
     assert len(params["default-graph-uri"]) == 2  # the union and the inferred graph either way

@@ -163,7 +163,7 @@ def query(
     settings = _settings(ctx)
     load_manifest(settings)
     from cakg.engine import open_engine
-    from cakg.engine.base import Dataset
+    from cakg.engine.base import QueryDataset
 
     engine = open_engine(settings)
     try:
@@ -182,7 +182,7 @@ def query(
                            "--param page=N for another)", err=True)  # fmt: skip
         else:
             text = sparql if sparql is not None else file_.read()
-            result = engine.query(text, dataset=Dataset(inference=not no_inference))
+            result = engine.query(text, dataset=QueryDataset(inference=not no_inference))
     finally:
         engine.close()
     click.echo(render_result(result, fmt), nl=False)

@@ -1,10 +1,11 @@
 """Run one W3C query-evaluation case through a cakg engine and compare with the expected answer.
 
 Each case gets its own small N-Quads file: the test's qt:data in one named graph (DATA_GRAPH) and
-each qt:graphData in a named graph named by its file IRI. The query then runs with
-Dataset(default_graphs=(DATA_GRAPH,), named_graphs=(graphData IRIs...)), so its default graph is
-exactly the test's data. A query with its own FROM / FROM NAMED runs on the engine's default
-dataset instead, the documents it names loaded as local graphs (cakg never fetches anything).
+each qt:graphData in a named graph named by its file IRI. The query then runs with a
+QueryDataset(default_graphs=(DATA_GRAPH,), named_graphs=(graphData IRIs...)), so its default
+graph is exactly the test's data. A query with its own FROM / FROM NAMED runs on the engine's
+default dataset instead, the documents it names loaded as local graphs (cakg never fetches
+anything).
 The query is given `BASE <its file IRI>`, the base the manifests assume.
 """
 
@@ -19,7 +20,7 @@ from rdflib import Dataset as RdfDataset
 from rdflib import Graph, URIRef
 from rdflib.query import Result
 
-from cakg.engine import Dataset, Engine, Formats, load_engine
+from cakg.engine import Engine, Formats, QueryDataset, load_engine
 from cakg.engine.base import QueryResult
 from cakg.engine.guard import inspect_query
 from tests.w3c.suite import Case, Expected, expected, ordered, rdf_format, same_graph, same_rows
@@ -36,11 +37,11 @@ PARSERS = {  # SPARQL results media type -> rdflib's parser
 
 @dataclass
 class Prepared:
-    """A case ready to run: its query text (with BASE), its dataset file and Dataset."""
+    """A case ready to run: its query text (with BASE), its dataset file and QueryDataset."""
 
     query: str
     nquads: Path
-    dataset: Dataset | None
+    dataset: QueryDataset | None
 
 
 def query_text(case: Case) -> str:
@@ -56,7 +57,7 @@ def prepare(case: Case, folder: Path) -> Prepared:
         ds.graph(URIRef(DATA_GRAPH)).parse(path, format=rdf_format(path))
     for path in case.graph_data:
         ds.graph(URIRef(path.as_uri())).parse(path, format=rdf_format(path))
-    dataset: Dataset | None = Dataset(
+    dataset: QueryDataset | None = QueryDataset(
         default_graphs=(DATA_GRAPH,),
         named_graphs=tuple(p.as_uri() for p in case.graph_data),
     )

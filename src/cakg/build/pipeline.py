@@ -40,7 +40,7 @@ from cakg.build.write import SWITCH_LINK, sort_lines, write_release
 from cakg.config import Settings
 from cakg.errors import BuildMissingError, CakgError, NonConformingData
 from cakg.namespaces import INFERRED_GRAPH, QUERIES_GRAPH
-from cakg.queries import describe_catalogue
+from cakg.queries import catalogue_graph
 from cakg.release import FAILED_BUILD, dataset_dir, load_manifest
 from cakg.terms import Terms
 
@@ -189,7 +189,7 @@ def _build_in(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     with contextlib.closing(load_sources(files, tmp_dir=work)) as loaded:
-        catalogue = describe_catalogue(settings.root)
+        catalogue = catalogue_graph(settings.root)
         timings["load"] = time.perf_counter() - t0
         say(f"loaded {len(files)} files, {loaded.size} triples")
 

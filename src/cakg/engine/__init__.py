@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from cakg.config import Settings
-from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult
+from cakg.engine.base import Answer, Engine, Formats, QueryDataset, QueryResult
 from cakg.engine.client_slots import ClientSlots
 from cakg.engine.pooled import PooledEngine
 from cakg.engine.spec import engine_spec, load_engine
@@ -21,9 +21,9 @@ from cakg.release import Release
 
 __all__ = [
     "Answer",
-    "Dataset",
     "Engine",
     "Formats",
+    "QueryDataset",
     "QueryResult",
     "is_local",
     "load_engine",

@@ -38,7 +38,7 @@ class QueryResult:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class QueryDataset:
     """Which graphs a query sees.
 
     `default_graphs`/`named_graphs` None: the default graph is the union of every named graph and
@@ -103,7 +103,7 @@ class Engine(Protocol):
         self,
         sparql: str,
         *,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -114,7 +114,7 @@ class Engine(Protocol):
         sparql: str,
         *,
         formats: Formats,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,

@@ -46,8 +46,8 @@ from rdflib.term import Identifier, Node
 from cakg.engine.base import (
     QUERY_BASE,
     Answer,
-    Dataset,
     Formats,
+    QueryDataset,
     QueryForm,
     QueryResult,
 )
@@ -201,10 +201,10 @@ class OxigraphEngine:
         pass
 
     def _evaluate(
-        self, sparql: str, dataset: Dataset | None, bindings: Mapping[str, Identifier] | None
+        self, sparql: str, dataset: QueryDataset | None, bindings: Mapping[str, Identifier] | None
     ) -> tuple[QueryShape, Any]:
         shape = inspect_query(sparql)
-        dataset = dataset or Dataset()
+        dataset = dataset or QueryDataset()
         store = self.store
         options: dict[str, Any]
         if (
@@ -226,7 +226,7 @@ class OxigraphEngine:
         except (OSError, RuntimeError) as e:  # RuntimeError: a bound variable is not projected
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
 
-    def _dataset_options(self, dataset: Dataset, shape: QueryShape) -> dict[str, Any]:
+    def _dataset_options(self, dataset: QueryDataset, shape: QueryShape) -> dict[str, Any]:
         if dataset.explicit:
             return {
                 "default_graph": [NamedNode(g) for g in dataset.default_graphs or ()],
@@ -241,7 +241,7 @@ class OxigraphEngine:
         sparql: str,
         *,
         formats: Formats,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -279,7 +279,7 @@ class OxigraphEngine:
         self,
         sparql: str,
         *,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -303,7 +303,7 @@ class OxigraphEngine:
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
 
     def _lookup_rows(
-        self, lookup: PointLookup, dataset: Dataset | None, max_rows: int | None
+        self, lookup: PointLookup, dataset: QueryDataset | None, max_rows: int | None
     ) -> tuple[list[tuple[Any, ...]], bool]:
         """A point lookup's solutions, read through the store's pattern API (never as query
         text): each triple of the default graph once (the union of the named graphs, a set;
@@ -337,7 +337,7 @@ class OxigraphEngine:
         lookup: PointLookup,
         *,
         formats: Formats,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         max_rows: int | None = None,
     ) -> Answer:
         """`answer()` for a point lookup, through the pattern API; written by pyoxigraph."""
@@ -364,7 +364,11 @@ class OxigraphEngine:
         return Answer("SELECT", media_type, body, len(rows), truncated)
 
     def query_lookup(
-        self, lookup: PointLookup, *, dataset: Dataset | None = None, max_rows: int | None = None
+        self,
+        lookup: PointLookup,
+        *,
+        dataset: QueryDataset | None = None,
+        max_rows: int | None = None,
     ) -> QueryResult:
         """`query()` for a point lookup, through the pattern API."""
         if lookup.form == "ASK":

@@ -27,7 +27,7 @@ import time
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from cakg.engine.base import Answer, Dataset, Engine, Formats, QueryResult, binding_key
+from cakg.engine.base import Answer, Engine, Formats, QueryDataset, QueryResult, binding_key
 from cakg.engine.cache import ResultCache
 from cakg.engine.client_slots import ClientSlots
 from cakg.engine.cost import ShortQueries
@@ -97,7 +97,7 @@ class PooledEngine:
         return result
 
     def _lookup(
-        self, shape: QueryShape, dataset: Dataset | None, bindings: Any
+        self, shape: QueryShape, dataset: QueryDataset | None, bindings: Any
     ) -> PointLookup | None:
         """The query's point lookup, when the local engine may answer it."""
         if bindings or (dataset is not None and dataset.explicit):
@@ -109,7 +109,7 @@ class PooledEngine:
         sparql: str,
         *,
         formats: Formats,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Any] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -149,7 +149,7 @@ class PooledEngine:
         self,
         sparql: str,
         *,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Any] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,

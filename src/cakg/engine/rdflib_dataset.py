@@ -31,8 +31,8 @@ from cakg.engine.base import (
     GRAPH_FORMS,
     QUERY_BASE,
     Answer,
-    Dataset,
     Formats,
+    QueryDataset,
     QueryForm,
     QueryResult,
 )
@@ -100,7 +100,7 @@ class RdflibEngine:
             self._prepared.popitem(last=False)
         return prepared
 
-    def _clauses(self, dataset: Dataset, prepared: Query) -> list[CompValue] | None:
+    def _clauses(self, dataset: QueryDataset, prepared: Query) -> list[CompValue] | None:
         if dataset.explicit:
             default, named = dataset.default_graphs or (), dataset.named_graphs or ()
         elif prepared.algebra.datasetClause or dataset.inference:
@@ -117,7 +117,7 @@ class RdflibEngine:
         self,
         sparql: str,
         *,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -127,7 +127,7 @@ class RdflibEngine:
             prepared = self._prepare(sparql)
             form = _FORMS.get(prepared.algebra.name, shape.form or "SELECT")
             original = prepared.algebra.datasetClause
-            prepared.algebra["datasetClause"] = self._clauses(dataset or Dataset(), prepared)
+            prepared.algebra["datasetClause"] = self._clauses(dataset or QueryDataset(), prepared)
             try:
                 result = self.dataset.query(prepared, initBindings=dict(bindings or {}))
                 return _collect(result, form, max_rows)
@@ -156,7 +156,7 @@ class RdflibEngine:
         sparql: str,
         *,
         formats: Formats,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,

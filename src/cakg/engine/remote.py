@@ -39,7 +39,7 @@ from pyoxigraph import (
 from rdflib.term import Identifier
 
 from cakg.config import Settings
-from cakg.engine.base import Answer, Dataset, Formats, QueryForm, QueryResult
+from cakg.engine.base import Answer, Formats, QueryDataset, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
 from cakg.engine.oxigraph_store import to_rdflib
 from cakg.errors import BadQuery, BuildMissingError, ConfigError, NotAcceptable
@@ -107,7 +107,7 @@ class RemoteEngine:
         self,
         sparql: str,
         *,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -138,7 +138,7 @@ class RemoteEngine:
         sparql: str,
         *,
         formats: Formats,
-        dataset: Dataset | None = None,
+        dataset: QueryDataset | None = None,
         bindings: Mapping[str, Identifier] | None = None,
         max_rows: int | None = None,
         timeout: float | None = None,
@@ -180,14 +180,14 @@ class RemoteEngine:
     def _run(
         self,
         sparql: str,
-        dataset: Dataset | None,
+        dataset: QueryDataset | None,
         bindings: Mapping[str, Identifier] | None,
         max_rows: int | None,
         timeout: float | None,
     ) -> tuple[QueryShape, QueryResponse]:
         shape = inspect_query(sparql)  # refuse updates, SERVICE and deep nesting before sending
         text = bind_values(sparql, bindings, shape.form) if bindings else sparql
-        params = self._dataset_params(dataset or Dataset(), shape, sparql)
+        params = self._dataset_params(dataset or QueryDataset(), shape, sparql)
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
         try:
             response = self._store.query(
@@ -199,7 +199,9 @@ class RemoteEngine:
             raise
         return shape, response
 
-    def _dataset_params(self, dataset: Dataset, shape: QueryShape, sparql: str) -> dict[str, Any]:
+    def _dataset_params(
+        self, dataset: QueryDataset, shape: QueryShape, sparql: str
+    ) -> dict[str, Any]:
         release = self.release()
         inferred = str(INFERRED_GRAPH)
         if dataset.explicit:

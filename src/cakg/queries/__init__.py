@@ -19,7 +19,7 @@ from cakg.queries.bind import (
     parse_params,
     run_saved,
 )
-from cakg.queries.graph import describe_catalogue
+from cakg.queries.graph import catalogue_graph
 from cakg.queries.header import QUERIES_DIR, SAVED_QUERY, SavedQuery, load_catalogue, load_query
 from cakg.queries.params import Param, expand, parse_value
 
@@ -33,9 +33,9 @@ __all__ = [
     "SavedResult",
     "allowed_values",
     "bound_sparql",
+    "catalogue_graph",
     "check_membership",
     "count_sparql",
-    "describe_catalogue",
     "expand",
     "find_query",
     "load_catalogue",

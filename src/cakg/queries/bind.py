@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cakg.engine.base import Dataset, Engine, QueryResult
+from cakg.engine.base import Engine, QueryDataset, QueryResult
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import shorten
 from cakg.queries.header import SavedQuery
@@ -144,7 +144,7 @@ def check_membership(engine: Engine, q: SavedQuery, values: Values) -> None:
             f"SELECT ?v WHERE {{ {values_column('v', values[p.name])}"
             f" FILTER NOT EXISTS {{ ?v a {sparql_term(URIRef(p.cls))} }} }}"
         )
-        rows = engine.query(sparql, dataset=Dataset()).rows
+        rows = engine.query(sparql, dataset=QueryDataset()).rows
         if rows:
             bad = shorten(str(rows[0][0]))
             raise BadParameter(p.name, f"{bad} is not a {shorten(p.cls)}; expected {_expected(p)}")
@@ -178,7 +178,7 @@ def run_saved(
     """Check RAW (name -> given values), bind, count and run Q over ENGINE."""
     values, page = parse_params(q, raw)
     check_membership(engine, q, values)
-    dataset = Dataset(inference=inference)
+    dataset = QueryDataset(inference=inference)
     sparql = bound_sparql(q, values)
     if page is not None:
         counted = engine.query(count_sparql(q, values), dataset=dataset)
@@ -207,7 +207,7 @@ def allowed_values(engine: Engine, p: Param) -> list[tuple[str, str]] | None:
         f"{pattern} OPTIONAL {{ ?value <http://www.w3.org/2000/01/rdf-schema#label> ?l "
         'FILTER(langMatches(lang(?l), "en")) } } GROUP BY ?value ORDER BY ?label ?value'
     )
-    rows = engine.query(sparql, dataset=Dataset()).rows
+    rows = engine.query(sparql, dataset=QueryDataset()).rows
     return [(str(v), str(label) if label is not None else shorten(str(v))) for v, label in rows]
 
 

@@ -18,7 +18,7 @@ from cakg.queries.header import SAVED_QUERY, SavedQuery, load_catalogue
 from cakg.queries.params import Param
 
 
-def describe_catalogue(root: Path | str) -> Graph:
+def catalogue_graph(root: Path | str) -> Graph:
     """Every saved query as a SHACL SPARQL executable, for the named graph QUERIES_GRAPH."""
     g = Graph()
     for prefix in ("rdfs", "sh", "dcterms", "schema", "xsd", "cakg"):

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request, se
 from rdflib import Graph
 from werkzeug.wrappers import Response as BaseResponse
 
-from cakg.engine.base import Dataset
+from cakg.engine.base import QueryDataset
 from cakg.errors import BadParameter, NotFound, ResourceNotFound
 from cakg.media import DUMP_MEDIA_TYPES, GZIP, HTML
 from cakg.release import DUMPS
@@ -59,7 +59,7 @@ def named_graph(iri: str) -> Graph:
     count = int(state.release().manifest.get("graphs", {}).get(str(iri), 0))
     result = state.engine().query(
         "CONSTRUCT WHERE { ?s ?p ?o }",
-        dataset=Dataset(default_graphs=(str(iri),), named_graphs=()),
+        dataset=QueryDataset(default_graphs=(str(iri),), named_graphs=()),
         max_rows=count + 1,
     )
     graph = Graph()
@@ -147,7 +147,7 @@ def store() -> Response:
             result = state.engine().query(
                 "CONSTRUCT WHERE { ?s ?p ?o }",
                 max_rows=int(manifest.get("triples", 0)) + 1,
-                dataset=Dataset(inference=inference),
+                dataset=QueryDataset(inference=inference),
             )
             graph = Graph()
             for triple in result.triples:

@@ -16,9 +16,9 @@ from rdflib.namespace import DCAT, DCTERMS, VOID
 from rdflib.term import Identifier, Node
 from werkzeug.datastructures import LanguageAccept
 
-from cakg.describe import Description, Source, Statement
 from cakg.hrefs import safe_href as safe_href  # the web app imports it from here
 from cakg.namespaces import PREFIXES, shorten
+from cakg.resource_description import Description, Source, Statement
 from cakg.web.page_map import map_view
 from cakg.web.schema_org import schema_org
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cakg.describe import Description, Point
+from cakg.resource_description import Description, Point
 
 
 @dataclass

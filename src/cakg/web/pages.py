@@ -14,9 +14,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from cakg.describe import describe, exists
 from cakg.errors import ResourceNotFound
 from cakg.media import HTML, MEDIA_TYPES
+from cakg.resource_description import describe_resource, exists
 from cakg.web import linked_view, state
 from cakg.web.negotiation import FORMATS, QUADS, cached, fixed, negotiate, serialize, viewer
 from cakg.web.params import read_flag
@@ -65,7 +65,7 @@ def data(path: str) -> Response:
     inference = _inference()
 
     def make() -> str:
-        description = describe(state.engine(), iri, inference=inference)
+        description = describe_resource(state.engine(), iri, inference=inference)
         if key in QUADS:
             return serialize(description.dataset(), key)
         return serialize(description.graph(), key)
@@ -95,7 +95,7 @@ def page(path: str) -> Response:
     lang = request.accept_languages.best or ""
 
     def make() -> str:
-        description = describe(state.engine(), iri, inference=inference)
+        description = describe_resource(state.engine(), iri, inference=inference)
         view = linked_view.page_view(description, viewer())
         formats = [
             (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)

@@ -52,7 +52,7 @@ def _load_catalogue() -> dict[str, SavedQuery]:
     return load_catalogue(state.settings().root)  # a release built before releases held them
 
 
-def describe(q: SavedQuery, engine: Engine) -> dict[str, Any]:
+def catalogue_entry(q: SavedQuery, engine: Engine) -> dict[str, Any]:
     """One catalogue entry: what the gallery and the API docs need to show and run Q."""
     formats = {ext: url_for("saved.run", name=f"{q.name}.{ext}") for ext in SAVED_OFFERS[q.form]}
     return {
@@ -65,13 +65,13 @@ def describe(q: SavedQuery, engine: Engine) -> dict[str, Any]:
         "form": q.form,
         "variables": list(q.variables),
         "pagination": q.pagination,
-        "parameters": [_describe_param(p, engine) for p in q.params],
+        "parameters": [_parameter_entry(p, engine) for p in q.params],
         "links": {"run": url_for("saved.run", name=q.name), "text": url_for(
             "saved.run", name=f"{q.name}.rq"), "formats": formats},
     }  # fmt: skip
 
 
-def _describe_param(p: Param, engine: Engine) -> dict[str, Any]:
+def _parameter_entry(p: Param, engine: Engine) -> dict[str, Any]:
     values = allowed_values(engine, p)
     return {
         "name": p.name,
@@ -92,7 +92,7 @@ def _describe_param(p: Param, engine: Engine) -> dict[str, Any]:
 @bp.get("/queries")
 def index() -> Response | str:
     engine = state.engine()
-    entries = [describe(q, engine) for q in _catalogue().values()]
+    entries = [catalogue_entry(q, engine) for q in _catalogue().values()]
     kind = _best([JSON, HTML])
     if kind == HTML:
         return render_template("saved/index.html", queries=entries)

@@ -7,8 +7,8 @@ import re
 from rdflib import RDF, XSD, BNode, Graph, Literal
 from rdflib.namespace import OWL, SDO
 
-from cakg.describe import Description
 from cakg.namespaces import PREFIXES
+from cakg.resource_description import Description
 
 _ABSOLUTE = re.compile(r"https?:", re.IGNORECASE)
 

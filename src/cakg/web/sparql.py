@@ -26,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cakg.config import Settings
-from cakg.engine.base import Dataset, Engine, Formats
+from cakg.engine.base import Engine, Formats, QueryDataset
 from cakg.errors import BadParameter, BadQuery, NotAcceptable, UpdateRefused
 from cakg.media import (
     CSV,
@@ -187,12 +187,12 @@ def _timeout(params: dict[str, list[str]]) -> float | None:
     return value
 
 
-def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
+def _dataset(params: dict[str, list[str]], engine: Engine) -> QueryDataset:
     inference = read_flag("inference", _single(params, "inference"), default=True)
     default = params.get("default-graph-uri")
     named = params.get("named-graph-uri")
     if default is None and named is None:
-        return Dataset(inference=inference)
+        return QueryDataset(inference=inference)
     known = set(engine.graph_names())
     for name, graphs in (("default-graph-uri", default), ("named-graph-uri", named)):
         for graph in graphs or ():
@@ -202,7 +202,7 @@ def _dataset(params: dict[str, list[str]], engine: Engine) -> Dataset:
                     f"<{graph}> is not a graph of this dataset; nothing is fetched from "
                     "elsewhere. The graphs are listed in the service description (GET /sparql)",
                 )
-    return Dataset(tuple(default or ()), tuple(named or ()), inference)
+    return QueryDataset(tuple(default or ()), tuple(named or ()), inference)
 
 
 def service_description() -> Response:
@@ -217,12 +217,13 @@ def service_description() -> Response:
     # used, and then the answer is for that client only (never a shared cache's, see VoID)
     public = state.settings().public_url
     endpoint_iri = public.rstrip("/") + "/sparql" if public else request.base_url
-    body = state.memo(
-        ("service-description", endpoint_iri, media_type),
-        lambda: describe_service(endpoint_iri, state.release().manifest, state.engine()).serialize(
-            format=writer(media_type), encoding="utf-8"
-        ),
-    )
+
+    def make() -> bytes:
+        graph = service_description_graph(endpoint_iri, state.release().manifest, state.engine())
+        body: bytes = graph.serialize(format=writer(media_type), encoding="utf-8")
+        return body
+
+    body = state.memo(("service-description", endpoint_iri, media_type), make)
     response = Response(body, content_type=content_type(media_type))
     response.vary.add("Accept")
     if not public:
@@ -231,7 +232,7 @@ def service_description() -> Response:
     return response
 
 
-def describe_service(endpoint_iri: str, manifest: dict[str, Any], engine: Engine) -> Graph:
+def service_description_graph(endpoint_iri: str, manifest: dict[str, Any], engine: Engine) -> Graph:
     """The service description graph: languages, formats, features, dataset, entailment."""
     g = Graph()
     g.bind("sd", SD)

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from rdflib import Literal
 
-from cakg.engine.base import Dataset
+from cakg.engine.base import QueryDataset
 from cakg.errors import BadParameter
 from cakg.media import HTML, JSON, SERVICE_MEDIA_TYPES
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
@@ -69,7 +69,7 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
 
 def _select(sparql: str) -> list[dict[str, Any]]:
     """Rows of a SELECT over the union default graph, as dicts of rdflib terms."""
-    result = state.engine().query(sparql_prologue() + sparql, dataset=Dataset())
+    result = state.engine().query(sparql_prologue() + sparql, dataset=QueryDataset())
     return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
 
 

@@ -1,6 +1,6 @@
 """A resource's description, with the provenance of every triple, asked of any engine in SPARQL.
 
-`describe(engine, iri)` returns the resource's own triples (and those of the blank nodes it
+`describe_resource(engine, iri)` returns the resource's own triples (and those of the blank nodes it
 points to), the triples that point to it (backlinks), the labels and definitions of every IRI
 it mentions, the named graphs that assert each triple, and the source document behind each
 source graph. Triples found only in the inferred graph are flagged; `inference=False` leaves
@@ -20,7 +20,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib import Dataset as RdfDataset
 from rdflib.term import Node
 
-from cakg.engine.base import Dataset, Engine
+from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
@@ -167,13 +167,13 @@ class Description:
         return ds
 
 
-def describe(
+def describe_resource(
     engine: Engine, iri: str, *, inference: bool = True, max_backlinks: int = MAX_BACKLINKS
 ) -> Description:
     """The description of IRI; ResourceNotFound when no triple mentions it as subject or object."""
     _check(iri)
     subject = URIRef(iri)
-    dataset = Dataset(inference=inference)
+    dataset = QueryDataset(inference=inference)
     own = engine.query(_OWN, dataset=dataset, bindings={"s": subject}, max_rows=MAX_TRIPLES)
     statements = _collect(
         ((subject if x is None else x, p, o, g) for _s, x, p, o, g in own.rows),
@@ -224,7 +224,7 @@ def exists(engine: Engine, iri: str, *, inference: bool = True) -> bool:
     if _UNSAFE_IRI.search(iri):
         return False
     result = engine.query(
-        _EXISTS, dataset=Dataset(inference=inference), bindings={"s": URIRef(iri)}
+        _EXISTS, dataset=QueryDataset(inference=inference), bindings={"s": URIRef(iri)}
     )
     return bool(result.boolean)
 
@@ -318,7 +318,7 @@ def _by_slug(docs: dict[str, Source], slug: str) -> str | None:
 
 
 def _terms(
-    engine: Engine, iris: list[str], dataset: Dataset
+    engine: Engine, iris: list[str], dataset: QueryDataset
 ) -> tuple[
     dict[str, list[Literal]],
     list[tuple[URIRef, URIRef, Literal]],

@@ -1,14 +1,15 @@
-"""describe(): own triples, backlinks, labels, provenance per triple, inference on and off."""
+"""describe_resource(): own triples, backlinks, labels, provenance per triple, inference on
+and off."""
 
 from __future__ import annotations
 
 import pytest
 from rdflib import RDF, RDFS, BNode, Literal, URIRef
 
-from cakg.describe import Point, describe, exists, wkt_point
 from cakg.engine.base import Engine
 from cakg.errors import ResourceNotFound
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
+from cakg.resource_description import Point, describe_resource, exists, wkt_point
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -22,7 +23,7 @@ def triples(statements: list) -> dict[tuple, list[str]]:
 
 
 def test_own_triples_carry_the_graphs_that_assert_them(in_process_engine: Engine) -> None:
-    d = describe(in_process_engine, str(KZ))
+    d = describe_resource(in_process_engine, str(KZ))
     own = triples(d.own())
     assert own[(KZ, RDF.type, CAKG.State)] == [str(REFERENCE_GRAPH)]
     assert own[(KZ, RDFS.label, Literal("Kazakhstan", lang="en"))] == [str(REFERENCE_GRAPH)]
@@ -36,7 +37,7 @@ def test_own_triples_carry_the_graphs_that_assert_them(in_process_engine: Engine
 
 
 def test_backlinks_and_their_sources(in_process_engine: Engine) -> None:
-    d = describe(in_process_engine, str(KZ))
+    d = describe_resource(in_process_engine, str(KZ))
     back = triples(d.backlinks)
     assert back[(VISIT, CAKG.host, KZ)] == [DOC_GRAPH]
     assert back[(UZ, CAKG.partnerOf, KZ)] == [str(REFERENCE_GRAPH)]
@@ -53,7 +54,7 @@ def test_backlinks_and_their_sources(in_process_engine: Engine) -> None:
 
 
 def test_labels_of_every_mentioned_iri(in_process_engine: Engine) -> None:
-    d = describe(in_process_engine, str(KZ))
+    d = describe_resource(in_process_engine, str(KZ))
     assert d.labels[str(KZ)] == [Literal("Kazakhstan", lang="en"), Literal("Казахстан", lang="ru")]
     assert d.labels[str(CAKG.host)] == [Literal("host", lang="en")]
     assert d.labels[str(CAKG.State)] == [Literal("State", lang="en")]
@@ -62,7 +63,7 @@ def test_labels_of_every_mentioned_iri(in_process_engine: Engine) -> None:
 
 
 def test_inference_false_leaves_inferred_triples_out(in_process_engine: Engine) -> None:
-    d = describe(in_process_engine, str(KZ), inference=False)
+    d = describe_resource(in_process_engine, str(KZ), inference=False)
     assert not any(st.inferred for st in (*d.statements, *d.backlinks))
     assert (KZ, CAKG.partnerOf, UZ) not in triples(d.statements)
     assert (UZ, CAKG.partnerOf, KZ) in triples(d.backlinks)
@@ -71,18 +72,20 @@ def test_inference_false_leaves_inferred_triples_out(in_process_engine: Engine) 
 
 
 def test_blank_node_geometry_and_points(in_process_engine: Engine) -> None:
-    d = describe(in_process_engine, str(ASTANA))
+    d = describe_resource(in_process_engine, str(ASTANA))
     geometry = [st.object for st in d.own() if str(st.predicate).endswith("#hasGeometry")]
     assert len(geometry) == 1 and isinstance(geometry[0], BNode)
     wkt = [st.object for st in d.about(geometry[0])]
     assert [str(w) for w in wkt] == ["POINT(71.4304 51.1282)"]
     assert d.points[str(ASTANA)] == [Point(71.4304, 51.1282)]
     # and a state's description carries the points of the places that point to it
-    assert describe(in_process_engine, str(KZ)).points[str(ASTANA)] == [Point(71.4304, 51.1282)]
+    assert describe_resource(in_process_engine, str(KZ)).points[str(ASTANA)] == [
+        Point(71.4304, 51.1282)
+    ]
 
 
 def test_graph_and_dataset_views(in_process_engine: Engine) -> None:
-    d = describe(in_process_engine, str(KZ))
+    d = describe_resource(in_process_engine, str(KZ))
     g = d.graph()
     assert (KZ, CAKG.partnerOf, UZ) in g
     assert (VISIT, CAKG.host, KZ) in g
@@ -96,7 +99,7 @@ def test_graph_and_dataset_views(in_process_engine: Engine) -> None:
 
 def test_unknown_iri_is_not_found(in_process_engine: Engine) -> None:
     with pytest.raises(ResourceNotFound) as info:
-        describe(in_process_engine, str(ID["state/atlantis"]))
+        describe_resource(in_process_engine, str(ID["state/atlantis"]))
     assert "state/atlantis" in str(info.value)
     assert not exists(in_process_engine, str(ID["state/atlantis"]))
     assert exists(in_process_engine, str(KZ))
@@ -112,8 +115,8 @@ def test_unknown_iri_is_not_found(in_process_engine: Engine) -> None:
 )
 def test_hostile_iris_are_harmless(in_process_engine: Engine, iri: str) -> None:
     with pytest.raises(ResourceNotFound):
-        describe(in_process_engine, iri)
-    assert describe(in_process_engine, str(KZ)).own()  # the data is still there
+        describe_resource(in_process_engine, iri)
+    assert describe_resource(in_process_engine, str(KZ)).own()  # the data is still there
 
 
 @pytest.mark.parametrize(
