@@ -1,4 +1,5 @@
-"""rdflib <-> pyoxigraph terms, for the few graphs that cross between the two (ontology, shapes).
+"""rdflib <-> pyoxigraph terms: the one converter, for the build (the ontology and shapes cross
+to rdflib for owlrl and pyshacl) and for the engines (bound values in, result terms out).
 
 Blank nodes keep their identifier both ways, so a graph converted to rdflib and back names the
 same nodes as the store it came from.
@@ -13,6 +14,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
+
+from cakg.errors import BadQuery
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 RdfTerm = URIRef | BNode | Literal
@@ -47,6 +50,7 @@ class Terms:
 
 
 def to_ox(term: Node) -> OxTerm:
+    """An rdflib term as a pyoxigraph one; TypeError for anything else (a variable, a graph)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -61,6 +65,7 @@ def to_ox(term: Node) -> OxTerm:
 
 
 def to_rdflib(term: OxTerm) -> RdfTerm:
+    """A pyoxigraph term as an rdflib one (a simple literal stays untyped, as rdflib keeps it)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -70,3 +75,13 @@ def to_rdflib(term: OxTerm) -> RdfTerm:
     if term.datatype.value == str(XSD.string):  # rdflib keeps simple literals untyped
         return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def from_result(term: Any) -> Node | None:
+    """A term of a query's results as rdflib's (None, an unbound variable, stays None);
+    BadQuery for what an rdflib result cannot hold (an RDF-star triple term)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return to_rdflib(term)
+    raise BadQuery(f"the results hold a term cakg cannot return: {term!r} (RDF-star?)")

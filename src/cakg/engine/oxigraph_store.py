@@ -1,16 +1,6 @@
 """The default engine: a pyoxigraph Store loaded once from the build's N-Quads, read-only after.
 
-Results are serialised by pyoxigraph itself. The row cap is applied on the way out, in one of
-two ways:
-
-- a query whose results stream (no ORDER BY, GROUP BY or DISTINCT) is first written straight
-  in the negotiated format into a buffer of `max_rows` times the fewest bytes a row can take in
-  that format (3 in JSON, 17 in XML, 2 in CSV): an answer that fits cannot hold more rows than
-  the cap, and is sent as it is (most answers: one pass, no copy). One that does not fit is
-  stopped there and evaluated again the second way, which then costs one more partial pass;
-- otherwise (and for TSV) solutions are written as SPARQL TSV (one solution per line) into a
-  buffer that stops the evaluation once it holds one row too many; the kept rows are parsed
-  back and written in the negotiated format. A sorting query is never evaluated twice.
+Results are written by pyoxigraph itself, capped at a number of rows (engine/oxigraph_answers.py).
 """
 
 from __future__ import annotations
@@ -22,26 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
-    BlankNode,
     DefaultGraph,
-    Literal,
     NamedNode,
     Quad,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
-    QueryTriples,
     RdfFormat,
     Store,
-    Triple,
     Variable,
     parse_query_results,
     serialize,
 )
-from rdflib import BNode as RdfBNode
-from rdflib import Literal as RdfLiteral
-from rdflib import URIRef
-from rdflib.term import Identifier, Node
+from rdflib.term import Identifier
 
 from cakg.engine.base import (
     QUERY_BASE,
@@ -52,11 +35,19 @@ from cakg.engine.base import (
     QueryResult,
 )
 from cakg.engine.guard import QueryShape, inspect_query
+from cakg.engine.oxigraph_answers import (
+    accepted_type,
+    capped,
+    solutions_direct,
+    write_solutions,
+    writer_prefixes,
+)
 from cakg.engine.point_lookup import PointLookup
 from cakg.errors import BadQuery, BuildMissingError, NotAcceptable, QueryResourceError
-from cakg.namespaces import INFERRED_GRAPH, PREFIXES
+from cakg.namespaces import INFERRED_GRAPH
 from cakg.release import SHARED_TRIPLE, STORE
 from cakg.sparql_text import syntax_error_from
+from cakg.terms import OxTerm, from_result, to_ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -65,70 +56,6 @@ INFERRED_NODE = NamedNode(str(INFERRED_GRAPH))  # the one graph of the plain sto
 COPY_ASSERTED = (
     f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
 )
-
-
-class _RowCap:
-    """A write target that keeps the first `limit` lines and then stops the serialiser."""
-
-    def __init__(self, limit: int) -> None:
-        self.buffer = bytearray()
-        self.limit = limit
-        self.lines = 0
-        self.full = False
-
-    def write(self, data: bytes) -> int:
-        if self.full:  # pyoxigraph flushes what it still holds after the stop: ignore it
-            return len(data)
-        self.buffer += data
-        self.lines += data.count(b"\n")
-        if self.lines > self.limit:
-            self.full = True
-            raise _CapReached
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def kept(self) -> bytes:
-        if not self.full:
-            return bytes(self.buffer)
-        end = -1
-        for _ in range(self.limit):
-            end = self.buffer.index(b"\n", end + 1)
-        return bytes(self.buffer[: end + 1])
-
-
-class _CapReached(Exception):
-    pass
-
-
-class _ByteCap:
-    """A write target that stops the serialiser once it holds more than `limit` bytes."""
-
-    def __init__(self, limit: int) -> None:
-        self.buffer = bytearray()
-        self.limit = limit
-        self.full = False
-
-    def write(self, data: bytes) -> int:
-        if self.full:
-            return len(data)
-        self.buffer += data
-        if len(self.buffer) > self.limit:
-            self.full = True
-            raise _CapReached
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-# The fewest bytes one solution takes in each format pyoxigraph writes (an all-unbound row).
-MIN_ROW_BYTES = {
-    QueryResultsFormat.JSON: 3,  # {},
-    QueryResultsFormat.XML: 17,  # <result></result>
-    QueryResultsFormat.CSV: 2,  # \r\n
-}
 
 
 class OxigraphEngine:
@@ -218,7 +145,7 @@ class OxigraphEngine:
         else:
             options = self._dataset_options(dataset, shape)
         if bindings:
-            options["substitutions"] = {Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+            options["substitutions"] = {Variable(k): _bound(v) for k, v in bindings.items()}
         try:
             return shape, store.query(sparql, base_iri=QUERY_BASE, **options)
         except SyntaxError as e:
@@ -249,28 +176,28 @@ class OxigraphEngine:
         shape, result = self._evaluate(sparql, dataset, bindings)
         try:
             if isinstance(result, QueryBoolean):
-                media_type = _accepted(formats, "ASK")
+                media_type = accepted_type(formats, "ASK")
                 results_fmt = QueryResultsFormat.from_media_type(media_type)
                 return Answer("ASK", media_type, result.serialize(format=results_fmt) or b"")
             if isinstance(result, QuerySolutions):
-                media_type = _accepted(formats, "SELECT")
+                media_type = accepted_type(formats, "SELECT")
                 # A streaming query is written straight out, and evaluated again (up to the cap)
                 # only if it might hold more rows. A blocking one (ORDER BY, GROUP BY, DISTINCT)
                 # pays its whole evaluation before the first row: it takes the row-capped pass
                 # at once, so it is never evaluated twice.
                 if shape.streams and max_rows is not None:
-                    direct = _solutions_direct(result, media_type, max_rows)
+                    direct = solutions_direct(result, media_type, max_rows)
                     if direct is not None:
                         return direct
                     result = self._evaluate(sparql, dataset, bindings)[1]
-                return _solutions(result, media_type, max_rows)
+                return write_solutions(result, media_type, max_rows)
             form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
-            media_type = _accepted(formats, form)
-            triples, count, truncated = _capped(result, max_rows)
+            media_type = accepted_type(formats, form)
+            triples, count, truncated = capped(result, max_rows)
             rdf_fmt = RdfFormat.from_media_type(media_type)
             if rdf_fmt is None:
                 raise NotAcceptable(f"{media_type} is not an RDF format Oxigraph writes")
-            body = serialize(triples, format=rdf_fmt, prefixes=_prefixes(rdf_fmt))
+            body = serialize(triples, format=rdf_fmt, prefixes=writer_prefixes(rdf_fmt))
             return Answer(form, media_type, body or b"", count, truncated)
         except OSError as e:  # an evaluation error raised while the results stream out
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
@@ -290,13 +217,14 @@ class OxigraphEngine:
                 return QueryResult("ASK", boolean=bool(result))
             if isinstance(result, QuerySolutions):
                 variables = [v.value for v in result.variables]
-                solutions, _, truncated = _capped(result, max_rows)
-                rows = [tuple(to_rdflib(s[v]) for v in variables) for s in solutions]
+                solutions, _, truncated = capped(result, max_rows)
+                rows = [tuple(from_result(s[v]) for v in variables) for s in solutions]
                 return QueryResult("SELECT", variables, rows, truncated=truncated)
-            triples, _, truncated = _capped(result, max_rows)
+            triples, _, truncated = capped(result, max_rows)
             form: QueryForm = "DESCRIBE" if shape.form == "DESCRIBE" else "CONSTRUCT"
             converted = [
-                (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in triples
+                (from_result(t.subject), from_result(t.predicate), from_result(t.object))
+                for t in triples
             ]
             return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
         except OSError as e:
@@ -343,14 +271,14 @@ class OxigraphEngine:
         """`answer()` for a point lookup, through the pattern API; written by pyoxigraph."""
         if lookup.form == "ASK":
             found, _ = self._lookup_rows(replace(lookup, limit=1), dataset, None)
-            media_type = _accepted(formats, "ASK")
+            media_type = accepted_type(formats, "ASK")
             boolean = parse_query_results(
                 b'{"head":{},"boolean":%s}' % (b"true" if found else b"false"),
                 QueryResultsFormat.JSON,
             )
             body = boolean.serialize(format=QueryResultsFormat.from_media_type(media_type))
             return Answer("ASK", media_type, body or b"")
-        media_type = _accepted(formats, "SELECT")
+        media_type = accepted_type(formats, "SELECT")
         fmt = QueryResultsFormat.from_media_type(media_type)
         if fmt is None:
             raise NotAcceptable(f"{media_type} is not a SPARQL results format")
@@ -375,7 +303,7 @@ class OxigraphEngine:
             found, _ = self._lookup_rows(replace(lookup, limit=1), dataset, None)
             return QueryResult("ASK", boolean=bool(found))
         rows, truncated = self._lookup_rows(lookup, dataset, max_rows)
-        converted = [tuple(to_rdflib(term) for term in row) for row in rows]
+        converted = [tuple(from_result(term) for term in row) for row in rows]
         return QueryResult("SELECT", list(lookup.projection), converted, truncated=truncated)
 
 
@@ -404,100 +332,11 @@ def _syntax_error(e: SyntaxError) -> BadQuery:
     return error or BadQuery(f"syntax error: {e.msg}", e.lineno, e.offset)
 
 
-def _accepted(formats: Formats, form: QueryForm) -> str:
-    media_type = formats.for_form(form)
-    if media_type is None:
-        raise NotAcceptable(f"no acceptable media type for the results of a {form} query")
-    return media_type
-
-
-def _prefixes(fmt: RdfFormat) -> dict[str, str] | None:
-    return dict(PREFIXES) if fmt in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
-
-
-def _capped(items: Iterable[Any], max_rows: int | None) -> tuple[list[Any], int, bool]:
-    if max_rows is None:
-        kept = list(items)
-        return kept, len(kept), False
-    kept = list(itertools.islice(items, max_rows + 1))
-    truncated = len(kept) > max_rows
-    del kept[max_rows:]
-    return kept, len(kept), truncated
-
-
-def _solutions_direct(result: QuerySolutions, media_type: str, max_rows: int) -> Answer | None:
-    """The answer written straight in its format when it provably holds at most `max_rows`
-    rows (its row count is then not known: None); None when it might hold more, or in a format
-    whose size proves nothing (TSV)."""
-    fmt = QueryResultsFormat.from_media_type(media_type)
-    if fmt not in MIN_ROW_BYTES:
-        return None
-    cap = _ByteCap(max_rows * MIN_ROW_BYTES[fmt])
+def _bound(term: Identifier) -> OxTerm:
+    """A value bound to a query variable, as pyoxigraph's term."""
     try:
-        result.serialize(cap, format=fmt)  # type: ignore[arg-type]  # a writer
-    except _CapReached:
-        return None
-    except OSError:
-        if not cap.full:
-            raise
-        return None
-    return Answer("SELECT", media_type, bytes(cap.buffer))
-
-
-def _solutions(result: QuerySolutions, media_type: str, max_rows: int | None) -> Answer:
-    fmt = QueryResultsFormat.from_media_type(media_type)
-    if fmt is None:
-        raise NotAcceptable(f"{media_type} is not a SPARQL results format")
-    if max_rows is None:
-        body = result.serialize(format=fmt) or b""
-        return Answer("SELECT", media_type, body)
-    cap = _RowCap(max_rows + 1)  # the header line, then the rows
-    try:
-        result.serialize(cap, format=QueryResultsFormat.TSV)  # type: ignore[arg-type]  # a writer
-    except _CapReached:
-        pass
-    except OSError:
-        if not cap.full:
-            raise
-    tsv = cap.kept()
-    count = max(tsv.count(b"\n") - 1, 0)
-    if fmt == QueryResultsFormat.TSV:
-        return Answer("SELECT", media_type, tsv, count, cap.full)
-    reparsed = parse_query_results(tsv, QueryResultsFormat.TSV)
-    body = reparsed.serialize(format=fmt) or b""
-    return Answer("SELECT", media_type, body, count, cap.full)
-
-
-def to_oxigraph(term: Identifier) -> NamedNode | BlankNode | Literal:
-    """An rdflib term as a pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return NamedNode(str(term))
-    if isinstance(term, RdfBNode):
-        return BlankNode(str(term))
-    if isinstance(term, RdfLiteral):
-        if term.language:
-            return Literal(str(term), language=term.language)
-        if term.datatype:
-            return Literal(str(term), datatype=NamedNode(str(term.datatype)))
-        return Literal(str(term))
-    raise BadQuery(f"cannot bind {term!r}: only IRIs, blank nodes and literals can be bound")
-
-
-def to_rdflib(term: Any) -> Node | None:
-    """A pyoxigraph term as an rdflib term (None stays None)."""
-    if term is None:
-        return None
-    if isinstance(term, NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, BlankNode):
-        return RdfBNode(term.value)
-    if isinstance(term, Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype in (XSD_STRING, RDF_LANG_STRING):
-            return RdfLiteral(term.value)
-        return RdfLiteral(term.value, datatype=URIRef(datatype))
-    if isinstance(term, DefaultGraph | Triple | QueryTriples):
-        raise BadQuery("RDF-star triple terms are not supported in results")
-    raise BadQuery(f"unexpected term in a result: {term!r}")
+        return to_ox(term)
+    except TypeError:
+        raise BadQuery(
+            f"cannot bind {term!r}: only IRIs, blank nodes and literals can be bound"
+        ) from None

@@ -41,7 +41,6 @@ from rdflib.term import Identifier
 from cakg.config import Settings
 from cakg.engine.base import Answer, Formats, QueryDataset, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
-from cakg.engine.oxigraph_store import to_rdflib
 from cakg.errors import BadQuery, BuildMissingError, ConfigError, NotAcceptable
 from cakg.media import TSV
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
@@ -52,6 +51,7 @@ from cakg.store.client import StoreClient, dataset_params
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
 from cakg.store.release_graph import ReleaseReader, StoreRelease
 from cakg.store.response import QueryResponse, StoreError
+from cakg.terms import from_result
 
 _RDFLIB_PARSER = threading.Lock()
 _GRAPH = re.compile(r"(?<![\w:?$\-])GRAPH(?![\w:\-])", re.IGNORECASE)
@@ -122,14 +122,15 @@ class RemoteEngine:
             try:
                 variables = [v.value for v in solutions.variables]
                 kept, truncated = _cap(each, max_rows, response.truncated)
-                rows = [tuple(to_rdflib(s[v]) for v in variables) for s in kept]
+                rows = [tuple(from_result(s[v]) for v in variables) for s in kept]
             finally:  # pyoxigraph's solutions must be freed by the thread that made them, not
                 each.close()  # by a garbage collection elsewhere (an error's traceback keeps
                 del each, solutions  # this frame alive)
             return QueryResult("SELECT", variables, rows, truncated=truncated)
         triples, truncated = _cap(response.triples(), max_rows, response.truncated)
         converted = [
-            (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in triples
+            (from_result(t.subject), from_result(t.predicate), from_result(t.object))
+            for t in triples
         ]
         return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
 
