@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
-from cakg.queries import bound_sparql, load_catalogue, parse_params
+from cakg.queries import load_catalogue
+from cakg.queries.bind import bound_sparql, parse_params
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,8 @@ from cakg.config import Settings
 from cakg.engine import Engine, open_engine
 from cakg.engine.base import QueryDataset, QueryResult
 from cakg.namespaces import ID, REFERENCE_GRAPH, sparql_prologue
-from cakg.queries import SavedQuery, load_catalogue, run_saved
+from cakg.queries import SavedQuery, load_catalogue
+from cakg.queries.bind import run_saved
 
 REPO = Path(__file__).parent.parent
 P = sparql_prologue()

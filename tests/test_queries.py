@@ -15,14 +15,13 @@ from cakg.engine import open_engine
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import CAKG, ID, shorten
-from cakg.queries import (
+from cakg.queries import SavedQuery, load_catalogue
+from cakg.queries.bind import (
     Page,
-    SavedQuery,
     allowed_values,
     bound_sparql,
     count_sparql,
     find_query,
-    load_catalogue,
     parse_assignments,
     parse_params,
     run_saved,

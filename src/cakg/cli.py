@@ -14,14 +14,6 @@ from typing import Any, NoReturn
 
 import click
 
-from cakg.build import (
-    Kind,
-    build_dataset,
-    find_sources,
-    from_paths,
-    load_sources,
-    validate_loaded,
-)
 from cakg.config import ENGINES, REASONERS, Settings
 from cakg.errors import (
     BuildMissingError,
@@ -96,6 +88,8 @@ def build(ctx: click.Context, force: bool, quiet: bool, no_validate: bool) -> No
     settings = _settings(ctx)
     if no_validate:
         settings = settings.replace(validate=False)
+    from cakg.build import build_dataset  # the build wing, imported by the commands that build
+
     result = build_dataset(settings, force=force, progress=progress)
     if not quiet:
         m = result.manifest
@@ -115,6 +109,8 @@ def build(ctx: click.Context, force: bool, quiet: bool, no_validate: bool) -> No
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
     """Validate the project's graph, or the given Turtle/TriG FILES, against the shapes."""
+    from cakg.build import Kind, find_sources, from_paths, load_sources, validate_loaded
+
     settings = _settings(ctx)
     project = find_sources(settings.root)
     if files:
@@ -168,7 +164,8 @@ def query(
     engine = open_engine(settings)
     try:
         if saved is not None:
-            from cakg.queries import find_query, load_catalogue, parse_assignments, run_saved
+            from cakg.queries import load_catalogue
+            from cakg.queries.bind import find_query, parse_assignments, run_saved
 
             q = find_query(load_catalogue(settings.root), saved)
             done = run_saved(
@@ -275,6 +272,8 @@ def _warn_failed_build(failure: dict[str, Any], manifest: dict[str, Any]) -> Non
 def _build_or_keep(settings: Settings) -> None:
     """Build if stale; when that fails and a release exists, keep it (the build recorded why:
     see failed_build). With no release to fall back on, the build's error stands."""
+    from cakg.build import build_dataset
+
     try:
         build_dataset(settings, progress=lambda msg: click.echo(msg, err=True))
     except CakgError as e:

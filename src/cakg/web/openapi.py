@@ -10,7 +10,8 @@ from flask import request
 import cakg
 from cakg.engine.base import Engine
 from cakg.media import HTML, JSON, SAVED_OFFERS
-from cakg.queries import MAX_PER_PAGE, Param, SavedQuery, allowed_values
+from cakg.queries import Param, SavedQuery
+from cakg.queries.bind import MAX_PER_PAGE, allowed_values
 from cakg.web.negotiation import public_path
 
 

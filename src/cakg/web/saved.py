@@ -22,15 +22,8 @@ from cakg.engine.base import Engine
 from cakg.errors import BadParameter, NotAcceptable
 from cakg.media import HTML, JSON, SAVED_EXTENSIONS, SAVED_OFFERS, SPARQL_QUERY
 from cakg.namespaces import shorten
-from cakg.queries import (
-    Param,
-    SavedQuery,
-    SavedResult,
-    allowed_values,
-    find_query,
-    load_catalogue,
-    run_saved,
-)
+from cakg.queries import Param, SavedQuery, load_catalogue
+from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved
 from cakg.results import serialize_result
 from cakg.web import state
 from cakg.web.negotiation import public_path
