@@ -1,10 +1,11 @@
 """A resource's description, with the provenance of every triple, asked of any engine in SPARQL.
 
-`describe_resource(engine, iri)` returns the resource's own triples (and those of the blank nodes it
-points to), the triples that point to it (backlinks), the labels and definitions of every IRI
-it mentions, the named graphs that assert each triple, and the source document behind each
-source graph. Triples found only in the inferred graph are flagged; `inference=False` leaves
-them out.
+`describe_resource(engine, iri)` returns the resource's own triples (and those of the blank
+nodes it points to), the triples that point to it (backlinks), the labels and definitions of
+every IRI it mentions, the named graphs that assert each triple, and the source document behind
+each source graph. Triples found only in the inferred graph are flagged; `inference=False`
+leaves them out. About 380 lines: the description (its dataclasses) and the SPARQL that fills
+it (one query per part, over any engine) change together.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ that changes them fails there, loudly. pyshacl is pinned to the minor version te
   changes their results, and it drops blank nodes.
 * `in_lists_read_once()` replaces `InConstraintComponent.__init__(self, shape)`: pyshacl makes a
   shape's constraint components anew each time it evaluates the shape, and the sh:in component
-  reads its RDF list from the shapes graph each time (about 10 % of a validation run).
+  reads its RDF list from the shapes graph each time.
 * `prepared_queries()` replaces `rdflib.plugins.sparql.processor.parseQuery` and
   `translateQuery` (module attributes, looked up when a query runs): pyshacl evaluates a
   SHACL-SPARQL constraint once per focus node with the same text, and rdflib parses and
-  translates it on every call (80 % of validation time).
+  translates it on every call (most of a validation run's time).
 """
 
 from __future__ import annotations
@@ -70,9 +70,9 @@ def in_lists_read_once() -> Iterator[None]:
 
     pyshacl makes a shape's constraint components anew every time it evaluates the shape; for
     `sh:not [ sh:in (...) ]` under a property shape that is once per value node, and each time
-    the sh:in component reads its RDF list from the shapes graph (about 10 % of a validation
-    run). Here a component made for a shape is copied for the next one made for the same shape:
-    it holds only that shape and the set of allowed values, which evaluation only reads.
+    the sh:in component reads its RDF list from the shapes graph. Here a component made for a
+    shape is copied for the next one made for the same shape: it holds only that shape and the
+    set of allowed values, which evaluation only reads.
     """
     made: dict[int, tuple[Shape, dict[str, Any]]] = {}
 
@@ -121,9 +121,10 @@ def prepared_queries() -> Iterator[None]:
 
     pyshacl evaluates a SHACL-SPARQL constraint by calling Graph.query with the same text and
     $this pre-bound, once per focus node; rdflib parses and translates the text on every call,
-    which was 80 % of validation time. Here rdflib's parse and translate steps are memoised for
-    the duration (keyed on the text, base and namespaces), so the same prepared query is
-    evaluated with each binding, as rdflib's own prepareQuery does: the results are unchanged.
+    which was most of a validation run's time. Here rdflib's parse and translate steps are
+    memoised for the duration (keyed on the text, base and namespaces), so the same prepared
+    query is evaluated with each binding, as rdflib's own prepareQuery does: the results are
+    unchanged.
     """
     module = vars(sparql_processor)
     parse, translate = module["parseQuery"], module["translateQuery"]

@@ -34,8 +34,8 @@ class AccessLines:
     """Access log lines written in batches, as `logging.basicConfig`'s format writes them.
 
     Used when `serve` configured logging itself (nothing else had): the logging module's
-    per-record work (a LogRecord, the caller's frame, a handler lock, a flush) cost about a
-    quarter of a web process's time on a point lookup. A line is formatted once and appended
+    per-record work (a LogRecord, the caller's frame, a handler lock, a flush) was a large
+    share of a web process's time on a point lookup. A line is formatted once and appended
     to a deque (thread-safe); a thread writes what has gathered every LOG_FLUSH seconds, in
     writes of at most PIPE_BUF bytes that end on a line, so the web processes sharing stderr
     never cut into each other's lines. What is left is written when the process ends.
@@ -136,7 +136,7 @@ class AccessLog:
 def buffer_log_streams() -> None:
     """Log handlers writing to stderr or stdout write into a buffer flushed every LOG_FLUSH s.
 
-    One write(2) per access log line was a tenth of a web process's time under load.
+    One write(2) per access log line was a visible share of a web process's time under load.
     """
     streams: list[TextIO] = []
     for handler in logging.getLogger().handlers:

@@ -1,7 +1,7 @@
 """The common /sparql request answered without Flask's per-request machinery.
 
 A query over the protocol is the endpoint's hot path: for a point lookup Flask's request and
-app contexts, hooks, routing and response object cost about twice what the query does. This
+app contexts, hooks, routing and response object cost more than the query does. This
 WSGI middleware (installed as `app.wsgi_app`, Flask's place for middleware) answers a GET or
 POST to /sparql that carries a query itself, with the blueprint's own functions
 (`sparql.read_query`, `sparql.answer_query`), so the protocol is written once. It adds what the

@@ -1,8 +1,8 @@
 """`serve(settings)`: the app under granian in several processes, an access log, a clean shutdown.
 
 granian does the HTTP/1.1 work (parsing, keep-alive, writing) in Rust and calls the Flask app
-through WSGI from `threads` Python threads per process: about four times the throughput of
-waitress, whose pure-Python HTTP handling cost more than the query itself (bench/README.md).
+through WSGI from `threads` Python threads per process: several times the throughput of
+waitress, whose pure-Python HTTP handling cost more than the query itself.
 One Python process tops out at about one core (the GIL), so `cakg serve` runs `web_processes`
 (default: one per CPU, at most 4) web processes that accept on one listening socket. The
 release is loaded once, by the query engine's zygote, which forks every web process's query
