@@ -23,6 +23,7 @@ from cakg.engine import open_engine
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.release import dataset_dir
 from cakg.web import create_app
+from tests.test_params import FLAG_WORDS
 
 KZ = ID["state/kazakhstan"]
 UZ = ID["state/uzbekistan"]
@@ -193,21 +194,6 @@ def test_inference_false(client: FlaskClient) -> None:
     assert (UZ, CAKG.partnerOf, KZ) in g
     r = client.get("/data/state/kazakhstan.ttl?inference=maybe")
     assert r.status_code == 400
-
-
-# the words a request flag accepts on every route, any case (cakg.web.params)
-FLAG_WORDS = [
-    ("true", True),
-    ("false", False),
-    ("1", True),
-    ("0", False),
-    ("yes", True),
-    ("no", False),
-    ("on", True),
-    ("off", False),
-    ("TRUE", True),
-    ("Off", False),
-]
 
 
 @pytest.mark.parametrize(("word", "inferred"), FLAG_WORDS)

@@ -20,6 +20,20 @@ WORDS = {
     "no": False,
     "off": False,
 }
+# the route tests' table (test_linked, test_sparql_protocol): the eight words the error lists
+# first, then two in other cases
+FLAG_WORDS = [
+    ("true", True),
+    ("false", False),
+    ("1", True),
+    ("0", False),
+    ("yes", True),
+    ("no", False),
+    ("on", True),
+    ("off", False),
+    ("TRUE", True),
+    ("Off", False),
+]
 
 
 @pytest.mark.parametrize(("raw", "value"), WORDS.items())

@@ -7,6 +7,7 @@ own, on the "remote" kind only.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pyoxigraph import QueryBoolean, QuerySolution, QuerySolutions
 from rdflib import URIRef
 
 from cakg.build import BuildResult
@@ -355,6 +357,65 @@ def test_an_odd_answer_to_a_query_is_a_store_error(
             assert error.status == (answer[0] if answer[0] >= 400 else None)
     finally:
         engine.close()
+
+
+PYOXIGRAPH_RESULTS = (QuerySolutions, QuerySolution, QueryBoolean)
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "sparql, answer",
+    [
+        ("SELECT * { ?s ?p ?o }", (200, TSV, b'?s\n<urn:a>\n"open\n')),  # a bad row
+        ("ASK { ?s ?p ?o }", (200, TSV, b"?s\n")),  # solutions for an ASK
+        ("SELECT * { ?s ?p ?o }", (200, JSON, b'{"head": {}, "boolean": true}')),
+        ("SELECT * FROM <urn:g> { ?s ?p ?o }", (200, TSV, b"?s\n<urn:a>\n")),  # rdflib parses
+    ],
+)
+def test_no_pyoxigraph_result_outlives_its_query_in_an_error_or_a_cycle(
+    odd_store: tuple[str, dict[str, Answer]], sparql: str, answer: Answer
+) -> None:
+    """pyoxigraph's results may only be freed by the thread that made them. A failed answer's
+    traceback (kept by whoever handles the error), or a reference cycle left by rdflib's
+    parser, must not hold one for a garbage collection in another thread (a web server's):
+    there freeing it raises 'unsendable ... dropped on another thread' and leaks it."""
+    url, answers = odd_store
+    answers["other"] = answer
+    engine = RemoteEngine(url)
+    errors = []
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for run in (
+            lambda: engine.query(sparql),
+            lambda: engine.answer(sparql, formats=Formats(JSON, "text/turtle")),
+        ):
+            try:
+                run()
+            except StoreError as e:
+                errors.append(e)  # kept, as an error handler may keep it
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if isinstance(o, PYOXIGRAPH_RESULTS)]
+        held = [
+            type(o).__name__
+            for error in errors
+            for o in _frame_locals(error.__traceback__)
+            if isinstance(o, PYOXIGRAPH_RESULTS)
+        ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        engine.close()
+    assert (left, held) == ([], [])
+
+
+def _frame_locals(tb: Any) -> list[Any]:
+    """Every local value of every frame a traceback passes through."""
+    found = []
+    while tb is not None:
+        found.extend(tb.tb_frame.f_locals.values())
+        tb = tb.tb_next
+    return found
 
 
 @pytest.mark.server

@@ -25,6 +25,7 @@ from cakg.config import Settings
 from cakg.namespaces import INFERRED_GRAPH, REFERENCE_GRAPH
 from cakg.web import close_app, create_app
 from cakg.web.sparql import SD
+from tests.test_params import FLAG_WORDS
 
 SELECT = "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> } ORDER BY ?s"
 ASK = "ASK { ?s a <https://w3id.org/cakg/ontology#State> }"
@@ -329,21 +330,6 @@ def _count(client: FlaskClient, **params: Any) -> int:
     r = client.get("/sparql", query_string={"query": COUNT, **params})
     assert r.status_code == 200, r.text
     return int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
-
-
-# the words a request flag accepts on every route, any case (cakg.web.params)
-FLAG_WORDS = [
-    ("true", True),
-    ("false", False),
-    ("1", True),
-    ("0", False),
-    ("yes", True),
-    ("no", False),
-    ("on", True),
-    ("off", False),
-    ("TRUE", True),
-    ("Off", False),
-]
 
 
 @pytest.mark.parametrize(("word", "inferred"), FLAG_WORDS)

@@ -36,7 +36,7 @@ from pyoxigraph import (
     parse_query_results,
     serialize,
 )
-from rdflib.term import Identifier
+from rdflib.term import Identifier, Node
 
 from cakg.config import Settings
 from cakg.engine.base import Answer, Formats, QueryDataset, QueryForm, QueryResult
@@ -117,22 +117,10 @@ class RemoteEngine:
         if form == "ASK":
             return QueryResult("ASK", boolean=bool(response.boolean()))
         if form == "SELECT":
-            solutions = response.solutions()
-            each = response.each(solutions)
-            try:
-                variables = [v.value for v in solutions.variables]
-                kept, truncated = _cap(each, max_rows, response.truncated)
-                rows = [tuple(from_result(s[v]) for v in variables) for s in kept]
-            finally:  # pyoxigraph's solutions must be freed by the thread that made them, not
-                each.close()  # by a garbage collection elsewhere (an error's traceback keeps
-                del each, solutions  # this frame alive)
+            variables, rows, truncated = _rows(response, max_rows)
             return QueryResult("SELECT", variables, rows, truncated=truncated)
-        triples, truncated = _cap(response.triples(), max_rows, response.truncated)
-        converted = [
-            (from_result(t.subject), from_result(t.predicate), from_result(t.object))
-            for t in triples
-        ]
-        return QueryResult(form, triples=converted, truncated=truncated)  # type: ignore[arg-type]
+        triples, truncated = _triples(response, max_rows)
+        return QueryResult(form, triples=triples, truncated=truncated)  # type: ignore[arg-type]
 
     def answer(
         self,
@@ -163,18 +151,13 @@ class RemoteEngine:
                 if media_type != TSV:
                     body = response.solutions_as(fmt)
                 return Answer("SELECT", media_type, body or b"", count, response.truncated)
-            solutions = response.solutions()
-            kept, truncated = _cap(response.each(solutions), max_rows, response.truncated)
-            variables = list(solutions.variables)
-            body = _write_solutions(variables, [[s[v] for v in variables] for s in kept], fmt)
-            return Answer("SELECT", media_type, body, len(kept), truncated)
-        triples, truncated = _cap(response.triples(), max_rows, response.truncated)
+            body, count, truncated = _solutions_as(response, fmt, max_rows)
+            return Answer("SELECT", media_type, body, count, truncated)
         rdf_format = RdfFormat.from_media_type(media_type)
         if rdf_format is None:
             raise NotAcceptable(f"{media_type} is not an RDF format")
-        prefixes = dict(PREFIXES) if rdf_format in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
-        body = serialize(triples, format=rdf_format, prefixes=prefixes) or b""
-        return Answer(form, media_type, body, len(triples), truncated)
+        body, count, truncated = _triples_as(response, rdf_format, max_rows)
+        return Answer(form, media_type, body, count, truncated)
 
     # -- the request ----------------------------------------------------------------------
 
@@ -223,6 +206,64 @@ class RemoteEngine:
             else:
                 default = [g for g in release.graphs if dataset.inference or g != inferred]
         return dataset_params(default, named)
+
+
+# pyoxigraph's results may only be freed by the thread that made them. They live in these two
+# functions' frames only: rdflib's parser (_from_clauses) leaves the frames above it in reference
+# cycles, which another thread's garbage collection may free, so `query`, above it, holds none.
+
+
+def _rows(
+    response: QueryResponse, max_rows: int | None
+) -> tuple[list[str], list[tuple[Node | None, ...]], bool]:
+    """The variables and rows of a SELECT answer as rdflib terms, and whether it was cut."""
+    solutions = response.solutions()
+    each = response.each(solutions)
+    kept: list[Any] = []
+    try:
+        variables = [v.value for v in solutions.variables]
+        kept, truncated = _cap(each, max_rows, response.truncated)
+        return variables, [tuple(from_result(s[v]) for v in variables) for s in kept], truncated
+    finally:  # this frame holds no pyoxigraph object once it is left, by return or by error
+        each.close()
+        del solutions, each, kept
+
+
+def _triples(
+    response: QueryResponse, max_rows: int | None
+) -> tuple[list[tuple[Node | None, ...]], bool]:
+    """The triples of a CONSTRUCT or DESCRIBE answer as rdflib terms, and whether it was cut."""
+    triples, truncated = _cap(response.triples(), max_rows, response.truncated)
+    terms = [
+        tuple(from_result(term) for term in (t.subject, t.predicate, t.object)) for t in triples
+    ]
+    return terms, truncated
+
+
+def _solutions_as(
+    response: QueryResponse, fmt: QueryResultsFormat, max_rows: int | None
+) -> tuple[bytes, int, bool]:
+    """A SELECT answer rewritten in `fmt`, capped: its bytes, rows and whether it was cut."""
+    solutions = response.solutions()
+    each = response.each(solutions)
+    kept: list[Any] = []
+    try:
+        kept, truncated = _cap(each, max_rows, response.truncated)
+        variables = list(solutions.variables)
+        body = _write_solutions(variables, [[s[v] for v in variables] for s in kept], fmt)
+        return body, len(kept), truncated
+    finally:  # as in _rows
+        each.close()
+        del solutions, each, kept
+
+
+def _triples_as(
+    response: QueryResponse, rdf_format: RdfFormat, max_rows: int | None
+) -> tuple[bytes, int, bool]:
+    """A CONSTRUCT or DESCRIBE answer rewritten in `rdf_format`, capped."""
+    triples, truncated = _cap(response.triples(), max_rows, response.truncated)
+    prefixes = dict(PREFIXES) if rdf_format in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
+    return serialize(triples, format=rdf_format, prefixes=prefixes) or b"", len(triples), truncated
 
 
 def _from_clauses(sparql: str) -> tuple[list[str], list[str]]:

@@ -75,24 +75,35 @@ class QueryResponse:
         except SyntaxError as e:
             raise self.error(f"unreadable {self.media_type} results: {e}") from e
 
+    # pyoxigraph's results may only be freed by the thread that made them: no frame an error
+    # passes through (its traceback keeps them, maybe for another thread's garbage collection)
+    # still holds one when the error is raised.
+
     def solutions(self) -> QuerySolutions:
         result = self.results()
-        if not isinstance(result, QuerySolutions):
-            raise self.error(f"expected solutions, got {type(result).__name__}")
-        return result
+        if isinstance(result, QuerySolutions):
+            return result
+        kind = type(result).__name__
+        del result
+        raise self.error(f"expected solutions, got {kind}")
 
     def boolean(self) -> QueryBoolean:
         result = self.results()
-        if not isinstance(result, QueryBoolean):
-            raise self.error(f"expected a boolean, got {type(result).__name__}")
-        return result
+        if isinstance(result, QueryBoolean):
+            return result
+        kind = type(result).__name__
+        del result
+        raise self.error(f"expected a boolean, got {kind}")
 
     def each(self, solutions: QuerySolutions) -> Generator[QuerySolution, None, None]:
         """The solutions one by one; a row the store wrote wrong is a StoreError."""
         try:
             yield from solutions
+            return
         except SyntaxError as e:
-            raise self.error(f"unreadable {self.media_type} results: {e}") from e
+            message = f"unreadable {self.media_type} results: {e}"
+        del solutions
+        raise self.error(message)
 
     def solutions_as(self, fmt: QueryResultsFormat) -> bytes:
         """The solutions written in `fmt`."""
@@ -100,7 +111,9 @@ class QueryResponse:
         try:
             return solutions.serialize(format=fmt) or b""
         except SyntaxError as e:
-            raise self.error(f"unreadable {self.media_type} results: {e}") from e
+            message = f"unreadable {self.media_type} results: {e}"
+        del solutions
+        raise self.error(message)
 
     def triples(self) -> list[Triple]:
         """The triples of a CONSTRUCT or DESCRIBE answer."""
