@@ -99,6 +99,7 @@ def test_the_saved_queries_come_from_the_release(app: Flask, settings: Settings)
     assert now == names - {"partners-of"}
 
 
+@pytest.mark.slow  # two builds while three readers keep asking: about 10 s
 def test_a_request_keeps_its_release_while_current_switches(app: Flask, settings: Settings) -> None:
     """Readers in threads while two rebuilds switch `current`: each response's engine version
     and release id agree (one release per response), and none fails."""
