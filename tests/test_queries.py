@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,7 +12,7 @@ from rdflib import XSD, Graph, Literal, URIRef
 
 from cakg.build import BuildResult
 from cakg.config import Settings
-from cakg.engine import open_engine
+from cakg.engine import load_engine, open_engine
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import CAKG, ID, shorten
@@ -502,18 +503,19 @@ EXPECTED = [
      {("id:figure/kz-ru-trade-turnover-2023", S003), ("id:target/kz-uz-trade-10bn-2030", S001),
       ("id:target/kz-uz-trade-10bn-uzbeknow", S000), ("id:figure/titr-cargo-2024", S004),
       ("id:aid/tajikistan-flood-aid-to-kazakhstan", S002), (CENTRE, S000), (CENTRE, S001)}),
-    # the ambiguous Kazakh-Uzbek turnover year, the two $10 bn targets, the centre's agreement
+    # the ambiguous Kazakh-Uzbek turnover year; the two $10 bn targets, a refinement
     ("source-disagreements", {},
      ("issue", "first", "firstValue", "firstTime", "firstSource", "second", "secondValue",
       "secondTime", "secondSource"), "==",
      {("ambiguous year", "id:figure/kz-uz-trade-turnover-last-year-uzbeknow", 4.4e9,
        "2023 (ambiguous)", S000, "id:figure/kz-uz-trade-turnover-2022-uzbeknow", 4.9e9, "2022",
        S000),
-      ("different targets", "id:target/kz-uz-trade-10bn-2030", 1e10, "by 2030", S001,
-       "id:target/kz-uz-trade-10bn-uzbeknow", 1e10, "in the coming years; no year given", S000),
-      ("different dates for an agreement",
-       "id:document/industrial-centre-regulation-agreement-2023", None, "2023-11", S000,
-       IC_AGREEMENT, None, "2024", S001)}),
+      # "10 bn in the coming years" and "10 bn by 2030": a refinement, classed apart; the
+      # centre's agreement on its activities (2023) and on its establishment (2024) are two
+      # documents, not one dated twice (issue 20, interpretation error 4)
+      ("refinement, not a conflict: the same value, one deadline given",
+       "id:target/kz-uz-trade-10bn-2030", 1e10, "by 2030", S001,
+       "id:target/kz-uz-trade-10bn-uzbeknow", 1e10, "in the coming years; no year given", S000)}),
     ("state-neighbourhood", {"state": [KZ], "per_page": ["500"]},
      ("direction", "property", "other"), ">=",
      {("out", "cakg:partnerOf", o) for o in (UZ, RU, TJ, AZ)}
@@ -602,7 +604,7 @@ def test_every_real_query_has_an_expectation() -> None:
 HTTP_ROWS = {
     "agreements-between": 5, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
     "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 164), "office-holders": 6,
-    "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 3,
+    "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
     "source-statements": 288, "sources": 5, "state-neighbourhood": (100, 203),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
 }  # fmt: skip
@@ -632,3 +634,58 @@ def test_saved_query_over_http_on_the_real_graph(real_client: FlaskClient, name:
         assert len(Graph().parse(data=r.get_data(as_text=True), format="json-ld")) == rows
     if total is not None:
         assert r.headers["X-Total-Count"] == str(total)
+
+
+# --- source-disagreements keeps to conflicts about the same thing (issue 20, error 4)
+
+DOC = "https://w3id.org/cakg/id/document/test-agreement"
+ANOTHER = "https://w3id.org/cakg/id/document/another-agreement"
+CAKG_NS = "https://w3id.org/cakg/ontology#"
+PROV_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def _dated(doc: str, date: str, source: str, graph: str) -> str:
+    """A document dated by a source, as N-Quads in the source's graph."""
+    g = f"<https://w3id.org/cakg/graph/sources/{graph}>"
+    s = f"<https://w3id.org/cakg/id/source/{source}>"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    return (
+        f'<{doc}> <{CAKG_NS}date> "{date}"^^<{xsd}gYearMonth> {g} .\n'
+        f"<{doc}> <{PROV_FROM}> {s} {g} .\n"
+        f"<{doc}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{CAKG_NS}Agreement> {g} .\n"
+        f'<{doc}> <{LABEL}> "{doc.rsplit("/", 1)[1]}"@en {g} .\n'
+    )
+
+
+def test_source_disagreements_lists_one_document_dated_twice_not_two_documents(
+    tmp_path: Path,
+) -> None:
+    """Two sources dating the same document differently disagree; two documents on one subject
+    with their own dates (the centre's 2023 agreement on its activities, the 2024 one on its
+    establishment) do not."""
+    nquads = tmp_path / "cakg.nq"
+    nquads.write_text(
+        _dated(DOC, "2023-11", "a", "a")
+        + _dated(DOC, "2024-01", "b", "b")
+        + _dated(ANOTHER, "2024-02", "b", "b"),
+        encoding="utf-8",
+    )
+    engine = load_engine("oxigraph", nquads, "v")
+    try:
+        found = run_saved(engine, REAL["source-disagreements"], {})
+        names = found.result.variables
+        got = {
+            tuple(
+                str(v)
+                for v in (
+                    r[names.index("first")],
+                    r[names.index("firstTime")],
+                    r[names.index("secondTime")],
+                )
+            )
+            for r in found.result.rows
+        }
+    finally:
+        engine.close()
+    assert got == {(DOC, "2023-11", "2024-01")}
