@@ -278,16 +278,34 @@ def test_corridor_cargo_figures_and_targets(project_dataset: Dataset) -> None:
         "id:corridor/north-south-transport-corridor",
         ("id:corridor/trans-caspian-international-transport-route"),
     )
-    vol, t, pct = "id:measure/cargo-volume", "id:unit/tonne", "id:unit/percent"
+    vol, pct = "id:measure/cargo-volume", "id:unit/percent"
+    t, ta = "id:unit/tonne", "id:unit/tonne-per-year"
     assert found == {
-        (ns, vol, n(2e6), t, "2023", "false"),
-        (ns, vol, n(20e6), "id:unit/tonne-per-year", None, "true"),
+        (ns, vol, n(2e6), ta, "2023", "false"),
+        (ns, vol, n(20e6), ta, None, "true"),
         (ns, "id:measure/transit-fee-reduction", n(50), pct, "2024", "false"),
-        ("id:route/north-south-eastern-route", vol, n(1e6), t, None, "false"),
-        (titr, vol, n(4.5e6), t, "2024", "false"),
+        ("id:route/north-south-eastern-route", vol, n(1e6), t, None, "false"),  # part of a year
+        (titr, vol, n(4.5e6), ta, "2024", "false"),
         (titr, "id:measure/cargo-growth", n(62), pct, "2024", "false"),
-        (titr, vol, n(10e6), t, None, "true"),
+        (titr, vol, n(10e6), ta, None, "true"),
     }
+
+
+def test_a_yearly_cargo_volume_and_its_target_share_a_unit(project_dataset: Dataset) -> None:
+    """Issue 20, interpretation error 5: a whole year's cargo and a yearly target are both a
+    rate (tonnes per year), so a target can be set against its actual; an amount over part of a
+    year stays in tonnes."""
+    found = rows(
+        project_dataset,
+        """
+        SELECT ?f ?unit WHERE {
+          ?f cakg:measure ?m ; cakg:unit ?unit .
+          VALUES ?m { measure:cargo-volume measure:oil-transit-volume }
+          FILTER(EXISTS { ?f a cakg:Target } || EXISTS { ?f cakg:year ?y })
+        }""",
+    )
+    assert {unit for _, unit in found} == {"id:unit/tonne-per-year"}
+    assert len(found) == 5  # two yearly targets, three whole-year figures
 
 
 def test_centres_with_location_area_and_capacity(project_dataset: Dataset) -> None:
