@@ -198,11 +198,30 @@ def test_agreements_each_pair_signed_and_their_ratification(project_dataset: Dat
         ("id:document/industrial-centre-regulation-agreement-2023", uz, "2023-11", None, None),
         (centre, uz, "2024", "id:organisation/parliament-of-kazakhstan", "2025-02"),
         (centre, uz, "2024", "id:person/kassym-jomart-tokayev", None),
-        ("id:document/kz-ru-iga-railway-transport", ru, day, None, None),
-        ("id:document/kz-ru-iga-motorways", ru, day, None, None),
-        ("id:document/kz-ru-iga-border-checkpoints", ru, day, None, None),
         ("id:document/kz-ru-oil-supply-documents", ru, day, None, None),
     }
+
+
+def test_no_agreement_is_counted_where_the_source_gives_no_count(
+    project_dataset: Dataset,
+) -> None:
+    """Issue 20, interpretation error 8: the 2024 Kazakh-Russian intergovernmental agreements
+    are one node for the set (topics named, number not given), not three made-up agreements."""
+    found = rows(
+        project_dataset,
+        """
+        SELECT ?d WHERE {
+          ?d a cakg:IntergovernmentalAgreement ; cakg:secondParty state:russia }""",
+    )
+    assert found == set()
+    group = rows(
+        project_dataset,
+        """
+        SELECT ?d WHERE {
+          ?d a cakg:DocumentPackage ; cakg:sector <https://w3id.org/cakg/id/sector/transport> ;
+             cakg:secondParty state:russia }""",
+    )
+    assert group == {("id:document/kz-ru-intergovernmental-agreements-2024",)}
 
 
 def test_documents_signed_at_each_event(project_dataset: Dataset) -> None:
@@ -215,7 +234,9 @@ def test_documents_signed_at_each_event(project_dataset: Dataset) -> None:
     assert found == {
         ("id:visit/mirziyoyev-kazakhstan-2024-announced", n(1)),
         ("id:visit/mirziyoyev-astana-2024", n(1)),
-        ("id:visit/putin-state-visit-kazakhstan-2024", n(7)),
+        # the package, the joint statement, the programme, the intergovernmental agreements (one
+        # node: the source gives no number) and the oil documents
+        ("id:visit/putin-state-visit-kazakhstan-2024", n(5)),
     }
 
 
