@@ -606,7 +606,7 @@ HTTP_ROWS = {
     "agreements-between": 5, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
     "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 162), "office-holders": 6,
     "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
-    "source-statements": 290, "sources": 5, "state-neighbourhood": (100, 199),
+    "source-statements": 290, "sources": 5, "state-neighbourhood": (100, 196),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
 }  # fmt: skip
 
