@@ -77,7 +77,7 @@ class Release:
                 return cls.open(path)
             except FileNotFoundError:  # pruned between resolve and lock: read `current` again
                 continue
-        raise BuildMissingError(f"no compiled dataset in {settings.out}: run `cakg build` first")
+        raise no_release(settings)
 
     @classmethod
     def open(cls, path: Path) -> Release:
@@ -138,6 +138,11 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def no_release(settings: Settings) -> BuildMissingError:
+    """The error for a build directory that holds no release yet."""
+    return BuildMissingError(f"no compiled dataset in {settings.out}: run `cakg build` first")
+
+
 def current_id(settings: Settings) -> str:
     """The id of the release `current` points at ("" when none): one readlink, no lock."""
     try:
@@ -156,9 +161,7 @@ def load_manifest(settings: Settings) -> dict[str, Any]:
     try:
         return _read_manifest(dataset_dir(settings))
     except FileNotFoundError:
-        raise BuildMissingError(
-            f"no compiled dataset in {settings.out}: run `cakg build` first"
-        ) from None
+        raise no_release(settings) from None
 
 
 def remove_unused(releases: Path, keep: set[str]) -> list[str]:

@@ -67,7 +67,7 @@ class FastSparql:
             query, params = read_query(request)
             if query is None:
                 return self._replay(environ, body, start_response)
-            engine = served_engine(environ)
+            engine = served_engine(environ, self.settings)
             answer, headers = answer_query(
                 query, params, request.headers.get("Accept"), engine, self.settings
             )

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from rdflib import URIRef
 
 from cakg.engine.base import Engine
-from cakg.errors import BadParameter, NotAcceptable
+from cakg.errors import BadParameter, BuildMissingError, NotAcceptable
 from cakg.media import HTML, JSON, SAVED_EXTENSIONS, SAVED_OFFERS, SPARQL_QUERY
 from cakg.namespaces import shorten
 from cakg.queries import Param, SavedQuery, load_catalogue
@@ -39,10 +39,15 @@ def _catalogue() -> dict[str, SavedQuery]:
 
 
 def _load_catalogue() -> dict[str, SavedQuery]:
+    """The saved queries the release was built with (release/queries: QUERIES_DIR under the
+    release's folder); the serving side never reads the project's sources."""
     release = state.release()
-    if release.queries.is_dir():  # release/queries: QUERIES_DIR under the release's folder
-        return load_catalogue(release.path)
-    return load_catalogue(state.settings().root)  # a release built before releases held them
+    if not release.queries.is_dir():
+        raise BuildMissingError(
+            f"the release {release.id} has no saved queries (built before releases held "
+            "them): run `cakg build --force`"
+        )
+    return load_catalogue(release.path)
 
 
 def catalogue_entry(q: SavedQuery, engine: Engine) -> dict[str, Any]:

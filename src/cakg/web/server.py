@@ -158,6 +158,8 @@ def serve(settings: Settings) -> None:
         server_log.error("the web processes keep failing (status %s): stopping", e.code)
     finally:
         if zygote is not None:
+            # the handler polls the zygote under the lock that close()'s wait holds
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             zygote.close()
         first.close()
     server_log.info("stopped")

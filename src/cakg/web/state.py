@@ -29,7 +29,7 @@ from flask import current_app, has_request_context, request
 from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.errors import BuildMissingError, CakgError
-from cakg.release import MANIFEST, Release, current_id
+from cakg.release import MANIFEST, Release, current_id, no_release
 from cakg.request_context import entered
 from cakg.web.request_ids import request_id
 
@@ -40,6 +40,7 @@ MEMO_SIZE = 32  # values memoised per release (a few keys per page kind); bounde
 EXTENSION = "cakg.releases"  # app.extensions[EXTENSION]: the app's ServedReleases
 ENVIRON = "cakg.served"  # environ[ENVIRON]: the request's Served
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_MISSING = object()
 
 
 @dataclass(eq=False)
@@ -158,9 +159,7 @@ class ServedReleases:
     def current(self) -> Served:
         """The current release; BuildMissingError before the first build."""
         if self._current is None:
-            raise BuildMissingError(
-                f"no compiled dataset in {self.settings.out}: run `cakg build` first"
-            )
+            raise no_release(self.settings)
         return self._current
 
     def close(self) -> None:
@@ -217,11 +216,11 @@ def served() -> Served:
     return found
 
 
-def served_engine(environ: dict[str, Any]) -> Engine:
+def served_engine(environ: dict[str, Any], settings: Settings) -> Engine:
     """The engine of the release RequestScope checked out for this WSGI request."""
     found: Served | None = environ.get(ENVIRON)
     if found is None:
-        raise BuildMissingError("no compiled dataset yet: run `cakg build` first")
+        raise no_release(settings)
     return found.engine
 
 
@@ -229,7 +228,7 @@ def release() -> Release:
     """The request's release; BuildMissingError when there is none (before any build)."""
     found = served().release
     if found is None:
-        raise BuildMissingError("no compiled dataset yet: run `cakg build` first")
+        raise no_release(settings())
     return found
 
 
@@ -245,8 +244,10 @@ def settings() -> Settings:
 def memo(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     """A value computed once per release (a release never changes once served)."""
     values = served().memo
-    if key not in values:
-        if len(values) >= MEMO_SIZE:
+    value = values.get(key, _MISSING)
+    if value is _MISSING:
+        value = make()
+        if len(values) >= MEMO_SIZE:  # another thread may clear it too: the value is ours
             values.clear()
-        values[key] = make()
-    return values[key]
+        values[key] = value
+    return value
