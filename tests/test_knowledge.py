@@ -20,6 +20,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 SCHEMA = Namespace("https://schema.org/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
 
 # Terms of other vocabularies that the project uses, as predicates, types or in its axioms.
 REUSED = {
@@ -56,6 +57,10 @@ REUSED = {
     SKOS.altLabel,
     SKOS.notation,
     SKOS.Concept,
+    SKOS.exactMatch,
+    QUDT.hasQuantityKind,
+    QUDT.ucumCode,
+    QUDT.currencyCode,
     DCTERMS.title,
     DCTERMS.description,
     DCTERMS.creator,
@@ -90,6 +95,8 @@ REUSED = {
     SCHEMA.Organization,
     SCHEMA.Event,
     SCHEMA.value,
+    SCHEMA.minValue,
+    SCHEMA.maxValue,
     SCHEMA.location,
     SCHEMA.attendee,
     FOAF.Agent,
