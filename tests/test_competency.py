@@ -100,8 +100,8 @@ def test_kazakhstan_trade_turnover_with_each_partner_by_year(project_dataset: Da
         (
             "id:state/uzbekistan",
             None,
-            "2024-01-01",
-            "2024-05-31",
+            "2024-01",
+            "2024-05",
             n(1.5e9),
             "more-than",
             "stated",
