@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD, Namespace
+from rdflib.term import Node
 
 from cakg.build import BuildResult
 from cakg.build.validate import validate_graph
@@ -341,7 +342,7 @@ def engine(project_build: BuildResult, project_settings: Settings) -> Iterator[E
 CATALOGUE = load_catalogue(REPO)
 
 
-def answers(engine: Engine, name: str, *, examples: bool = False) -> list[dict[str, object]]:
+def answers(engine: Engine, name: str, *, examples: bool = False) -> list[dict[str, Node | None]]:
     """Every row of a saved query: with no optional parameter set (with each parameter's
     example if `examples`), on one page."""
     q = CATALOGUE[name]
@@ -373,11 +374,11 @@ def test_trade_targets_flag_the_implied_baseline(
     assert rows
     for row in rows:
         target = row["targetFact"]
-        factor = sources.value(target, CAKG.factor)  # type: ignore[arg-type]
+        factor = sources.value(target, CAKG.factor)
         if factor is None:
             assert row["impliedBaseline"] is None, row
         else:
-            expected = number(sources.value(target, CAKG.value)) / number(factor)  # type: ignore[arg-type]
+            expected = number(sources.value(target, CAKG.value)) / number(factor)
             assert number(row["impliedBaseline"]) == expected, row
 
 
@@ -387,8 +388,8 @@ def test_periods_are_shown_at_their_precision(name: str, engine: Engine, sources
     shown = 0
     for row in answers(engine, name):
         figure = row.get("figure", row.get("fact"))
-        start = sources.value(figure, CAKG.periodStart)  # type: ignore[arg-type]
-        end = sources.value(figure, CAKG.periodEnd)  # type: ignore[arg-type]
+        start = sources.value(figure, CAKG.periodStart)
+        end = sources.value(figure, CAKG.periodEnd)
         if start is not None and end is not None:
             assert str(row["period"]) == f"{start}/{end}", row
             shown += 1
@@ -401,7 +402,7 @@ def test_figures_show_their_bounds(engine: Engine, sources: Graph) -> None:
     assert len(bounded) == 11
     for row in bounded:
         for column, prop in (("lowerBound", CAKG.minExclusive), ("upperBound", CAKG.maxInclusive)):
-            stated = sources.value(row["figure"], prop)  # type: ignore[arg-type]
+            stated = sources.value(row["figure"], prop)
             shown = row[column]
             assert (shown is None) == (stated is None), row
             if stated is not None:
