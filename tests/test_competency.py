@@ -338,7 +338,17 @@ def test_corridor_states_in_order(project_dataset: Dataset) -> None:
         "id:state/kazakhstan",
         "id:state/russia",
     ]
-    assert len(by_corridor) == 4
+    # issue 20, error 10: the two routes whose cities were only in their labels
+    assert [p for _, p in by_corridor["id:route/baku-tbilisi-ceyhan"]] == [
+        "id:city/baku",
+        "id:city/tbilisi",
+        "id:city/ceyhan",
+    ]
+    assert [p for _, p in by_corridor["id:route/aktau-baku-railway"]] == [
+        "id:city/aktau",
+        "id:city/baku",
+    ]
+    assert len(by_corridor) == 6
 
 
 def test_corridor_cargo_figures_and_targets(project_dataset: Dataset) -> None:
