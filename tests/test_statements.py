@@ -220,3 +220,11 @@ def test_the_aktau_baku_railway_is_a_rail_ferry_route(data: Graph) -> None:
         ID["transport-mode/sea"],
     }
     assert "ferry" in str(data.value(route, RDFS.comment))
+
+
+def test_the_january_may_turnover_is_attributed_with_its_reason(data: Graph) -> None:
+    """Issue 20, error 10: the Jan-May 2024 turnover follows the government's figures in the
+    same paragraph; it had no reportedBy."""
+    figure = ID["figure/kz-uz-trade-turnover-2024-jan-may"]
+    assert data.value(figure, CAKG.reportedBy) == ID["organisation/government-of-kazakhstan"]
+    assert data.value(figure, CAKG.attributionNote) is not None
