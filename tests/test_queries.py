@@ -560,6 +560,41 @@ EXPECTED = [
      {(S000, "2024", "000_3f073d0c3b9deb3c.txt"), (S001, "2025-04-01", "001_480a44996c7edf08.txt"),
       (S002, None, "002_84eab219527b1167.txt"), (S003, None, "003_1f1d34c841412037.txt"),
       (S004, None, "004_869e38df6b0f2d3d.txt")}),
+    # issue 20, item 6: what a named person said, each with how it is put and where
+    ("what-a-person-said", {"person": ["id:person/ilham-aliyev"]},
+     ("subject", "modality", "source"), "==",
+     {("id:figure/kz-az-mutual-visits-three-years", "reported", S004),
+      ("id:flow/kz-am-grain-first-transit", "expected", S004),
+      ("id:policy-measure/azerbaijan-lifts-transit-restrictions-armenia", "reported", S004)}),
+    ("what-a-person-said", {"person": ["id:person/kassym-jomart-tokayev"]},
+     ("subject", "modality", "statedAt"), ">=",
+     {("id:relation-status/kz-ru-ally-tokayev", "said", PUTIN_VISIT),
+      ("id:relation-status/kz-az-strategic-partnership", "reaffirmed",
+       "id:visit/aliyev-state-visit-kazakhstan")}),
+    # the data-quality audit: the one ambiguous year, and what cakg (not a source) identified
+    ("data-quality-audit", {"issue": ["ambiguous time"]}, ("item", "source"), "==",
+     {("id:figure/kz-uz-trade-turnover-last-year-uzbeknow", S000)}),
+    ("data-quality-audit", {"issue": ["identification by cakg"]}, ("item",), "==",
+     {("id:project/kz-uz-railway-joint-venture",)}),
+    ("data-quality-audit", {"issue": ["carried-over attribution"]}, ("item",), "==",
+     {("id:figure/kz-uz-trade-turnover-2024-jan-may",)}),
+    # everything reported for 2023, as precisely as the sources give it, the ambiguous year
+    # marked so
+    ("reported-in-period", {"from": ["2023-01-01"], "to": ["2023-12-31"]},
+     ("thing", "kind", "when", "resolution"), "==",
+     {("id:figure/north-south-cargo-2023", "figure", "2023", "inferred-from-context"),
+      ("id:figure/kz-ru-trade-turnover-2023", "figure", "2023", "inferred-from-context"),
+      ("id:figure/kz-uz-trade-turnover-last-year-uzbeknow", "figure", "2023", "ambiguous"),
+      ("id:figure/russia-share-of-kazakhstan-foreign-trade-2023", "figure", "2023",
+       "inferred-from-context"),
+      ("id:document/industrial-centre-regulation-agreement-2023", "document", "2023-11",
+       "stated")}),
+    ("reported-in-period", {"from": ["2025-02-15"], "to": ["2025-02-20"]},
+     ("thing", "when"), "==",
+     {("id:event/kz-parliament-vote-industrial-centre-agreement", "2025-02"),
+      ("id:ratification/kz-industrial-centre-agreement", "2025"),
+      ("id:document/kz-law-ratifying-industrial-centre-agreement", "2025"),
+      ("id:visit/aliyev-state-visit-kazakhstan", "2025")}),
 ]  # fmt: skip
 
 
@@ -609,6 +644,7 @@ HTTP_ROWS = {
     "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
     "source-statements": 387, "sources": 5, "state-neighbourhood": (100, 197),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
+    "what-a-person-said": 3, "data-quality-audit": 1, "reported-in-period": 18,
 }  # fmt: skip
 
 
