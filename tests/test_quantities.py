@@ -382,18 +382,39 @@ def test_trade_targets_flag_the_implied_baseline(
             assert number(row["impliedBaseline"]) == expected, row
 
 
-@pytest.mark.parametrize("name", ["figures", "trade-turnover-by-year", "corridor-cargo"])
-def test_periods_are_shown_at_their_precision(name: str, engine: Engine, sources: Graph) -> None:
+@pytest.mark.parametrize(
+    ("name", "column"),
+    [
+        ("figures", "period"),
+        ("trade-turnover-by-year", "period"),
+        ("corridor-cargo", "period"),
+        ("reported-in-period", "when"),
+    ],
+)
+def test_periods_are_shown_at_their_precision(
+    name: str, column: str, engine: Engine, sources: Graph
+) -> None:
     """The period a query prints is the figure's own start and end, never widened to days."""
     shown = 0
     for row in answers(engine, name):
-        figure = row.get("figure", row.get("fact"))
+        figure = row.get("figure", row.get("fact", row.get("thing")))
         start = sources.value(figure, CAKG.periodStart)
         end = sources.value(figure, CAKG.periodEnd)
         if start is not None and end is not None:
-            assert str(row["period"]) == f"{start}/{end}", row
+            assert str(row[column]) == f"{start}/{end}", row
             shown += 1
     assert shown >= 1
+
+
+def test_a_period_of_months_covers_its_last_month(engine: Engine) -> None:
+    """reported-in-period takes a period's first and last month (or year) as the whole of it:
+    January-May 2024 falls in 15-20 May 2024, and so does 2024 up to 27 November."""
+    q = CATALOGUE["reported-in-period"]
+    result = run_saved(engine, q, {"from": ["2024-05-15"], "to": ["2024-05-20"]}).result
+    when = {row[result.variables.index("thing")]: str(row[result.variables.index("when")])
+            for row in result.rows}  # fmt: skip
+    assert when[ID["figure/kz-uz-trade-turnover-2024-jan-may"]] == "2024-01/2024-05"
+    assert when[ID["figure/north-south-eastern-route-cargo-2024"]] == "2024/2024-11-27"
 
 
 def test_figures_show_their_bounds(engine: Engine, sources: Graph) -> None:
