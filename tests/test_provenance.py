@@ -12,20 +12,28 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
 import subprocess
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 
 from cakg.build import BuildResult
 from cakg.build.sources import graph_for
 from cakg.config import Settings
+from cakg.engine import open_engine
+from cakg.errors import ConfigError
 from cakg.namespaces import CAKG, GRAPH, ID
 from cakg.release import dataset_dir
+from cakg.source_texts import SourceTexts
+from cakg.web import create_app
 from tests.test_knowledge import NAME_PROPERTIES, NAMED, QUOTABLE, runs
 
 REPO = Path(__file__).parent.parent
@@ -482,3 +490,153 @@ def test_copied_finds_a_run_outside_a_name() -> None:
     assert copied("two three four five six seven eight nine", seeds, allowed) == {
         "two three four five six seven eight nine"
     }
+
+
+# --- Pages: offsets always, the sentence when the server has the texts ---------------------------
+
+FIGURE = "figure/kz-ru-trade-turnover-2023"  # a fact: its own statement
+VISIT = "visit/putin-state-visit-kazakhstan-2024"  # a thing: evidence through its statement
+VISIT_SLUG = "putin-state-visit-kazakhstan"
+
+
+class EvidenceList(HTMLParser):
+    """The evidence items of a resource page: (start, end, quoted text or None, links)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.items: list[tuple[int, int, str | None, list[str]]] = []
+        self._quote: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "li" and a.get("class") == "evidence":
+            self.items.append((int(str(a["data-start"])), int(str(a["data-end"])), None, []))
+        elif tag == "a" and self.items and a.get("href"):
+            self.items[-1][3].append(str(a["href"]))
+        elif tag == "blockquote" and self.items:
+            self._quote = []
+
+    def handle_data(self, data: str) -> None:
+        if self._quote is not None:
+            self._quote.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "blockquote" and self._quote is not None:
+            start, end, _none, links = self.items[-1]
+            self.items[-1] = (start, end, "".join(self._quote), links)
+            self._quote = None
+
+
+@pytest.fixture(scope="module")
+def render(
+    project_build: BuildResult, project_settings: Settings
+) -> Iterator[Callable[[Path | None, str], str]]:
+    """The HTML page of a resource of the project's build, served with `source_texts` set to
+    the given folder (None: the default)."""
+    engine = open_engine(project_settings)
+    apps: dict[Path | None, Flask] = {}
+
+    def page(texts: Path | None, path: str) -> str:
+        if texts not in apps:
+            settings = project_settings.replace(source_texts=texts)
+            apps[texts] = create_app(settings, {"TESTING": True, "CAKG_ENGINE": engine})
+        response = apps[texts].test_client().get(f"/page/{path}")
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return response.get_data(as_text=True)
+
+    yield page
+    engine.close()
+
+
+def own_spans(slug: str, statement: URIRef) -> set[tuple[int, int]]:
+    return {(start, end) for _t, start, end in spans(evidence(slug), statement)}
+
+
+def test_a_page_gives_the_offsets_and_no_text_by_default(
+    render: Callable[[Path | None, str], str],
+) -> None:
+    items = EvidenceList(render(None, FIGURE)).items
+    assert {(s, e) for s, e, _q, _l in items} == own_spans(VISIT_SLUG, ID[FIGURE])
+    assert [q for _s, _e, q, _l in items] == [None] * len(items)
+
+
+@needs_seeds
+def test_a_page_quotes_the_span_from_the_configured_folder(
+    render: Callable[[Path | None, str], str],
+) -> None:
+    text = seed_text(VISIT_SLUG)
+    items = EvidenceList(render(SEEDS, FIGURE)).items
+    assert items
+    for start, end, quote, _links in items:
+        assert quote == " ".join(text[start:end].split())
+    off = render(None, FIGURE)
+    assert all(" ".join(text[s:e].split()) not in off for s, e, _q, _l in items)
+
+
+@needs_seeds
+def test_a_page_quotes_a_text_found_by_its_hash_not_its_name(
+    render: Callable[[Path | None, str], str], tmp_path: Path
+) -> None:
+    name = str(source(VISIT_SLUG).value(ID[f"source/{VISIT_SLUG}"], CAKG.seedFile))
+    renamed, altered = tmp_path / "renamed", tmp_path / "altered"
+    renamed.mkdir()
+    altered.mkdir()
+    (renamed / "any-name.txt").write_bytes((SEEDS / name).read_bytes())
+    (altered / name).write_bytes((SEEDS / name).read_bytes().replace(b"$27", b"$28"))
+    quoted = [q for _s, _e, q, _l in EvidenceList(render(renamed, FIGURE)).items]
+    assert quoted and None not in quoted
+    ignored = EvidenceList(render(altered, FIGURE)).items
+    assert ignored and [q for _s, _e, q, _l in ignored] == [None] * len(ignored)
+
+
+def test_a_thing_page_shows_the_evidence_of_its_statements(
+    render: Callable[[Path | None, str], str],
+) -> None:
+    statement = ID[f"statement/{VISIT_SLUG}/{VISIT}"]
+    items = EvidenceList(render(None, VISIT)).items
+    assert own_spans(VISIT_SLUG, statement) <= {(s, e) for s, e, _q, _l in items}
+    assert any(f"/page/statement/{VISIT_SLUG}/{VISIT}" in links for *_x, links in items)
+
+
+# --- The setting and the texts it names ----------------------------------------------------------
+
+
+def test_source_texts_is_off_by_default_and_read_from_the_environment(tmp_path: Path) -> None:
+    assert Settings(root=tmp_path).source_texts is None
+    env = {"CAKG_SOURCE_TEXTS": str(tmp_path)}
+    assert Settings.from_env(env, root=tmp_path).source_texts == tmp_path.resolve()
+    assert Settings.from_env({"CAKG_SOURCE_TEXTS": ""}, root=tmp_path).source_texts is None
+
+
+def test_a_missing_source_texts_folder_is_a_config_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"CAKG_SOURCE_TEXTS": str(missing)}, root=tmp_path)
+    assert str(raised.value).startswith(f"source_texts: {missing.resolve()} is not a folder")
+
+
+def test_source_texts_cuts_spans_of_the_text_with_that_hash(tmp_path: Path) -> None:
+    data = "Xi\u2019an: a terminal.".encode()
+    (tmp_path / "a.txt").write_bytes(data)
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe not UTF-8")
+    texts = SourceTexts(tmp_path)
+    sha = hashlib.sha256(data).hexdigest()
+    assert texts.span(sha.upper(), 0, 5) == "Xi\u2019an"
+    assert texts.span(sha, 5, 4) is None and texts.span(sha, 0, 99) is None
+    assert texts.span(hashlib.sha256(b"\xff\xfe not UTF-8").hexdigest(), 0, 2) is None
+    assert texts.span("0" * 64, 0, 1) is None
+    assert SourceTexts(tmp_path / "gone").span(sha, 0, 1) is None
+
+
+def test_source_texts_hashes_a_changed_file_again(tmp_path: Path) -> None:
+    """A file rewritten with the same size and time keeps its remembered hash: what is read is
+    hashed again before it is used."""
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"first text")
+    sha = hashlib.sha256(b"first text").hexdigest()
+    assert SourceTexts(tmp_path).span(sha, 0, 5) == "first"
+    stat = path.stat()
+    path.write_bytes(b"other text")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert SourceTexts(tmp_path).span(sha, 0, 5) is None
