@@ -16,12 +16,14 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 
@@ -30,6 +32,7 @@ from cakg.build.sources import graph_for
 from cakg.config import Settings
 from cakg.engine import open_engine
 from cakg.errors import ConfigError
+from cakg.evidence import find_evidence
 from cakg.namespaces import CAKG, GRAPH, ID
 from cakg.release import dataset_dir
 from cakg.source_texts import SourceTexts
@@ -499,21 +502,33 @@ VISIT = "visit/putin-state-visit-kazakhstan-2024"  # a thing: evidence through i
 VISIT_SLUG = "putin-state-visit-kazakhstan"
 
 
+@dataclass
+class Item:
+    """One evidence item of a page."""
+
+    kind: str
+    start: int
+    end: int
+    quote: str | None = None
+    links: list[str] = field(default_factory=list)
+
+
 class EvidenceList(HTMLParser):
-    """The evidence items of a resource page: (start, end, quoted text or None, links)."""
+    """The evidence items of a resource page."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
-        self.items: list[tuple[int, int, str | None, list[str]]] = []
+        self.items: list[Item] = []
         self._quote: list[str] | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "li" and a.get("class") == "evidence":
-            self.items.append((int(str(a["data-start"])), int(str(a["data-end"])), None, []))
+            start, end = int(str(a["data-start"])), int(str(a["data-end"]))
+            self.items.append(Item(str(a["data-kind"]), start, end))
         elif tag == "a" and self.items and a.get("href"):
-            self.items[-1][3].append(str(a["href"]))
+            self.items[-1].links.append(str(a["href"]))
         elif tag == "blockquote" and self.items:
             self._quote = []
 
@@ -523,9 +538,14 @@ class EvidenceList(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "blockquote" and self._quote is not None:
-            start, end, _none, links = self.items[-1]
-            self.items[-1] = (start, end, "".join(self._quote), links)
+            self.items[-1].quote = "".join(self._quote)
             self._quote = None
+
+    def spans(self, kind: str = "statement") -> set[tuple[int, int]]:
+        return {(i.start, i.end) for i in self.items if i.kind == kind}
+
+    def quotes(self) -> list[str | None]:
+        return [i.quote for i in self.items]
 
 
 @pytest.fixture(scope="module")
@@ -556,9 +576,9 @@ def own_spans(slug: str, statement: URIRef) -> set[tuple[int, int]]:
 def test_a_page_gives_the_offsets_and_no_text_by_default(
     render: Callable[[Path | None, str], str],
 ) -> None:
-    items = EvidenceList(render(None, FIGURE)).items
-    assert {(s, e) for s, e, _q, _l in items} == own_spans(VISIT_SLUG, ID[FIGURE])
-    assert [q for _s, _e, q, _l in items] == [None] * len(items)
+    page = EvidenceList(render(None, FIGURE))
+    assert page.spans() == own_spans(VISIT_SLUG, ID[FIGURE])
+    assert page.quotes() == [None] * len(page.items)
 
 
 @needs_seeds
@@ -568,10 +588,10 @@ def test_a_page_quotes_the_span_from_the_configured_folder(
     text = seed_text(VISIT_SLUG)
     items = EvidenceList(render(SEEDS, FIGURE)).items
     assert items
-    for start, end, quote, _links in items:
-        assert quote == " ".join(text[start:end].split())
+    for item in items:
+        assert item.quote == " ".join(text[item.start : item.end].split())
     off = render(None, FIGURE)
-    assert all(" ".join(text[s:e].split()) not in off for s, e, _q, _l in items)
+    assert all(" ".join(text[i.start : i.end].split()) not in off for i in items)
 
 
 @needs_seeds
@@ -584,19 +604,53 @@ def test_a_page_quotes_a_text_found_by_its_hash_not_its_name(
     altered.mkdir()
     (renamed / "any-name.txt").write_bytes((SEEDS / name).read_bytes())
     (altered / name).write_bytes((SEEDS / name).read_bytes().replace(b"$27", b"$28"))
-    quoted = [q for _s, _e, q, _l in EvidenceList(render(renamed, FIGURE)).items]
+    quoted = EvidenceList(render(renamed, FIGURE)).quotes()
     assert quoted and None not in quoted
-    ignored = EvidenceList(render(altered, FIGURE)).items
-    assert ignored and [q for _s, _e, q, _l in ignored] == [None] * len(ignored)
+    ignored = EvidenceList(render(altered, FIGURE)).quotes()
+    assert ignored and ignored == [None] * len(ignored)
 
 
 def test_a_thing_page_shows_the_evidence_of_its_statements(
     render: Callable[[Path | None, str], str],
 ) -> None:
     statement = ID[f"statement/{VISIT_SLUG}/{VISIT}"]
-    items = EvidenceList(render(None, VISIT)).items
-    assert own_spans(VISIT_SLUG, statement) <= {(s, e) for s, e, _q, _l in items}
-    assert any(f"/page/statement/{VISIT_SLUG}/{VISIT}" in links for *_x, links in items)
+    page = EvidenceList(render(None, VISIT))
+    assert own_spans(VISIT_SLUG, statement) <= page.spans()
+    assert any(f"/page/statement/{VISIT_SLUG}/{VISIT}" in i.links for i in page.items)
+
+
+def test_every_engine_finds_the_evidence(project_client: FlaskClient) -> None:
+    """Embedded, and remote (where ?s reaches the store as a VALUES row)."""
+    response = project_client.get(f"/page/{VISIT}")
+    assert response.status_code == 200
+    statement = ID[f"statement/{VISIT_SLUG}/{VISIT}"]
+    assert own_spans(VISIT_SLUG, statement) <= EvidenceList(response.get_data(as_text=True)).spans()
+
+
+def test_the_rdflib_engine_finds_the_evidence(
+    project_build: BuildResult, project_settings: Settings
+) -> None:
+    engine = open_engine(project_settings.replace(engine="rdflib"))
+    try:
+        found = find_evidence(engine, ID[FIGURE])
+    finally:
+        engine.close()
+    assert {(e.start, e.end) for e in found} == own_spans(VISIT_SLUG, ID[FIGURE])
+    assert {e.sha256 for e in found} == {str(text_of(VISIT_SLUG)).rsplit("sha256-", 1)[1]}
+
+
+@needs_seeds
+def test_a_source_page_quotes_the_evidence_of_its_date(
+    render: Callable[[Path | None, str], str],
+) -> None:
+    slug = "kazakhstan-ratifies-industrial-centre-agreement"
+    doc = ID[f"source/{slug}"]
+    ev = evidence(slug)
+    expected = {(s, e) for t in ev.objects(doc, CAKG.dateEvidence) for _x, s, e in selected(ev, t)}
+    page = EvidenceList(render(SEEDS, f"source/{slug}"))
+    assert page.spans("date") == expected != set()
+    date = str(source(slug).value(doc, DCTERMS.date))
+    assert all(date[:4] in str(i.quote) for i in page.items if i.kind == "date")
 
 
 # --- The setting and the texts it names ----------------------------------------------------------

@@ -4,10 +4,10 @@
 nodes it points to), the triples that point to it (backlinks), the labels and definitions of
 every IRI it mentions, the named graphs that assert each triple, and the source document behind
 each source graph, and the evidence for it: the spans of source texts that support the resource
-when it is a statement, or the statements about it (graph/evidence/, W3C Web Annotations with
-text position selectors). Triples found only in the inferred graph are flagged;
-`inference=False` leaves them out. About 440 lines: the description (its dataclasses) and the
-SPARQL that fills it (one query per part, over any engine) change together.
+when it is a statement, or the statements about it, or give a source document's date
+(cakg.evidence). Triples found only in the inferred graph are flagged; `inference=False` leaves
+them out. About 390 lines: the description (its dataclasses) and the SPARQL that fills it (one
+query per part, over any engine) change together.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
+from cakg.evidence import Evidence, find_evidence
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
 MAX_BACKLINKS = 2000
@@ -81,33 +82,6 @@ _SOURCES = (
 }"""
 )
 
-# The spans that support the resource, when it is a statement (its own annotations), or that
-# support the statements about it (cakg:about), with the hash of each source text and the
-# document that has that text as its format. A union, not a property path `cakg:about?`: a
-# remote store gets ?s as a VALUES row, which a zero-length path would join with every node.
-_EVIDENCE = (
-    _PROLOGUE
-    + """PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX spdx: <http://spdx.org/rdf/terms#>
-SELECT DISTINCT ?s ?statement ?text ?start ?end ?sha ?doc ?title WHERE {
-  { ?annotation oa:hasBody ?s . BIND(?s AS ?statement) }
-  UNION
-  { ?statement cakg:about ?s . ?annotation oa:hasBody ?statement }
-  ?annotation oa:hasTarget ?target .
-  ?target oa:hasSource ?text ;
-          oa:hasSelector ?selector .
-  ?selector a oa:TextPositionSelector ;
-            oa:start ?start ;
-            oa:end ?end .
-  OPTIONAL {
-    ?text spdx:checksum ?checksum .
-    ?checksum spdx:algorithm spdx:checksumAlgorithm_sha256 ;
-              spdx:checksumValue ?sha .
-  }
-  OPTIONAL { ?doc dcterms:hasFormat ?text OPTIONAL { ?doc dcterms:title ?title } }
-}"""
-)
-
 
 @dataclass
 class Statement:
@@ -134,22 +108,6 @@ class Source:
     title: str | None = None
     date: str | None = None
     publisher: str | None = None
-
-
-@dataclass
-class Evidence:
-    """A span of a source's text that supports a statement (the resource, or one about it).
-
-    Offsets count Unicode code points of the UTF-8 text, START inclusive and END exclusive, as
-    in a Web Annotation TextPositionSelector; the text itself is not in the dataset."""
-
-    statement: str
-    text: str  # the IRI of the source text
-    start: int
-    end: int
-    sha256: str | None = None
-    document: str | None = None
-    title: str | None = None
 
 
 @dataclass
@@ -263,7 +221,7 @@ def describe_resource(
         sources=sources,
         inference=inference,
         truncated=own.truncated or back.truncated,
-        evidence=_evidence(engine, subject),
+        evidence=find_evidence(engine, subject),
     )
 
 
@@ -299,28 +257,6 @@ def _collect(
     for st in by_triple.values():
         st.graphs.sort(key=_graph_order)
     return sorted(by_triple.values(), key=lambda st: (str(st.predicate), _sort_key(st.object)))
-
-
-def _evidence(engine: Engine, subject: URIRef) -> list[Evidence]:
-    """The spans that support SUBJECT or the statements about it, by document and offset."""
-    rows = engine.query(
-        _EVIDENCE,
-        dataset=QueryDataset(inference=False),
-        bindings={"s": subject},
-        max_rows=MAX_TRIPLES,
-    ).rows
-    found: dict[tuple[str, str, int, int], Evidence] = {}
-    for _s, statement, text, start, end, sha, doc, title in rows:
-        try:
-            first, last = int(str(start)), int(str(end))
-        except ValueError:  # not an integer: not a span this page can show
-            continue
-        key = (str(statement), str(text), first, last)
-        item = found.setdefault(key, Evidence(str(statement), str(text), first, last))
-        item.sha256 = item.sha256 or (str(sha).lower() if sha is not None else None)
-        item.document = item.document or (str(doc) if doc is not None else None)
-        item.title = item.title or (str(title) if title is not None else None)
-    return sorted(found.values(), key=lambda e: (e.title or e.text, e.start, e.end, e.statement))
 
 
 def _graph_order(g: str) -> tuple[int, str]:

@@ -82,6 +82,13 @@ KNOWN_LABELS = {
     SPDX + "checksum": "checksum",
     SPDX + "checksumValue": "checksum value",
     SPDX + "algorithm": "algorithm",
+    SPDX + "Checksum": "checksum",
+    SPDX + "checksumAlgorithm_sha256": "SHA-256",
+    OA + "Annotation": "annotation",
+    OA + "SpecificResource": "part of a text",
+    OA + "TextPositionSelector": "text position selector",
+    OA + "describing": "describing",
+    "http://purl.org/dc/dcmitype/Text": "text",
 }
 # Group title, and the test a predicate IRI must pass; the first match wins, in this order.
 GROUPS: list[tuple[str, Callable[[str], bool]]] = [
@@ -158,6 +165,7 @@ class EvidenceView:
     end: int
     statement: Term | None  # the statement, when it is not the resource itself
     quote: str | None  # the span's text, read from Settings.source_texts; None: offsets only
+    kind: str = "statement"  # or "date": the span gives the date of the source document
 
 
 def best_label(labels: list[Literal], languages: LanguageAccept) -> Literal | None:
@@ -256,6 +264,7 @@ class PageBuilder:
                     end=e.end,
                     statement=None if own else self.term(URIRef(e.statement)),
                     quote=" ".join(quote.split()) if quote is not None else None,
+                    kind=e.kind,
                 )
             )
         return views
