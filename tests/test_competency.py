@@ -51,7 +51,7 @@ def value(term: object) -> object:
 
 
 # One prefix per kind of thing, so that queries can name things without escaping the slash.
-KINDS = ("corridor", "facility", "figure", "measure", "person", "state", "visit")
+KINDS = ("corridor", "facility", "figure", "measure", "modality", "person", "state", "visit")
 PROLOGUE = sparql_prologue() + "".join(f"PREFIX {k}: <{ID}{k}/>\n" for k in KINDS)
 
 
@@ -87,10 +87,11 @@ def test_kazakhstan_trade_turnover_with_each_partner_by_year(project_dataset: Da
         SELECT ?partner ?year ?start ?end ?value ?qualifier ?resolution ?source WHERE {
           ?f a cakg:TradeFigure ; cakg:measure measure:trade-turnover ;
              cakg:firstParty state:kazakhstan ; cakg:secondParty ?partner ;
-             cakg:value ?value ; cakg:qualifier ?qualifier ; prov:wasDerivedFrom ?source .
+             cakg:value ?value ; cakg:qualifier/skos:notation ?qualifier ;
+             prov:wasDerivedFrom ?source .
           OPTIONAL { ?f cakg:year ?year }
           OPTIONAL { ?f cakg:periodStart ?start ; cakg:periodEnd ?end }
-          OPTIONAL { ?f cakg:timeResolution ?resolution }
+          OPTIONAL { ?f cakg:timeResolution/skos:notation ?resolution }
         }""",
     )
     assert found == {
@@ -337,7 +338,12 @@ def test_centres_with_location_area_and_capacity(project_dataset: Dataset) -> No
         """
         SELECT ?facility (GROUP_CONCAT(DISTINCT STR(?place); separator=" ") AS ?places)
                (SAMPLE(?a) AS ?area) (SAMPLE(?c) AS ?capacity) ?status WHERE {
-          ?facility a cakg:Facility ; cakg:location ?place ; cakg:status ?status .
+          ?facility a cakg:Facility ; cakg:location ?place .
+          OPTIONAL { ?facility cakg:status/skos:notation ?stage }
+          OPTIONAL { ?statement cakg:about ?facility ; cakg:modality ?how .
+                     FILTER(?how != modality:reported) ?how skos:notation ?modality .
+                     FILTER NOT EXISTS { ?statement a cakg:Fact } }
+          BIND(COALESCE(?stage, ?modality) AS ?status)
           OPTIONAL { ?fa cakg:about ?facility ; cakg:measure measure:area ; cakg:value ?a }
           OPTIONAL { ?fc cakg:about ?facility ; cakg:measure measure:production-capacity ;
                          cakg:value ?c }
@@ -470,14 +476,14 @@ def test_which_source_states_each_fact(project_dataset: Dataset) -> None:
         project_dataset,
         """
         SELECT ?source (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
-          ?fact a cakg:Fact ; prov:wasDerivedFrom ?source . } GROUP BY ?source""",
+          ?fact a cakg:Statement ; prov:wasDerivedFrom ?source . } GROUP BY ?source""",
     )
     assert {s for s, _ in per_source} == {SRC000, SRC001, SRC002, SRC003, SRC004}
     assert all(count > 15 for _, count in per_source)  # type: ignore[operator]
     orphans = select(
         project_dataset,
         """
-        SELECT ?fact WHERE { ?fact a cakg:Fact .
+        SELECT ?fact WHERE { ?fact a cakg:Statement .
           FILTER NOT EXISTS { ?fact prov:wasDerivedFrom ?s . ?s a cakg:SourceDocument } }""",
     )
     assert orphans == []
@@ -565,8 +571,9 @@ def test_nothing_is_inferred_from_an_event_not_held(project_dataset: Dataset) ->
         project_dataset,
         """
         SELECT ?agent ?event WHERE {
-          ?agent cakg:participatedIn ?event . ?event cakg:status ?status .
-          FILTER(?status IN ("planned", "announced"))
+          ?agent cakg:participatedIn ?event .
+          ?statement cakg:about ?event ; cakg:modality ?modality .
+          FILTER(?modality IN (modality:planned, modality:announced))
         }""",
     )
     assert took_part == set()
