@@ -147,6 +147,34 @@ def test_every_term_has_english_text_and_at_most_one_text_per_language(ontology:
             assert all(len(values) == 1 for values in texts.values()), (term, predicate)
 
 
+def concepts(ontology: Graph) -> list[URIRef]:
+    kinds = (SKOS.Concept, SKOS.ConceptScheme)
+    return sorted({s for k in kinds for s in ontology.subjects(RDF.type, k)})  # type: ignore[misc]
+
+
+def test_every_concept_has_at_most_one_text_per_language(ontology: Graph) -> None:
+    found = concepts(ontology)
+    assert found
+    for concept in found:
+        for predicate in (SKOS.prefLabel, SKOS.definition):
+            texts = by_language(ontology, concept, predicate)
+            assert len(texts["en"]) == 1, (concept, predicate)
+            assert all(len(values) == 1 for values in texts.values()), (concept, predicate)
+        russian_definition = by_language(ontology, concept, SKOS.definition)["ru"]
+        assert not russian_definition or by_language(ontology, concept, SKOS.prefLabel)["ru"]
+
+
+def test_russian_concept_labels_and_definitions_are_well_formed_cyrillic(
+    ontology: Graph,
+) -> None:
+    for concept in concepts(ontology):
+        for label in by_language(ontology, concept, SKOS.prefLabel)["ru"]:
+            assert well_formed(label) and not label.endswith("."), (concept, label)
+        for definition in by_language(ontology, concept, SKOS.definition)["ru"]:
+            assert well_formed(definition), (concept, definition)
+            assert definition[0].isupper() and definition.endswith("."), (concept, definition)
+
+
 def test_russian_labels_and_definitions_come_in_pairs(ontology: Graph) -> None:
     russian = 0
     for term in terms(ontology):
@@ -264,6 +292,12 @@ FAILING = [
         TEXT_SHAPE,
         SH.OrConstraintComponent,
         "A skos:altLabel tagged @ru",
+    ),
+    (
+        'id:test\\/bad skos:prefLabel "held"@ru .',
+        TEXT_SHAPE,
+        SH.OrConstraintComponent,
+        "A skos:prefLabel tagged @ru",
     ),
     (
         'id:test\\/bad skos:definition "A city."@ru .',
