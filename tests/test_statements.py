@@ -156,3 +156,14 @@ def test_a_reaffirmed_partnership_is_not_announced(data: Graph) -> None:
     assert data.value(partnership, CAKG.modality) == ID["modality/reaffirmed"]
     assert data.value(partnership, CAKG.announcedAt) is None
     assert data.value(partnership, CAKG.statedAt) == ID["visit/aliyev-state-visit-kazakhstan"]
+
+
+def test_the_undated_bektenov_visit_is_bounded_by_what_its_source_says(data: Graph) -> None:
+    """Issue 20, interpretation error 6: the visit its source does not date is bounded by the
+    order the wording gives (before the upcoming Days of Culture and the planned monument)."""
+    visit = ID["visit/bektenov-official-visit-dushanbe"]
+    assert set(data.objects(visit, CAKG.before)) == {
+        ID["event/days-of-culture-of-kazakhstan-in-tajikistan"],
+        ID["event/abai-kunanbaev-monument-dushanbe"],
+    }
+    assert data.value(visit, CAKG.timeResolution) == ID["time-resolution/unresolved"]
