@@ -338,7 +338,17 @@ def test_corridor_states_in_order(project_dataset: Dataset) -> None:
         "id:state/kazakhstan",
         "id:state/russia",
     ]
-    assert len(by_corridor) == 4
+    # issue 20, error 10: the two routes whose cities were only in their labels
+    assert [p for _, p in by_corridor["id:route/baku-tbilisi-ceyhan"]] == [
+        "id:city/baku",
+        "id:city/tbilisi",
+        "id:city/ceyhan",
+    ]
+    assert [p for _, p in by_corridor["id:route/aktau-baku-railway"]] == [
+        "id:city/aktau",
+        "id:city/baku",
+    ]
+    assert len(by_corridor) == 6
 
 
 def test_corridor_cargo_figures_and_targets(project_dataset: Dataset) -> None:
@@ -563,7 +573,7 @@ def test_relation_levels_over_time(project_dataset: Dataset) -> None:
         project_dataset,
         """
         SELECT ?partner ?previous ?level ?date WHERE {
-          ?r a cakg:RelationStatus ; cakg:firstParty state:kazakhstan ;
+          ?r a cakg:RelationStatus ; cakg:relationFirstParty state:kazakhstan ;
              cakg:secondParty ?partner ; cakg:relationLevel ?level .
           OPTIONAL { ?r cakg:previousLevel ?previous }
           OPTIONAL { ?r cakg:date ?date }
@@ -588,7 +598,7 @@ def test_only_a_stated_change_gives_a_relation_a_new_level(project_dataset: Data
         project_dataset,
         """
         SELECT ?partner ?previous ?level WHERE {
-          ?r a cakg:RelationStatus ; cakg:secondParty ?partner ; cakg:relationLevel ?level ;
+          ?r a cakg:RelationStatus ; cakg:relationSecondParty ?partner ; cakg:relationLevel ?level ;
              cakg:previousLevel ?previous }""",
     )
     lv = "id:relation-level/"
