@@ -318,7 +318,7 @@ def test_each_source_graph_links_to_its_document_and_curation(slug: str) -> None
     description = graph.value(curation, DCTERMS.description)
     assert isinstance(description, Literal) and description.language == "en"
     agents = list(graph.objects(curation, PROV.wasAssociatedWith))
-    curators = parse(REPO / "graph" / "curation.ttl")
+    curators = parse(REPO / "graph" / "curators.ttl")
     assert agents and all((a, RDF.type, PROV.Agent) in curators for a in agents)
     started = graph.value(curation, PROV.startedAtTime).toPython()  # type: ignore[union-attr]
     ended = graph.value(curation, PROV.endedAtTime).toPython()  # type: ignore[union-attr]
