@@ -58,7 +58,6 @@ REUSED = {
     SKOS.exactMatch,
     SKOS.notation,
     SKOS.Concept,
-    SKOS.exactMatch,
     QUDT.hasQuantityKind,
     QUDT.ucumCode,
     QUDT.currencyCode,
