@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
+from cakg.inference_explanation import Explanation, explain_inferences
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
 MAX_BACKLINKS = 2000
@@ -127,6 +128,10 @@ class Description:
     sources: dict[str, Source]  # graph IRI -> what that graph is
     inference: bool = True
     truncated: bool = False
+    # inferred (subject, predicate, object) -> how it follows (None: rule not identified);
+    # filled by describe_resource(explain=True), for at most MAX_EXPLAINED triples
+    explanations: dict[tuple[Node, Node, Node], Explanation | None] = field(default_factory=dict)
+    explained: bool = False
 
     @property
     def types(self) -> list[URIRef]:
@@ -169,9 +174,17 @@ class Description:
 
 
 def describe_resource(
-    engine: Engine, iri: str, *, inference: bool = True, max_backlinks: int = MAX_BACKLINKS
+    engine: Engine,
+    iri: str,
+    *,
+    inference: bool = True,
+    max_backlinks: int = MAX_BACKLINKS,
+    explain: bool = False,
 ) -> Description:
-    """The description of IRI; ResourceNotFound when no triple mentions it as subject or object."""
+    """The description of IRI; ResourceNotFound when no triple mentions it as subject or object.
+
+    `explain`: also how each inferred triple follows (cakg.inference_explanation), with the
+    labels of the terms and the sources of the graphs its premises mention."""
     _check(iri)
     subject = URIRef(iri)
     dataset = QueryDataset(inference=inference)
@@ -196,6 +209,11 @@ def describe_resource(
                 mentioned.setdefault(str(node.datatype), None)
         for g in st.graphs:
             graphs.setdefault(g, None)
+    explanations = (
+        _explanations(engine, (*statements, *backlinks), mentioned, graphs)
+        if (explain and inference)
+        else {}
+    )
     sources = _sources(engine, list(graphs))
     for src in sources.values():
         if src.document:
@@ -217,7 +235,35 @@ def describe_resource(
         sources=sources,
         inference=inference,
         truncated=own.truncated or back.truncated,
+        explanations=explanations,
+        explained=explain and inference,
     )
+
+
+def _explanations(
+    engine: Engine,
+    statements: tuple[Statement, ...],
+    mentioned: dict[str, None],
+    graphs: dict[str, None],
+) -> dict[tuple[Node, Node, Node], Explanation | None]:
+    """How the inferred statements follow; what their axioms and premises mention (IRIs and
+    graphs) is added to `mentioned` and `graphs`, for labels and sources."""
+    inferred = [(st.subject, st.predicate, st.object) for st in statements if st.inferred]
+    explanations = explain_inferences(engine, inferred)
+    for explanation in explanations.values():
+        if explanation is None:
+            continue
+        terms: list[Node] = []
+        if explanation.axiom is not None:
+            terms += [explanation.axiom.subject, *explanation.axiom.objects]
+        for premise in explanation.premises:
+            terms += [premise.subject, premise.predicate, premise.object]
+            for g in premise.graphs:
+                graphs.setdefault(g, None)
+        for node in terms:
+            if isinstance(node, URIRef):
+                mentioned.setdefault(str(node), None)
+    return explanations
 
 
 def exists(engine: Engine, iri: str, *, inference: bool = True) -> bool:

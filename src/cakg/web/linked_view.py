@@ -19,6 +19,7 @@ from werkzeug.datastructures import LanguageAccept
 from cakg.hrefs import safe_href as safe_href  # the web app imports it from here
 from cakg.namespaces import PREFIXES, shorten
 from cakg.resource_description import Description, Source, Statement
+from cakg.web.inference_view import Why, why_view
 from cakg.web.page_map import map_view
 from cakg.web.schema_org import schema_org
 
@@ -111,6 +112,7 @@ class Value:
     sources: list[SourceRef]
     inferred: bool
     nested: list[Row] = field(default_factory=list)
+    why: Why | None = None  # for an inferred value: the rule and the facts it follows from
 
 
 @dataclass
@@ -188,7 +190,14 @@ class PageBuilder:
         nested: list[Row] = []
         if isinstance(node, BNode):
             nested = self.rows(self.d.about(node))
-        return Value(self.term(node), self.sources(st), st.inferred, nested)
+        return Value(self.term(node), self.sources(st), st.inferred, nested, self.why(st))
+
+    def why(self, st: Statement) -> Why | None:
+        """Why an inferred statement holds (cakg.web.inference_view); None for others."""
+        return why_view(self.d, st, self.term, self.graph_sources, self.v.link)
+
+    def graph_sources(self, graphs: list[str]) -> list[SourceRef]:
+        return [self.source(self.d.sources.get(g) or Source(g, "other")) for g in graphs]
 
     def rows(self, statements: list[Statement], backlinks: bool = False) -> list[Row]:
         by_predicate: dict[URIRef, list[Value]] = {}
@@ -213,7 +222,7 @@ def page_view(d: Description, viewer: Viewer) -> dict[str, Any]:
     iri = str(d.iri)
     title = b.label(iri)
     types = [
-        Value(b.term(st.object), b.sources(st), st.inferred)
+        Value(b.term(st.object), b.sources(st), st.inferred, why=b.why(st))
         for st in d.own()
         if st.predicate == RDF.type
     ]

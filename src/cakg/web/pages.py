@@ -95,7 +95,7 @@ def page(path: str) -> Response:
     lang = request.accept_languages.best or ""
 
     def make() -> str:
-        description = describe_resource(state.engine(), iri, inference=inference)
+        description = describe_resource(state.engine(), iri, inference=inference, explain=True)
         view = linked_view.page_view(description, viewer())
         formats = [
             (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)
