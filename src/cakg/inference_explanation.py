@@ -154,11 +154,13 @@ def _explanation(way: Way, graphs: dict[Triple, list[str]]) -> Explanation:
     return Explanation(way.rule, axiom, premises)
 
 
-def _rank(e: Explanation) -> tuple[int, int, int, str]:
-    """Smaller is better: asserted premises, a stated axiom, fewer premises."""
+def _rank(e: Explanation) -> tuple[int, int, int, str, str]:
+    """Smaller is better: asserted premises, a stated axiom, fewer premises; then by rule and
+    premises, so that every engine (whatever its order of rows) shows the same one."""
     inferred = sum(1 for p in e.premises if not p.asserted)
     entailed = int(e.axiom is not None and e.axiom.entailed)
-    return (inferred, entailed, len(e.premises), e.rule)
+    premises = " ".join(f"{p.subject} {p.predicate} {p.object}" for p in e.premises)
+    return (inferred, entailed, len(e.premises), e.rule, premises)
 
 
 def _has_blank(triple: Triple) -> bool:

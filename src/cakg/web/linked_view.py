@@ -145,6 +145,7 @@ class PageBuilder:
     def __init__(self, d: Description, viewer: Viewer) -> None:
         self.d = d
         self.v = viewer
+        self.seen: dict[Node, Term] = {}  # known_term's memo
 
     def label(self, iri: str) -> Literal | None:
         return best_label(self.d.labels.get(iri, []), self.v.languages)
@@ -194,7 +195,13 @@ class PageBuilder:
 
     def why(self, st: Statement) -> Why | None:
         """Why an inferred statement holds (cakg.web.inference_view); None for others."""
-        return why_view(self.d, st, self.term, self.graph_sources, self.v.link)
+        return why_view(self.d, st, self.known_term, self.graph_sources, self.v.link)
+
+    def known_term(self, node: Node) -> Term:
+        """term(node), made once: the explanations of a page repeat the same few terms."""
+        if node not in self.seen:
+            self.seen[node] = self.term(node)
+        return self.seen[node]
 
     def graph_sources(self, graphs: list[str]) -> list[SourceRef]:
         return [self.source(self.d.sources.get(g) or Source(g, "other")) for g in graphs]
