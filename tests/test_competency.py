@@ -199,10 +199,65 @@ def test_agreements_each_pair_signed_and_their_ratification(project_dataset: Dat
     day = "2024-11-27"
     assert found == {
         ("id:document/industrial-centre-regulation-agreement-2023", uz, "2023-11", None, None),
-        (centre, uz, "2024", "id:organisation/parliament-of-kazakhstan", "2025-02"),
-        (centre, uz, "2024", "id:person/kassym-jomart-tokayev", None),
+        (centre, uz, "2024", "id:organisation/parliament-of-kazakhstan", "2025"),
         ("id:document/kz-ru-oil-supply-documents", ru, day, None, None),
     }
+
+
+def test_a_treaty_has_one_dated_ratification_per_party(project_dataset: Dataset) -> None:
+    """Issue 20, interpretation error 7: the industrial-centre agreement was still "signed"
+    after two ratification events, and Tokayev's signing of the law was modelled twice (as a
+    ratification and as the law's signatory). Now: Kazakhstan's one ratification, with the
+    parliament's February 2025 vote as its step and the law as its instrument; the agreement's
+    status follows (ratified); Tokayev signs the law once; nothing says Uzbekistan ratified or
+    that the agreement is in force, and the ontology has the slots for both."""
+    centre = "<https://w3id.org/cakg/id/document/kz-uz-agreement-industrial-centre-central-asia>"
+    ratifications = rows(
+        project_dataset,
+        f"""
+        SELECT ?r ?party ?instrument ?signatory WHERE {{
+          ?r a cakg:Ratification ; cakg:ratifies {centre} ; cakg:party ?party .
+          OPTIONAL {{ ?r cakg:instrument ?instrument .
+                     OPTIONAL {{ ?instrument cakg:signatory ?signatory }} }}
+        }}""",
+    )
+    assert ratifications == {
+        (
+            "id:ratification/kz-industrial-centre-agreement",
+            "id:state/kazakhstan",
+            "id:document/kz-law-ratifying-industrial-centre-agreement",
+            "id:person/kassym-jomart-tokayev",
+        )
+    }
+    steps = rows(
+        project_dataset,
+        """
+        SELECT ?step ?date WHERE {
+          ?step cakg:partOf <https://w3id.org/cakg/id/ratification/kz-industrial-centre-agreement> ;
+                a cakg:LegislativeVote ; cakg:date ?date }""",
+    )
+    assert steps == {("id:event/kz-parliament-vote-industrial-centre-agreement", "2025-02")}
+    status = rows(project_dataset, f"SELECT ?s WHERE {{ {centre} cakg:status/skos:notation ?s }}")
+    assert status == {("ratified",)}
+    signings = rows(
+        project_dataset,
+        """
+        SELECT ?thing WHERE {
+          { ?thing cakg:signatory person:kassym-jomart-tokayev }
+          UNION { ?thing a cakg:Ratification ; cakg:ratifiedBy person:kassym-jomart-tokayev } }""",
+    )
+    assert ("id:document/kz-law-ratifying-industrial-centre-agreement",) in signings
+    assert not any(str(s).startswith("id:ratification/") for (s,) in signings)
+    in_force = rows(
+        project_dataset,
+        f"SELECT ?e WHERE {{ ?e cakg:lifecycleOf {centre} ; a cakg:EntryIntoForce }}",
+    )
+    assert in_force == set()
+    slots = rows(
+        project_dataset,
+        "SELECT ?c WHERE { VALUES ?c { cakg:EntryIntoForce cakg:Ratification } ?c a owl:Class }",
+    )
+    assert len(slots) == 2
 
 
 def test_no_agreement_is_counted_where_the_source_gives_no_count(
@@ -283,7 +338,17 @@ def test_corridor_states_in_order(project_dataset: Dataset) -> None:
         "id:state/kazakhstan",
         "id:state/russia",
     ]
-    assert len(by_corridor) == 4
+    # issue 20, error 10: the two routes whose cities were only in their labels
+    assert [p for _, p in by_corridor["id:route/baku-tbilisi-ceyhan"]] == [
+        "id:city/baku",
+        "id:city/tbilisi",
+        "id:city/ceyhan",
+    ]
+    assert [p for _, p in by_corridor["id:route/aktau-baku-railway"]] == [
+        "id:city/aktau",
+        "id:city/baku",
+    ]
+    assert len(by_corridor) == 6
 
 
 def test_corridor_cargo_figures_and_targets(project_dataset: Dataset) -> None:

@@ -397,19 +397,19 @@ EXPECTED = [
      {("id:visit/bektenov-official-visit-dushanbe", "official visit", "id:city/dushanbe"),
       ("id:event/kz-tj-government-delegations-talks", "meeting", "id:city/dushanbe"),
       ("id:event/days-of-culture-of-kazakhstan-in-tajikistan", "cultural event", TJ)}),
-    # the pair's documents, their kinds, and both steps of the ratification
+    # the pair's documents, their kinds, and Kazakhstan's one ratification (issue 20, error 7:
+    # the agreement was "signed" with two ratifications, the vote and the signing of the law)
     ("agreements-between", {"first": [KZ], "second": [UZ]},
-     ("document", "kind", "status", "signed", "ratifiedBy", "ratified"), "==",
+     ("document", "kind", "status", "signed", "ratifyingParty", "ratifiedBy", "ratified",
+      "inForce"), "==",
      {("id:document/kz-uz-document-package-2024", "document package", "expected", None, None,
-       None),
+       None, None, None),
       ("id:document/industrial-centre-regulation-agreement-2023", "agreement", "signed",
-       "2023-11", None, None),
-      (IC_AGREEMENT, "interstate agreement", "signed", "2024", "id:person/kassym-jomart-tokayev",
-       None),
-      (IC_AGREEMENT, "interstate agreement", "signed", "2024",
-       "id:organisation/parliament-of-kazakhstan", "2025-02"),
+       "2023-11", None, None, None, None),
+      (IC_AGREEMENT, "interstate agreement", "ratified", "2024", KZ,
+       "id:organisation/parliament-of-kazakhstan", "2025", None),
       ("id:document/industrial-centre-road-map-2024", "road map", "signed", "2024-02", None,
-       None)}),
+       None, None, None)}),
     # either order; the joint statement's two signatories
     ("agreements-between", {"first": [RU], "second": [KZ]}, ("document", "kind", "signatory"),
      "==",
@@ -436,7 +436,8 @@ EXPECTED = [
       ("id:route/north-south-eastern-route", 3.0, "id:water-body/indian-ocean")]),
     ("corridor-route", {}, ("corridor",), "==",
      {(TITR,), ("id:route/north-south-eastern-route",), ("id:route/china-kazakhstan-uzbekistan",),
-      ("id:route/china-kazakhstan-russia",)}),
+      ("id:route/china-kazakhstan-russia",), ("id:route/baku-tbilisi-ceyhan",),
+      ("id:route/aktau-baku-railway",)}),
     ("corridor-cargo", {}, ("corridor", "target", "measureLabel", "value", "period"), "==",
      {(TITR, "false", "cargo volume", 4.5e6, "2024"),
       (TITR, "false", "cargo volume growth", 62.0, "2024"),
@@ -559,6 +560,41 @@ EXPECTED = [
      {(S000, "2024", "000_3f073d0c3b9deb3c.txt"), (S001, "2025-04-01", "001_480a44996c7edf08.txt"),
       (S002, None, "002_84eab219527b1167.txt"), (S003, None, "003_1f1d34c841412037.txt"),
       (S004, None, "004_869e38df6b0f2d3d.txt")}),
+    # issue 20, item 6: what a named person said, each with how it is put and where
+    ("what-a-person-said", {"person": ["id:person/ilham-aliyev"]},
+     ("subject", "modality", "source"), "==",
+     {("id:figure/kz-az-mutual-visits-three-years", "reported", S004),
+      ("id:flow/kz-am-grain-first-transit", "expected", S004),
+      ("id:policy-measure/azerbaijan-lifts-transit-restrictions-armenia", "reported", S004)}),
+    ("what-a-person-said", {"person": ["id:person/kassym-jomart-tokayev"]},
+     ("subject", "modality", "statedAt"), ">=",
+     {("id:relation-status/kz-ru-ally-tokayev", "said", PUTIN_VISIT),
+      ("id:relation-status/kz-az-strategic-partnership", "reaffirmed",
+       "id:visit/aliyev-state-visit-kazakhstan")}),
+    # the data-quality audit: the one ambiguous year, and what cakg (not a source) identified
+    ("data-quality-audit", {"issue": ["ambiguous time"]}, ("item", "source"), "==",
+     {("id:figure/kz-uz-trade-turnover-last-year-uzbeknow", S000)}),
+    ("data-quality-audit", {"issue": ["identification by cakg"]}, ("item",), "==",
+     {("id:project/kz-uz-railway-joint-venture",)}),
+    ("data-quality-audit", {"issue": ["carried-over attribution"]}, ("item",), "==",
+     {("id:figure/kz-uz-trade-turnover-2024-jan-may",)}),
+    # everything reported for 2023, as precisely as the sources give it, the ambiguous year
+    # marked so
+    ("reported-in-period", {"from": ["2023-01-01"], "to": ["2023-12-31"]},
+     ("thing", "kind", "when", "resolution"), "==",
+     {("id:figure/north-south-cargo-2023", "figure", "2023", "inferred-from-context"),
+      ("id:figure/kz-ru-trade-turnover-2023", "figure", "2023", "inferred-from-context"),
+      ("id:figure/kz-uz-trade-turnover-last-year-uzbeknow", "figure", "2023", "ambiguous"),
+      ("id:figure/russia-share-of-kazakhstan-foreign-trade-2023", "figure", "2023",
+       "inferred-from-context"),
+      ("id:document/industrial-centre-regulation-agreement-2023", "document", "2023-11",
+       "stated")}),
+    ("reported-in-period", {"from": ["2025-02-15"], "to": ["2025-02-20"]},
+     ("thing", "when"), "==",
+     {("id:event/kz-parliament-vote-industrial-centre-agreement", "2025-02"),
+      ("id:ratification/kz-industrial-centre-agreement", "2025"),
+      ("id:document/kz-law-ratifying-industrial-centre-agreement", "2025"),
+      ("id:visit/aliyev-state-visit-kazakhstan", "2025")}),
 ]  # fmt: skip
 
 
@@ -587,7 +623,7 @@ def test_source_statements_are_the_source_file(real_engine: Engine) -> None:
     """Everything one source states: exactly the triples of its file in graph/sources."""
     done = run_saved(real_engine, REAL["source-statements"], {"source": [S004]})
     stated = Graph().parse(REPO / "graph/sources/tokayev-aliyev-middle-corridor.ttl")
-    assert len(done.result.triples) == len(stated) == 347
+    assert len(done.result.triples) == len(stated) == 387
 
     def norm(triple: tuple) -> tuple:  # Oxigraph writes 4500000.0 as 4500000, 1 as xsd:integer
         return tuple(py(t) if isinstance(t, Literal) and t.datatype in NUMERIC else t
@@ -603,11 +639,12 @@ def test_every_real_query_has_an_expectation() -> None:
 # Rows on the real graph with each query's example parameters (defaults where it has no example):
 # the page size where a query is paginated, and the exact total in X-Total-Count.
 HTTP_ROWS = {
-    "agreements-between": 5, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
-    "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 162), "office-holders": 6,
+    "agreements-between": 4, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
+    "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 167), "office-holders": 6,
     "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
-    "source-statements": 347, "sources": 5, "state-neighbourhood": (100, 196),
+    "source-statements": 387, "sources": 5, "state-neighbourhood": (100, 197),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
+    "what-a-person-said": 3, "data-quality-audit": 1, "reported-in-period": 18,
 }  # fmt: skip
 
 

@@ -156,3 +156,75 @@ def test_a_reaffirmed_partnership_is_not_announced(data: Graph) -> None:
     assert data.value(partnership, CAKG.modality) == ID["modality/reaffirmed"]
     assert data.value(partnership, CAKG.announcedAt) is None
     assert data.value(partnership, CAKG.statedAt) == ID["visit/aliyev-state-visit-kazakhstan"]
+
+
+def test_the_undated_bektenov_visit_is_bounded_by_what_its_source_says(data: Graph) -> None:
+    """Issue 20, interpretation error 6: the visit its source does not date is bounded by the
+    order the wording gives (before the upcoming Days of Culture and the planned monument)."""
+    visit = ID["visit/bektenov-official-visit-dushanbe"]
+    assert set(data.objects(visit, CAKG.before)) == {
+        ID["event/days-of-culture-of-kazakhstan-in-tajikistan"],
+        ID["event/abai-kunanbaev-monument-dushanbe"],
+    }
+    assert data.value(visit, CAKG.timeResolution) == ID["time-resolution/unresolved"]
+
+
+def test_what_cakg_added_is_marked_as_cakgs(data: Graph) -> None:
+    """Issue 20, interpretation error 10: the railway joint venture's parties are cakg's
+    identification (the source says "railway administrations"), so they carry a note; the
+    Taraz plant is linked to the projects it is named among, not only in a comment."""
+    venture = ID["project/kz-uz-railway-joint-venture"]
+    note = data.value(venture, CAKG.identificationNote)
+    assert isinstance(note, Literal) and note.language == "en"
+    plant = ID["facility/taraz-electrometallurgical-plant"]
+    assert data.value(plant, CAKG.amongProjects) == ID["project/kz-uz-planned-industrial-projects"]
+
+
+@pytest.mark.parametrize(
+    "meeting",
+    [
+        "event/tokayev-mirziyoyev-informal-meeting-khiva",
+        "event/kz-uz-foreign-ministers-meeting-khiva",
+    ],
+)
+def test_the_khiva_meetings_are_not_called_bilateral(meeting: str, data: Graph) -> None:
+    """Issue 20, error 10: the sources name two participants of each Khiva meeting and do not
+    say they met alone; the labels said "Tokayev-Mirziyoyev meeting" and "Kazakh and Uzbek
+    foreign ministers' meeting"."""
+    label = str(data.value(ID[meeting], RDFS.label))
+    assert "in Khiva attended by" in label
+    assert not label.startswith(("Tokayev\N{EN DASH}Mirziyoyev", "Kazakh and Uzbek"))
+
+
+@pytest.mark.parametrize(
+    ("route", "cities"),
+    [
+        ("route/baku-tbilisi-ceyhan", ["city/baku", "city/tbilisi", "city/ceyhan"]),
+        ("route/aktau-baku-railway", ["city/aktau", "city/baku"]),
+    ],
+)
+def test_route_cities_are_data_not_only_labels(route: str, cities: list[str], data: Graph) -> None:
+    """Issue 20, error 10: the cities of the BTC and Aktau-Baku routes were only in labels."""
+    passages = sorted(
+        (int(data.value(p, CAKG.sequence)), data.value(p, CAKG.passesThrough))  # type: ignore[arg-type]
+        for p in data.subjects(CAKG.passageOf, ID[route])
+    )
+    assert [place for _, place in passages] == [ID[c] for c in cities]
+
+
+def test_the_aktau_baku_railway_is_a_rail_ferry_route(data: Graph) -> None:
+    """Issue 20, error 10: the source's "Aktau-Baku railway" crosses the Caspian by ferry."""
+    route = ID["route/aktau-baku-railway"]
+    assert set(data.objects(route, CAKG.mode)) == {
+        ID["transport-mode/rail"],
+        ID["transport-mode/sea"],
+    }
+    assert "ferry" in str(data.value(route, RDFS.comment))
+
+
+def test_the_january_may_turnover_is_attributed_with_its_reason(data: Graph) -> None:
+    """Issue 20, error 10: the Jan-May 2024 turnover follows the government's figures in the
+    same paragraph; it had no reportedBy."""
+    figure = ID["figure/kz-uz-trade-turnover-2024-jan-may"]
+    assert data.value(figure, CAKG.reportedBy) == ID["organisation/government-of-kazakhstan"]
+    assert data.value(figure, CAKG.attributionNote) is not None
