@@ -24,6 +24,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDFS
 from rdflib.term import Identifier, Node
 
+from cakg import inference_explanation
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import Engine, QueryResult, load_engine, open_engine
@@ -313,6 +314,22 @@ def test_the_queries_are_a_few_per_page_not_one_per_fact(project_oxigraph: Engin
     assert counting.queries <= 4 < len(inferred) / 10
     capped = explain_inferences(project_oxigraph, inferred, max_explained=10)
     assert list(capped) == inferred[:10]
+
+
+def test_a_page_past_the_cap_explains_the_first_and_counts_the_rest(
+    project_build: BuildResult,
+    project_settings: Settings,
+    project_oxigraph: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inference_explanation, "MAX_EXPLAINED", 10)
+    shown = len(inferred_triples(describe_resource(project_oxigraph, str(KZ))))
+    app = create_app(project_settings, {"TESTING": True, "CAKG_ENGINE": project_oxigraph})
+    html = app.test_client().get(page_path(KZ)).text
+    page = Whys(html)
+    assert page.inferred_values == shown > 10
+    assert len([v for v in page.values if v["premises"]]) == 10
+    assert f"{shown - 10} of them are not" in " ".join(html.split())
 
 
 def project_engine(client: FlaskClient) -> Engine:

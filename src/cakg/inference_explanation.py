@@ -41,7 +41,7 @@ from cakg.inference_rules import (
 )
 from cakg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
-MAX_EXPLAINED = 1000  # inferred triples explained per call (a page); the rest are not
+MAX_EXPLAINED = 500  # inferred triples explained per call (a page); the rest are not
 MAX_PER_QUERY = 250  # rows of one VALUES table
 MAX_CHAIN = 4  # the longest property chain explained (the ontology's are 2 long)
 # Where the build's reasoner takes its axioms from: the ontology, and its closure.
@@ -109,12 +109,13 @@ class Explanation:
 
 
 def explain_inferences(
-    engine: Engine, triples: Iterable[Triple], *, max_explained: int = MAX_EXPLAINED
+    engine: Engine, triples: Iterable[Triple], *, max_explained: int | None = None
 ) -> dict[Triple, Explanation | None]:
-    """For each inferred triple (the first `max_explained`), one explanation, or None when no
-    rule concludes it from what the release holds, or it has a blank node (which a query
-    cannot name). Triples past the cap are not in the answer."""
-    todo = list(dict.fromkeys(triples))[:max_explained]
+    """For each inferred triple (the first `max_explained`, by default MAX_EXPLAINED), one
+    explanation, or None when no rule concludes it from what the release holds, or it has a
+    blank node (which a query cannot name). Triples past the cap are not in the answer."""
+    cap = MAX_EXPLAINED if max_explained is None else max_explained
+    todo = list(dict.fromkeys(triples))[:cap]
     answer: dict[Triple, Explanation | None] = dict.fromkeys(todo)
     named = [t for t in todo if not _has_blank(t)]
     if not named:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from rdflib import URIRef
 from rdflib.term import Node
 
-from cakg.inference_explanation import MAX_EXPLAINED
 from cakg.namespaces import shorten
 from cakg.resource_description import Description, Statement
 
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from cakg.web.linked_view import SourceRef, Term
 
 NOT_IDENTIFIED = "inferred; rule not identified"
-PAST_CAP = f"inferred; not explained here (only the first {MAX_EXPLAINED} inferred facts are)"
 
 
 @dataclass
@@ -61,14 +59,12 @@ def why_view(
     st: Statement,
     term: Callable[[Node], Term],
     sources: Callable[[list[str]], list[SourceRef]],
-    link: Callable[[str], str],
 ) -> Why | None:
-    """Why `st` holds, for a page that explains its inferred facts; None for an asserted one."""
-    if not (st.inferred and d.explained):
-        return None
+    """Why `st` holds, for a page that explains its inferred facts; None for an asserted one,
+    and for an inferred one past the cap (unexplained() counts them)."""
     key = (st.subject, st.predicate, st.object)
-    if key not in d.explanations:
-        return Why(note=PAST_CAP)
+    if not (st.inferred and d.explained and key in d.explanations):
+        return None
     explanation = d.explanations[key]
     if explanation is None:
         return Why()
@@ -84,8 +80,18 @@ def why_view(
             term(p.object),
             sources(p.graphs),
             p.inferred,
-            link(str(p.subject)) if isinstance(p.subject, URIRef) else None,
+            term(p.subject).href if isinstance(p.subject, URIRef) else None,
         )
         for p in explanation.premises
     ]
     return Why(explanation.name, explanation.owl_rl, axiom, premises, note="")
+
+
+def unexplained(d: Description) -> int:
+    """How many inferred statements of an explaining page are past the cap
+    (cakg.inference_explanation.MAX_EXPLAINED)."""
+    if not d.explained:
+        return 0
+    shown = {(st.subject, st.predicate, st.object) for st in (*d.statements, *d.backlinks)
+             if st.inferred}  # fmt: skip
+    return len(shown - d.explanations.keys())

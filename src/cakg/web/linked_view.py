@@ -19,7 +19,7 @@ from werkzeug.datastructures import LanguageAccept
 from cakg.hrefs import safe_href as safe_href  # the web app imports it from here
 from cakg.namespaces import PREFIXES, shorten
 from cakg.resource_description import Description, Source, Statement
-from cakg.web.inference_view import Why, why_view
+from cakg.web.inference_view import Why, unexplained, why_view
 from cakg.web.page_map import map_view
 from cakg.web.schema_org import schema_org
 
@@ -146,6 +146,7 @@ class PageBuilder:
         self.d = d
         self.v = viewer
         self.seen: dict[Node, Term] = {}  # known_term's memo
+        self.held: dict[tuple[str, ...], list[SourceRef]] = {}  # graph_sources' memo
 
     def label(self, iri: str) -> Literal | None:
         return best_label(self.d.labels.get(iri, []), self.v.languages)
@@ -195,7 +196,7 @@ class PageBuilder:
 
     def why(self, st: Statement) -> Why | None:
         """Why an inferred statement holds (cakg.web.inference_view); None for others."""
-        return why_view(self.d, st, self.known_term, self.graph_sources, self.v.link)
+        return why_view(self.d, st, self.known_term, self.graph_sources)
 
     def known_term(self, node: Node) -> Term:
         """term(node), made once: the explanations of a page repeat the same few terms."""
@@ -204,7 +205,11 @@ class PageBuilder:
         return self.seen[node]
 
     def graph_sources(self, graphs: list[str]) -> list[SourceRef]:
-        return [self.source(self.d.sources.get(g) or Source(g, "other")) for g in graphs]
+        """The sources of a list of graphs, made once per list."""
+        key = tuple(graphs)
+        if key not in self.held:
+            self.held[key] = [self.source(self.d.sources.get(g) or Source(g, "other")) for g in key]
+        return self.held[key]
 
     def rows(self, statements: list[Statement], backlinks: bool = False) -> list[Row]:
         by_predicate: dict[URIRef, list[Value]] = {}
@@ -249,6 +254,7 @@ def page_view(d: Description, viewer: Viewer) -> dict[str, Any]:
         "map": map_view(d, lambda i: b.term(URIRef(i)).text, viewer.link),
         "jsonld": schema_org(d, viewer.link(iri)),
         "truncated": d.truncated,
+        "unexplained": unexplained(d),
     }
 
 
