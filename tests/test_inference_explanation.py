@@ -121,7 +121,7 @@ class Whys(HTMLParser):
         self.values: list[dict[str, Any]] = []
         self.inferred_values = 0
         self._value: dict[str, Any] | None = None
-        self._in: list[str] = []  # "why", "rule", "abbr", "premise", "note"
+        self._in: list[str] = []  # "why", "rule", "premise", "note"
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -137,8 +137,7 @@ class Whys(HTMLParser):
             self._in.append("why")
         elif tag == "p" and "rule" in classes:
             self._in.append("note" if "not-identified" in classes else "rule")
-        elif tag == "abbr":
-            self._in.append("abbr")
+            self._value["rule"] = a.get("data-rule") or ""
         elif tag == "li" and "why" in self._in:
             self._value["premises"].append({"links": [], "inferred": "inferred" in classes})
             self._in.append("premise")
@@ -151,21 +150,15 @@ class Whys(HTMLParser):
                 self._value["href"] = a["href"]
 
     def handle_endtag(self, tag: str) -> None:
-        closing = {
-            "details": ("why",),
-            "p": ("rule", "note"),
-            "abbr": ("abbr",),
-            "li": ("premise",),
-        }
+        closing = {"details": ("why",), "p": ("rule", "note"), "li": ("premise",)}
         if self._in and self._in[-1] in closing.get(tag, ()):
             self._in.pop()
             if tag == "details":
                 self._value = None
 
     def handle_data(self, data: str) -> None:
-        if self._value is not None and self._in and self._in[-1] in ("abbr", "note"):
-            key = "rule" if self._in[-1] == "abbr" else "note"
-            self._value[key] += " ".join(data.split())
+        if self._value is not None and self._in and self._in[-1] == "note":
+            self._value["note"] += " ".join(data.split())
 
 
 # ---------------------------------------------------------------- the tiny build, every engine
