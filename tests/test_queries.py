@@ -642,7 +642,7 @@ HTTP_ROWS = {
     "agreements-between": 4, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
     "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 167), "office-holders": 6,
     "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
-    "source-statements": 387, "sources": 5, "state-neighbourhood": (100, 197),
+    "source-statements": 387, "sources": 5, "state-neighbourhood": (100, 201),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
     "what-a-person-said": 3, "data-quality-audit": 1, "reported-in-period": 18,
 }  # fmt: skip
