@@ -21,7 +21,7 @@ worker pool's guard and deadline apply. Serving side: rdflib terms and an Engine
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import BNode, URIRef
@@ -109,11 +109,17 @@ class Explanation:
 
 
 def explain_inferences(
-    engine: Engine, triples: Iterable[Triple], *, max_explained: int | None = None
+    engine: Engine,
+    triples: Iterable[Triple],
+    *,
+    max_explained: int | None = None,
+    known: Mapping[Triple, list[str]] | None = None,
 ) -> dict[Triple, Explanation | None]:
     """For each inferred triple (the first `max_explained`, by default MAX_EXPLAINED), one
     explanation, or None when no rule concludes it from what the release holds, or it has a
-    blank node (which a query cannot name). Triples past the cap are not in the answer."""
+    blank node (which a query cannot name). Triples past the cap are not in the answer.
+
+    `known`: triples whose graphs the caller has (all of them), not looked up again."""
     cap = MAX_EXPLAINED if max_explained is None else max_explained
     todo = list(dict.fromkeys(triples))[:cap]
     answer: dict[Triple, Explanation | None] = dict.fromkeys(todo)
@@ -128,7 +134,9 @@ def explain_inferences(
         for k, way in read_ways(engine.query(query, dataset=QueryDataset()), chunk, numbered):
             if chunk[k] not in way.premises:  # a triple does not explain itself
                 ways[chunk[k]].append(way)
-    graphs = _graphs(engine, [t for found in ways.values() for w in found for t in w.triples()])
+    known = known or {}
+    wanted = [t for found in ways.values() for w in found for t in w.triples() if t not in known]
+    graphs = {**known, **_graphs(engine, wanted)}
     for target, found in ways.items():
         explanations = [_explanation(way, graphs) for way in found if _from_ontology(way, graphs)]
         answer[target] = min(explanations, key=_rank, default=None)

@@ -203,9 +203,10 @@ def premise_query(
     """The query for the ways each triple of `chunk` follows, and the chains it numbers.
 
     A row per triple (?k, its number in `chunk`), rule (?b, the number of its branch; ?c, of
-    its chain), axiom term ?q, and whether the free end is a blank node, with a SAMPLE ?m of
-    that end: a node's degree never multiplies the rows (?n1 ...: the inner nodes of a chain
-    of more than two steps, one row each)."""
+    its chain), axiom term ?q, and whether the free end is a blank node (a named one is
+    preferred), with a SAMPLE ?m of that end: a node's degree never multiplies the rows (?n1
+    ...: the inner nodes of a chain of more than two steps, one row each). The numbers are
+    plain strings: rdflib reads an integer literal ten times slower."""
     props = [(k, t) for k, t in enumerate(chunk) if t[1] != RDF.type]
     same = [(k, (s, o)) for k, (s, p, o) in props if p == OWL.sameAs]
     types = [(k, (s, o)) for k, (s, p, o) in enumerate(chunk) if p == RDF.type]
@@ -217,18 +218,18 @@ def premise_query(
         (types, "?k ?s ?o", _CLASS_BRANCHES),
     ):
         if rows:
-            values = " ".join(f"({k} {terms_text(t)})" for k, t in rows)
+            values = " ".join(f'("{k}" {terms_text(t)})' for k, t in rows)
             groups.append(f"{{ VALUES ({names}) {{ {values} }} {_union(branches, offset)} }}")
         offset += len(branches)
     numbered = [(k, c) for k, (_s, p, _o) in props for c in chains.get(p, [])]
     lengths = sorted({len(c.steps) for _k, c in numbered})
     groups.extend(_chain_group(chunk, numbered, length) for length in lengths)
     inner = " ".join(f"?n{i}" for i in range(1, max([2, *lengths]) - 1))
-    keys = f"?k ?b ?c ?q ?blank {inner}".strip()
+    keys = f"?k ?b ?c ?q {inner}".strip()
     query = (
         f"{PROLOGUE}SELECT {keys} (SAMPLE(?m) AS ?mid) WHERE {{\n  "
         + "\n  UNION ".join(groups)
-        + f"\n  BIND(isBlank(?m) AS ?blank)\n}} GROUP BY {keys}"
+        + f"\n  BIND(isBlank(?m) AS ?blank)\n}} GROUP BY {keys} ?blank"
     )
     return query, numbered
 
@@ -238,7 +239,7 @@ def read_ways(
 ) -> list[tuple[int, Way]]:
     """The ways the rows of premise_query's `result` give, each with its triple's number."""
     found: list[tuple[int, Way]] = []
-    for k, b, c, q, _blank, *inner, mid in result.rows:
+    for k, b, c, q, *inner, mid in result.rows:
         index, branch, chain_number = _number(k), _number(b), _number(c)
         if index is None or branch is None:
             continue
@@ -281,13 +282,14 @@ def _complete(rows: Iterable[Sequence[Node | None]]) -> list[Triple]:
 
 
 def _number(node: Node | None) -> int | None:
-    value = node.toPython() if isinstance(node, Literal) else None
-    return value if isinstance(value, int) else None
+    """A number the query wrote as a plain string (an integer literal costs more to read)."""
+    text = str(node) if isinstance(node, Literal) else ""
+    return int(text) if text.isdigit() else None
 
 
 def _union(branches: tuple[Branch, ...], offset: int) -> str:
     return " UNION ".join(
-        f"{{ {b.body} BIND({offset + i} AS ?b) }}" for i, b in enumerate(branches)
+        f'{{ {b.body} BIND("{offset + i}" AS ?b) }}' for i, b in enumerate(branches)
     )
 
 
@@ -295,10 +297,11 @@ def _chain_group(chunk: Sequence[Triple], numbered: list[tuple[int, Chain]], len
     """prp-spo2 for the chains of `length` steps: ?s ?c1 ?m ?c2 ?n1 ... ?cL ?o."""
     steps = " ".join(f"?c{i}" for i in range(1, length + 1))
     rows = " ".join(
-        f"({k} {c} {terms_text((chunk[k][0], chunk[k][2], *chain.steps))})"
+        f'("{k}" "{c}" {terms_text((chunk[k][0], chunk[k][2], *chain.steps))})'
         for c, (k, chain) in enumerate(numbered)
         if len(chain.steps) == length
     )
     nodes = ["?s", "?m", *(f"?n{i}" for i in range(1, length - 1)), "?o"]
     pattern = " . ".join(f"{nodes[i]} ?c{i + 1} {nodes[i + 1]}" for i in range(length))
-    return f"{{ VALUES (?k ?c ?s ?o {steps}) {{ {rows} }} {pattern} BIND({_CHAIN_BRANCH} AS ?b) }}"
+    rule = f'BIND("{_CHAIN_BRANCH}" AS ?b)'
+    return f"{{ VALUES (?k ?c ?s ?o {steps}) {{ {rows} }} {pattern} {rule} }}"

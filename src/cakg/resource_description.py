@@ -209,8 +209,9 @@ def describe_resource(
                 mentioned.setdefault(str(node.datatype), None)
         for g in st.graphs:
             graphs.setdefault(g, None)
+    truncated = own.truncated or back.truncated
     explanations = (
-        _explanations(engine, (*statements, *backlinks), mentioned, graphs)
+        _explanations(engine, (*statements, *backlinks), mentioned, graphs, complete=not truncated)
         if (explain and inference)
         else {}
     )
@@ -234,7 +235,7 @@ def describe_resource(
         points=points,
         sources=sources,
         inference=inference,
-        truncated=own.truncated or back.truncated,
+        truncated=truncated,
         explanations=explanations,
         explained=explain and inference,
     )
@@ -245,11 +246,18 @@ def _explanations(
     statements: tuple[Statement, ...],
     mentioned: dict[str, None],
     graphs: dict[str, None],
+    *,
+    complete: bool,
 ) -> dict[tuple[Node, Node, Node], Explanation | None]:
     """How the inferred statements follow; what their axioms and premises mention (IRIs and
-    graphs) is added to `mentioned` and `graphs`, for labels and sources."""
+    graphs) is added to `mentioned` and `graphs`, for labels and sources. `complete`: every
+    graph of each statement is known (the description was not cut short), so a premise among
+    them is not looked up again."""
     inferred = [(st.subject, st.predicate, st.object) for st in statements if st.inferred]
-    explanations = explain_inferences(engine, inferred)
+    known: dict[tuple[Node, Node, Node], list[str]] = {
+        (st.subject, st.predicate, st.object): st.graphs for st in statements
+    }
+    explanations = explain_inferences(engine, inferred, known=known if complete else None)
     for explanation in explanations.values():
         if explanation is None:
             continue

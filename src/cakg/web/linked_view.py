@@ -8,7 +8,7 @@ become a link on any page is decided by cakg.hrefs.safe_href (re-exported here f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -199,9 +199,11 @@ class PageBuilder:
         return why_view(self.d, st, self.known_term, self.graph_sources)
 
     def known_term(self, node: Node) -> Term:
-        """term(node), made once: the explanations of a page repeat the same few terms."""
+        """term(node) for an explanation, made once (the explanations of a page repeat the same
+        few terms), without an IRI's definition (shown where the term is the value)."""
         if node not in self.seen:
-            self.seen[node] = self.term(node)
+            term = self.term(node)
+            self.seen[node] = replace(term, note=None) if term.iri else term
         return self.seen[node]
 
     def graph_sources(self, graphs: list[str]) -> list[SourceRef]:
