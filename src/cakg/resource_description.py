@@ -4,8 +4,9 @@
 nodes it points to), the triples that point to it (backlinks), the labels and definitions of
 every IRI it mentions, the named graphs that assert each triple, and the source document behind
 each source graph. Triples found only in the inferred graph are flagged; `inference=False`
-leaves them out. About 380 lines: the description (its dataclasses) and the SPARQL that fills
-it (one query per part, over any engine) change together.
+leaves them out; `explain=True` adds how each follows (cakg.inference_explanation), with the
+labels and sources of what that mentions. About 430 lines: the description (its dataclasses)
+and the SPARQL that fills it (one query per part, over any engine) change together.
 """
 
 from __future__ import annotations
