@@ -623,7 +623,7 @@ def test_source_statements_are_the_source_file(real_engine: Engine) -> None:
     """Everything one source states: exactly the triples of its file in graph/sources."""
     done = run_saved(real_engine, REAL["source-statements"], {"source": [S004]})
     stated = Graph().parse(REPO / "graph/sources/tokayev-aliyev-middle-corridor.ttl")
-    assert len(done.result.triples) == len(stated) == 387
+    assert len(done.result.triples) == len(stated) == 388
 
     def norm(triple: tuple) -> tuple:  # Oxigraph writes 4500000.0 as 4500000, 1 as xsd:integer
         return tuple(py(t) if isinstance(t, Literal) and t.datatype in NUMERIC else t
@@ -642,7 +642,7 @@ HTTP_ROWS = {
     "agreements-between": 4, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
     "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 167), "office-holders": 6,
     "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
-    "source-statements": 387, "sources": 5, "state-neighbourhood": (100, 201),
+    "source-statements": 388, "sources": 5, "state-neighbourhood": (100, 201),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
     "what-a-person-said": 3, "data-quality-audit": 1, "reported-in-period": 18,
 }  # fmt: skip
@@ -727,3 +727,11 @@ def test_source_disagreements_lists_one_document_dated_twice_not_two_documents(
     finally:
         engine.close()
     assert got == {(DOC, "2023-11", "2024-01")}
+
+
+def test_what_a_person_said_points_at_its_span(real_engine: Engine) -> None:
+    """Issue 20, item 6: each of Tokayev's statements comes with the span that supports it."""
+    rows = answer(real_engine, "what-a-person-said", ("statement", "start", "end"),
+                  person=["id:person/kassym-jomart-tokayev"])  # fmt: skip
+    assert len({statement for statement, _, _ in rows}) >= 20
+    assert all(isinstance(s, float) and isinstance(e, float) and 0 <= s < e for _, s, e in rows)

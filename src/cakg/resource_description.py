@@ -3,10 +3,12 @@
 `describe_resource(engine, iri)` returns the resource's own triples (and those of the blank
 nodes it points to), the triples that point to it (backlinks), the labels and definitions of
 every IRI it mentions, the named graphs that assert each triple, and the source document behind
-each source graph. Triples found only in the inferred graph are flagged; `inference=False`
-leaves them out; `explain=True` adds how each follows (cakg.inference_explanation), with the
-labels and sources of what that mentions. About 430 lines: the description (its dataclasses)
-and the SPARQL that fills it (one query per part, over any engine) change together.
+each source graph, and the evidence for it: the spans of source texts that support the resource
+when it is a statement, or the statements about it, or give a source document's date
+(cakg.evidence). Triples found only in the inferred graph are flagged; `inference=False` leaves
+them out; `explain=True` adds how each follows (cakg.inference_explanation), with the labels and
+sources of what that mentions. About 440 lines: the description (its dataclasses) and the SPARQL
+that fills it (one query per part, over any engine) change together.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
+from cakg.evidence import Evidence, find_evidence
 from cakg.inference_explanation import Explanation, explain_inferences
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
@@ -129,6 +132,7 @@ class Description:
     sources: dict[str, Source]  # graph IRI -> what that graph is
     inference: bool = True
     truncated: bool = False
+    evidence: list[Evidence] = field(default_factory=list)
     # inferred (subject, predicate, object) -> how it follows (None: rule not identified);
     # filled by describe_resource(explain=True), for at most MAX_EXPLAINED triples
     explanations: dict[tuple[Node, Node, Node], Explanation | None] = field(default_factory=dict)
@@ -237,6 +241,7 @@ def describe_resource(
         sources=sources,
         inference=inference,
         truncated=truncated,
+        evidence=find_evidence(engine, subject),
         explanations=explanations,
         explained=explain and inference,
     )
