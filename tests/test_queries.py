@@ -727,3 +727,11 @@ def test_source_disagreements_lists_one_document_dated_twice_not_two_documents(
     finally:
         engine.close()
     assert got == {(DOC, "2023-11", "2024-01")}
+
+
+def test_what_a_person_said_points_at_its_span(real_engine: Engine) -> None:
+    """Issue 20, item 6: each of Tokayev's statements comes with the span that supports it."""
+    rows = answer(real_engine, "what-a-person-said", ("statement", "start", "end"),
+                  person=["id:person/kassym-jomart-tokayev"])  # fmt: skip
+    assert len({statement for statement, _, _ in rows}) >= 20
+    assert all(isinstance(s, float) and isinstance(e, float) and 0 <= s < e for _, s, e in rows)

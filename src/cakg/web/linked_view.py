@@ -9,7 +9,7 @@ become a link on any page is decided by cakg.hrefs.safe_href (re-exported here f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -21,6 +21,7 @@ from cakg.hrefs import safe_href as safe_href  # the web app imports it from her
 from cakg.namespaces import PREFIXES, shorten
 from cakg.resource_description import Description, Source, Statement
 from cakg.source_texts import SourceTexts
+from cakg.web.inference_view import Why, unexplained, why_view
 from cakg.web.page_map import map_view
 from cakg.web.schema_org import schema_org
 
@@ -141,6 +142,7 @@ class Value:
     sources: list[SourceRef]
     inferred: bool
     nested: list[Row] = field(default_factory=list)
+    why: Why | None = None  # for an inferred value: the rule and the facts it follows from
 
 
 @dataclass
@@ -186,6 +188,8 @@ class PageBuilder:
     def __init__(self, d: Description, viewer: Viewer) -> None:
         self.d = d
         self.v = viewer
+        self.seen: dict[Node, Term] = {}  # known_term's memo
+        self.held: dict[tuple[str, ...], list[SourceRef]] = {}  # graph_sources' memo
 
     def label(self, iri: str) -> Literal | None:
         return best_label(self.d.labels.get(iri, []), self.v.languages)
@@ -231,7 +235,26 @@ class PageBuilder:
         nested: list[Row] = []
         if isinstance(node, BNode):
             nested = self.rows(self.d.about(node))
-        return Value(self.term(node), self.sources(st), st.inferred, nested)
+        return Value(self.term(node), self.sources(st), st.inferred, nested, self.why(st))
+
+    def why(self, st: Statement) -> Why | None:
+        """Why an inferred statement holds (cakg.web.inference_view); None for others."""
+        return why_view(self.d, st, self.known_term, self.graph_sources)
+
+    def known_term(self, node: Node) -> Term:
+        """term(node) for an explanation, made once (the explanations of a page repeat the same
+        few terms), without an IRI's definition (shown where the term is the value)."""
+        if node not in self.seen:
+            term = self.term(node)
+            self.seen[node] = replace(term, note=None) if term.iri else term
+        return self.seen[node]
+
+    def graph_sources(self, graphs: list[str]) -> list[SourceRef]:
+        """The sources of a list of graphs, made once per list."""
+        key = tuple(graphs)
+        if key not in self.held:
+            self.held[key] = [self.source(self.d.sources.get(g) or Source(g, "other")) for g in key]
+        return self.held[key]
 
     def rows(self, statements: list[Statement], backlinks: bool = False) -> list[Row]:
         by_predicate: dict[URIRef, list[Value]] = {}
@@ -277,7 +300,7 @@ def page_view(d: Description, viewer: Viewer, texts: SourceTexts | None = None) 
     iri = str(d.iri)
     title = b.label(iri)
     types = [
-        Value(b.term(st.object), b.sources(st), st.inferred)
+        Value(b.term(st.object), b.sources(st), st.inferred, why=b.why(st))
         for st in d.own()
         if st.predicate == RDF.type
     ]
@@ -298,6 +321,7 @@ def page_view(d: Description, viewer: Viewer, texts: SourceTexts | None = None) 
         "jsonld": schema_org(d, viewer.link(iri)),
         "truncated": d.truncated,
         "evidence": b.evidence(texts),
+        "unexplained": unexplained(d),
     }
 
 
