@@ -1,9 +1,12 @@
 import json
+from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from cakg.build import validate_loaded
+from cakg.build.validate import validate_graph
 from cakg.build.load import load_sources
 from cakg.build.sources import find_sources, from_paths
 
@@ -55,3 +58,42 @@ def test_json_and_turtle_reports_parse_back():
     g = Graph().parse(data=report.to_turtle(), format="turtle")
     assert len(list(g.subjects(None, SH.ValidationResult))) == 2
     assert (None, SH.focusNode, URIRef("https://w3id.org/cakg/id/visit/hostless")) in g
+
+
+# --- Class constraints read asserted types (issue 20, item 5)
+
+REPO = Path(__file__).parent.parent
+ID = "https://w3id.org/cakg/id/"
+
+
+def _repo_graph(folder: str) -> Graph:
+    graph = Graph()
+    for path in sorted((REPO / folder).glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("focus", "kind", "prop", "value", "kind_of_value"),
+    [
+        # a ratification of a visit: under RDFS inference cakg:ratifies' range made it an Agreement
+        ("ratification/r", "Ratification", "ratifies", "visit/v", "Visit"),
+        # a document signed at a city: cakg:signedAt's range made it an Event
+        ("document/d", "Agreement", "signedAt", "city/c", "City"),
+    ],
+)
+def test_class_constraint_checks_the_asserted_type_not_the_range(
+    focus: str, kind: str, prop: str, value: str, kind_of_value: str
+) -> None:
+    data = Graph().parse(
+        format="turtle",
+        data=f"""
+        @prefix cakg: <https://w3id.org/cakg/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{ID}{focus}> a cakg:{kind} ; cakg:{prop} <{ID}{value}> .
+        <{ID}{value}> a cakg:{kind_of_value} ; rdfs:label "v"@en .
+        """,
+    )
+    report = validate_graph(data, _repo_graph("shapes"), _repo_graph("ontology"))
+    found = {(f.focus, f.path, f.constraint) for f in report.findings}
+    assert (f"id:{focus}", f"cakg:{prop}", "sh:ClassConstraintComponent") in found

@@ -1,5 +1,11 @@
 """SHACL validation of the asserted data (pyshacl), with a report people can read.
 
+The shapes see the asserted data and the ontology's own triples (its class hierarchy, its term
+declarations, the concepts of ontology/concepts.ttl), and nothing inferred: no RDFS inference.
+Under RDFS inference a property's rdfs:range typed whatever it pointed at, so `sh:class` on
+cakg:ratifies, cakg:signedAt or cakg:announcedAt could never fail; without it `sh:class` checks
+the types a file asserts (through rdfs:subClassOf, which SHACL follows in the data graph).
+
 pyshacl runs with the patches of cakg.build.pyshacl_patches applied for the run: the same
 results, faster (memoised), and, for per-file units, only the targets a unit is home to.
 """
@@ -95,7 +101,8 @@ def validate_graph(
     ontology: Graph | None = None,
     asserted_by: Mapping[Node, set[str]] | None = None,
 ) -> Report:
-    """Validate `data` against `shapes`, with `ontology` for RDFS inference (not validated)."""
+    """Validate `data` against `shapes`; the `ontology`'s triples are there for the shapes to
+    read (classes, term declarations, concepts), not inferred from."""
     with memoised():
         conforms, results = _pyshacl(data, shapes, ontology)
     files_of = asserted_by or {}
@@ -104,15 +111,19 @@ def validate_graph(
 
 
 def _pyshacl(data: Graph, shapes: Graph, ontology: Graph | None) -> tuple[bool, Graph]:
-    """pyshacl as cakg runs it: RDFS inference with the ontology, SHACL-AF, warnings allowed."""
+    """pyshacl as cakg runs it: the data plus the ontology, no inference, SHACL-AF, warnings
+    allowed. The caller's graphs are not changed (the two are copied into one graph)."""
+    graph = Graph()
+    graph += data
+    if ontology is not None:
+        graph += ontology
     conforms, results, _text = shacl_validate(
-        data,
+        graph,
         shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="rdfs",
+        inference="none",
         advanced=True,
         allow_warnings=True,
-        inplace=False,
+        inplace=True,
     )
     assert isinstance(results, Graph)
     return bool(conforms), results

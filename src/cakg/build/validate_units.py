@@ -2,15 +2,19 @@
 
 A unit is one source file plus the context its nodes need; its *home* nodes are the subjects it
 asserts, its blank nodes, and the IRIs it mentions that no data file describes. A home node's
-result depends only on (every shape here targets a class and follows predicate paths forward):
-its own triples, in every file; its types; and the types of its values. Types come from
-rdf:type, from rdfs:domain of the properties it is the subject of and rdfs:range of those it is
-the object of, and from the ontology. So a unit is validated as:
+result depends only on (every shape here follows predicate paths forward from its targets):
+its own triples, in every file; its asserted types (rdf:type, with the ontology's class
+hierarchy: nothing is inferred, see cakg.build.validate); whether its values are typed and
+named (cakgsh:DescribedNodeShape), and their types; and, for the shapes that look further (a
+visit's location up cakg:locatedIn to its host, a figure's measure to the units it allows, a
+visitor's office to its state), triples of the reference graph, which every unit holds whole,
+or of nodes its own source describes. So a unit is validated as:
 
-* its own file, the reference graph and the ontology (pyshacl's ont_graph, RDFS inference);
+* its own file, the reference graph and the ontology (its triples beside the data);
 * the triples other files assert about its subjects (and their blank-node values);
 * for every IRI that appears in more than one file: its rdf:type triples and one triple per
-  property it is the subject or the object of, from any file (type *evidence*);
+  property it is the subject or the object of, from any file (*evidence*: its types, and that
+  it has a label, a title or a source at all);
 * any schema triple (rdfs:subClassOf, rdfs:domain...) that a data file asserts;
 
 and only its home nodes are validated (the other nodes are context). Each unit's graph is a
