@@ -7,6 +7,7 @@ from rdflib.namespace import SH
 
 from cakg.build import validate_loaded
 from cakg.build.validate import validate_graph
+from cakg.errors import InputError
 from cakg.build.load import load_sources
 from cakg.build.sources import find_sources, from_paths
 
@@ -97,3 +98,30 @@ def test_class_constraint_checks_the_asserted_type_not_the_range(
     report = validate_graph(data, _repo_graph("shapes"), _repo_graph("ontology"))
     found = {(f.focus, f.path, f.constraint) for f in report.findings}
     assert (f"id:{focus}", f"cakg:{prop}", "sh:ClassConstraintComponent") in found
+
+
+@pytest.mark.parametrize(
+    ("constraint", "said"),
+    [
+        # SHACL-SPARQL forbids VALUES: pyshacl loads the shape, then fails to run it
+        (
+            'sh:sparql [ sh:message "m"@en ; sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ]',
+            "VALUES",
+        ),
+        # a cardinality that is not an integer: pyshacl cannot load the shape
+        ('sh:property [ sh:path rdfs:label ; sh:minCount "one" ]', "minCount"),
+    ],
+)
+def test_a_shape_pyshacl_cannot_run_is_an_input_error(constraint: str, said: str) -> None:
+    shapes = Graph().parse(
+        format="turtle",
+        data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <urn:s> a sh:NodeShape ; sh:targetNode <urn:x> ; {constraint} .
+        """,
+    )
+    with pytest.raises(InputError) as info:
+        validate_graph(Graph(), shapes)
+    assert str(info.value).startswith("shapes/: pyshacl cannot run the shapes: ")
+    assert said in str(info.value)

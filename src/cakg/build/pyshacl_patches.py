@@ -17,7 +17,8 @@ that changes them fails there, loudly. pyshacl is pinned to the minor version te
 * `prepared_queries()` replaces `rdflib.plugins.sparql.processor.parseQuery` and
   `translateQuery` (module attributes, looked up when a query runs): pyshacl evaluates a
   SHACL-SPARQL constraint once per focus node with the same text, and rdflib parses and
-  translates it on every call (most of a validation run's time).
+  translates it on every call (most of a validation run's time); the parsed texts are kept
+  for the next run in the same process.
 """
 
 from __future__ import annotations
@@ -113,34 +114,41 @@ def _attributes(obj: object) -> dict[str, Any]:
 
 
 _PREPARED_LOCK = threading.Lock()
+# Parsed and translated query texts, kept across runs: a process validates with the same shapes
+# again and again (a build's units, a worker's batches, the tests), and parsing the shapes' few
+# dozen texts took about a second per run. Cleared when it passes _PREPARED_LIMIT texts.
+_PARSED: dict[str, Any] = {}
+_TRANSLATED: dict[tuple[int, str | None, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
+_PREPARED_LIMIT = 1000
 
 
 @contextlib.contextmanager
 def prepared_queries() -> Iterator[None]:
-    """Parse and translate each SPARQL text once while pyshacl runs, not once per focus node.
+    """Parse and translate each SPARQL text once, not once per focus node nor once per run.
 
     pyshacl evaluates a SHACL-SPARQL constraint by calling Graph.query with the same text and
     $this pre-bound, once per focus node; rdflib parses and translates the text on every call,
     which was most of a validation run's time. Here rdflib's parse and translate steps are
-    memoised for the duration (keyed on the text, base and namespaces), so the same prepared
-    query is evaluated with each binding, as rdflib's own prepareQuery does: the results are
-    unchanged.
+    memoised while pyshacl runs (keyed on the text, base and namespaces; the memo outlives the
+    run), so the same prepared query is evaluated with each binding, as rdflib's own
+    prepareQuery does: the results are unchanged.
     """
     module = vars(sparql_processor)
     parse, translate = module["parseQuery"], module["translateQuery"]
-    parsed: dict[str, Any] = {}
-    translated: dict[tuple[int, str | None, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
 
     def parse_once(text: str) -> Any:
-        if text not in parsed:
-            parsed[text] = parse(text)
-        return parsed[text]
+        if text not in _PARSED:
+            if len(_PARSED) >= _PREPARED_LIMIT:
+                _PARSED.clear()
+                _TRANSLATED.clear()
+            _PARSED[text] = parse(text)
+        return _PARSED[text]
 
     def translate_once(tree: Any, base: str | None = None, init_ns: Any = None) -> Any:
         key = (id(tree), base, tuple(sorted((str(k), str(v)) for k, v in (init_ns or {}).items())))
-        hit = translated.get(key)
+        hit = _TRANSLATED.get(key)
         if hit is None or hit[0] is not tree:
-            hit = translated[key] = (tree, translate(tree, base, init_ns))
+            hit = _TRANSLATED[key] = (tree, translate(tree, base, init_ns))
         return hit[1]
 
     with _PREPARED_LOCK:

@@ -13,16 +13,19 @@ results, faster (memoised), and, for per-file units, only the targets a unit is 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyshacl import validate as shacl_validate
+from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from cakg.build.pyshacl_patches import memoised, targets_within
+from cakg.errors import InputError
 from cakg.namespaces import shorten
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -117,16 +120,29 @@ def _pyshacl(data: Graph, shapes: Graph, ontology: Graph | None) -> tuple[bool, 
     graph += data
     if ontology is not None:
         graph += ontology
-    conforms, results, _text = shacl_validate(
-        graph,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        inplace=True,
-    )
+    try:
+        conforms, results, _text = shacl_validate(
+            graph,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            inplace=True,
+        )
+    except ReportableRuntimeError as e:  # a shape pyshacl cannot load (ShapeLoadError...)
+        raise _unusable_shapes(e) from None
+    if isinstance(results, ValidationFailure):  # one it loaded but cannot run
+        raise _unusable_shapes(results)
     assert isinstance(results, Graph)
     return bool(conforms), results
+
+
+def _unusable_shapes(error: ReportableRuntimeError) -> InputError:
+    """A user's error in shapes/ (pyshacl's message says which shape or query), not a bug."""
+    # pyshacl's message may repeat itself after the error's class name, and end with a link
+    first = re.split(r"[A-Za-z]+Error: ", str(error.message).splitlines()[0])[0]
+    message = first.strip() or str(error.message)
+    return InputError(f"shapes/: pyshacl cannot run the shapes: {message}")
 
 
 def findings_of(
