@@ -6,10 +6,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from cakg.build import validate_loaded
-from cakg.build.validate import validate_graph
-from cakg.errors import InputError
 from cakg.build.load import load_sources
 from cakg.build.sources import find_sources, from_paths
+from cakg.build.validate import validate_graph
+from cakg.errors import InputError
 
 from .conftest import INVALID, TINY
 
