@@ -51,7 +51,7 @@ def value(term: object) -> object:
 
 
 # One prefix per kind of thing, so that queries can name things without escaping the slash.
-KINDS = ("corridor", "facility", "figure", "measure", "person", "state", "visit")
+KINDS = ("corridor", "facility", "figure", "measure", "modality", "person", "state", "visit")
 PROLOGUE = sparql_prologue() + "".join(f"PREFIX {k}: <{ID}{k}/>\n" for k in KINDS)
 
 
@@ -87,10 +87,11 @@ def test_kazakhstan_trade_turnover_with_each_partner_by_year(project_dataset: Da
         SELECT ?partner ?year ?start ?end ?value ?qualifier ?resolution ?source WHERE {
           ?f a cakg:TradeFigure ; cakg:measure measure:trade-turnover ;
              cakg:firstParty state:kazakhstan ; cakg:secondParty ?partner ;
-             cakg:value ?value ; cakg:qualifier ?qualifier ; prov:wasDerivedFrom ?source .
+             cakg:value ?value ; cakg:qualifier/skos:notation ?qualifier ;
+             prov:wasDerivedFrom ?source .
           OPTIONAL { ?f cakg:year ?year }
           OPTIONAL { ?f cakg:periodStart ?start ; cakg:periodEnd ?end }
-          OPTIONAL { ?f cakg:timeResolution ?resolution }
+          OPTIONAL { ?f cakg:timeResolution/skos:notation ?resolution }
         }""",
     )
     assert found == {
@@ -198,10 +199,65 @@ def test_agreements_each_pair_signed_and_their_ratification(project_dataset: Dat
     day = "2024-11-27"
     assert found == {
         ("id:document/industrial-centre-regulation-agreement-2023", uz, "2023-11", None, None),
-        (centre, uz, "2024", "id:organisation/parliament-of-kazakhstan", "2025-02"),
-        (centre, uz, "2024", "id:person/kassym-jomart-tokayev", None),
+        (centre, uz, "2024", "id:organisation/parliament-of-kazakhstan", "2025"),
         ("id:document/kz-ru-oil-supply-documents", ru, day, None, None),
     }
+
+
+def test_a_treaty_has_one_dated_ratification_per_party(project_dataset: Dataset) -> None:
+    """Issue 20, interpretation error 7: the industrial-centre agreement was still "signed"
+    after two ratification events, and Tokayev's signing of the law was modelled twice (as a
+    ratification and as the law's signatory). Now: Kazakhstan's one ratification, with the
+    parliament's February 2025 vote as its step and the law as its instrument; the agreement's
+    status follows (ratified); Tokayev signs the law once; nothing says Uzbekistan ratified or
+    that the agreement is in force, and the ontology has the slots for both."""
+    centre = "<https://w3id.org/cakg/id/document/kz-uz-agreement-industrial-centre-central-asia>"
+    ratifications = rows(
+        project_dataset,
+        f"""
+        SELECT ?r ?party ?instrument ?signatory WHERE {{
+          ?r a cakg:Ratification ; cakg:ratifies {centre} ; cakg:party ?party .
+          OPTIONAL {{ ?r cakg:instrument ?instrument .
+                     OPTIONAL {{ ?instrument cakg:signatory ?signatory }} }}
+        }}""",
+    )
+    assert ratifications == {
+        (
+            "id:ratification/kz-industrial-centre-agreement",
+            "id:state/kazakhstan",
+            "id:document/kz-law-ratifying-industrial-centre-agreement",
+            "id:person/kassym-jomart-tokayev",
+        )
+    }
+    steps = rows(
+        project_dataset,
+        """
+        SELECT ?step ?date WHERE {
+          ?step cakg:partOf <https://w3id.org/cakg/id/ratification/kz-industrial-centre-agreement> ;
+                a cakg:LegislativeVote ; cakg:date ?date }""",
+    )
+    assert steps == {("id:event/kz-parliament-vote-industrial-centre-agreement", "2025-02")}
+    status = rows(project_dataset, f"SELECT ?s WHERE {{ {centre} cakg:status/skos:notation ?s }}")
+    assert status == {("ratified",)}
+    signings = rows(
+        project_dataset,
+        """
+        SELECT ?thing WHERE {
+          { ?thing cakg:signatory person:kassym-jomart-tokayev }
+          UNION { ?thing a cakg:Ratification ; cakg:ratifiedBy person:kassym-jomart-tokayev } }""",
+    )
+    assert ("id:document/kz-law-ratifying-industrial-centre-agreement",) in signings
+    assert not any(str(s).startswith("id:ratification/") for (s,) in signings)
+    in_force = rows(
+        project_dataset,
+        f"SELECT ?e WHERE {{ ?e cakg:lifecycleOf {centre} ; a cakg:EntryIntoForce }}",
+    )
+    assert in_force == set()
+    slots = rows(
+        project_dataset,
+        "SELECT ?c WHERE { VALUES ?c { cakg:EntryIntoForce cakg:Ratification } ?c a owl:Class }",
+    )
+    assert len(slots) == 2
 
 
 def test_no_agreement_is_counted_where_the_source_gives_no_count(
@@ -282,7 +338,17 @@ def test_corridor_states_in_order(project_dataset: Dataset) -> None:
         "id:state/kazakhstan",
         "id:state/russia",
     ]
-    assert len(by_corridor) == 4
+    # issue 20, error 10: the two routes whose cities were only in their labels
+    assert [p for _, p in by_corridor["id:route/baku-tbilisi-ceyhan"]] == [
+        "id:city/baku",
+        "id:city/tbilisi",
+        "id:city/ceyhan",
+    ]
+    assert [p for _, p in by_corridor["id:route/aktau-baku-railway"]] == [
+        "id:city/aktau",
+        "id:city/baku",
+    ]
+    assert len(by_corridor) == 6
 
 
 def test_corridor_cargo_figures_and_targets(project_dataset: Dataset) -> None:
@@ -337,7 +403,12 @@ def test_centres_with_location_area_and_capacity(project_dataset: Dataset) -> No
         """
         SELECT ?facility (GROUP_CONCAT(DISTINCT STR(?place); separator=" ") AS ?places)
                (SAMPLE(?a) AS ?area) (SAMPLE(?c) AS ?capacity) ?status WHERE {
-          ?facility a cakg:Facility ; cakg:location ?place ; cakg:status ?status .
+          ?facility a cakg:Facility ; cakg:location ?place .
+          OPTIONAL { ?facility cakg:status/skos:notation ?stage }
+          OPTIONAL { ?statement cakg:about ?facility ; cakg:modality ?how .
+                     FILTER(?how != modality:reported) ?how skos:notation ?modality .
+                     FILTER NOT EXISTS { ?statement a cakg:Fact } }
+          BIND(COALESCE(?stage, ?modality) AS ?status)
           OPTIONAL { ?fa cakg:about ?facility ; cakg:measure measure:area ; cakg:value ?a }
           OPTIONAL { ?fc cakg:about ?facility ; cakg:measure measure:production-capacity ;
                          cakg:value ?c }
@@ -470,14 +541,14 @@ def test_which_source_states_each_fact(project_dataset: Dataset) -> None:
         project_dataset,
         """
         SELECT ?source (COUNT(DISTINCT ?fact) AS ?facts) WHERE {
-          ?fact a cakg:Fact ; prov:wasDerivedFrom ?source . } GROUP BY ?source""",
+          ?fact a cakg:Statement ; prov:wasDerivedFrom ?source . } GROUP BY ?source""",
     )
     assert {s for s, _ in per_source} == {SRC000, SRC001, SRC002, SRC003, SRC004}
     assert all(count > 15 for _, count in per_source)  # type: ignore[operator]
     orphans = select(
         project_dataset,
         """
-        SELECT ?fact WHERE { ?fact a cakg:Fact .
+        SELECT ?fact WHERE { ?fact a cakg:Statement .
           FILTER NOT EXISTS { ?fact prov:wasDerivedFrom ?s . ?s a cakg:SourceDocument } }""",
     )
     assert orphans == []
@@ -565,8 +636,9 @@ def test_nothing_is_inferred_from_an_event_not_held(project_dataset: Dataset) ->
         project_dataset,
         """
         SELECT ?agent ?event WHERE {
-          ?agent cakg:participatedIn ?event . ?event cakg:status ?status .
-          FILTER(?status IN ("planned", "announced"))
+          ?agent cakg:participatedIn ?event .
+          ?statement cakg:about ?event ; cakg:modality ?modality .
+          FILTER(?modality IN (modality:planned, modality:announced))
         }""",
     )
     assert took_part == set()

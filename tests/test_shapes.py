@@ -26,6 +26,7 @@ KINDS = {
     "in": SH.InConstraintComponent,
     "language-in": SH.LanguageInConstraintComponent,
     "max-count": SH.MaxCountConstraintComponent,
+    "min-count": SH.MinCountConstraintComponent,
     "min-inclusive": SH.MinInclusiveConstraintComponent,
     "node-kind": SH.NodeKindConstraintComponent,
     "not": SH.NotConstraintComponent,
