@@ -20,6 +20,7 @@ from cakg.build.sources import Kind, find_sources, from_paths
 from cakg.build.validate import Report
 from cakg.build.validate_cache import CACHE
 from cakg.build.validate_parallel import validate_units
+from cakg.build.validate_units import Schema, Unit
 from cakg.config import Settings
 from cakg.errors import ParseError, ValidationWorkerError
 
@@ -117,7 +118,7 @@ def test_cache_reruns_only_the_changed_unit(tmp_path: Path) -> None:
     settings = Settings(root=root, validate_workers=2)
     first = validate_loaded(load_sources(find_sources(root)), settings)
     before = _unit_files(settings.out)
-    assert len(before) == len(list((root / "graph" / "sources").glob("*.ttl"))) + 1
+    assert len(before) == len(list((root / "graph").glob("*/*.ttl")))  # one per data file
     again = validate_loaded(load_sources(find_sources(root)), settings)
     assert _unit_files(settings.out) == before
     assert again.findings == first.findings
@@ -164,7 +165,7 @@ def test_worker_crash_names_the_unit(tmp_path: Path, monkeypatch: pytest.MonkeyP
     settings = Settings(root=TINY, build_dir=tmp_path, validate_workers=2)
     with pytest.raises(ValidationWorkerError) as info:
         validate_loaded(load_sources(find_sources(TINY)), settings)
-    assert info.value.unit in ("reference", "graph/sources/doc-1.ttl")
+    assert info.value.unit in ("graph/reference/places.ttl", "graph/sources/doc-1.ttl")
     assert "validation worker stopped" in str(info.value)
 
 
@@ -205,3 +206,36 @@ def test_graph_names_are_hashed_once_not_per_file(
     assert report.conforms
     assert set(hashed) == graphs  # the names are part of the index key
     assert max(hashed.values()) == 1
+
+
+@pytest.mark.slow
+def test_evidence_about_a_person_reruns_the_reference_file_that_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source file that stops naming Putin changes the evidence about him (one triple per
+    property, from any file): the reference file that describes him runs again, the other
+    reference files do not (they were one unit, which re-validated all of graph/reference/)."""
+    root = tmp_path / "p"
+    for part in ("ontology", "shapes", "graph"):
+        shutil.copytree(REPO / part, root / part)
+    settings = Settings(root=root, validate_workers=1)
+    validate_loaded(load_sources(find_sources(root)), settings)
+    ran: list[str] = []
+    run_units = cakg.build.validate_parallel.run_units
+
+    def recording(batch: list[Unit], schema: Schema) -> object:
+        ran.extend(u.name for u in batch)
+        return run_units(batch, schema)
+
+    monkeypatch.setattr(cakg.build.validate_parallel, "run_units", recording)
+    changed = root / "graph" / "sources" / "putin-state-visit-kazakhstan.ttl"
+    text = changed.read_text(encoding="utf-8")
+    old = "cakg:holder id:person\\/vladimir-putin ;"
+    assert text.count(old) == 1
+    changed.write_text(text.replace(old, "cakg:holder id:person\\/vladimir-puttin ;"))
+    report = validate_loaded(load_sources(find_sources(root)), settings)
+    assert not report.conforms
+    assert "graph/sources/putin-state-visit-kazakhstan.ttl" in ran
+    assert [name for name in ran if not name.startswith("graph/sources/")] == [
+        "graph/reference/people.ttl"
+    ]

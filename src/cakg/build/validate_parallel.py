@@ -121,10 +121,8 @@ def _run(pool: _Pool, units: list[Unit], cache_dir: Path | None) -> dict[str, Ou
             todo.append(unit)
         else:
             outcomes[unit.key] = cached
-    batches = [[u] for u in todo if u.is_reference]
-    rest = [u for u in todo if not u.is_reference]
-    size = max(1, min(UNITS_PER_RUN, -(-len(rest) // max(1, pool.workers * 2))))
-    batches += [rest[i : i + size] for i in range(0, len(rest), size)]
+    size = max(1, min(UNITS_PER_RUN, -(-len(todo) // max(1, pool.workers * 2))))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
 
     def keep(i: int, done: list[Outcome]) -> None:
         for unit, outcome in zip(batches[i], done, strict=True):
@@ -214,7 +212,7 @@ class _Pool:
         self, workers: int, shapes: Graph, ontology: Graph, reference: Graph, graphs: frozenset[str]
     ) -> None:
         self.workers = max(1, workers)
-        self._args = (list(shapes), list(ontology), list(reference), graphs)
+        self._schema = Schema(shapes, ontology, reference, graphs)
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Pool:
@@ -246,7 +244,7 @@ class _Pool:
         if not items:
             return out
         if self.workers == 1 or len(items) == 1:
-            _init_worker(*self._args)
+            _STATE["schema"] = self._schema  # in this process: the graphs as they are
             for item in items:
                 take(fn(item))
             return out
@@ -254,11 +252,17 @@ class _Pool:
             # Forked workers share the caller's heap (a build holds the loaded data): with
             # its objects frozen, the children's garbage collector does not copy its pages.
             gc.freeze()
+            schema = self._schema
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=_context(),
                 initializer=_init_worker,
-                initargs=self._args,
+                initargs=(
+                    list(schema.shapes),
+                    list(schema.ontology),
+                    list(schema.reference),
+                    schema.graphs,
+                ),
             )
         name = names[0]
         try:

@@ -1,6 +1,6 @@
-"""SHACL validation units: one per source file (the reference files together are one more).
+"""SHACL validation units: one per data file (source or reference).
 
-A unit is one source file plus the context its nodes need; its *home* nodes are the subjects it
+A unit is one data file plus the context its nodes need; its *home* nodes are the subjects it
 asserts, its blank nodes, and the IRIs it mentions that no data file describes. A home node's
 result depends only on (every shape here follows predicate paths forward from its targets):
 its own triples, in every file; its asserted types (rdf:type, with the ontology's class
@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
@@ -88,7 +89,6 @@ class Unit:
     pulls: tuple[tuple[SourceFile, frozenset[str]], ...]
     context: frozenset[Triple]
     key: str
-    is_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,13 +181,10 @@ def subject_files(
         for s in index.subjects:
             by[s].add(index.rel)
     for f in files:
-        if not f.is_data:
-            for s in {
-                s
-                for s in Graph().parse(f.path, format=f.format).subjects()
-                if isinstance(s, URIRef)
-            }:
-                by[str(s)].add(f.rel)
+        if not f.is_data:  # parsed as the build parses them (pyoxigraph: rdflib took a second)
+            quads, _prefixes = parse_file(f)
+            for s in {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}:
+                by[s].add(f.rel)
     return {URIRef(k): tuple(sorted(v)) for k, v in by.items()}
 
 
@@ -195,7 +192,12 @@ def subject_files(
 
 
 def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str) -> list[Unit]:
-    """The units of the data files (the reference files as one), each with its context."""
+    """The units of the data files, one per file, each with its context.
+
+    A reference file is a unit of its own too (its home nodes are its subjects): every unit
+    holds the whole reference graph anyway, and a change that only moves the evidence about a
+    shared node then re-runs the reference file that mentions it, not all of graph/reference/.
+    """
     subjects_in: dict[str, set[str]] = defaultdict(set)  # IRI -> data files describing it
     mentioned_in: dict[str, int] = defaultdict(int)
     for index in indexes.values():
@@ -219,11 +221,7 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
         evidence[node].add(t)
     schema = frozenset(t for index in indexes.values() for t in index.schema)
     by_rel = {f.rel: f for f in files}
-    reference = tuple(f for f in files if f.kind is Kind.REFERENCE)
-    groups: list[tuple[str, tuple[SourceFile, ...]]] = (
-        [("reference", reference)] if reference else []
-    )
-    groups += [(f.rel, (f,)) for f in files if f.kind is not Kind.REFERENCE]
+    groups = [(f.rel, (f,)) for f in files]
     n3s: dict[Triple, str] = {}
 
     def text(t: Triple) -> str:
@@ -248,9 +246,7 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
             context.update(indexes[rel].all_evidence())
         pulls = tuple((by_rel[r], frozenset(ss)) for r, ss in sorted(pull.items()))
         key = unit_key(code, own, home, pulls, (text(t) for t in context))
-        units.append(
-            Unit(name, own, frozenset(home), pulls, frozenset(context), key, name == "reference")
-        )
+        units.append(Unit(name, own, frozenset(home), pulls, frozenset(context), key))
     return units
 
 
@@ -261,9 +257,7 @@ def run_units(batch: list[Unit], schema: Schema) -> list[Outcome]:
     """Validate a batch of units in one pyshacl run; each finding goes to its home unit(s)."""
     graphs = schema.graphs
     data = Graph()
-    if not any(u.is_reference for u in batch):
-        for t in schema.reference:
-            data.add(t)
+    data += schema.reference  # a reference file's own triples again below: the same terms
     homes: list[set[Node]] = []
     asserted: list[dict[Node, str]] = []
     for unit in batch:
