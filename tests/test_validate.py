@@ -1,4 +1,6 @@
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from cakg.build.sources import find_sources, from_paths
 from cakg.build.validate import validate_graph
 from cakg.errors import InputError
 
-from .conftest import INVALID, TINY
+from .conftest import INVALID, TINY, CliRun
 
 
 def _with_extra(extra):
@@ -125,3 +127,24 @@ def test_a_shape_pyshacl_cannot_run_is_an_input_error(constraint: str, said: str
         validate_graph(Graph(), shapes)
     assert str(info.value).startswith("shapes/: pyshacl cannot run the shapes: ")
     assert said in str(info.value)
+
+
+def test_an_impossible_date_is_a_violation_not_a_logged_traceback(
+    tmp_path: Path, run_cli: Callable[..., CliRun], caplog: pytest.LogCaptureFixture
+) -> None:
+    """rdflib logs a warning with a traceback for a literal its datatype cannot read, which
+    `cakg validate` printed once per conversion; the shapes report it, naming the node."""
+    for part in ("ontology", "shapes"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix cakg: <https://w3id.org/cakg/ontology#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        f'<{ID}visit/v> a cakg:Visit ; cakg:date "2024-02-30"^^xsd:date .\n',
+        encoding="utf-8",
+    )
+    result = run_cli("--root", str(tmp_path), "validate", "--format", "json", str(bad))
+    assert result.code == 1
+    assert (result.err, [r.getMessage()[:40] for r in caplog.records]) == ("", [])
+    findings = json.loads(result.out)["results"]
+    assert {f["focus"] for f in findings if f["path"] == "cakg:date"} == {"id:visit/v"}

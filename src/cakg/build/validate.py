@@ -12,9 +12,11 @@ results, faster (memoised), and, for per-file units, only the targets a unit is 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +145,35 @@ def _unusable_shapes(error: ReportableRuntimeError) -> InputError:
     first = re.split(r"[A-Za-z]+Error: ", str(error.message).splitlines()[0])[0]
     message = first.strip() or str(error.message)
     return InputError(f"shapes/: pyshacl cannot run the shapes: {message}")
+
+
+class _IllTypedLiterals(logging.Filter):
+    """rdflib's log record (with a traceback) for a literal its datatype cannot read."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+_ILL_TYPED = _IllTypedLiterals()
+
+
+@contextlib.contextmanager
+def ill_typed_literals_left_to_the_shapes() -> Iterator[None]:
+    """Drop rdflib's log record (with a traceback) for each literal its datatype cannot read,
+    such as "2024-02-30"^^xsd:date, while the data is converted and validated: the shapes report
+    each one as a violation that names its node and file, which is the message people need.
+    (A validation worker process drops them for its whole life: cakg.build.validate_parallel.)"""
+    logger = logging.getLogger("rdflib.term")
+    logger.addFilter(_ILL_TYPED)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_ILL_TYPED)
+
+
+def drop_ill_typed_literal_logs() -> None:
+    """As ill_typed_literals_left_to_the_shapes, for good: in a validation worker process."""
+    logging.getLogger("rdflib.term").addFilter(_ILL_TYPED)
 
 
 def findings_of(
