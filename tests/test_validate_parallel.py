@@ -209,12 +209,12 @@ def test_graph_names_are_hashed_once_not_per_file(
 
 
 @pytest.mark.slow
-def test_evidence_about_a_person_reruns_the_reference_file_that_names_them(
+def test_a_source_file_that_stops_naming_someone_reruns_no_reference_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A source file that stops naming Putin changes the evidence about him (one triple per
-    property, from any file): the reference file that describes him runs again, the other
-    reference files do not (they were one unit, which re-validated all of graph/reference/)."""
+    """A source file that stops naming Putin as an office holder: its own unit runs again, and
+    no reference unit (the one reference unit ran again, for the evidence about him: one
+    triple per property pointing at him, from any file, which nothing reads any more)."""
     root = tmp_path / "p"
     for part in ("ontology", "shapes", "graph"):
         shutil.copytree(REPO / part, root / part)
@@ -235,7 +235,49 @@ def test_evidence_about_a_person_reruns_the_reference_file_that_names_them(
     changed.write_text(text.replace(old, "cakg:holder id:person\\/vladimir-puttin ;"))
     report = validate_loaded(load_sources(find_sources(root)), settings)
     assert not report.conforms
-    assert "graph/sources/putin-state-visit-kazakhstan.ttl" in ran
-    assert [name for name in ran if not name.startswith("graph/sources/")] == [
-        "graph/reference/people.ttl"
-    ]
+    assert ran == ["graph/sources/putin-state-visit-kazakhstan.ttl"]
+
+
+HEADER = """@prefix cakg: <https://w3id.org/cakg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix id: <https://w3id.org/cakg/id/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def test_a_ratification_in_another_file_counts_for_the_document_it_ratifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One source calls an agreement ratified; another reports the ratification. Whole graph:
+    the status follows a lifecycle event. The agreement's unit must see the other file's
+    ratification (cakg:ratifies points at one of its subjects): it saw one ratifies-triple as
+    evidence only, without the ratification's type, and reported a status with no event."""
+    root = tmp_path / "p"
+    for part in ("ontology", "shapes", "graph/reference"):
+        shutil.copytree(REPO / part, root / part)
+    (root / "graph" / "sources").mkdir()
+    files = {
+        "a": """
+id:document\\/test-agreement a cakg:Agreement ; rdfs:label "Test agreement"@en ;
+    cakg:firstParty id:state\\/kazakhstan ; cakg:secondParty id:state\\/uzbekistan ;
+    cakg:status id:status\\/ratified ; prov:wasDerivedFrom id:source\\/test-a .
+""",
+        "b": """
+id:ratification\\/test-kazakhstan a cakg:Ratification ; rdfs:label "Test ratification"@en ;
+    cakg:ratifies id:document\\/test-agreement ; cakg:party id:state\\/kazakhstan ;
+    prov:wasDerivedFrom id:source\\/test-b .
+""",
+    }
+    for name, body in files.items():
+        (root / "graph" / "sources" / f"test-{name}.ttl").write_text(
+            HEADER
+            + f'id:source\\/test-{name} a cakg:SourceDocument ; dcterms:title "Test {name}"@en .\n'
+            + body,
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(cakg.build.validate_parallel, "UNITS_PER_RUN", 1)  # one file per run
+    whole, units = _both(root, [], tmp_path / "out")
+    on_agreement = {f.message for f in units.findings if f.focus == "id:document/test-agreement"}
+    assert not any("follow its lifecycle events" in m for m in on_agreement), on_agreement
+    _same(whole, units)

@@ -2,7 +2,8 @@
 
 A unit is one data file plus the context its nodes need; its *home* nodes are the subjects it
 asserts, its blank nodes, and the IRIs it mentions that no data file describes. A home node's
-result depends only on (every shape here follows predicate paths forward from its targets):
+result depends only on (the shapes follow predicate paths forward from their targets, but for
+the POINTERS below):
 its own triples, in every file; its asserted types (rdf:type, with the ontology's class
 hierarchy: nothing is inferred, see cakg.build.validate); whether its values are typed and
 named (cakgsh:DescribedNodeShape), and their types; and, for the shapes that look further (a
@@ -12,9 +13,13 @@ or of nodes its own source describes. So a unit is validated as:
 
 * its own file, the reference graph and the ontology (its triples beside the data);
 * the triples other files assert about its subjects (and their blank-node values);
+* the nodes of other files that point at its subjects with cakg:about, cakg:ratifies or
+  cakg:lifecycleOf (POINTERS: a thing's statements, a document's ratifications), with their
+  triples, in a source file's unit (no shape reads what points at a reference entity);
 * for every IRI that appears in more than one file: its rdf:type triples and one triple per
-  property it is the subject or the object of, from any file (*evidence*: its types, and that
-  it has a label, a title or a source at all);
+  property it is the subject of, from any file (*evidence*: its types, and that it has a label,
+  a title or a source at all; the triples pointing at it are no evidence: nothing is inferred
+  from a property's range, and a node's incoming edges other than POINTERS decide no result);
 * any schema triple (rdfs:subClassOf, rdfs:domain...) that a data file asserts;
 
 and only its home nodes are validated (the other nodes are context). Each unit's graph is a
@@ -29,7 +34,7 @@ from __future__ import annotations
 import pickle
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
@@ -41,6 +46,7 @@ from cakg.build.load import parse_file
 from cakg.build.sources import Kind, SourceFile
 from cakg.build.validate import Finding, findings_of, validate_focus
 from cakg.build.validate_cache import Outcome, unit_key
+from cakg.namespaces import CAKG
 from cakg.terms import Terms
 
 Triple = tuple[Node, Node, Node]
@@ -55,6 +61,11 @@ _SCHEMA_PREDICATES = {
     OWL.equivalentProperty,
 }
 _SCHEMA_NAMESPACES = (str(RDF), str(RDFS), str(OWL))
+# Properties whose subjects the shapes read from their object: a thing's statements (cakg:about:
+# an event no statement reports held has no participants, a reported thing has a statement from
+# its source) and a document's ratifications and lifecycle events (its status follows them). A
+# unit pulls, from other files, the nodes that point at its subjects with one of these.
+POINTERS = frozenset({CAKG.about, CAKG.ratifies, CAKG.lifecycleOf})
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ class FileIndex:
     # terms was most of the cost of reading 31 859 cached indexes at 10^7
     evidence: dict[str, bytes]
     schema: frozenset[Triple]
+    # IRI -> the subjects of this file that point at it with a POINTER property
+    pointers: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def evidence_of(self, node: str) -> frozenset[Triple]:
         found: frozenset[Triple] = pickle.loads(self.evidence[node])  # noqa: S301 (pickled by this process)
@@ -130,6 +143,7 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
     witness: Witnesses = {}
     schema: set[Triple] = set()
     mentions: set[str] = set()
+    pointers: dict[str, set[str]] = defaultdict(set)
     for t in triples:
         s, p, o = t
         if p in _SCHEMA_PREDICATES or (p == RDF.type and str(o).startswith(_SCHEMA_NAMESPACES)):
@@ -142,7 +156,8 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
                 _witness(witness, (str(s), p, True), t)
         if isinstance(o, URIRef):
             mentions.add(str(o))
-            _witness(witness, (str(o), p, False), t)
+            if p in POINTERS and isinstance(s, URIRef):
+                pointers[str(o)].add(str(s))
     for (node, _p, _out), (_rank, t) in witness.items():
         evidence[node].add(t)
     return FileIndex(
@@ -151,6 +166,7 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
         frozenset(mentions),
         {k: pickle.dumps(frozenset(v)) for k, v in evidence.items()},
         frozenset(schema),
+        {k: frozenset(v) for k, v in pointers.items()},
     )
 
 
@@ -199,10 +215,13 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
     shared node then re-runs the reference file that mentions it, not all of graph/reference/.
     """
     subjects_in: dict[str, set[str]] = defaultdict(set)  # IRI -> data files describing it
+    pointed_from: dict[str, set[str]] = defaultdict(set)  # IRI -> files with a POINTER to it
     mentioned_in: dict[str, int] = defaultdict(int)
     for index in indexes.values():
         for s in index.subjects:
             subjects_in[s].add(index.rel)
+        for target in index.pointers:
+            pointed_from[target].add(index.rel)
         for m in index.mentions:
             mentioned_in[m] += 1
     shared = {m for m, n in mentioned_in.items() if n > 1}
@@ -241,6 +260,11 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
             for rel in subjects_in[s] - rels:
                 if by_rel[rel].kind is not Kind.REFERENCE:
                     pull[rel].add(s)
+            if any(f.kind is Kind.REFERENCE for f in own):
+                continue  # no shape reads what points at a shared entity (a state, a corridor)
+            for rel in pointed_from[s] - rels:  # the statements about it, its ratifications
+                if by_rel[rel].kind is not Kind.REFERENCE:
+                    pull[rel].update(indexes[rel].pointers[s])
         context = set(schema).union(*(evidence[m] for m in mentions if m in evidence))
         for rel in pull:  # the types of what the pulled triples point at
             context.update(indexes[rel].all_evidence())
