@@ -9,10 +9,10 @@ a document with its offices, visits, meetings, agreements, figures and trade obs
 corridors with ordered passages, centres and projects). Copy k of a template renames every
 entity the template mints (its source document, visits, figures...) with a `-sNNNNN` suffix,
 moves its dates by a whole number of four-year steps (so 29 February stays a date and the
-shapes' 1990-2100 range holds) and scales its figures by a factor in [0.5, 1] (percentages stay
-at most 100). Shared entities (states, people, offices, places, measures) keep their IRIs, so
-the copies join on them as real sources do. Each copy is one source file, hence one named
-graph.
+shapes' 1990-2100 range holds) and scales its figures, with their bounds, by a factor in
+[0.5, 1] (percentages stay at most 100). Shared entities (states, people, offices, places,
+measures) keep their IRIs, so the copies join on them as real sources do. Each copy is one
+source file, hence one named graph.
 
 Memory stays flat at any size: the five templates are parsed once, then each copy is written
 line by line as N-Triples (a subset of Turtle) and never held as a graph.
@@ -35,6 +35,9 @@ from rdflib.term import Node
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/cakg/id/"
 VALUE = URIRef("https://w3id.org/cakg/ontology#value")
+# a figure's value and the bounds equal to it (cakg:minExclusive, cakg:maxInclusive) scale together
+CAKG = "https://w3id.org/cakg/ontology#"
+SCALED = {VALUE, URIRef(CAKG + "minExclusive"), URIRef(CAKG + "maxInclusive")}
 SHARED = ("ontology", "shapes", "graph/reference", "queries")
 DATED = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 YEAR_STEPS = (-8, -4, 0, 4)  # multiples of 4: leap days stay valid
@@ -70,7 +73,7 @@ class Template:
                     node = Literal(
                         f"{int(lexical[:4]) + years:04d}{lexical[4:]}", datatype=node.datatype
                     )
-                elif predicate == VALUE and node.datatype == XSD.decimal:
+                elif predicate in SCALED and node.datatype == XSD.decimal:
                     node = Literal(Decimal(str(node)) * factor, datatype=XSD.decimal)
             return node.n3()
 

@@ -100,8 +100,8 @@ def test_kazakhstan_trade_turnover_with_each_partner_by_year(project_dataset: Da
         (
             "id:state/uzbekistan",
             None,
-            "2024-01-01",
-            "2024-05-31",
+            "2024-01",
+            "2024-05",
             n(1.5e9),
             "more-than",
             "stated",
@@ -573,7 +573,7 @@ def test_relation_levels_over_time(project_dataset: Dataset) -> None:
         project_dataset,
         """
         SELECT ?partner ?previous ?level ?date WHERE {
-          ?r a cakg:RelationStatus ; cakg:firstParty state:kazakhstan ;
+          ?r a cakg:RelationStatus ; cakg:relationFirstParty state:kazakhstan ;
              cakg:secondParty ?partner ; cakg:relationLevel ?level .
           OPTIONAL { ?r cakg:previousLevel ?previous }
           OPTIONAL { ?r cakg:date ?date }
@@ -598,7 +598,7 @@ def test_only_a_stated_change_gives_a_relation_a_new_level(project_dataset: Data
         project_dataset,
         """
         SELECT ?partner ?previous ?level WHERE {
-          ?r a cakg:RelationStatus ; cakg:secondParty ?partner ; cakg:relationLevel ?level ;
+          ?r a cakg:RelationStatus ; cakg:relationSecondParty ?partner ; cakg:relationLevel ?level ;
              cakg:previousLevel ?previous }""",
     )
     lv = "id:relation-level/"

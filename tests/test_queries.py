@@ -353,7 +353,7 @@ EXPECTED = [
      ("period", "measureLabel", "value", "timeResolution", "source"), "ordered",
      [("2022", "trade turnover", 4.9e9, "stated", S000),
       ("2023", "trade turnover", 4.4e9, "ambiguous", S000),
-      ("2024-01-01/2024-05-31", "trade turnover", 1.5e9, "stated", S000)]),
+      ("2024-01/2024-05", "trade turnover", 1.5e9, "stated", S000)]),
     ("trade-turnover-by-year", {"partner": [RU]}, ("period", "measureLabel", "value", "source"),
      "==", {("2023", "share of foreign trade", 20.0, S003),
             ("2023", "trade turnover", 27e9, S003)}),
@@ -446,7 +446,7 @@ EXPECTED = [
       (NSTC, "false", "reduction of cargo transit fees", 50.0, "2024"),
       (NSTC, "true", "cargo volume", 2e7, None),
       ("id:route/north-south-eastern-route", "false", "cargo volume", 1e6,
-       "2024-01-01/2024-11-27"),
+       "2024/2024-11-27"),
       ("id:route/baku-tbilisi-ceyhan", "false", "oil transit volume", 1.5e6, "2024")}),
     ("corridor-cargo", {"corridor": [NSTC]}, ("value", "unitLabel", "deadlineNote"), "==",
      {(2e6, "tonne per year", None), (50.0, "percent", None),
@@ -560,6 +560,41 @@ EXPECTED = [
      {(S000, "2024", "000_3f073d0c3b9deb3c.txt"), (S001, "2025-04-01", "001_480a44996c7edf08.txt"),
       (S002, None, "002_84eab219527b1167.txt"), (S003, None, "003_1f1d34c841412037.txt"),
       (S004, None, "004_869e38df6b0f2d3d.txt")}),
+    # issue 20, item 6: what a named person said, each with how it is put and where
+    ("what-a-person-said", {"person": ["id:person/ilham-aliyev"]},
+     ("subject", "modality", "source"), "==",
+     {("id:figure/kz-az-mutual-visits-three-years", "reported", S004),
+      ("id:flow/kz-am-grain-first-transit", "expected", S004),
+      ("id:policy-measure/azerbaijan-lifts-transit-restrictions-armenia", "reported", S004)}),
+    ("what-a-person-said", {"person": ["id:person/kassym-jomart-tokayev"]},
+     ("subject", "modality", "statedAt"), ">=",
+     {("id:relation-status/kz-ru-ally-tokayev", "said", PUTIN_VISIT),
+      ("id:relation-status/kz-az-strategic-partnership", "reaffirmed",
+       "id:visit/aliyev-state-visit-kazakhstan")}),
+    # the data-quality audit: the one ambiguous year, and what cakg (not a source) identified
+    ("data-quality-audit", {"issue": ["ambiguous time"]}, ("item", "source"), "==",
+     {("id:figure/kz-uz-trade-turnover-last-year-uzbeknow", S000)}),
+    ("data-quality-audit", {"issue": ["identification by cakg"]}, ("item",), "==",
+     {("id:project/kz-uz-railway-joint-venture",)}),
+    ("data-quality-audit", {"issue": ["carried-over attribution"]}, ("item",), "==",
+     {("id:figure/kz-uz-trade-turnover-2024-jan-may",)}),
+    # everything reported for 2023, as precisely as the sources give it, the ambiguous year
+    # marked so
+    ("reported-in-period", {"from": ["2023-01-01"], "to": ["2023-12-31"]},
+     ("thing", "kind", "when", "resolution"), "==",
+     {("id:figure/north-south-cargo-2023", "figure", "2023", "inferred-from-context"),
+      ("id:figure/kz-ru-trade-turnover-2023", "figure", "2023", "inferred-from-context"),
+      ("id:figure/kz-uz-trade-turnover-last-year-uzbeknow", "figure", "2023", "ambiguous"),
+      ("id:figure/russia-share-of-kazakhstan-foreign-trade-2023", "figure", "2023",
+       "inferred-from-context"),
+      ("id:document/industrial-centre-regulation-agreement-2023", "document", "2023-11",
+       "stated")}),
+    ("reported-in-period", {"from": ["2025-02-15"], "to": ["2025-02-20"]},
+     ("thing", "when"), "==",
+     {("id:event/kz-parliament-vote-industrial-centre-agreement", "2025-02"),
+      ("id:ratification/kz-industrial-centre-agreement", "2025"),
+      ("id:document/kz-law-ratifying-industrial-centre-agreement", "2025"),
+      ("id:visit/aliyev-state-visit-kazakhstan", "2025")}),
 ]  # fmt: skip
 
 
@@ -588,7 +623,7 @@ def test_source_statements_are_the_source_file(real_engine: Engine) -> None:
     """Everything one source states: exactly the triples of its file in graph/sources."""
     done = run_saved(real_engine, REAL["source-statements"], {"source": [S004]})
     stated = Graph().parse(REPO / "graph/sources/tokayev-aliyev-middle-corridor.ttl")
-    assert len(done.result.triples) == len(stated) == 387
+    assert len(done.result.triples) == len(stated) == 390
 
     def norm(triple: tuple) -> tuple:  # Oxigraph writes 4500000.0 as 4500000, 1 as xsd:integer
         return tuple(py(t) if isinstance(t, Literal) and t.datatype in NUMERIC else t
@@ -607,8 +642,9 @@ HTTP_ROWS = {
     "agreements-between": 4, "centres-and-projects": 7, "commodity-flows": 6, "figures": (8, 8),
     "corridor-cargo": 4, "corridor-route": 8, "fact-sources": (50, 167), "office-holders": 6,
     "partners-of": 1, "places-map": 15, "relation-levels": 1, "source-disagreements": 2,
-    "source-statements": 387, "sources": 5, "state-neighbourhood": (100, 197),
+    "source-statements": 390, "sources": 5, "state-neighbourhood": (100, 201),
     "trade-partners-ranked": 2, "trade-targets": 5, "trade-turnover-by-year": 3, "visits": 1,
+    "what-a-person-said": 3, "data-quality-audit": 1, "reported-in-period": 18,
 }  # fmt: skip
 
 
@@ -691,3 +727,11 @@ def test_source_disagreements_lists_one_document_dated_twice_not_two_documents(
     finally:
         engine.close()
     assert got == {(DOC, "2023-11", "2024-01")}
+
+
+def test_what_a_person_said_points_at_its_span(real_engine: Engine) -> None:
+    """Issue 20, item 6: each of Tokayev's statements comes with the span that supports it."""
+    rows = answer(real_engine, "what-a-person-said", ("statement", "start", "end"),
+                  person=["id:person/kassym-jomart-tokayev"])  # fmt: skip
+    assert len({statement for statement, _, _ in rows}) >= 20
+    assert all(isinstance(s, float) and isinstance(e, float) and 0 <= s < e for _, s, e in rows)

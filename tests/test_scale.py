@@ -97,15 +97,15 @@ def test_real_graph_gives_the_same_report_both_ways(
 
 def test_a_reused_project_is_refreshed_from_the_repository(tmp_path: Path) -> None:
     root = tmp_path / "synthetic"
-    made = generate_project(4000, root)  # the shared ontology, shapes and reference: ~3000
+    made = generate_project(5000, root)  # the shared ontology, shapes and reference: ~4000
     query = root / "queries" / "visits.rq"
     query.write_text("# an old version\n", encoding="utf-8")
     (root / "shapes" / "removed-since.ttl").write_text("", encoding="utf-8")
     source = next((root / "graph" / "sources").glob("*.ttl"))
     kept = source.read_bytes()
-    assert generate_project(4000, root, reuse=True) == made  # reused as it is
+    assert generate_project(5000, root, reuse=True) == made  # reused as it is
     assert query.read_text(encoding="utf-8") == "# an old version\n"
-    assert generate_project(4000, root, reuse=True, refresh=True) == made
+    assert generate_project(5000, root, reuse=True, refresh=True) == made
     assert query.read_bytes() == (REPO / "queries" / "visits.rq").read_bytes()
     assert not (root / "shapes" / "removed-since.ttl").exists()
     assert source.read_bytes() == kept  # the generated sources stay

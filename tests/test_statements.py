@@ -228,3 +228,35 @@ def test_the_january_may_turnover_is_attributed_with_its_reason(data: Graph) -> 
     figure = ID["figure/kz-uz-trade-turnover-2024-jan-may"]
     assert data.value(figure, CAKG.reportedBy) == ID["organisation/government-of-kazakhstan"]
     assert data.value(figure, CAKG.attributionNote) is not None
+
+
+def test_partners_come_from_relation_statuses_only(ontology: Graph) -> None:
+    """Issue 20, item 1: inferred partnerOf comes from a stated bilateral relation only. A
+    planned project, a figure or a person's characterisation of two states made them partners
+    (the chain ran over any cakg:firstParty / cakg:secondParty)."""
+    from cakg.build.reason import reason
+
+    state = {
+        name: ID[f"state/{name}"] for name in ("kazakhstan", "armenia", "georgia", "azerbaijan")
+    }
+    data = Graph()
+    plan, words, relation = (
+        ID["project/test"],
+        ID["relation-status/test-words"],
+        ID["relation-status/test"],
+    )
+    data.add((plan, RDF.type, CAKG.JointProject))
+    data.add((plan, CAKG.firstParty, state["kazakhstan"]))
+    data.add((plan, CAKG.secondParty, state["armenia"]))
+    data.add((words, RDF.type, CAKG.Characterisation))
+    data.add((words, CAKG.firstParty, state["kazakhstan"]))
+    data.add((words, CAKG.secondParty, state["georgia"]))
+    data.add((relation, RDF.type, CAKG.RelationStatus))
+    data.add((relation, CAKG.relationFirstParty, state["kazakhstan"]))
+    data.add((relation, CAKG.relationSecondParty, state["azerbaijan"]))
+    inferred = reason([ontology, data]).inferred
+    partners = set(inferred.subject_objects(CAKG.partnerOf))
+    assert partners == {
+        (state["kazakhstan"], state["azerbaijan"]),
+        (state["azerbaijan"], state["kazakhstan"]),
+    }

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
+from rdflib.namespace import DCAT, DCTERMS, OWL, SKOS, VOID
 
 from cakg.build import BuildResult
 from cakg.config import Settings
@@ -96,22 +96,25 @@ def test_no_linkset_without_links(void: Graph) -> None:
     assert list(void.subjects(RDF.type, VOID.Linkset)) == []
 
 
-def test_linkset_to_wikidata(project_build: BuildResult, project_settings: Settings) -> None:
+def test_linksets_to_wikidata(project_build: BuildResult, project_settings: Settings) -> None:
+    """One linkset per linking predicate: owl:sameAs (people, places) and skos:exactMatch
+    (organisations, offices ...), each counting its own links (exactMatch was not described)."""
     engine = open_engine(project_settings)
     void = build_void(engine, project_build.manifest, project_settings, ROOT)
     ds = dataset_iri(project_settings)
-    (links,) = void.subjects(RDF.type, VOID.Linkset)
-    assert (ds, VOID.subset, links) in void
-    assert void.value(links, VOID.linkPredicate) == OWL.sameAs
-    assert void.value(links, VOID.subjectsTarget) == ds
-    assert void.value(links, VOID.objectsTarget) == URIRef("http://www.wikidata.org/")
     union = Graph().parse(dataset_dir(project_settings) / "cakg.ttl", format="turtle")
-    expected = {
-        (s, o)
-        for s, o in union.subject_objects(OWL.sameAs)
-        if str(o).startswith("http://www.wikidata.org/entity/")
-    }
-    assert number(void, links, VOID.triples) == len(expected) >= 14
+    linksets = {void.value(s, VOID.linkPredicate): s for s in void.subjects(RDF.type, VOID.Linkset)}
+    assert set(linksets) == {OWL.sameAs, SKOS.exactMatch}
+    for predicate, links in linksets.items():
+        assert (ds, VOID.subset, links) in void
+        assert void.value(links, VOID.subjectsTarget) == ds
+        assert void.value(links, VOID.objectsTarget) == URIRef("http://www.wikidata.org/")
+        expected = {
+            (s, o)
+            for s, o in union.subject_objects(predicate)
+            if str(o).startswith("http://www.wikidata.org/entity/")
+        }
+        assert number(void, links, VOID.triples) == len(expected) >= 10
     assert number(void, ds, VOID.triples) == len(union)
 
 

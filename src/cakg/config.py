@@ -57,6 +57,10 @@ class Settings:
     store_url: str | None = None  # a SPARQL 1.1 query endpoint: the `remote` engine fronts it
     store_update_url: str | None = None  # its update endpoint (publish); default: a sibling
     store_gsp_url: str | None = None  # its Graph Store Protocol endpoint (publish)
+    # A folder holding the source texts: a resource page then quotes the span of a source that
+    # supports a statement, read at request time from the file whose SHA-256 is the one the
+    # evidence names (whatever its name). None (the default): the pages give offsets only.
+    source_texts: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -64,6 +68,14 @@ class Settings:
             object.__setattr__(self, "build_dir", self.root / "build")
         else:
             object.__setattr__(self, "build_dir", Path(self.build_dir).resolve())
+        if self.source_texts is not None:
+            texts = Path(self.source_texts).resolve()
+            if not texts.is_dir():
+                raise ConfigError(
+                    f"source_texts: {texts} is not a folder; point CAKG_SOURCE_TEXTS at the folder "
+                    "of the source texts, or leave it unset to show offsets only"
+                )
+            object.__setattr__(self, "source_texts", texts)
         if self.engine not in ENGINES:
             raise ConfigError(f"engine: '{self.engine}' is not one of {', '.join(ENGINES)}")
         if self.reasoner not in REASONERS:
@@ -117,7 +129,7 @@ def _convert(name: str, type_: Any, raw: str) -> Any:
         if kind == "float":
             return float(raw)
         if "Path" in kind:
-            return Path(raw)
+            return None if raw == "" and "None" in kind else Path(raw)
     except ValueError:
         raise ConfigError(f"CAKG_{name.upper()}: cannot read {raw!r} as {kind}") from None
     return raw

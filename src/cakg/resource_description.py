@@ -3,9 +3,12 @@
 `describe_resource(engine, iri)` returns the resource's own triples (and those of the blank
 nodes it points to), the triples that point to it (backlinks), the labels and definitions of
 every IRI it mentions, the named graphs that assert each triple, and the source document behind
-each source graph. Triples found only in the inferred graph are flagged; `inference=False`
-leaves them out. About 380 lines: the description (its dataclasses) and the SPARQL that fills
-it (one query per part, over any engine) change together.
+each source graph, and the evidence for it: the spans of source texts that support the resource
+when it is a statement, or the statements about it, or give a source document's date
+(cakg.evidence). Triples found only in the inferred graph are flagged; `inference=False` leaves
+them out; `explain=True` adds how each follows (cakg.inference_explanation), with the labels and
+sources of what that mentions. About 440 lines: the description (its dataclasses) and the SPARQL
+that fills it (one query per part, over any engine) change together.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
+from cakg.evidence import Evidence, find_evidence
+from cakg.inference_explanation import Explanation, explain_inferences
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
 MAX_BACKLINKS = 2000
@@ -127,6 +132,11 @@ class Description:
     sources: dict[str, Source]  # graph IRI -> what that graph is
     inference: bool = True
     truncated: bool = False
+    evidence: list[Evidence] = field(default_factory=list)
+    # inferred (subject, predicate, object) -> how it follows (None: rule not identified);
+    # filled by describe_resource(explain=True), for at most MAX_EXPLAINED triples
+    explanations: dict[tuple[Node, Node, Node], Explanation | None] = field(default_factory=dict)
+    explained: bool = False
 
     @property
     def types(self) -> list[URIRef]:
@@ -169,9 +179,17 @@ class Description:
 
 
 def describe_resource(
-    engine: Engine, iri: str, *, inference: bool = True, max_backlinks: int = MAX_BACKLINKS
+    engine: Engine,
+    iri: str,
+    *,
+    inference: bool = True,
+    max_backlinks: int = MAX_BACKLINKS,
+    explain: bool = False,
 ) -> Description:
-    """The description of IRI; ResourceNotFound when no triple mentions it as subject or object."""
+    """The description of IRI; ResourceNotFound when no triple mentions it as subject or object.
+
+    `explain`: also how each inferred triple follows (cakg.inference_explanation), with the
+    labels of the terms and the sources of the graphs its premises mention."""
     _check(iri)
     subject = URIRef(iri)
     dataset = QueryDataset(inference=inference)
@@ -196,6 +214,12 @@ def describe_resource(
                 mentioned.setdefault(str(node.datatype), None)
         for g in st.graphs:
             graphs.setdefault(g, None)
+    truncated = own.truncated or back.truncated
+    explanations = (
+        _explanations(engine, (*statements, *backlinks), mentioned, graphs, complete=not truncated)
+        if (explain and inference)
+        else {}
+    )
     sources = _sources(engine, list(graphs))
     for src in sources.values():
         if src.document:
@@ -216,8 +240,44 @@ def describe_resource(
         points=points,
         sources=sources,
         inference=inference,
-        truncated=own.truncated or back.truncated,
+        truncated=truncated,
+        evidence=find_evidence(engine, subject),
+        explanations=explanations,
+        explained=explain and inference,
     )
+
+
+def _explanations(
+    engine: Engine,
+    statements: tuple[Statement, ...],
+    mentioned: dict[str, None],
+    graphs: dict[str, None],
+    *,
+    complete: bool,
+) -> dict[tuple[Node, Node, Node], Explanation | None]:
+    """How the inferred statements follow; what their axioms and premises mention (IRIs and
+    graphs) is added to `mentioned` and `graphs`, for labels and sources. `complete`: every
+    graph of each statement is known (the description was not cut short), so a premise among
+    them is not looked up again."""
+    inferred = [(st.subject, st.predicate, st.object) for st in statements if st.inferred]
+    known: dict[tuple[Node, Node, Node], list[str]] = {
+        (st.subject, st.predicate, st.object): st.graphs for st in statements
+    }
+    explanations = explain_inferences(engine, inferred, known=known if complete else None)
+    for explanation in explanations.values():
+        if explanation is None:
+            continue
+        terms: list[Node] = []
+        if explanation.axiom is not None:
+            terms += [explanation.axiom.subject, *explanation.axiom.objects]
+        for premise in explanation.premises:
+            terms += [premise.subject, premise.predicate, premise.object]
+            for g in premise.graphs:
+                graphs.setdefault(g, None)
+        for node in terms:
+            if isinstance(node, URIRef):
+                mentioned.setdefault(str(node), None)
+    return explanations
 
 
 def exists(engine: Engine, iri: str, *, inference: bool = True) -> bool:

@@ -17,7 +17,7 @@ from importlib import metadata
 from typing import Any
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, VOID
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, SKOS, VOID
 
 from cakg.config import Settings
 from cakg.engine.base import Engine
@@ -45,10 +45,18 @@ _CLASSES = """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH ?g { ?s a ?c } FILTER(isIRI(?c))
 } GROUP BY ?c ORDER BY ?c"""
 _PROPERTIES = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ {_DISTINCT} }} }} GROUP BY ?p ORDER BY ?p"
-_LINKS = f"""SELECT (COUNT(*) AS ?n) WHERE {{ {{
+# Links to Wikidata by predicate: owl:sameAs for people and places (the same thing), and
+# skos:exactMatch for organisations, offices, corridors and initiatives (a match, not a merge).
+LINK_PREDICATES = ((OWL.sameAs, "sameas"), (SKOS.exactMatch, "exactmatch"))
+
+
+def _links_query(predicate: URIRef) -> str:
+    return f"""SELECT (COUNT(*) AS ?n) WHERE {{ {{
   SELECT DISTINCT ?s ?o WHERE {{
-    GRAPH ?g {{ ?s <{OWL.sameAs}> ?o }} FILTER(STRSTARTS(STR(?o), "{WIKIDATA}"))
+    GRAPH ?g {{ ?s <{predicate}> ?o }} FILTER(STRSTARTS(STR(?o), "{WIKIDATA}"))
   }} }} }}"""
+
+
 _SOURCES = """PREFIX cakg: <https://w3id.org/cakg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?doc ?title ?date WHERE {
@@ -190,21 +198,24 @@ def _subsets(g: Graph, ds: URIRef, manifest: dict[str, Any]) -> None:
 
 
 def _linkset(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
-    (n,) = engine.query(_LINKS).rows[0]
-    if not n:
-        return
+    """One void:Linkset per predicate that links cakg's things to Wikidata."""
     wikidata = URIRef("http://www.wikidata.org/")
-    links = URIRef(f"{ds}#wikidata-links")
-    g.add((ds, VOID.subset, links))
-    g.add((links, RDF.type, VOID.Linkset))
-    g.add((links, DCTERMS.title, Literal("owl:sameAs links to Wikidata", lang="en")))
-    g.add((links, VOID.linkPredicate, OWL.sameAs))
-    g.add((links, VOID.subjectsTarget, ds))
-    g.add((links, VOID.objectsTarget, wikidata))
-    g.add((links, VOID.triples, _number(n)))
-    g.add((wikidata, RDF.type, VOID.Dataset))
-    g.add((wikidata, DCTERMS.title, Literal("Wikidata", lang="en")))
-    g.add((wikidata, VOID.uriSpace, Literal(WIKIDATA)))
+    for predicate, slug in LINK_PREDICATES:
+        (n,) = engine.query(_links_query(predicate)).rows[0]
+        if not n:
+            continue
+        links = URIRef(f"{ds}#wikidata-{slug}-links")
+        name = "owl:sameAs" if predicate == OWL.sameAs else "skos:exactMatch"
+        g.add((ds, VOID.subset, links))
+        g.add((links, RDF.type, VOID.Linkset))
+        g.add((links, DCTERMS.title, Literal(f"{name} links to Wikidata", lang="en")))
+        g.add((links, VOID.linkPredicate, predicate))
+        g.add((links, VOID.subjectsTarget, ds))
+        g.add((links, VOID.objectsTarget, wikidata))
+        g.add((links, VOID.triples, _number(n)))
+        g.add((wikidata, RDF.type, VOID.Dataset))
+        g.add((wikidata, DCTERMS.title, Literal("Wikidata", lang="en")))
+        g.add((wikidata, VOID.uriSpace, Literal(WIKIDATA)))
 
 
 def _distributions(g: Graph, ds: URIRef, manifest: dict[str, Any], root: str) -> None:

@@ -106,8 +106,7 @@ class _Linker:
     def __call__(self, node: Node) -> Link | str:
         if isinstance(node, URIRef):
             iri = str(node)
-            label = self.g.value(node, RDFS.label)
-            text = str(label) if label is not None else shorten(iri)
+            text = _text(self.g, node, RDFS.label) or shorten(iri)
             href: str | None
             if iri.startswith(str(CAKG)):
                 href = ("#" if self.here == "ontology" else "ontology#") + iri[len(str(CAKG)) :]
@@ -236,7 +235,7 @@ def render_ontology_docs(ontology: Graph) -> str:
     for key, title, classes in KINDS:
         terms = sorted(
             {t for c in classes for t in g.subjects(RDF.type, c) if isinstance(t, URIRef)} - seen,
-            key=lambda t: str(g.value(t, RDFS.label) or _anchor(str(t))).lower(),
+            key=lambda t: (_text(g, t, RDFS.label) or _anchor(str(t))).lower(),
         )
         terms = [t for t in terms if str(t).startswith(str(CAKG))]
         seen.update(terms)

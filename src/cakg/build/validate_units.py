@@ -18,8 +18,9 @@ or of nodes its own source describes. So a unit is validated as:
   triples, in a source file's unit (no shape reads what points at a reference entity);
 * for every IRI that appears in more than one file: its rdf:type triples and one triple per
   property it is the subject of, from any file (*evidence*: its types, and that it has a label,
-  a title or a source at all; the triples pointing at it are no evidence: nothing is inferred
-  from a property's range, and a node's incoming edges other than POINTERS decide no result);
+  a title or a source at all), and every owl:sameAs or skos:exactMatch link to it (LINKS: one
+  entity per Wikidata item); the other triples pointing at it are no evidence: nothing is
+  inferred from a property's range, and no other incoming edge decides a result;
 * any schema triple (rdfs:subClassOf, rdfs:domain...) that a data file asserts;
 
 and only its home nodes are validated (the other nodes are context). Each unit's graph is a
@@ -39,7 +40,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
 from cakg.build.load import parse_file
@@ -66,6 +67,9 @@ _SCHEMA_NAMESPACES = (str(RDF), str(RDFS), str(OWL))
 # its source) and a document's ratifications and lifecycle events (its status follows them). A
 # unit pulls, from other files, the nodes that point at its subjects with one of these.
 POINTERS = frozenset({CAKG.about, CAKG.ratifies, CAKG.lifecycleOf})
+# Links to an outside item (Wikidata): every one of them is evidence about the item, since the
+# shapes require one entity per item (cakgsh:WikidataItemShape).
+LINKS = frozenset({OWL.sameAs, SKOS.exactMatch})
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,8 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
             mentions.add(str(o))
             if p in POINTERS and isinstance(s, URIRef):
                 pointers[str(o)].add(str(s))
+            if p in LINKS:  # every link to an item, for the one-item-one-entity check
+                evidence[str(o)].add(t)
     for (node, _p, _out), (_rank, t) in witness.items():
         evidence[node].add(t)
     return FileIndex(
@@ -232,7 +238,9 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
             if node not in shared:
                 continue
             for t in index.evidence_of(node):
-                if t[1] == RDF.type and str(t[0]) == node:
+                if (t[1] == RDF.type and str(t[0]) == node) or (
+                    t[1] in LINKS and str(t[2]) == node
+                ):
                     evidence[node].add(t)
                 else:
                     _witness(witness, (node, t[1], str(t[0]) == node), t)

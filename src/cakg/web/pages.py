@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from cakg.errors import ResourceNotFound
 from cakg.media import HTML, MEDIA_TYPES
 from cakg.resource_description import describe_resource, exists
+from cakg.source_texts import SourceTexts
 from cakg.web import linked_view, state
 from cakg.web.negotiation import FORMATS, QUADS, cached, fixed, negotiate, serialize, viewer
 from cakg.web.params import read_flag
@@ -93,10 +94,12 @@ def page(path: str) -> Response:
     iri = _iri(path)
     inference = _inference()
     lang = request.accept_languages.best or ""
+    folder = state.settings().source_texts  # quote the evidence from there (default: offsets)
 
     def make() -> str:
-        description = describe_resource(state.engine(), iri, inference=inference)
-        view = linked_view.page_view(description, viewer())
+        description = describe_resource(state.engine(), iri, inference=inference, explain=True)
+        texts = SourceTexts(folder) if folder is not None else None
+        view = linked_view.page_view(description, viewer(), texts)
         formats = [
             (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)
             for k, m in FORMATS.items()
@@ -109,4 +112,4 @@ def page(path: str) -> Response:
             path=path,
         )
 
-    return cached(make, HTML, f"page {inference} {lang}", ("Accept-Language",))
+    return cached(make, HTML, f"page {inference} {lang} {folder}", ("Accept-Language",))
