@@ -42,7 +42,7 @@ from cakg.build.validate_units import (
 )
 from cakg.errors import ParseError, ValidationWorkerError
 
-UNITS_PER_RUN = 40  # source units validated together by one pyshacl run (ontology inference once)
+UNITS_PER_RUN = 40  # units validated together by one pyshacl run (the shapes loaded once)
 
 
 def validate_units(
