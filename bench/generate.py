@@ -10,7 +10,8 @@ corridors with ordered passages, centres and projects). Copy k of a template ren
 entity the template mints (its source document, visits, figures...) with a `-sNNNNN` suffix,
 moves its dates by a whole number of four-year steps (so 29 February stays a date and the
 shapes' 1990-2100 range holds) and scales its figures, with their bounds, by a factor in
-[0.5, 1] (percentages stay at most 100). Shared entities (states, people, offices, places,
+[0.5, 1] (percentages stay at most 100; a figure whose label states its amount keeps its
+value). Shared entities (states, people, offices, places,
 measures) keep their IRIs, so the copies join on them as real sources do. Each copy is one
 source file, hence one named graph.
 
@@ -23,13 +24,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +41,9 @@ VALUE = URIRef("https://w3id.org/cakg/ontology#value")
 CAKG = "https://w3id.org/cakg/ontology#"
 SCALED = {VALUE, URIRef(CAKG + "minExclusive"), URIRef(CAKG + "maxInclusive")}
 SHARED = ("ontology", "shapes", "graph/reference", "queries")
+# A figure whose English label states its amount keeps its value: cakgsh:FigureUnitShape
+# (shapes/integrity.ttl) checks the two agree, as this pattern finds the amount.
+STATED_AMOUNT = re.compile(r"[0-9] ?(bn|billion|million|mn|m|thousand)([ )]|$)")
 DATED = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 YEAR_STEPS = (-8, -4, 0, 4)  # multiples of 4: leap days stay valid
 
@@ -54,6 +59,13 @@ class Template:
             for s in self.graph.subjects()
             if isinstance(s, URIRef) and s.startswith(ID) and s not in shared
         }
+        self.amount_in_label = {
+            s
+            for s, label in self.graph.subject_objects(RDFS.label)
+            if isinstance(label, Literal)
+            and label.language == "en"
+            and STATED_AMOUNT.search(str(label))
+        }
 
     def __len__(self) -> int:
         return len(self.graph)
@@ -64,7 +76,7 @@ class Template:
         years = rng.choice(YEAR_STEPS)
         factor = Decimal(rng.randint(50, 100)) / 100
 
-        def term(node: Node, predicate: Node | None = None) -> str:
+        def term(node: Node, predicate: Node | None = None, subject: Node | None = None) -> str:
             if isinstance(node, URIRef) and node in self.minted:
                 return f"<{node}{suffix}>"
             if isinstance(node, Literal):
@@ -73,12 +85,16 @@ class Template:
                     node = Literal(
                         f"{int(lexical[:4]) + years:04d}{lexical[4:]}", datatype=node.datatype
                     )
-                elif predicate in SCALED and node.datatype == XSD.decimal:
+                elif (
+                    predicate in SCALED
+                    and node.datatype == XSD.decimal
+                    and subject not in self.amount_in_label
+                ):
                     node = Literal(Decimal(str(node)) * factor, datatype=XSD.decimal)
             return node.n3()
 
         for s, p, o in self.graph:
-            yield f"{term(s)} {term(p)} {term(o, p)} .\n"
+            yield f"{term(s)} {term(p)} {term(o, p, s)} .\n"
 
 
 def shared_subjects(root: Path) -> set[URIRef]:

@@ -11,9 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 from pyshacl.constraints.core.other_constraints import InConstraintComponent
+from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from pyshacl.shape import Shape
 from rdflib import Graph, URIRef
+from rdflib.plugins.sparql import evaluate as sparql_evaluate
 from rdflib.plugins.sparql import processor as sparql_processor
+from rdflib.plugins.sparql.parserutils import CompValue
 
 import cakg.build.validate
 from cakg.build import pyshacl_patches
@@ -26,6 +29,14 @@ NOT_IN_SHAPES = """
 ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
     sh:property [ sh:path ex:kind ; sh:not [ sh:in ( ex:Bad ex:Worse ) ] ] ;
     sh:property [ sh:path ex:grade ; sh:in ( "a" "b" ) ] .
+"""
+FILTER_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:sparql [ sh:message "graded c" ; sh:select \"\"\"
+        SELECT $this WHERE { $this <http://example.org/grade> ?g FILTER (?g = "c") }
+    \"\"\" ] .
 """
 SPARQL_SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -57,6 +68,17 @@ def test_shape_focus_nodes_takes_the_data_graph_and_debug() -> None:
 
 def test_in_constraint_component_is_made_from_its_shape() -> None:
     assert list(inspect.signature(InConstraintComponent.__init__).parameters) == ["self", "shape"]
+
+
+def test_pyshacl_checks_a_sparql_text_through_its_helper() -> None:
+    params = inspect.signature(SPARQLQueryHelper.check_invalid_sparql).parameters
+    assert list(params) == ["self", "sparql_text", "valuenode", "extravars"]
+    assert "check_invalid_sparql" in SPARQLQueryHelper.pre_bind_variables.__code__.co_names
+
+
+def test_rdflib_reads_a_filter_through_a_module_attribute() -> None:
+    assert list(inspect.signature(sparql_evaluate._ebv).parameters) == ["expr", "ctx"]
+    assert "_ebv" in sparql_evaluate.evalFilter.__code__.co_names  # looked up when it runs
 
 
 def test_rdflib_parses_and_translates_a_query_text_through_module_attributes() -> None:
@@ -133,12 +155,14 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield texts
 
 
-def test_prepared_queries_parse_a_sparql_constraint_once_per_run(
+def test_prepared_queries_parse_a_sparql_constraint_once_per_process(
     parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shapes = Graph().parse(data=SPARQL_SHAPES, format="turtle")
     data = _things(12)  # t0 t4 t8: grade c
+    pyshacl_patches._PARSED.clear()
     fast = validate_graph(data, shapes)
+    again = validate_graph(data, shapes)  # the next run finds the text parsed
     once = [t for t in parsed if "grade" in t]
     parsed.clear()
     with monkeypatch.context() as m:  # pyshacl as it ships
@@ -147,6 +171,57 @@ def test_prepared_queries_parse_a_sparql_constraint_once_per_run(
     every_time = [t for t in parsed if "grade" in t]
     assert len(once) == 1
     assert len(every_time) >= 12  # pyshacl queries once per focus node
-    assert fast.findings == plain.findings
+    assert fast.findings == plain.findings == again.findings
     assert {f.focus for f in fast.findings} == {f"<{EX}t{i}>" for i in (0, 4, 8)}
     assert sparql_processor.parseQuery.__name__ == "counted"  # the memo put it back
+
+
+def test_a_sparql_text_is_checked_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    shapes = Graph().parse(data=SPARQL_SHAPES, format="turtle")
+    data = _things(12)
+    checked: list[str] = []
+    original = SPARQLQueryHelper.check_invalid_sparql
+
+    def counted(self: SPARQLQueryHelper, text: str, *args: object, **kwargs: object) -> bool:
+        checked.append(text)
+        return bool(original(self, text, *args, **kwargs))
+
+    monkeypatch.setattr(SPARQLQueryHelper, "check_invalid_sparql", counted)
+    pyshacl_patches._CHECKED.clear()  # another test may have checked the text
+    fast = validate_graph(data, shapes)
+    validate_graph(data, shapes)
+    once = len(checked)
+    with monkeypatch.context() as m:
+        m.setattr(cakg.build.validate, "memoised", contextlib.nullcontext)
+        plain = validate_graph(data, shapes)
+    assert once == 1
+    assert len(checked) - once == 12  # pyshacl checks the text before each focus node
+    assert fast.findings == plain.findings
+    assert SPARQLQueryHelper.check_invalid_sparql is counted  # the memo put it back
+
+
+def test_a_filter_is_evaluated_without_formatting_its_expression(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shapes = Graph().parse(data=FILTER_SHAPES, format="turtle")
+    data = _things(12)  # t0 t4 t8: grade c
+    formatted: list[int] = []
+    original = CompValue.__repr__
+
+    def counted(self: CompValue) -> str:
+        formatted.append(1)
+        return original(self)
+
+    monkeypatch.setattr(CompValue, "__repr__", counted)
+    with monkeypatch.context() as m:  # only this patch: its effect on its own
+        m.setattr(cakg.build.validate, "memoised", pyshacl_patches.filters_without_error_messages)
+        fast = validate_graph(data, shapes)
+    with_patch = len(formatted)
+    with monkeypatch.context() as m:
+        m.setattr(cakg.build.validate, "memoised", contextlib.nullcontext)
+        plain = validate_graph(data, shapes)
+    assert with_patch == 0
+    assert len(formatted) >= 12  # one repr per FILTER and solution, and more for nested terms
+    assert fast.findings == plain.findings
+    assert {f.focus for f in fast.findings} == {f"<{EX}t{i}>" for i in (0, 4, 8)}
+    assert sparql_evaluate._ebv.__name__ == "_ebv"  # the patch put rdflib's own back

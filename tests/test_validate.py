@@ -1,13 +1,19 @@
 import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from cakg.build import validate_loaded
 from cakg.build.load import load_sources
 from cakg.build.sources import find_sources, from_paths
+from cakg.build.validate import validate_graph
+from cakg.errors import InputError
 
-from .conftest import INVALID, TINY
+from .conftest import INVALID, TINY, CliRun
 
 
 def _with_extra(extra):
@@ -55,3 +61,90 @@ def test_json_and_turtle_reports_parse_back():
     g = Graph().parse(data=report.to_turtle(), format="turtle")
     assert len(list(g.subjects(None, SH.ValidationResult))) == 2
     assert (None, SH.focusNode, URIRef("https://w3id.org/cakg/id/visit/hostless")) in g
+
+
+# --- Class constraints read asserted types (issue 20, item 5)
+
+REPO = Path(__file__).parent.parent
+ID = "https://w3id.org/cakg/id/"
+
+
+def _repo_graph(folder: str) -> Graph:
+    graph = Graph()
+    for path in sorted((REPO / folder).glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("focus", "kind", "prop", "value", "kind_of_value"),
+    [
+        # a ratification of a visit: under RDFS inference cakg:ratifies' range made it an Agreement
+        ("ratification/r", "Ratification", "ratifies", "visit/v", "Visit"),
+        # a document signed at a city: cakg:signedAt's range made it an Event
+        ("document/d", "Agreement", "signedAt", "city/c", "City"),
+    ],
+)
+def test_class_constraint_checks_the_asserted_type_not_the_range(
+    focus: str, kind: str, prop: str, value: str, kind_of_value: str
+) -> None:
+    data = Graph().parse(
+        format="turtle",
+        data=f"""
+        @prefix cakg: <https://w3id.org/cakg/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{ID}{focus}> a cakg:{kind} ; cakg:{prop} <{ID}{value}> .
+        <{ID}{value}> a cakg:{kind_of_value} ; rdfs:label "v"@en .
+        """,
+    )
+    report = validate_graph(data, _repo_graph("shapes"), _repo_graph("ontology"))
+    found = {(f.focus, f.path, f.constraint) for f in report.findings}
+    assert (f"id:{focus}", f"cakg:{prop}", "sh:ClassConstraintComponent") in found
+
+
+@pytest.mark.parametrize(
+    ("constraint", "said"),
+    [
+        # SHACL-SPARQL forbids VALUES: pyshacl loads the shape, then fails to run it
+        (
+            'sh:sparql [ sh:message "m"@en ; sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ]',
+            "VALUES",
+        ),
+        # a cardinality that is not an integer: pyshacl cannot load the shape
+        ('sh:property [ sh:path rdfs:label ; sh:minCount "one" ]', "minCount"),
+    ],
+)
+def test_a_shape_pyshacl_cannot_run_is_an_input_error(constraint: str, said: str) -> None:
+    shapes = Graph().parse(
+        format="turtle",
+        data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <urn:s> a sh:NodeShape ; sh:targetNode <urn:x> ; {constraint} .
+        """,
+    )
+    with pytest.raises(InputError) as info:
+        validate_graph(Graph(), shapes)
+    assert str(info.value).startswith("shapes/: pyshacl cannot run the shapes: ")
+    assert said in str(info.value)
+
+
+def test_an_impossible_date_is_a_violation_not_a_logged_traceback(
+    tmp_path: Path, run_cli: Callable[..., CliRun], caplog: pytest.LogCaptureFixture
+) -> None:
+    """rdflib logs a warning with a traceback for a literal its datatype cannot read, which
+    `cakg validate` printed once per conversion; the shapes report it, naming the node."""
+    for part in ("ontology", "shapes"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix cakg: <https://w3id.org/cakg/ontology#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        f'<{ID}visit/v> a cakg:Visit ; cakg:date "2024-02-30"^^xsd:date .\n',
+        encoding="utf-8",
+    )
+    result = run_cli("--root", str(tmp_path), "validate", "--format", "json", str(bad))
+    assert result.code == 1
+    assert (result.err, [r.getMessage()[:40] for r in caplog.records]) == ("", [])
+    findings = json.loads(result.out)["results"]
+    assert {f["focus"] for f in findings if f["path"] == "cakg:date"} == {"id:visit/v"}

@@ -20,6 +20,7 @@ from cakg.build.sources import Kind, find_sources, from_paths
 from cakg.build.validate import Report
 from cakg.build.validate_cache import CACHE
 from cakg.build.validate_parallel import validate_units
+from cakg.build.validate_units import Schema, Unit
 from cakg.config import Settings
 from cakg.errors import ParseError, ValidationWorkerError
 
@@ -81,13 +82,13 @@ def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
     generate_project(10000, root)
     sources = sorted((root / "graph" / "sources").glob("*.ttl"))
     first = Graph().parse(sources[0])
-    fact = sorted(first.subjects(URIRef(CAKG + "firstParty"), None))[0]
-    # Another file gives that fact a second firstParty (maxCount across two files) and names
-    # it as a fact's cakg:statedBy: by that property's range it is then a Person, which a Fact
-    # must not be (the type comes from the other file).
+    fact, other = sorted(first.subjects(URIRef(CAKG + "firstParty"), None))[:2]
+    # Another file gives that fact a second firstParty (maxCount across two files) and says
+    # it was stated by another node of the first file, which that file types as no Person
+    # (sh:class: the value's asserted type comes from the other file).
     with sources[3].open("a", encoding="utf-8") as f:
         f.write(f"<{fact}> <{CAKG}firstParty> <https://w3id.org/cakg/id/state/china> .\n")
-        f.write(f"<https://w3id.org/cakg/id/fact/stated> <{CAKG}statedBy> <{fact}> .\n")
+        f.write(f"<{fact}> <{CAKG}statedBy> <{other}> .\n")
     # A third file: a fact with an impossible date and no label.
     with sources[7].open("a", encoding="utf-8") as f:
         f.write(
@@ -100,7 +101,7 @@ def test_generated_project_with_cross_file_violations(tmp_path: Path) -> None:
     assert both in files
     assert (sources[7].relative_to(root).as_posix(),) in files
     constraints = {f.constraint for f in units.findings if f.files == both}
-    assert "sh:NotConstraintComponent" in constraints
+    assert "sh:ClassConstraintComponent" in constraints
     assert "sh:MaxCountConstraintComponent" in constraints
     _same(whole, units)
 
@@ -117,8 +118,7 @@ def test_cache_reruns_only_the_changed_unit(tmp_path: Path) -> None:
     settings = Settings(root=root, validate_workers=2)
     first = validate_loaded(load_sources(find_sources(root)), settings)
     before = _unit_files(settings.out)
-    data = [p for p in (root / "graph").rglob("*.ttl") if "reference" not in p.parts]
-    assert len(before) == len(data) + 1  # one unit per data file, one for the reference graph
+    assert len(before) == len(list((root / "graph").rglob("*.ttl")))  # one unit per data file
     again = validate_loaded(load_sources(find_sources(root)), settings)
     assert _unit_files(settings.out) == before
     assert again.findings == first.findings
@@ -166,7 +166,7 @@ def test_worker_crash_names_the_unit(tmp_path: Path, monkeypatch: pytest.MonkeyP
     settings = Settings(root=TINY, build_dir=tmp_path, validate_workers=2)
     with pytest.raises(ValidationWorkerError) as info:
         validate_loaded(load_sources(find_sources(TINY)), settings)
-    assert info.value.unit in ("reference", "graph/sources/doc-1.ttl")
+    assert info.value.unit in ("graph/reference/places.ttl", "graph/sources/doc-1.ttl")
     assert "validation worker stopped" in str(info.value)
 
 
@@ -209,3 +209,104 @@ def test_graph_names_are_hashed_once_not_per_file(
     assert report.conforms
     assert set(hashed) == graphs  # the names are part of the index key
     assert max(hashed.values()) == 1
+
+
+@pytest.mark.slow
+def test_a_source_file_that_stops_naming_someone_reruns_no_reference_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source file that stops naming Putin as an office holder: its own unit runs again, and
+    no reference unit (the one reference unit ran again, for the evidence about him: one
+    triple per property pointing at him, from any file, which nothing reads any more)."""
+    root = tmp_path / "p"
+    for part in ("ontology", "shapes", "graph"):
+        shutil.copytree(REPO / part, root / part)
+    settings = Settings(root=root, validate_workers=1)
+    validate_loaded(load_sources(find_sources(root)), settings)
+    ran: list[str] = []
+    run_units = cakg.build.validate_parallel.run_units
+
+    def recording(batch: list[Unit], schema: Schema) -> object:
+        ran.extend(u.name for u in batch)
+        return run_units(batch, schema)
+
+    monkeypatch.setattr(cakg.build.validate_parallel, "run_units", recording)
+    changed = root / "graph" / "sources" / "putin-state-visit-kazakhstan.ttl"
+    text = changed.read_text(encoding="utf-8")
+    old = "cakg:holder id:person\\/vladimir-putin ;"
+    assert text.count(old) == 1
+    changed.write_text(text.replace(old, "cakg:holder id:person\\/vladimir-puttin ;"))
+    report = validate_loaded(load_sources(find_sources(root)), settings)
+    assert not report.conforms
+    assert "graph/sources/putin-state-visit-kazakhstan.ttl" in ran
+    assert [name for name in ran if name.startswith("graph/reference/")] == []
+
+
+HEADER = """@prefix cakg: <https://w3id.org/cakg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix id: <https://w3id.org/cakg/id/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def test_a_ratification_in_another_file_counts_for_the_document_it_ratifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One source calls an agreement ratified; another reports the ratification. Whole graph:
+    the status follows a lifecycle event. The agreement's unit must see the other file's
+    ratification (cakg:ratifies points at one of its subjects): it saw one ratifies-triple as
+    evidence only, without the ratification's type, and reported a status with no event."""
+    root = tmp_path / "p"
+    for part in ("ontology", "shapes", "graph/reference"):
+        shutil.copytree(REPO / part, root / part)
+    (root / "graph" / "sources").mkdir()
+    files = {
+        "a": """
+id:document\\/test-agreement a cakg:Agreement ; rdfs:label "Test agreement"@en ;
+    cakg:firstParty id:state\\/kazakhstan ; cakg:secondParty id:state\\/uzbekistan ;
+    cakg:status id:status\\/ratified ; prov:wasDerivedFrom id:source\\/test-a .
+""",
+        "b": """
+id:ratification\\/test-kazakhstan a cakg:Ratification ; rdfs:label "Test ratification"@en ;
+    cakg:ratifies id:document\\/test-agreement ; cakg:party id:state\\/kazakhstan ;
+    prov:wasDerivedFrom id:source\\/test-b .
+""",
+    }
+    for name, body in files.items():
+        (root / "graph" / "sources" / f"test-{name}.ttl").write_text(
+            HEADER
+            + f'id:source\\/test-{name} a cakg:SourceDocument ; dcterms:title "Test {name}"@en .\n'
+            + body,
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(cakg.build.validate_parallel, "UNITS_PER_RUN", 1)  # one file per run
+    whole, units = _both(root, [], tmp_path / "out")
+    on_agreement = {f.message for f in units.findings if f.focus == "id:document/test-agreement"}
+    assert not any("follow its lifecycle events" in m for m in on_agreement), on_agreement
+    _same(whole, units)
+
+
+def test_two_files_linking_one_wikidata_item_are_both_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two source files each link an entity to one Wikidata item: the whole graph reports both,
+    so each file's unit must see the other file's link (one triple per property pointing at
+    the item was its evidence: its own, or the other's)."""
+    root = tmp_path / "p"
+    for part in ("ontology", "shapes", "graph/reference"):
+        shutil.copytree(REPO / part, root / part)
+    (root / "graph" / "sources").mkdir()
+    for name in ("a", "b"):
+        (root / "graph" / "sources" / f"test-{name}.ttl").write_text(
+            HEADER
+            + "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+            + f'id:person\\/test-{name} a cakg:Person ; rdfs:label "Test {name}"@en ;\n'
+            + "    owl:sameAs <http://www.wikidata.org/entity/Q1> .\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(cakg.build.validate_parallel, "UNITS_PER_RUN", 1)  # one file per run
+    whole, units = _both(root, [], tmp_path / "out")
+    shared = {f.focus for f in units.findings if f.shape == "cakgsh:WikidataItemShape"}
+    assert shared == {"id:person/test-a", "id:person/test-b"}
+    _same(whole, units)

@@ -17,7 +17,15 @@ that changes them fails there, loudly. pyshacl is pinned to the minor version te
 * `prepared_queries()` replaces `rdflib.plugins.sparql.processor.parseQuery` and
   `translateQuery` (module attributes, looked up when a query runs): pyshacl evaluates a
   SHACL-SPARQL constraint once per focus node with the same text, and rdflib parses and
-  translates it on every call (most of a validation run's time).
+  translates it on every call (most of a validation run's time); the parsed texts are kept
+  for the next run in the same process.
+* `sparql_checked_once()` replaces `SPARQLQueryHelper.check_invalid_sparql(self, sparql_text,
+  valuenode=None, extravars=None)`: pyshacl runs five regular expressions over a constraint's
+  text (no MINUS, VALUES, SERVICE...) before every evaluation, once per focus node.
+* `filters_without_error_messages()` replaces `rdflib.plugins.sparql.evaluate._ebv(expr, ctx)`
+  (a module attribute, looked up when a FILTER runs): rdflib first asks for the boolean value of
+  the unevaluated expression, which always fails for an expression and formats the whole
+  expression tree into the error's message, then evaluates it; here it is evaluated at once.
 """
 
 from __future__ import annotations
@@ -28,8 +36,13 @@ from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from pyshacl.constraints.core.other_constraints import InConstraintComponent
+from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from pyshacl.shape import Shape
+from rdflib.plugins.sparql import evaluate as sparql_evaluate
 from rdflib.plugins.sparql import processor as sparql_processor
+from rdflib.plugins.sparql.operators import EBV
+from rdflib.plugins.sparql.parserutils import Expr
+from rdflib.plugins.sparql.sparql import SPARQLError
 from rdflib.term import Node
 
 _TARGETS_LOCK = threading.Lock()
@@ -57,7 +70,12 @@ def targets_within(focus: Collection[Node]) -> Iterator[None]:
 @contextlib.contextmanager
 def memoised() -> Iterator[None]:
     """pyshacl as it ships, with work it repeats per focus or value node done once per run."""
-    with prepared_queries(), in_lists_read_once():
+    with (
+        prepared_queries(),
+        in_lists_read_once(),
+        sparql_checked_once(),
+        filters_without_error_messages(),
+    ):
         yield
 
 
@@ -113,34 +131,41 @@ def _attributes(obj: object) -> dict[str, Any]:
 
 
 _PREPARED_LOCK = threading.Lock()
+# Parsed and translated query texts, kept across runs: a process validates with the same shapes
+# again and again (a build's units, a worker's batches, the tests), and parsing the shapes' few
+# dozen texts took about a second per run. Cleared when it passes _PREPARED_LIMIT texts.
+_PARSED: dict[str, Any] = {}
+_TRANSLATED: dict[tuple[int, str | None, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
+_PREPARED_LIMIT = 1000
 
 
 @contextlib.contextmanager
 def prepared_queries() -> Iterator[None]:
-    """Parse and translate each SPARQL text once while pyshacl runs, not once per focus node.
+    """Parse and translate each SPARQL text once, not once per focus node nor once per run.
 
     pyshacl evaluates a SHACL-SPARQL constraint by calling Graph.query with the same text and
     $this pre-bound, once per focus node; rdflib parses and translates the text on every call,
     which was most of a validation run's time. Here rdflib's parse and translate steps are
-    memoised for the duration (keyed on the text, base and namespaces), so the same prepared
-    query is evaluated with each binding, as rdflib's own prepareQuery does: the results are
-    unchanged.
+    memoised while pyshacl runs (keyed on the text, base and namespaces; the memo outlives the
+    run), so the same prepared query is evaluated with each binding, as rdflib's own
+    prepareQuery does: the results are unchanged.
     """
     module = vars(sparql_processor)
     parse, translate = module["parseQuery"], module["translateQuery"]
-    parsed: dict[str, Any] = {}
-    translated: dict[tuple[int, str | None, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
 
     def parse_once(text: str) -> Any:
-        if text not in parsed:
-            parsed[text] = parse(text)
-        return parsed[text]
+        if text not in _PARSED:
+            if len(_PARSED) >= _PREPARED_LIMIT:
+                _PARSED.clear()
+                _TRANSLATED.clear()
+            _PARSED[text] = parse(text)
+        return _PARSED[text]
 
     def translate_once(tree: Any, base: str | None = None, init_ns: Any = None) -> Any:
         key = (id(tree), base, tuple(sorted((str(k), str(v)) for k, v in (init_ns or {}).items())))
-        hit = translated.get(key)
+        hit = _TRANSLATED.get(key)
         if hit is None or hit[0] is not tree:
-            hit = translated[key] = (tree, translate(tree, base, init_ns))
+            hit = _TRANSLATED[key] = (tree, translate(tree, base, init_ns))
         return hit[1]
 
     with _PREPARED_LOCK:
@@ -149,3 +174,64 @@ def prepared_queries() -> Iterator[None]:
             yield
         finally:
             module["parseQuery"], module["translateQuery"] = parse, translate
+
+
+_CHECKED_LOCK = threading.Lock()
+_CHECKED: set[tuple[str, bool, frozenset[str]]] = set()  # texts found valid, kept across runs
+
+
+@contextlib.contextmanager
+def sparql_checked_once() -> Iterator[None]:
+    """Check each SHACL-SPARQL text for what SHACL forbids once, not before every evaluation.
+
+    pyshacl's check reads only the text, whether a value node is bound and the extra variables,
+    and either returns True or raises; a text that passed passes again.
+    """
+
+    def once(original: Callable[..., bool]) -> Callable[..., bool]:
+        def check_once(
+            self: SPARQLQueryHelper,
+            sparql_text: str,
+            valuenode: Any = None,
+            extravars: Any = None,
+        ) -> bool:
+            key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+            if key not in _CHECKED:
+                original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+                if len(_CHECKED) >= _PREPARED_LIMIT:
+                    _CHECKED.clear()
+                _CHECKED.add(key)
+            return True
+
+        return check_once
+
+    with _replaced(SPARQLQueryHelper, "check_invalid_sparql", once, _CHECKED_LOCK):
+        yield
+
+
+_EBV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def filters_without_error_messages() -> Iterator[None]:
+    """Evaluate a FILTER's expression at once instead of first failing to read it as a value.
+
+    rdflib's _ebv(expr, ctx) calls EBV(expr), which raises for anything but a literal, with the
+    expression's repr in the message, then evaluates the expression; an error is false. For an
+    expression the first step always fails, so it is skipped: the same truth value, without
+    formatting an expression tree per FILTER and solution.
+    """
+
+    def direct(original: Callable[..., bool]) -> Callable[..., bool]:
+        def ebv(expr: Any, ctx: Any) -> bool:
+            if not isinstance(expr, Expr):
+                return bool(original(expr, ctx))
+            try:
+                return bool(EBV(expr.eval(ctx)))
+            except SPARQLError:
+                return False  # rdflib: a filter error is false
+
+        return ebv
+
+    with _replaced(sparql_evaluate, "_ebv", direct, _EBV_LOCK):
+        yield

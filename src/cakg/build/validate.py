@@ -1,22 +1,33 @@
 """SHACL validation of the asserted data (pyshacl), with a report people can read.
 
+The shapes see the asserted data and the ontology's own triples (its class hierarchy, its term
+declarations, the concepts of ontology/concepts.ttl), and nothing inferred: no RDFS inference.
+Under RDFS inference a property's rdfs:range typed whatever it pointed at, so `sh:class` on
+cakg:ratifies, cakg:signedAt or cakg:announcedAt could never fail; without it `sh:class` checks
+the types a file asserts (through rdfs:subClassOf, which SHACL follows in the data graph).
+
 pyshacl runs with the patches of cakg.build.pyshacl_patches applied for the run: the same
 results, faster (memoised), and, for per-file units, only the targets a unit is home to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+import logging
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyshacl import validate as shacl_validate
+from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from cakg.build.pyshacl_patches import memoised, targets_within
+from cakg.errors import InputError
 from cakg.namespaces import shorten
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -95,7 +106,8 @@ def validate_graph(
     ontology: Graph | None = None,
     asserted_by: Mapping[Node, set[str]] | None = None,
 ) -> Report:
-    """Validate `data` against `shapes`, with `ontology` for RDFS inference (not validated)."""
+    """Validate `data` against `shapes`; the `ontology`'s triples are there for the shapes to
+    read (classes, term declarations, concepts), not inferred from."""
     with memoised():
         conforms, results = _pyshacl(data, shapes, ontology)
     files_of = asserted_by or {}
@@ -104,18 +116,64 @@ def validate_graph(
 
 
 def _pyshacl(data: Graph, shapes: Graph, ontology: Graph | None) -> tuple[bool, Graph]:
-    """pyshacl as cakg runs it: RDFS inference with the ontology, SHACL-AF, warnings allowed."""
-    conforms, results, _text = shacl_validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="rdfs",
-        advanced=True,
-        allow_warnings=True,
-        inplace=False,
-    )
+    """pyshacl as cakg runs it: the data plus the ontology, no inference, SHACL-AF, warnings
+    allowed. The caller's graphs are not changed (the two are copied into one graph)."""
+    graph = Graph()
+    graph += data
+    if ontology is not None:
+        graph += ontology
+    try:
+        conforms, results, _text = shacl_validate(
+            graph,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            inplace=True,
+        )
+    except ReportableRuntimeError as e:  # a shape pyshacl cannot load (ShapeLoadError...)
+        raise _unusable_shapes(e) from None
+    if isinstance(results, ValidationFailure):  # one it loaded but cannot run
+        raise _unusable_shapes(results)
     assert isinstance(results, Graph)
     return bool(conforms), results
+
+
+def _unusable_shapes(error: ReportableRuntimeError) -> InputError:
+    """A user's error in shapes/ (pyshacl's message says which shape or query), not a bug."""
+    # pyshacl's message may repeat itself after the error's class name, and end with a link
+    first = re.split(r"[A-Za-z]+Error: ", str(error.message).splitlines()[0])[0]
+    message = first.strip() or str(error.message)
+    return InputError(f"shapes/: pyshacl cannot run the shapes: {message}")
+
+
+class _IllTypedLiterals(logging.Filter):
+    """rdflib's log record (with a traceback) for a literal its datatype cannot read."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+_ILL_TYPED = _IllTypedLiterals()
+
+
+@contextlib.contextmanager
+def ill_typed_literals_left_to_the_shapes() -> Iterator[None]:
+    """Drop rdflib's log record (with a traceback) for each literal its datatype cannot read,
+    such as "2024-02-30"^^xsd:date, while the data is converted and validated: the shapes report
+    each one as a violation that names its node and file, which is the message people need.
+    (A validation worker process drops them for its whole life: cakg.build.validate_parallel.)"""
+    logger = logging.getLogger("rdflib.term")
+    logger.addFilter(_ILL_TYPED)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_ILL_TYPED)
+
+
+def drop_ill_typed_literal_logs() -> None:
+    """As ill_typed_literals_left_to_the_shapes, for good: in a validation worker process."""
+    logging.getLogger("rdflib.term").addFilter(_ILL_TYPED)
 
 
 def findings_of(

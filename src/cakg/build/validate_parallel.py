@@ -28,7 +28,7 @@ from rdflib.term import Node
 
 from cakg.build import validate_cache
 from cakg.build.sources import SourceFile
-from cakg.build.validate import Finding, Report, sort_findings
+from cakg.build.validate import Finding, Report, drop_ill_typed_literal_logs, sort_findings
 from cakg.build.validate_cache import Outcome
 from cakg.build.validate_units import (
     FileIndex,
@@ -42,7 +42,7 @@ from cakg.build.validate_units import (
 )
 from cakg.errors import ParseError, ValidationWorkerError
 
-UNITS_PER_RUN = 40  # source units validated together by one pyshacl run (ontology inference once)
+UNITS_PER_RUN = 40  # units validated together by one pyshacl run (the shapes loaded once)
 
 
 def validate_units(
@@ -121,10 +121,8 @@ def _run(pool: _Pool, units: list[Unit], cache_dir: Path | None) -> dict[str, Ou
             todo.append(unit)
         else:
             outcomes[unit.key] = cached
-    batches = [[u] for u in todo if u.is_reference]
-    rest = [u for u in todo if not u.is_reference]
-    size = max(1, min(UNITS_PER_RUN, -(-len(rest) // max(1, pool.workers * 2))))
-    batches += [rest[i : i + size] for i in range(0, len(rest), size)]
+    size = max(1, min(UNITS_PER_RUN, -(-len(todo) // max(1, pool.workers * 2))))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
 
     def keep(i: int, done: list[Outcome]) -> None:
         for unit, outcome in zip(batches[i], done, strict=True):
@@ -144,6 +142,8 @@ _STATE: dict[str, Schema] = {}  # a worker's schema graphs, loaded once (_init_w
 def _init_worker(
     shapes: list[Triple], ontology: list[Triple], reference: list[Triple], graphs: frozenset[str]
 ) -> None:
+    drop_ill_typed_literal_logs()  # a spawned worker starts without the parent's filter
+
     def graph(triples: list[Triple]) -> Graph:
         g = Graph()
         for t in triples:
@@ -214,7 +214,7 @@ class _Pool:
         self, workers: int, shapes: Graph, ontology: Graph, reference: Graph, graphs: frozenset[str]
     ) -> None:
         self.workers = max(1, workers)
-        self._args = (list(shapes), list(ontology), list(reference), graphs)
+        self._schema = Schema(shapes, ontology, reference, graphs)
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Pool:
@@ -246,7 +246,7 @@ class _Pool:
         if not items:
             return out
         if self.workers == 1 or len(items) == 1:
-            _init_worker(*self._args)
+            _STATE["schema"] = self._schema  # in this process: the graphs as they are
             for item in items:
                 take(fn(item))
             return out
@@ -254,11 +254,17 @@ class _Pool:
             # Forked workers share the caller's heap (a build holds the loaded data): with
             # its objects frozen, the children's garbage collector does not copy its pages.
             gc.freeze()
+            schema = self._schema
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=_context(),
                 initializer=_init_worker,
-                initargs=self._args,
+                initargs=(
+                    list(schema.shapes),
+                    list(schema.ontology),
+                    list(schema.reference),
+                    schema.graphs,
+                ),
             )
         name = names[0]
         try:

@@ -1,16 +1,26 @@
-"""SHACL validation units: one per source file (the reference files together are one more).
+"""SHACL validation units: one per data file (source or reference).
 
-A unit is one source file plus the context its nodes need; its *home* nodes are the subjects it
+A unit is one data file plus the context its nodes need; its *home* nodes are the subjects it
 asserts, its blank nodes, and the IRIs it mentions that no data file describes. A home node's
-result depends only on (every shape here targets a class and follows predicate paths forward):
-its own triples, in every file; its types; and the types of its values. Types come from
-rdf:type, from rdfs:domain of the properties it is the subject of and rdfs:range of those it is
-the object of, and from the ontology. So a unit is validated as:
+result depends only on (the shapes follow predicate paths forward from their targets, but for
+the POINTERS below):
+its own triples, in every file; its asserted types (rdf:type, with the ontology's class
+hierarchy: nothing is inferred, see cakg.build.validate); whether its values are typed and
+named (cakgsh:DescribedNodeShape), and their types; and, for the shapes that look further (a
+visit's location up cakg:locatedIn to its host, a figure's measure to the units it allows, a
+visitor's office to its state), triples of the reference graph, which every unit holds whole,
+or of nodes its own source describes. So a unit is validated as:
 
-* its own file, the reference graph and the ontology (pyshacl's ont_graph, RDFS inference);
+* its own file, the reference graph and the ontology (its triples beside the data);
 * the triples other files assert about its subjects (and their blank-node values);
+* the nodes of other files that point at its subjects with cakg:about, cakg:ratifies or
+  cakg:lifecycleOf (POINTERS: a thing's statements, a document's ratifications), with their
+  triples, in a source file's unit (no shape reads what points at a reference entity);
 * for every IRI that appears in more than one file: its rdf:type triples and one triple per
-  property it is the subject or the object of, from any file (type *evidence*);
+  property it is the subject of, from any file (*evidence*: its types, and that it has a label,
+  a title or a source at all), and every owl:sameAs or skos:exactMatch link to it (LINKS: one
+  entity per Wikidata item); the other triples pointing at it are no evidence: nothing is
+  inferred from a property's range, and no other incoming edge decides a result;
 * any schema triple (rdfs:subClassOf, rdfs:domain...) that a data file asserts;
 
 and only its home nodes are validated (the other nodes are context). Each unit's graph is a
@@ -25,17 +35,19 @@ from __future__ import annotations
 import pickle
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
 from cakg.build.load import parse_file
 from cakg.build.sources import Kind, SourceFile
 from cakg.build.validate import Finding, findings_of, validate_focus
 from cakg.build.validate_cache import Outcome, unit_key
+from cakg.namespaces import CAKG
 from cakg.terms import Terms
 
 Triple = tuple[Node, Node, Node]
@@ -50,6 +62,14 @@ _SCHEMA_PREDICATES = {
     OWL.equivalentProperty,
 }
 _SCHEMA_NAMESPACES = (str(RDF), str(RDFS), str(OWL))
+# Properties whose subjects the shapes read from their object: a thing's statements (cakg:about:
+# an event no statement reports held has no participants, a reported thing has a statement from
+# its source) and a document's ratifications and lifecycle events (its status follows them). A
+# unit pulls, from other files, the nodes that point at its subjects with one of these.
+POINTERS = frozenset({CAKG.about, CAKG.ratifies, CAKG.lifecycleOf})
+# Links to an outside item (Wikidata): every one of them is evidence about the item, since the
+# shapes require one entity per item (cakgsh:WikidataItemShape).
+LINKS = frozenset({OWL.sameAs, SKOS.exactMatch})
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,8 @@ class FileIndex:
     # terms was most of the cost of reading 31 859 cached indexes at 10^7
     evidence: dict[str, bytes]
     schema: frozenset[Triple]
+    # IRI -> the subjects of this file that point at it with a POINTER property
+    pointers: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def evidence_of(self, node: str) -> frozenset[Triple]:
         found: frozenset[Triple] = pickle.loads(self.evidence[node])  # noqa: S301 (pickled by this process)
@@ -84,7 +106,6 @@ class Unit:
     pulls: tuple[tuple[SourceFile, frozenset[str]], ...]
     context: frozenset[Triple]
     key: str
-    is_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +147,7 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
     witness: Witnesses = {}
     schema: set[Triple] = set()
     mentions: set[str] = set()
+    pointers: dict[str, set[str]] = defaultdict(set)
     for t in triples:
         s, p, o = t
         if p in _SCHEMA_PREDICATES or (p == RDF.type and str(o).startswith(_SCHEMA_NAMESPACES)):
@@ -138,7 +160,10 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
                 _witness(witness, (str(s), p, True), t)
         if isinstance(o, URIRef):
             mentions.add(str(o))
-            _witness(witness, (str(o), p, False), t)
+            if p in POINTERS and isinstance(s, URIRef):
+                pointers[str(o)].add(str(s))
+            if p in LINKS:  # every link to an item, for the one-item-one-entity check
+                evidence[str(o)].add(t)
     for (node, _p, _out), (_rank, t) in witness.items():
         evidence[node].add(t)
     return FileIndex(
@@ -147,6 +172,7 @@ def index_file(source: SourceFile, graphs: frozenset[str]) -> FileIndex:
         frozenset(mentions),
         {k: pickle.dumps(frozenset(v)) for k, v in evidence.items()},
         frozenset(schema),
+        {k: frozenset(v) for k, v in pointers.items()},
     )
 
 
@@ -177,13 +203,10 @@ def subject_files(
         for s in index.subjects:
             by[s].add(index.rel)
     for f in files:
-        if not f.is_data:
-            for s in {
-                s
-                for s in Graph().parse(f.path, format=f.format).subjects()
-                if isinstance(s, URIRef)
-            }:
-                by[str(s)].add(f.rel)
+        if not f.is_data:  # parsed as the build parses them (pyoxigraph: rdflib took a second)
+            quads, _prefixes = parse_file(f)
+            for s in {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}:
+                by[s].add(f.rel)
     return {URIRef(k): tuple(sorted(v)) for k, v in by.items()}
 
 
@@ -191,12 +214,20 @@ def subject_files(
 
 
 def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str) -> list[Unit]:
-    """The units of the data files (the reference files as one), each with its context."""
+    """The units of the data files, one per file, each with its context.
+
+    A reference file is a unit of its own too (its home nodes are its subjects): every unit
+    holds the whole reference graph anyway, and a change that only moves the evidence about a
+    shared node then re-runs the reference file that mentions it, not all of graph/reference/.
+    """
     subjects_in: dict[str, set[str]] = defaultdict(set)  # IRI -> data files describing it
+    pointed_from: dict[str, set[str]] = defaultdict(set)  # IRI -> files with a POINTER to it
     mentioned_in: dict[str, int] = defaultdict(int)
     for index in indexes.values():
         for s in index.subjects:
             subjects_in[s].add(index.rel)
+        for target in index.pointers:
+            pointed_from[target].add(index.rel)
         for m in index.mentions:
             mentioned_in[m] += 1
     shared = {m for m, n in mentioned_in.items() if n > 1}
@@ -207,7 +238,9 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
             if node not in shared:
                 continue
             for t in index.evidence_of(node):
-                if t[1] == RDF.type and str(t[0]) == node:
+                if (t[1] == RDF.type and str(t[0]) == node) or (
+                    t[1] in LINKS and str(t[2]) == node
+                ):
                     evidence[node].add(t)
                 else:
                     _witness(witness, (node, t[1], str(t[0]) == node), t)
@@ -215,11 +248,7 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
         evidence[node].add(t)
     schema = frozenset(t for index in indexes.values() for t in index.schema)
     by_rel = {f.rel: f for f in files}
-    reference = tuple(f for f in files if f.kind is Kind.REFERENCE)
-    groups: list[tuple[str, tuple[SourceFile, ...]]] = (
-        [("reference", reference)] if reference else []
-    )
-    groups += [(f.rel, (f,)) for f in files if f.kind is not Kind.REFERENCE]
+    groups = [(f.rel, (f,)) for f in files]
     n3s: dict[Triple, str] = {}
 
     def text(t: Triple) -> str:
@@ -239,14 +268,17 @@ def make_units(files: list[SourceFile], indexes: dict[str, FileIndex], code: str
             for rel in subjects_in[s] - rels:
                 if by_rel[rel].kind is not Kind.REFERENCE:
                     pull[rel].add(s)
+            if any(f.kind is Kind.REFERENCE for f in own):
+                continue  # no shape reads what points at a shared entity (a state, a corridor)
+            for rel in pointed_from[s] - rels:  # the statements about it, its ratifications
+                if by_rel[rel].kind is not Kind.REFERENCE:
+                    pull[rel].update(indexes[rel].pointers[s])
         context = set(schema).union(*(evidence[m] for m in mentions if m in evidence))
         for rel in pull:  # the types of what the pulled triples point at
             context.update(indexes[rel].all_evidence())
         pulls = tuple((by_rel[r], frozenset(ss)) for r, ss in sorted(pull.items()))
         key = unit_key(code, own, home, pulls, (text(t) for t in context))
-        units.append(
-            Unit(name, own, frozenset(home), pulls, frozenset(context), key, name == "reference")
-        )
+        units.append(Unit(name, own, frozenset(home), pulls, frozenset(context), key))
     return units
 
 
@@ -257,9 +289,7 @@ def run_units(batch: list[Unit], schema: Schema) -> list[Outcome]:
     """Validate a batch of units in one pyshacl run; each finding goes to its home unit(s)."""
     graphs = schema.graphs
     data = Graph()
-    if not any(u.is_reference for u in batch):
-        for t in schema.reference:
-            data.add(t)
+    data += schema.reference  # a reference file's own triples again below: the same terms
     homes: list[set[Node]] = []
     asserted: list[dict[Node, str]] = []
     for unit in batch:
