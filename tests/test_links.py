@@ -322,3 +322,17 @@ def test_failing_example(
 @pytest.mark.parametrize("example", CONFORMING)
 def test_conforming_example(example: str, shapes: Graph, ontology: Graph) -> None:
     assert findings(example, shapes, ontology) == set()
+
+
+def test_every_ontology_term_has_a_russian_label_and_definition(ontology: Graph) -> None:
+    """Item 7: the ontology's labels and definitions also in Russian, for every term (the
+    quantities terms had none)."""
+    missing = [
+        term
+        for term in terms(ontology)
+        if not (
+            by_language(ontology, term, RDFS.label).get("ru")
+            and by_language(ontology, term, SKOS.definition).get("ru")
+        )
+    ]
+    assert missing == []
