@@ -7,6 +7,7 @@
     in_process_engine, any_engine ("oxigraph" | "rdflib" | "remote"), remote_settings
     project_settings -> project_build -> project_dataset, project_client (each engine kind)
     run_cli (the CLI's runner), oxigraph_servers, listener (must receive no connection)
+    ontology, shapes, reference, sources, data: the project's files as graphs (project_graphs)
 
 `engine` is the tiny build's engine as `cakg serve` runs it, once per kind: embedded (the worker
 pool in this process's children) and remote (a RemoteEngine over a real `oxigraph serve` on
@@ -49,6 +50,9 @@ from cakg.publish import publish_dataset
 from cakg.release import dataset_dir
 from cakg.store.endpoints import store_endpoints
 from cakg.web import close_app, create_app
+
+# The project's Turtle files as graphs: ontology, shapes, reference, sources, data.
+pytest_plugins = ["tests.project_graphs"]
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent

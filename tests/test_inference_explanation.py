@@ -267,7 +267,9 @@ class CountingEngine:
         timeout: float | None = None,
     ) -> QueryResult:
         self.queries += 1
-        return self.engine.query(sparql, dataset=dataset, bindings=bindings, max_rows=max_rows)
+        return self.engine.query(
+            sparql, dataset=dataset, bindings=bindings, max_rows=max_rows, timeout=timeout
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)

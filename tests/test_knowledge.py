@@ -10,6 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
 from cakg.namespaces import CAKG, ID, ONTOLOGY_IRI
+from tests.project_graphs import parse_turtle
 
 REPO = Path(__file__).parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -119,28 +120,6 @@ NAME_PROPERTIES = {RDFS.label, SKOS.altLabel}
 RUN = 8  # a run of this many words shared with a seed counts as copied text
 
 
-def parse(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return parse(sorted((REPO / "ontology").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def reference() -> Graph:
-    return parse(REFERENCE_FILES)
-
-
-@pytest.fixture(scope="module")
-def sources() -> Graph:
-    return parse(SOURCE_FILES)
-
-
 # What a source file may describe: statements (facts are their own statements) and the things
 # statements are about.
 REPORTED_ROOTS = (
@@ -241,7 +220,7 @@ def test_every_fact_node_has_a_source(ontology: Graph, sources: Graph) -> None:
 
 @pytest.mark.parametrize("path", SOURCE_FILES, ids=[p.stem for p in SOURCE_FILES])
 def test_source_file_is_about_its_own_document(path: Path, ontology: Graph) -> None:
-    graph = parse([path])
+    graph = parse_turtle([path])
     source = ID[f"source/{path.stem}"]
     assert (source, RDF.type, CAKG.SourceDocument) in graph
     assert re.fullmatch(r"[0-9]{3}_[0-9a-f]{16}\.txt", str(graph.value(source, CAKG.seedFile)))
@@ -295,7 +274,7 @@ def test_disagreeing_statements_are_kept_with_their_sources(sources: Graph) -> N
 def test_reference_entities_are_defined_once() -> None:
     seen: dict[URIRef, str] = {}
     for path in REFERENCE_FILES:
-        for subject in set(parse([path]).subjects(RDF.type)):
+        for subject in set(parse_turtle([path]).subjects(RDF.type)):
             assert subject not in seen, f"{subject} in {seen.get(subject)} and {path.name}"
             seen[subject] = path.name  # type: ignore[index]
             assert re.fullmatch(r"https://w3id\.org/cakg/id/[a-z-]+/[a-z0-9-]+", str(subject))
@@ -333,11 +312,11 @@ def test_no_sentence_is_copied_from_a_source() -> None:
     assert seed_runs
     rdf_files = sorted(REPO.glob("ontology/*.ttl")) + sorted(REPO.glob("shapes/*.ttl"))
     rdf_files += sorted(REPO.glob("graph/**/*.ttl"))
-    ontology = parse(sorted(REPO.glob("ontology/*.ttl")))
+    ontology = parse_turtle(sorted(REPO.glob("ontology/*.ttl")))
     named_classes = {c for n in NAMED for c in ontology.transitive_subjects(RDFS.subClassOf, n)}
     copied = []
     for path in rdf_files:
-        graph = parse([path])
+        graph = parse_turtle([path])
         named = {s for s, o in graph.subject_objects(RDF.type) if o in named_classes}
         for s, p, o in graph:
             if not isinstance(o, Literal) or p in QUOTABLE:

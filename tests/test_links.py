@@ -13,6 +13,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from cakg.build.docs import render_ontology_docs
 from cakg.build.validate import validate_graph
 from cakg.namespaces import CAKG, CAKGSH, ID
+from tests.project_graphs import parse_turtle
 
 REPO = Path(__file__).parent.parent
 WIKIDATA = "http://www.wikidata.org/"
@@ -34,28 +35,6 @@ PREFIXES = """
 @prefix wd: <http://www.wikidata.org/entity/> .
 @prefix id: <https://w3id.org/cakg/id/> .
 """
-
-
-def parse(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return parse(sorted((REPO / "ontology").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return parse(sorted((REPO / "shapes").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    return parse(sorted((REPO / "graph").glob("**/*.ttl")))
 
 
 def wikidata_links(graph: Graph) -> list[tuple[URIRef, URIRef, URIRef]]:
@@ -226,7 +205,7 @@ def test_reference_russian_names_are_well_formed_and_one_per_entity(data: Graph)
 
 def test_the_ontology_docs_stay_english() -> None:
     # the Russian labels read first: the docs must choose the English ones, not the first found
-    ontology = parse(sorted((REPO / "ontology").glob("*.ttl"), reverse=True))
+    ontology = parse_turtle(sorted((REPO / "ontology").glob("*.ttl"), reverse=True))
     assert any(getattr(v, "language", None) == "ru" for v in ontology.objects(None, RDFS.label))
     page = render_ontology_docs(ontology)
     assert re.search(CYRILLIC, page) is None

@@ -27,6 +27,7 @@ from cakg.engine.base import Engine
 from cakg.namespaces import CAKG, CAKGSH, ID
 from cakg.queries import load_catalogue
 from cakg.queries.bind import run_saved
+from tests.project_graphs import parse_turtle
 
 REPO = Path(__file__).parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -58,36 +59,9 @@ DATE_PROPERTIES = (CAKG.date, CAKG.asOf, CAKG.periodStart, CAKG.periodEnd, CAKG.
                    URIRef("http://purl.org/dc/terms/date"))  # fmt: skip
 
 
-def parse(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return parse(sorted((REPO / "ontology").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return parse(sorted((REPO / "shapes").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def reference() -> Graph:
-    return parse(sorted((REPO / "graph" / "reference").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def sources() -> Graph:
-    return parse(SOURCE_FILES)
-
-
 @pytest.fixture(scope="module")
 def derived() -> Graph:
-    return parse([DERIVED])
+    return parse_turtle([DERIVED])
 
 
 def figures(sources: Graph, ontology: Graph) -> set[URIRef]:
@@ -228,7 +202,7 @@ def test_a_day_is_written_only_where_the_source_gives_the_day(path: Path) -> Non
     names (its year may be inferred, as the notes say). Before issue 20, item 3, "the first five
     months of 2024" was 2024-01-01 to 2024-05-31 and "since the beginning of this year" started
     on 2024-01-01, days no source names."""
-    graph = parse([path])
+    graph = parse_turtle([path])
     seed = (SEEDS / str(graph.value(ID[f"source/{path.stem}"], CAKG.seedFile))).read_text()
     for s, p, date in dates_in(graph):
         if date.datatype != XSD.date:
@@ -322,7 +296,7 @@ def test_an_implied_baseline_is_neither_a_figure_nor_a_statement(
 def test_the_derived_graph_conforms_with_its_targets(
     shapes: Graph, ontology: Graph, reference: Graph, derived: Graph
 ) -> None:
-    targets = parse([REPO / "graph/sources/tokayev-aliyev-middle-corridor.ttl",
+    targets = parse_turtle([REPO / "graph/sources/tokayev-aliyev-middle-corridor.ttl",
                      REPO / "graph/sources/bektenov-official-visit-dushanbe.ttl"])  # fmt: skip
     report = validate_graph(reference + targets + derived, shapes, ontology)
     assert report.conforms, report.to_text()

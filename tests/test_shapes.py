@@ -11,6 +11,7 @@ from rdflib.term import Node
 
 from cakg.build.validate import Report, validate_graph
 from cakg.namespaces import CAKG, CAKGSH, ID
+from tests.project_graphs import parse_turtle
 
 REPO = Path(__file__).parent.parent
 EXAMPLES = REPO / "tests" / "data" / "shapes"
@@ -36,33 +37,6 @@ KINDS = {
     "sparql": SH.SPARQLConstraintComponent,
     "unique-lang": SH.UniqueLangConstraintComponent,
 }
-
-
-def parse_all(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return parse_all(sorted((REPO / "shapes").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return parse_all(sorted((REPO / "ontology").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def reference() -> Graph:
-    return parse_all(sorted((REPO / "graph" / "reference").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def sources() -> Graph:
-    return parse_all(sorted((REPO / "graph" / "sources").glob("*.ttl")))
 
 
 def focus_of(path: Path) -> URIRef:
@@ -152,7 +126,7 @@ def test_every_class_has_its_shape_and_every_shape_its_class(
 
 
 def test_shapes_header() -> None:
-    graph = parse_all(sorted((REPO / "shapes").glob("*.ttl")))
+    graph = parse_turtle(sorted((REPO / "shapes").glob("*.ttl")))
     header = URIRef("https://w3id.org/cakg/shapes")
     assert (header, RDF.type, OWL.Ontology) in graph
     assert graph.value(header, OWL.versionInfo) is not None

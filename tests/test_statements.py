@@ -17,6 +17,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from cakg.namespaces import CAKG, ID
+from tests.project_graphs import parse_turtle
 
 REPO = Path(__file__).parent.parent
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
@@ -31,28 +32,6 @@ SCHEMES = {
     CAKG.timeResolution: ID["scheme/time-resolution"],
     CAKG.fundingSource: ID["scheme/funding-kind"],
 }
-
-
-def parse(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return parse(sorted((REPO / "ontology").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return parse(sorted((REPO / "shapes").glob("*.ttl")))
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    return parse(sorted((REPO / "graph").rglob("*.ttl")))
 
 
 def members(ontology: Graph, scheme: URIRef) -> set[URIRef]:
@@ -117,7 +96,7 @@ def test_each_source_states_how_it_reports_each_thing(ontology: Graph, data: Gra
     with one modality, in the same file (so in the source's named graph)."""
     thing_classes = set().union(*(subclasses(ontology, root) for root in THING_ROOTS))
     for path in sorted((REPO / "graph" / "sources").glob("*.ttl")):
-        graph = parse([path])
+        graph = parse_turtle([path])
         things = {s for s, c in graph.subject_objects(RDF.type) if c in thing_classes}
         assert things, path.name
         for thing in things:
