@@ -10,10 +10,12 @@ import inspect
 from collections.abc import Iterator
 
 import pytest
+from owlrl import DatatypeHandling
 from pyshacl.constraints.core.other_constraints import InConstraintComponent
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from pyshacl.shape import Shape
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib import term as rdflib_term
 from rdflib.plugins.sparql import evaluate as sparql_evaluate
 from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -225,3 +227,26 @@ def test_a_filter_is_evaluated_without_formatting_its_expression(
     assert fast.findings == plain.findings
     assert {f.focus for f in fast.findings} == {f"<{EX}t{i}>" for i in (0, 4, 8)}
     assert sparql_evaluate._ebv.__name__ == "_ebv"  # the patch put rdflib's own back
+
+
+def test_literals_read_their_value_through_rdflibs_conversion_table() -> None:
+    assert isinstance(rdflib_term._toPythonMapping, dict)
+    assert isinstance(rdflib_term.XSDToPython, dict)
+    assert "_toPythonMapping" in rdflib_term._castLexicalToPython.__code__.co_names
+
+
+def test_literals_are_read_with_rdflibs_own_conversions_while_the_block_runs() -> None:
+    month = URIRef("http://www.w3.org/2001/XMLSchema#gYearMonth")
+    table = rdflib_term._toPythonMapping
+    saved = dict(table)
+    try:
+        DatatypeHandling.use_Alt_lexical_conversions()  # as owlrl does when it reasons
+        assert Literal("2023-13", datatype=month).ill_typed
+        owlrl_table = dict(table)
+        with pyshacl_patches.rdflib_literal_conversions():
+            assert not Literal("2023-13", datatype=month).ill_typed
+            assert Literal("2023-11", datatype=month).value is None  # rdflib reads no months
+        assert table == owlrl_table  # put back as it was
+    finally:
+        table.clear()
+        table.update(saved)

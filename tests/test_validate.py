@@ -1,9 +1,12 @@
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import rdflib.term
+from owlrl import DatatypeHandling
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
@@ -148,3 +151,38 @@ def test_an_impossible_date_is_a_violation_not_a_logged_traceback(
     assert (result.err, [r.getMessage()[:40] for r in caplog.records]) == ("", [])
     findings = json.loads(result.out)["results"]
     assert {f["focus"] for f in findings if f["path"] == "cakg:date"} == {"id:visit/v"}
+
+
+def test_validation_after_owlrl_has_reasoned_reads_literals_as_a_fresh_process(
+    tmp_path: Path,
+) -> None:
+    """owlrl replaces rdflib's lexical conversions for the whole process when it reasons (it
+    reads xsd:gYearMonth): a validation after a build's reasoning, in the same process, found
+    "2023-13"^^xsd:gYearMonth ill-typed where a fresh process did not. Both now read literals
+    as rdflib does (the month is DateFormShape's to report)."""
+    for part in ("ontology", "shapes"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    bad = tmp_path / "graph" / "sources" / "bad.ttl"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "@prefix cakg: <https://w3id.org/cakg/ontology#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        f'<{ID}visit/v> a cakg:Visit ; cakg:date "2023-13"^^xsd:gYearMonth .\n',
+        encoding="utf-8",
+    )
+
+    def findings() -> set[str]:
+        report = validate_loaded(load_sources(find_sources(tmp_path)))
+        return {re.sub(r"_:\w+", "_:b", repr(f)) for f in report.findings}
+
+    fresh = findings()
+    table = rdflib.term._toPythonMapping
+    saved = dict(table)
+    try:
+        DatatypeHandling.use_Alt_lexical_conversions()
+        after_owlrl = findings()
+    finally:
+        table.clear()
+        table.update(saved)
+    assert after_owlrl == fresh
+    assert any("DateFormShape" in f for f in fresh)

@@ -34,6 +34,12 @@ _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+")
 def _same(whole: Report, units: Report) -> None:
     """Equal text and JSON reports; blank-node labels (new at every parse) aside."""
     assert whole.conforms == units.conforms
+
+    def shown(report: Report) -> set[str]:
+        return {_BLANK.sub("_:b", repr(f)) for f in report.findings}
+
+    # the findings one report has and the other lacks, before the reports as a whole
+    assert (shown(whole) - shown(units), shown(units) - shown(whole)) == (set(), set())
     assert _BLANK.sub("_:b", units.to_text()) == _BLANK.sub("_:b", whole.to_text())
     assert _BLANK.sub("_:b", units.to_json()) == _BLANK.sub("_:b", whole.to_json())
 

@@ -33,7 +33,7 @@ from cakg.build.load import Loaded, load_sources
 from cakg.build.reason import Triple, reason
 from cakg.build.rules import materialise_store
 from cakg.build.sources import Kind, SourceFile, find_sources, query_files, sha256_of
-from cakg.build.validate import Report, ill_typed_literals_left_to_the_shapes, validate_graph
+from cakg.build.validate import Report, literals_read_alike, validate_graph
 from cakg.build.validate_cache import CACHE as VALIDATE_CACHE
 from cakg.build.validate_parallel import validate_units
 from cakg.build.write import SWITCH_LINK, sort_lines, write_release
@@ -126,7 +126,7 @@ def validate_loaded(loaded: Loaded, settings: Settings | None = None) -> Report:
     With settings: one unit per source file, in parallel, cached under the build directory
     (cakg.build.validate_parallel; the same report). Without: one pyshacl run over the whole graph.
     """
-    with ill_typed_literals_left_to_the_shapes():
+    with literals_read_alike():
         return _validate_loaded(loaded, settings)
 
 

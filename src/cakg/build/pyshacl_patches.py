@@ -26,6 +26,12 @@ that changes them fails there, loudly. pyshacl is pinned to the minor version te
   (a module attribute, looked up when a FILTER runs): rdflib first asks for the boolean value of
   the unevaluated expression, which always fails for an expression and formats the whole
   expression tree into the error's message, then evaluates it; here it is evaluated at once.
+* `rdflib_literal_conversions()` sets `rdflib.term._toPythonMapping` (the lexical conversions
+  every new Literal reads its value with) to rdflib's own table, `rdflib.term.XSDToPython`, and
+  puts back what was there after: owlrl replaces entries of that table for the whole process
+  when it reasons (it reads xsd:gYearMonth and xsd:gYear, rdflib does not), so a validation after
+  a reasoning run, or in a worker forked after one, found other literals ill-typed and compared
+  other dates than one in a fresh process.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 from pyshacl.constraints.core.other_constraints import InConstraintComponent
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from pyshacl.shape import Shape
+from rdflib import term as rdflib_term
 from rdflib.plugins.sparql import evaluate as sparql_evaluate
 from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.plugins.sparql.operators import EBV
@@ -235,3 +242,31 @@ def filters_without_error_messages() -> Iterator[None]:
 
     with _replaced(sparql_evaluate, "_ebv", direct, _EBV_LOCK):
         yield
+
+
+_CONVERSIONS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def rdflib_literal_conversions() -> Iterator[None]:
+    """rdflib's own lexical conversions for the Literals made while the block runs.
+
+    The table is changed in place (owlrl holds the same dict) and restored after the block.
+    """
+    table = rdflib_term._toPythonMapping
+    with _CONVERSIONS_LOCK:
+        saved = dict(table)
+        table.clear()
+        table.update(rdflib_term.XSDToPython)
+        try:
+            yield
+        finally:
+            table.clear()
+            table.update(saved)
+
+
+def use_rdflib_literal_conversions() -> None:
+    """As rdflib_literal_conversions, for good: in a validation worker process."""
+    table = rdflib_term._toPythonMapping
+    table.clear()
+    table.update(rdflib_term.XSDToPython)

@@ -26,7 +26,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from cakg.build.pyshacl_patches import memoised, targets_within
+from cakg.build.pyshacl_patches import (
+    memoised,
+    rdflib_literal_conversions,
+    targets_within,
+    use_rdflib_literal_conversions,
+)
 from cakg.errors import InputError
 from cakg.namespaces import shorten
 
@@ -158,22 +163,27 @@ _ILL_TYPED = _IllTypedLiterals()
 
 
 @contextlib.contextmanager
-def ill_typed_literals_left_to_the_shapes() -> Iterator[None]:
-    """Drop rdflib's log record (with a traceback) for each literal its datatype cannot read,
-    such as "2024-02-30"^^xsd:date, while the data is converted and validated: the shapes report
-    each one as a violation that names its node and file, which is the message people need.
-    (A validation worker process drops them for its whole life: cakg.build.validate_parallel.)"""
+def literals_read_alike() -> Iterator[None]:
+    """While the data is converted and validated: every literal read with rdflib's own lexical
+    conversions (owlrl, once it has reasoned in a process, reads gYears and gYearMonths, and a
+    second build's validation in that process found more literals ill-typed than the first:
+    pyshacl_patches.rdflib_literal_conversions), and rdflib's logged traceback for a literal its
+    datatype cannot read ("2024-02-30"^^xsd:date) dropped: the shapes report each one as a
+    violation naming its node and file, which is the message people need. (A validation worker
+    process does both for its whole life: cakg.build.validate_parallel.)"""
     logger = logging.getLogger("rdflib.term")
     logger.addFilter(_ILL_TYPED)
     try:
-        yield
+        with rdflib_literal_conversions():
+            yield
     finally:
         logger.removeFilter(_ILL_TYPED)
 
 
-def drop_ill_typed_literal_logs() -> None:
-    """As ill_typed_literals_left_to_the_shapes, for good: in a validation worker process."""
+def read_literals_alike_for_good() -> None:
+    """As literals_read_alike, for the rest of the process: in a validation worker."""
     logging.getLogger("rdflib.term").addFilter(_ILL_TYPED)
+    use_rdflib_literal_conversions()
 
 
 def findings_of(

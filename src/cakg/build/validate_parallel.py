@@ -28,7 +28,7 @@ from rdflib.term import Node
 
 from cakg.build import validate_cache
 from cakg.build.sources import SourceFile
-from cakg.build.validate import Finding, Report, drop_ill_typed_literal_logs, sort_findings
+from cakg.build.validate import Finding, Report, read_literals_alike_for_good, sort_findings
 from cakg.build.validate_cache import Outcome
 from cakg.build.validate_units import (
     FileIndex,
@@ -142,7 +142,7 @@ _STATE: dict[str, Schema] = {}  # a worker's schema graphs, loaded once (_init_w
 def _init_worker(
     shapes: list[Triple], ontology: list[Triple], reference: list[Triple], graphs: frozenset[str]
 ) -> None:
-    drop_ill_typed_literal_logs()  # a spawned worker starts without the parent's filter
+    read_literals_alike_for_good()  # a spawned worker starts without the parent's settings
 
     def graph(triples: list[Triple]) -> Graph:
         g = Graph()
