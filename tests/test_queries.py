@@ -735,3 +735,30 @@ def test_what_a_person_said_points_at_its_span(real_engine: Engine) -> None:
                   person=["id:person/kassym-jomart-tokayev"])  # fmt: skip
     assert len({statement for statement, _, _ in rows}) >= 20
     assert all(isinstance(s, float) and isinstance(e, float) and 0 <= s < e for _, s, e in rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "accept", "media"),
+    [
+        ("visits", "application/json", "application/sparql-results+json"),
+        ("visits", "application/sparql-results+json", "application/sparql-results+json"),
+        ("source-statements", "application/json", "application/ld+json"),
+        ("source-statements", "application/ld+json", "application/ld+json"),
+        ("source-statements", "text/turtle", "text/turtle"),
+    ],
+)
+def test_saved_queries_accept_the_names_sparql_accepts(
+    real_client: FlaskClient, name: str, accept: str, media: str
+) -> None:
+    """Issue 21: `Accept: application/json` on /queries/<name> answered 406 (the .json suffix
+    worked, and /sparql accepts that name); a CONSTRUCT query answers JSON-LD for it."""
+    q = REAL[name]
+    r = real_client.get(f"/queries/{name}", query_string=examples(q), headers={"Accept": accept})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.mimetype == media
+    assert "Accept" in r.vary
+
+
+def test_a_saved_query_still_refuses_a_type_it_cannot_give(real_client: FlaskClient) -> None:
+    r = real_client.get("/queries/visits", headers={"Accept": "text/turtle"})
+    assert r.status_code == 406

@@ -20,11 +20,19 @@ from rdflib import URIRef
 
 from cakg.engine.base import Engine
 from cakg.errors import BadParameter, BuildMissingError, NotAcceptable
-from cakg.media import HTML, JSON, SAVED_EXTENSIONS, SAVED_OFFERS, SPARQL_QUERY
+from cakg.media import (
+    GRAPH_ALIASES,
+    HTML,
+    JSON,
+    RESULT_ALIASES,
+    SAVED_EXTENSIONS,
+    SAVED_OFFERS,
+    SPARQL_QUERY,
+)
 from cakg.namespaces import shorten
 from cakg.queries import Param, SavedQuery, load_catalogue
 from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved
-from cakg.results import serialize_result
+from cakg.results import best_of, serialize_result
 from cakg.web import state
 from cakg.web.negotiation import public_path
 from cakg.web.openapi import openapi_document
@@ -91,7 +99,7 @@ def _parameter_entry(p: Param, engine: Engine) -> dict[str, Any]:
 def index() -> Response | str:
     engine = state.engine()
     entries = [catalogue_entry(q, engine) for q in _catalogue().values()]
-    kind = _best([JSON, HTML])
+    kind = best_of(request.accept_mimetypes, [JSON, HTML], {})
     if kind == HTML:
         return render_template("saved/index.html", queries=entries)
     if kind is None:
@@ -133,17 +141,15 @@ def _negotiate(q: SavedQuery, ext: str) -> str:
             raise NotAcceptable(f"'{q.name}' is a {q.form} query: .{ext} is not one of its "
                                 f"formats ({', '.join('.' + e for e in offers)})")  # fmt: skip
         return offers[ext]
-    media = _best(list(offers.values()))
+    types = list(offers.values())
+    # the names clients also use for one of these (application/json for SPARQL JSON results,
+    # or for JSON-LD when the query gives a graph), as /sparql accepts them
+    aliases = {alias: media for table in (RESULT_ALIASES, GRAPH_ALIASES)
+               for alias, media in table.items() if media in types}  # fmt: skip
+    media = best_of(request.accept_mimetypes, [*types, *aliases], aliases)
     if media is None:
-        raise NotAcceptable(f"'{q.name}' is available as {', '.join(offers.values())}")
+        raise NotAcceptable(f"'{q.name}' is available as {', '.join(types)}")
     return media
-
-
-def _best(offers: list[str]) -> str | None:
-    """The offer the client prefers; the first one when it sent no Accept header."""
-    if not request.accept_mimetypes:
-        return offers[0]
-    return request.accept_mimetypes.best_match(offers)
 
 
 def _page_headers(response: Response, saved: SavedResult, raw: dict[str, Any], name: str) -> None:
