@@ -18,7 +18,7 @@ from cakg.engine.base import Engine, QueryDataset
 from cakg.namespaces import PREFIXES
 
 MAX_SPANS = 5000
-_PROLOGUE = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("cakg", "dcterms"))
+_PROLOGUE = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("cakg", "dcterms", "oa", "spdx"))
 
 # The spans that support the resource, when it is a statement (its own annotations), that
 # support the statements about it (cakg:about), or that give a source document's date
@@ -27,9 +27,7 @@ _PROLOGUE = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("cakg", "dcterms"
 # row, which a zero-length path would join with every node.
 _EVIDENCE = (
     _PROLOGUE
-    + """PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX spdx: <http://spdx.org/rdf/terms#>
-SELECT DISTINCT ?s ?kind ?statement ?text ?start ?end ?sha ?doc ?title WHERE {
+    + """SELECT DISTINCT ?s ?kind ?statement ?text ?start ?end ?sha ?doc ?title WHERE {
   {
     ?annotation oa:hasBody ?s ; oa:hasTarget ?target .
     BIND(?s AS ?statement) BIND("statement" AS ?kind)

@@ -185,11 +185,14 @@ def describe_resource(
     inference: bool = True,
     max_backlinks: int = MAX_BACKLINKS,
     explain: bool = False,
+    evidence: bool = False,
 ) -> Description:
     """The description of IRI; ResourceNotFound when no triple mentions it as subject or object.
 
     `explain`: also how each inferred triple follows (cakg.inference_explanation), with the
-    labels of the terms and the sources of the graphs its premises mention."""
+    labels of the terms and the sources of the graphs its premises mention. `evidence`: also the
+    spans of source texts that support it (cakg.evidence). Both are for the HTML page; the RDF
+    descriptions need neither, so they run neither query."""
     _check(iri)
     subject = URIRef(iri)
     dataset = QueryDataset(inference=inference)
@@ -241,7 +244,7 @@ def describe_resource(
         sources=sources,
         inference=inference,
         truncated=truncated,
-        evidence=find_evidence(engine, subject),
+        evidence=find_evidence(engine, subject) if evidence else [],
         explanations=explanations,
         explained=explain and inference,
     )

@@ -97,7 +97,9 @@ def page(path: str) -> Response:
     folder = state.settings().source_texts  # quote the evidence from there (default: offsets)
 
     def make() -> str:
-        description = describe_resource(state.engine(), iri, inference=inference, explain=True)
+        description = describe_resource(
+            state.engine(), iri, inference=inference, explain=True, evidence=True
+        )
         texts = SourceTexts(folder) if folder is not None else None
         view = linked_view.page_view(description, viewer(), texts)
         formats = [
