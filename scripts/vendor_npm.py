@@ -1,0 +1,82 @@
+"""Vendor the front-end libraries of src/cakg/web/static/vendor/packages.json from npm.
+
+    python scripts/vendor_npm.py          # fetch each package@version with `npm pack`, copy its files
+
+Each package lands in static/vendor/<name>/ with its licence; the sha256 of every file is written
+to static/vendor/SHA256SUMS, which tests/test_vendor.py checks. Needs node's npm and the npm
+registry; the app and the tests need neither (the files are committed).
+
+Two packages need a step to load from a plain <script> under the pages' content security policy
+(script-src 'self', no eval, no inline style):
+- `wrap`: vega-interpreter ships only as an ES module importing vega-util; its one import is
+  taken from the `vega` global (which re-exports vega-util) and its export becomes the global
+  `vegaInterpreter`.
+- `css`: vega-embed injects its stylesheet inline unless told not to (`defaultStyle: false`); its
+  stylesheet (a template string in src/style.ts) is written out as a .css file instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+VENDOR = Path(__file__).resolve().parent.parent / "src" / "cakg" / "web" / "static" / "vendor"
+IMPORT = re.compile(r"^import \{([^}]*)\} from 'vega-util';$", re.MULTILINE)
+EXPORT = re.compile(r"^export \{ expression as expressionInterpreter \};$", re.MULTILINE)
+CSS = re.compile(r"export default `(.*)`;?\s*$", re.DOTALL)
+
+
+def unpack(name: str, version: str, work: Path) -> Path:
+    out = subprocess.run(
+        ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(work)],
+        check=True, capture_output=True, text=True,
+    )
+    tgz = work / out.stdout.strip().splitlines()[-1]
+    dest = work / name
+    with tarfile.open(tgz) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def wrap_module(text: str) -> str:
+    """An ES module importing vega-util -> a script defining window.vegaInterpreter."""
+    text, imports = IMPORT.subn(lambda m: f"const {{{m.group(1)}}} = vega;", text)
+    text, exports = EXPORT.subn("window.vegaInterpreter = { expressionInterpreter: expression };", text)
+    if imports != 1 or exports != 1:
+        sys.exit("vega-interpreter changed its import or export: update scripts/vendor_npm.py")
+    return "(function () {\n" + text + "\n})();\n"
+
+
+def main() -> None:
+    manifest = json.loads((VENDOR / "packages.json").read_text())
+    sums = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for pkg in manifest["packages"]:
+            src = unpack(pkg["name"], pkg["version"], Path(tmp))
+            dest = VENDOR / pkg["name"]
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.mkdir(parents=True)
+            for inner, outer in pkg.get("files", {}).items():
+                shutil.copyfile(src / inner, dest / outer)
+            for inner, outer in pkg.get("wrap", {}).items():
+                (dest / outer).write_text(wrap_module((src / inner).read_text()))
+            for inner, outer in pkg.get("css", {}).items():
+                match = CSS.search((src / inner).read_text())
+                if match is None:
+                    sys.exit(f"{pkg['name']}: no stylesheet in {inner}")
+                (dest / outer).write_text(match.group(1).replace("\\`", "`"))
+            for path in sorted(dest.iterdir()):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                sums.append(f"{digest}  {pkg['name']}/{path.name}")
+    (VENDOR / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""Views of a query's answer: what the gallery, /queries/<name>.html and resource pages draw.
+
+The server turns a saved query's declared view (its `#+ view:` header) and its answer into a
+`View`: a Vega or Vega-Lite specification with the data inline, the visible notes (rows not
+drawn, undated rows) and a caption in words. The browser only hands the specification to
+vega-embed (static/views.js), so every page draws the same picture from the same data, and the
+tests can check the picture's data without a browser.
+
+Modules: labels (labels, links and places of IRIs), figures (numbers and dates for people),
+charts (bar, line, timeline), geography (maps), graph (CONSTRUCT answers), table (rows for
+people). Serving side: reads an Engine, never the build.
+"""
+
+from cakg.views.base import View
+
+__all__ = ["View"]

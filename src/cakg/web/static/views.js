@@ -1,0 +1,51 @@
+/* Draw every view the server declared: each <script type="application/json" class="view-spec">
+   holds a Vega or Vega-Lite specification with its data (cakg.views); vega-embed draws it into
+   the element named by its data-target, with its own SVG and PNG export. Expressions run in
+   vega-interpreter (the pages' content security policy allows no eval), and vega-embed's
+   stylesheet is static/vendor/vega-embed/vega-embed.css (none injected inline). */
+(function () {
+  "use strict";
+
+  var OPTIONS = {
+    renderer: "svg",
+    ast: true,
+    defaultStyle: false,
+    actions: { "export": true, source: false, compiled: false, editor: false },
+    i18n: { SVG_ACTION: "Download as SVG", PNG_ACTION: "Download as PNG" }
+  };
+
+  function draw(script) {
+    var target = document.getElementById(script.getAttribute("data-target"));
+    if (!target || target.getAttribute("data-drawn")) { return Promise.resolve(null); }
+    var spec;
+    try { spec = JSON.parse(script.textContent); } catch (e) {
+      target.textContent = "The view could not be read: " + e.message;
+      return Promise.resolve(null);
+    }
+    target.setAttribute("data-drawn", "pending");
+    var options = Object.assign({ expr: window.vegaInterpreter.expressionInterpreter,
+                                  downloadFileName: script.getAttribute("data-name") || "view" },
+                                OPTIONS);
+    return window.vegaEmbed(target, spec, options).then(function (result) {
+      target.setAttribute("data-drawn", "yes");
+      return result;
+    }).catch(function (e) {
+      target.setAttribute("data-drawn", "failed");
+      target.textContent = "The view could not be drawn: " + e.message;
+      return null;
+    });
+  }
+
+  function drawAll(root) {
+    var scripts = (root || document).querySelectorAll("script.view-spec");
+    return Promise.all(Array.prototype.map.call(scripts, draw));
+  }
+
+  window.cakgViews = { drawAll: drawAll };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  } else {
+    drawAll(document);
+  }
+})();
