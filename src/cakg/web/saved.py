@@ -1,9 +1,10 @@
 """bp "saved": the saved-query catalogue as a web API, its OpenAPI document and pages.
 
 GET /queries                 the catalogue (JSON or HTML by Accept)
-GET /queries/<name>[.ext]    run one; parameters in the query string; .json .csv .tsv .ttl .html
+GET /queries/<name>[.ext]    run one; parameters in the query string; .json .csv .tsv .ttl .html,
+                             and .records.json (a SELECT's rows as plain JSON objects)
 GET /queries/<name>.rq       the query's text
-GET /openapi.json            OpenAPI 3.1 for every saved query; GET /api-docs renders it
+GET /openapi.json            OpenAPI 3.1 for every saved query; /api-docs shows it (Swagger UI)
 
 URLs are paths, or absolute under Settings.public_url when it is set (`public_path`): never built
 from the Host header, so that no cache keeps one client's Host for another. The OpenAPI document
@@ -25,19 +26,28 @@ from cakg.media import (
     HTML,
     JSON,
     RESULT_ALIASES,
+    SAVED_BY_NAME_ONLY,
     SAVED_EXTENSIONS,
     SAVED_OFFERS,
     SPARQL_QUERY,
 )
 from cakg.namespaces import shorten
 from cakg.queries import Param, SavedQuery, load_catalogue
-from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved
+from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved, suggestions
 from cakg.results import best_of, serialize_result
 from cakg.web import state
 from cakg.web.negotiation import public_path
 from cakg.web.openapi import openapi_document
 
 bp = Blueprint("saved", __name__, template_folder="templates")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# The HTML input for a parameter's datatype (xsd:dateTime stays text: a browser's
+# datetime-local sends no seconds, which xsd:dateTime needs)
+INPUT_TYPES = {
+    XSD + "date": "date",
+    **{XSD + t: "number" for t in ("integer", "nonNegativeInteger", "positiveInteger")},
+    **{XSD + t: "number" for t in ("decimal", "double")},
+}
 
 
 def _catalogue() -> dict[str, SavedQuery]:
@@ -79,6 +89,7 @@ def catalogue_entry(q: SavedQuery, engine: Engine) -> dict[str, Any]:
 
 def _parameter_entry(p: Param, engine: Engine) -> dict[str, Any]:
     values = allowed_values(engine, p)
+    suggested = suggestions(engine, p)
     return {
         "name": p.name,
         "type": p.kind,
@@ -92,24 +103,44 @@ def _parameter_entry(p: Param, engine: Engine) -> dict[str, Any]:
         "example": p.example,
         "description": p.description,
         "values": None if values is None else [{"value": v, "label": lb} for v, lb in values],
+        "suggestions": None
+        if suggested is None
+        else [{"value": v, "label": lb} for v, lb in suggested[0]],
+        "suggestions_capped": bool(suggested and suggested[1]),
+        "input": INPUT_TYPES.get(p.datatype or "", "text"),
     }
 
 
 @bp.get("/queries")
 def index() -> Response | str:
-    engine = state.engine()
-    entries = [catalogue_entry(q, engine) for q in _catalogue().values()]
     kind = best_of(request.accept_mimetypes, [JSON, HTML], {})
-    if kind == HTML:
-        return render_template("saved/index.html", queries=entries)
     if kind is None:
         raise NotAcceptable("GET /queries is available as application/json or text/html")
+    entries = catalogue_entries()
+    if kind == HTML:
+        return render_template("saved/index.html", queries=entries)
     return jsonify({"queries": entries})
+
+
+def catalogue_entries() -> list[dict[str, Any]]:
+    """Every entry of the catalogue, made once per release (and script root, for its links):
+    they look up allowed values and suggestions in the graph."""
+    engine = state.engine()
+    make = lambda: [catalogue_entry(q, engine) for q in _catalogue().values()]  # noqa: E731
+    entries: list[dict[str, Any]] = state.memo(("catalogue-entries", request.script_root), make)
+    return entries
+
+
+def _openapi_document() -> dict[str, Any]:
+    """The OpenAPI document, made once per release and script root (its `servers`)."""
+    make = lambda: openapi_document(_catalogue(), state.engine())  # noqa: E731
+    spec: dict[str, Any] = state.memo(("openapi", request.script_root), make)
+    return spec
 
 
 @bp.route("/queries/<name>", methods=["GET", "POST"])
 def run(name: str) -> Response | str:
-    stem, dot, ext = name.rpartition(".")
+    stem, dot, ext = name.partition(".")  # a query's name has no dot (cakg.queries.header.NAME)
     if dot and ext in SAVED_EXTENSIONS:
         name = stem
     else:
@@ -130,6 +161,9 @@ def run(name: str) -> Response | str:
         response = Response(serialize_result(saved.result, media), mimetype=media)
     if not ext:
         response.vary.add("Accept")
+    if saved.result.truncated:
+        response.headers["X-Result-Truncated"] = "true"
+        response.headers["X-Result-Row-Limit"] = str(settings.max_rows)
     _page_headers(response, saved, raw, name if not ext else f"{name}.{ext}")
     return response
 
@@ -141,7 +175,7 @@ def _negotiate(q: SavedQuery, ext: str) -> str:
             raise NotAcceptable(f"'{q.name}' is a {q.form} query: .{ext} is not one of its "
                                 f"formats ({', '.join('.' + e for e in offers)})")  # fmt: skip
         return offers[ext]
-    types = list(offers.values())
+    types = [media for ext, media in offers.items() if ext not in SAVED_BY_NAME_ONLY]
     # the names clients also use for one of these (application/json for SPARQL JSON results,
     # or for JSON-LD when the query gives a graph), as /sparql accepts them
     aliases = {alias: media for table in (RESULT_ALIASES, GRAPH_ALIASES)
@@ -195,13 +229,9 @@ def _cell(term: Any) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(_catalogue(), state.engine()))
+    return jsonify(_openapi_document())
 
 
 @bp.get("/api-docs")
 def api_docs() -> str:
-    catalogue = _catalogue()
-    engine = state.engine()
-    return render_template(
-        "saved/docs.html", spec=openapi_document(catalogue, engine), queries=catalogue
-    )
+    return render_template("saved/docs.html", spec=_openapi_document(), queries=_catalogue())
