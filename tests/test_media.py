@@ -49,7 +49,7 @@ def test_saved_offers_and_dumps() -> None:
     assert media.SAVED_OFFERS["SELECT"]["json"] == media.SPARQL_JSON
     assert media.SAVED_OFFERS["SELECT"]["records.json"] == media.JSON
     assert "records.json" not in media.SAVED_OFFERS["CONSTRUCT"]
-    assert media.SAVED_BY_NAME_ONLY == {"records.json"}  # Accept's application/json: SPARQL JSON
+    assert {"records.json"} == media.SAVED_BY_NAME_ONLY  # Accept's application/json: SPARQL JSON
     assert {
         "json", "records.json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq"
     } == media.SAVED_EXTENSIONS  # fmt: skip

@@ -331,3 +331,97 @@ def test_a_saved_query_past_its_time_limit_is_503_with_retry_after(
     assert r.headers["Retry-After"] == "5"
     assert r.get_json()["error"] == "timeout"
     assert "10 s" in r.get_json()["message"]
+
+
+# --- issue 21: records, sorting, labels, pickers
+
+
+def assert_records(body: Any, variables: list[str]) -> None:
+    """What pandas.read_json reads as a table with its default orient: a JSON array of flat
+    objects, each with the same keys (the columns), and plain values (pandas is not installed
+    with the tests)."""
+    assert isinstance(body, list)
+    for record in body:
+        assert isinstance(record, dict)
+        assert list(record) == variables
+        assert all(v is None or isinstance(v, str | int | float | bool) for v in record.values())
+
+
+def test_records_are_plain_json_objects(client: FlaskClient) -> None:
+    r = client.get("/queries/visits-hosted-by.records.json?state=id:state/kazakhstan")
+    assert r.status_code == 200
+    assert r.mimetype == "application/json"
+    body = json.loads(r.data)
+    assert_records(body, ["visit", "label", "date"])
+    assert body == [
+        {"visit": "https://w3id.org/cakg/id/visit/tiny-2021", "label": "Test state visit",
+         "date": "2021-12-06"}
+    ]  # fmt: skip
+    r = client.get("/queries/visits-hosted-by.records.json?state=id:state/uzbekistan")
+    assert json.loads(r.data) == []
+
+
+def test_records_are_paged_and_sorted_like_the_other_formats(client: FlaskClient) -> None:
+    r = client.get("/queries/labelled-things.records.json?contains=stan&per_page=1&sort=-label")
+    assert r.status_code == 200
+    assert json.loads(r.data) == [{"thing": UZB, "label": "Uzbekistan"}]
+    assert r.headers["X-Total-Count"] == "3"
+    assert link_pages(r.headers["Link"]) == {"first": (1, 1), "next": (2, 1), "last": (3, 1)}
+    assert all(".records.json?" in part and "sort=-label" in part
+               for part in r.headers["Link"].split(", "))  # fmt: skip
+    r = client.get(
+        "/queries/labelled-things.records.json?contains=stan&per_page=1&page=3&sort=-label"
+    )
+    assert json.loads(r.data) == [{"thing": str(ID["city/astana"]), "label": "Astana"}]
+
+
+def test_sort_over_http_and_a_bad_sort_is_400(client: FlaskClient) -> None:
+    r = client.get("/queries/labelled-things.json?contains=stan&sort=-label&per_page=10")
+    assert [b["label"] for b in bindings(r.data)] == ["Uzbekistan", "Kazakhstan", "Astana"]
+    r = client.get("/queries/labelled-things.json?contains=stan&sort=colour")
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["parameter"] == "sort"
+    assert "expected one of thing, label" in body["message"]
+
+
+def test_accept_application_json_is_still_sparql_json(client: FlaskClient) -> None:
+    """The records form is asked for by its extension: Accept: application/json keeps meaning
+    SPARQL JSON results, as on /sparql."""
+    r = client.get("/queries/labelled-things?contains=stan", headers={"Accept": "application/json"})
+    assert r.mimetype == SPARQL_JSON
+
+
+@pytest.mark.parametrize("given", ["Kazakhstan", "kazakhstan", "Казахстан"])
+def test_a_label_over_http(client: FlaskClient, given: str) -> None:
+    by_label = client.get("/queries/visits-hosted-by.json", query_string={"state": given})
+    by_iri = client.get(f"/queries/visits-hosted-by.json?state={KAZ}")
+    assert by_label.status_code == 200
+    assert bindings(by_label.data) == bindings(by_iri.data) != []
+
+
+def test_catalogue_entries_say_how_to_pick_a_value(client: FlaskClient) -> None:
+    queries = {q["name"]: q for q in client.get("/queries").get_json()["queries"]}
+    params = {p["name"]: p for p in queries["visits-hosted-by"]["parameters"]}
+    assert params["state"]["suggestions"] == [
+        {"value": KAZ, "label": "Kazakhstan"},
+        {"value": UZB, "label": "Uzbekistan"},
+    ]
+    assert params["state"]["suggestions_capped"] is False
+    assert (params["state"]["input"], params["after"]["input"]) == ("text", "date")
+    assert params["after"]["suggestions"] is None
+    thing = {p["name"]: p for p in queries["labelled-things"]["parameters"]}["class"]
+    assert thing["suggestions"] is None  # an IRI of anything: nothing to suggest
+    assert queries["labelled-things"]["links"]["formats"]["records.json"] == (
+        "/queries/labelled-things.records.json"
+    )
+
+
+def test_the_gallery_form_fields(client: FlaskClient) -> None:
+    html = client.get("/queries", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert re.search(r'<input id="visits-hosted-by-after" name="after" type="date"', html)
+    assert re.search(r'<select id="visits-hosted-by-state" name="state" required', html)
+    assert 'aria-describedby="visits-hosted-by-after-hint"' in html
+    assert 'id="visits-hosted-by-after-hint"' in html
+    assert '<label for="visits-hosted-by-state">state (required)</label>' in html
+    assert re.search(r'<input id="labelled-things-class" name="class" type="text"\s', html)

@@ -150,7 +150,7 @@ def plain_value(term: Node | None) -> PlainValue:
         if _NUMBER.fullmatch(text):
             number = float(text)
             return number if math.isfinite(number) else None
-        if text in ("NaN", "INF", "+INF", "-INF"):
+        if text.lower() in ("nan", "inf", "+inf", "-inf"):  # rdflib may write them lower-case
             return None
     if term.datatype == XSD.boolean and text in ("true", "false", "1", "0"):
         return text in ("true", "1")
