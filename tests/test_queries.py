@@ -922,3 +922,65 @@ def test_suggestions_are_the_instances_with_their_labels(
     assert suggestions(in_process_engine, state) == ([(str(KAZ), "Kazakhstan")], True)
     after = catalogue["visits-hosted-by"].param("after")
     assert after is not None and suggestions(in_process_engine, after) is None
+
+
+# --- issue 21 on the real graph: labels, records, the pickers of the gallery
+
+
+def test_a_partner_by_label_gives_the_rows_of_its_iri(real_client: FlaskClient) -> None:
+    """Issue 21: `partner=Uzbekistan` answers as `partner=id:state/uzbekistan` does."""
+    url = "/queries/trade-turnover-by-year.records.json"
+    by_label = real_client.get(url, query_string={"partner": "Uzbekistan"})
+    by_name = real_client.get(url, query_string={"partner": "id:state/uzbekistan"})
+    assert by_label.status_code == by_name.status_code == 200
+    assert by_label.get_json() == by_name.get_json()
+    rows = by_label.get_json()
+    assert rows and {r["partnerLabel"] for r in rows} == {"Uzbekistan"}
+    # numbers are JSON numbers, unbound cells null, IRIs text
+    assert all(isinstance(r["value"], int | float) for r in rows)
+    assert all(r["partner"] == str(ID["state/uzbekistan"]) for r in rows)
+    assert all(r["periodStart"] is None or isinstance(r["periodStart"], str) for r in rows)
+
+
+def test_a_source_by_its_title(real_engine: Engine, real_client: FlaskClient) -> None:
+    title = real_engine.query(
+        f"SELECT ?t WHERE {{ <{ID}source/tokayev-aliyev-middle-corridor> "
+        "<http://purl.org/dc/terms/title> ?t }"
+    ).rows[0][0]
+    url = "/queries/source-statements.json"
+    by_title = real_client.get(url, query_string={"source": str(title).lower()})
+    by_iri = real_client.get(url, query_string={"source": S004})
+    assert by_title.status_code == 200, by_title.get_data(as_text=True)
+    assert (
+        len(Graph().parse(data=by_title.get_data(as_text=True), format="json-ld"))
+        == len(Graph().parse(data=by_iri.get_data(as_text=True), format="json-ld"))
+        > 0
+    )
+
+
+def test_an_unknown_label_is_400_naming_the_parameter(real_client: FlaskClient) -> None:
+    r = real_client.get("/queries/trade-turnover-by-year.json?partner=Atlantis")
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["parameter"] == "partner"
+    assert "'Atlantis' is not an absolute IRI" in body["message"]
+    assert "label of a cakg:State" in body["message"]
+
+
+def test_a_construct_query_has_no_records(real_client: FlaskClient) -> None:
+    r = real_client.get(f"/queries/source-statements.records.json?source={S004}")
+    assert r.status_code == 406
+    message = r.get_json()["message"]
+    assert "CONSTRUCT" in message
+    assert ".ttl, .nt, .json, .html" in message
+
+
+def test_the_gallery_suggests_names_for_an_open_iri_parameter(real_client: FlaskClient) -> None:
+    html = real_client.get("/queries", headers={"Accept": "text/html"}).get_data(as_text=True)
+    field = re.search(r'<input id="visits-participant"[^>]*>', html)
+    assert field is not None and 'list="visits-participant-list"' in field.group(0)
+    datalist = re.search(r'<datalist id="visits-participant-list">(.*?)</datalist>', html, re.S)
+    assert datalist is not None
+    offered = re.findall(r'<option value="([^"]*)">', datalist.group(1))
+    assert "Russia" in offered and "Kassym-Jomart Tokayev" in offered
+    assert re.search(r'<input id="visits-from" name="from" type="date"', html)

@@ -6,8 +6,9 @@
   cakg.sparql_terms, never pasted in.
 - `instances`: the instances of a class (or the given IRIs) with their English label, for the
   allowed values and the pickers of a parameter; a source has no label but its dcterms:title.
-- `property_ranges`: what the ontology says the values of properties are (rdfs:range, and
-  whether each is an owl:ObjectProperty), to type the columns of a query's answer.
+- `value_kinds`: what the values of properties are (IRIs, text, numbers ...), as the ontology
+  declares them (rdfs:range, owl:ObjectProperty) or else as the graph has them, to type the
+  columns of a query's answer.
 
 Every query runs on the release's engine over the union default graph with inference, as the
 class membership check of cakg.queries.bind does. Reads the engine interface; the build never
@@ -24,8 +25,11 @@ from rdflib.term import Identifier
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.namespaces import shorten
+from cakg.queries.columns import datatype_kind
 from cakg.sparql_terms import sparql_term, values_column
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SAMPLE_VALUES = 10_000  # values of a property read to learn their kind
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS_TITLE = "<http://purl.org/dc/terms/title>"
@@ -105,23 +109,57 @@ def instances(
     ]
 
 
-def property_ranges(engine: Engine, iris: Iterable[str]) -> dict[str, tuple[str | None, bool]]:
-    """Each property's rdfs:range (None when it has none, or several) and whether it is an
-    owl:ObjectProperty."""
-    terms: list[Identifier] = [URIRef(i) for i in sorted(set(iris))]
-    if not terms:
+def value_kinds(engine: Engine, iris: Iterable[str]) -> dict[str, str]:
+    """The kind of value (cakg.queries.columns.datatype_kind, or `iri`) of each property that
+    says one: its rdfs:range when that is an XSD datatype or it is an owl:ObjectProperty; else,
+    when its values in the graph (the first SAMPLE_VALUES of them) agree, theirs."""
+    properties = sorted(set(iris))
+    if not properties:
         return {}
+    kinds: dict[str, str] = {}
     owl = "http://www.w3.org/2002/07/owl#"
-    sparql = (
+    declared = (
         "SELECT ?p (COUNT(DISTINCT ?r) AS ?ranges) (SAMPLE(?r) AS ?range) (SAMPLE(?o) AS ?object)"
-        f" WHERE {{\n  {values_column('p', terms)}\n"
+        f" WHERE {{\n  {values_column('p', [URIRef(i) for i in properties])}\n"
         "  OPTIONAL { ?p <http://www.w3.org/2000/01/rdf-schema#range> ?r }\n"
         f"  BIND(EXISTS {{ ?p a <{owl}ObjectProperty> }} AS ?o)\n}} GROUP BY ?p"
     )
-    found: dict[str, tuple[str | None, bool]] = {}
-    for p, count, range_, is_object in engine.query(sparql, dataset=QueryDataset()).rows:
+    for p, count, range_, is_object in engine.query(declared, dataset=QueryDataset()).rows:
         one = isinstance(count, Literal) and count.value == 1 and isinstance(range_, URIRef)
-        found[str(p)] = (str(range_) if one else None, _true(is_object))
+        if _true(is_object):
+            kinds[str(p)] = "iri"
+        elif one and str(range_).startswith(XSD):
+            kinds[str(p)] = datatype_kind(str(range_)) or ""
+    rest = [p for p in properties if not kinds.get(p)]
+    if rest:
+        kinds.update(_used_kinds(engine, rest))
+    return {p: kind for p, kind in kinds.items() if kind}
+
+
+def _used_kinds(engine: Engine, properties: list[str]) -> dict[str, str]:
+    """The kind of the values each property has in the graph, where they all have one."""
+    samples = " UNION ".join(
+        f"{{ {{ SELECT ?o WHERE {{ ?s {sparql_term(URIRef(p))} ?o }} LIMIT {SAMPLE_VALUES} }}"
+        f" BIND({sparql_term(URIRef(p))} AS ?p) }}"
+        for p in properties
+    )
+    sparql = (
+        "SELECT ?p (COUNT(?o) AS ?n) (SUM(IF(isLiteral(?o), 0, 1)) AS ?nodes)"
+        ' (GROUP_CONCAT(DISTINCT STR(?t); separator=" ") AS ?types)'
+        f" WHERE {{\n  {samples}\n  BIND(DATATYPE(?o) AS ?t)\n}} GROUP BY ?p"
+    )
+    found: dict[str, str] = {}
+    for p, n, nodes, types in engine.query(sparql, dataset=QueryDataset()).rows:
+        if not isinstance(n, Literal) or not isinstance(nodes, Literal) or not n.value:
+            continue
+        if nodes.value == n.value:
+            found[str(p)] = "iri"
+        elif nodes.value == 0:
+            kinds = {datatype_kind(t) for t in str(types).split()}
+            if kinds <= {"integer", "number"}:
+                kinds = {"number"} if "number" in kinds else kinds
+            if len(kinds) == 1:
+                found[str(p)] = kinds.pop() or ""
     return found
 
 

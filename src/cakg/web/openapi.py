@@ -3,8 +3,8 @@ query, with its typed parameters, sorting, paging, formats and the schema of eac
 body, and for each SELECT query a second one for its records (`/queries/<name>.records.json`).
 
 The columns of a SELECT answer are described by cakg.queries.columns, from the query itself, and
-typed by the graph where the query does not say (the rdfs:range of the property a column holds,
-looked up once for the whole document).
+typed by the graph where the query does not say (the kind of value of the property a column
+holds, cakg.queries.lookup.value_kinds, looked up once for the whole document).
 """
 
 from __future__ import annotations
@@ -31,12 +31,9 @@ from cakg.media import (
 )
 from cakg.queries import Param, SavedQuery
 from cakg.queries.bind import MAX_PER_PAGE, SORT, allowed_values
-from cakg.queries.columns import Column, datatype_kind, read_columns
-from cakg.queries.lookup import property_ranges
+from cakg.queries.columns import Column, read_columns
+from cakg.queries.lookup import value_kinds
 from cakg.web.negotiation import public_path
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-Ranges = dict[str, tuple[str | None, bool]]
 
 
 def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[str, Any]:
@@ -59,7 +56,7 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
         }
     }
     columns = {q.name: read_columns(q) for q in catalogue.values()}
-    ranges = property_ranges(
+    kinds = value_kinds(
         engine, (c.property for cs in columns.values() for c in cs if c.property and not c.kind)
     )
     for q in catalogue.values():
@@ -75,7 +72,7 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
                 "X-Total-Count": {"description": "The exact number of rows on all pages",
                                   "schema": {"type": "integer", "minimum": 0}},
             }  # fmt: skip
-        typed = [_typed(c, ranges) for c in columns[q.name]]
+        typed = [_typed(c, kinds) for c in columns[q.name]]
         offers = {e: m for e, m in SAVED_OFFERS[q.form].items() if e not in SAVED_BY_NAME_ONLY}
         paths[f"/queries/{q.name}"] = _operation(
             q, q.name, parameters, headers, _content(f"The result ({q.form})", q, offers, typed)
@@ -161,18 +158,11 @@ RECORD_TYPES: dict[str | None, dict[str, Any]] = {
 }
 
 
-def _typed(column: Column, ranges: Ranges) -> Column:
-    """COLUMN with its kind, from the range of the property it holds when the query says none."""
-    if column.kind or not column.property or column.property not in ranges:
+def _typed(column: Column, kinds: dict[str, str]) -> Column:
+    """COLUMN with the kind of the values of the property it holds, when the query says none."""
+    if column.kind or not column.property or column.property not in kinds:
         return column
-    range_, is_object = ranges[column.property]
-    if is_object:
-        kind = "iri"
-    elif range_ is not None and range_.startswith(XSD):
-        kind = datatype_kind(range_) or ""
-    else:
-        return column
-    return Column(column.name, column.description, kind or None, column.property)
+    return Column(column.name, column.description, kinds[column.property], column.property)
 
 
 def _content(
