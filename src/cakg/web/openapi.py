@@ -35,6 +35,9 @@ from cakg.queries.columns import Column, read_columns
 from cakg.queries.lookup import value_kinds
 from cakg.web.negotiation import public_path
 
+# the records operations, listed together (each query's own is listed under the query's tags)
+RECORDS_TAG = "records"
+
 
 def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[str, Any]:
     """An OpenAPI 3.1 document: one GET operation per saved query, with its parameters."""
@@ -84,8 +87,11 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
                 q, {RECORDS_EXTENSION: SAVED_OFFERS[q.form][RECORDS_EXTENSION]}, typed,
             )  # fmt: skip
             paths[f"/queries/{q.name}.{RECORDS_EXTENSION}"] = _operation(
-                q, f"{q.name}.records", parameters, headers, ok, " (records)"
+                q, f"{q.name}.records", parameters, headers, ok, RECORDS_TAG
             )
+    records = (
+        "The rows of each SELECT query as JSON records, for dataframes: pandas.read_json(url)."
+    )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -97,6 +103,7 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
         },
         # relative (to where the document is served) unless public_url says where that is
         "servers": [{"url": public_path(request.script_root + "/").rstrip("/") or "/"}],
+        "tags": [{"name": RECORDS_TAG, "description": records}],
         "paths": paths,
         "components": {"schemas": {"Error": {
             "type": "object",
@@ -113,16 +120,17 @@ def _operation(
     parameters: list[Any],
     headers: dict[str, Any],
     ok: Any,
-    form: str = "",
+    tag: str | None = None,
 ) -> dict[str, Any]:
+    """The GET operation of Q (under TAG, when given, instead of the query's own tags)."""
     if headers:
         ok["headers"] = headers
     return {
         "get": {
             "operationId": operation_id,
-            "summary": q.summary + form,
+            "summary": q.summary,
             "description": q.description or q.summary,
-            "tags": list(q.tags) or ["queries"],
+            "tags": [tag] if tag else list(q.tags) or ["queries"],
             "parameters": parameters,
             "responses": {
                 "200": ok,

@@ -13,8 +13,11 @@
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     deepLinking: true,
-    docExpansion: "none",
     supportedSubmitMethods: ["get"],
+    // the queries by tag, alphabetically, and the records of every SELECT query last
+    tagsSorter: function (a, b) {
+      return (a === "records") - (b === "records") || a.localeCompare(b);
+    },
     validatorUrl: null,
     onComplete: function () {
       var fallback = document.getElementById("api-fallback");
