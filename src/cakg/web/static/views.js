@@ -1,8 +1,8 @@
 /* Draw every view the server declared: each <script type="application/json" class="view-spec">
    holds a Vega or Vega-Lite specification with its data (cakg.views); vega-embed draws it into
    the element named by its data-target, with its own SVG and PNG export. Expressions run in
-   vega-interpreter (the pages' content security policy allows no eval), and vega-embed's
-   stylesheet is static/vendor/vega-embed/vega-embed.css (none injected inline). */
+   vega-interpreter (the pages' content security policy allows no eval, nor inline styles): the
+   export links and the tooltip are styled by ui.css, not by stylesheets the libraries inject. */
 (function () {
   "use strict";
 
@@ -10,6 +10,7 @@
     renderer: "svg",
     ast: true,
     defaultStyle: false,
+    tooltip: { disableDefaultStyle: true },  /* its style is in ui.css, not injected inline */
     actions: { "export": true, source: false, compiled: false, editor: false },
     i18n: { SVG_ACTION: "Download as SVG", PNG_ACTION: "Download as PNG" }
   };
