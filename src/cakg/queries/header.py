@@ -49,7 +49,7 @@ VIEWS = ("table", "bar", "line", "timeline", "map", "graph")
 VIEW_KEYS = {
     "type", "x", "y", "series", "facet", "unit", "when", "deadline", "target", "certainty",
     "label", "date", "end", "lat", "lon", "geometry", "route", "order", "area", "caption",
-    "derived",
+    "derived", "deadlineNote",
 }  # fmt: skip
 VIEW_TEXT_KEYS = {"type", "caption"}
 LIST_KEYS = {"y", "label", "derived"}

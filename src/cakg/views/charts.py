@@ -181,9 +181,12 @@ def _bar_record(
     panel_unit = UNIT_SYMBOLS.get(unit, unit)
     status_text = status
     if status == "target":
-        status_text = f"target, by {deadline.text}" if deadline else "target, no deadline given"
-    elif period_when:
-        status_text = f"{status} ({period_when.text})" if status != "stated" else status
+        note = cells.text(view.get("deadlineNote")) or "no deadline given"
+        status_text = f"target, by {deadline.text}" if deadline else f"target ({note})"
+    elif status == "derived by cakg":
+        status_text = "derived by cakg, stated by no source"
+    elif period_when and status != "stated":
+        status_text = f"{status} ({period_when.text})"
     return {
         "x": x_when.text if x_when else cells.text(x),
         "xSort": x_when.start if x_when else "",

@@ -136,6 +136,8 @@ def when(text: str | None) -> When | None:
     b = _span(last)
     if a is None or b is None:
         return None
+    if a[3] == "year" and first[:4] == last[:4]:  # 2024/2024-11-27: the year until a time in it
+        return When(f"{a[0]} until {b[0].removesuffix(' ' + a[0])}", a[1], b[2], "range")
     if a[3] == b[3] == "month" and first[:4] == last[:4]:
         return When(f"{a[0].split()[0]}{DASH}{b[0]}", a[1], b[2], "range")
     return When(f"{a[0]} {DASH} {b[0]}", a[1], b[2], "range")

@@ -190,7 +190,7 @@ def _html_page(q: SavedQuery, raw: dict[str, list[str]]) -> Response:
     given = {k: v for k, v in raw.items() if k not in ("page", "per_page", "sort")}
     missing = [p.name for p in q.params if p.required and not p.default and not raw.get(p.name)]
     context: dict[str, Any] = {"query": q, "entry": entry, "given": given}
-    status = 200
+    status, saved = 200, None
     if missing and not any(v for v in raw.values()):
         context["waiting"] = f"Give {', '.join(missing)} and run the query to see its answer."
     else:
@@ -202,7 +202,11 @@ def _html_page(q: SavedQuery, raw: dict[str, list[str]]) -> Response:
             context["error"] = {"message": str(e), "parameter": name}
         else:
             context |= _answer_context(saved, raw)
-    return Response(render_template("saved/result.html", **context), status, mimetype=HTML)
+    body = render_template("saved/result.html", **context)
+    response = Response(body, status, mimetype=HTML)
+    if saved is not None:
+        _page_headers(response, saved, raw, f"{q.name}.html")
+    return response
 
 
 def _args(raw: dict[str, list[str]]) -> dict[str, Any]:

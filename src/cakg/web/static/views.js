@@ -28,6 +28,7 @@
                                   downloadFileName: script.getAttribute("data-name") || "view" },
                                 OPTIONS);
     return window.vegaEmbed(target, spec, options).then(function (result) {
+      drawn[target.id] = result;
       target.setAttribute("data-drawn", "yes");
       return result;
     }).catch(function (e) {
@@ -42,7 +43,9 @@
     return Promise.all(Array.prototype.map.call(scripts, draw));
   }
 
-  window.cakgViews = { drawAll: drawAll };
+  /* what vega-embed made of each view, by the id of its element: its Vega view and specs */
+  var drawn = {};
+  window.cakgViews = { drawAll: drawAll, drawn: drawn };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
