@@ -203,6 +203,8 @@ def _bar_record(
         "statusText": status_text,
         "when": period_when.text if period_when else "",
         "href": cells.href(view.get("href") or _first_iri(cells)),
+        "aria": f"{series}, {x_when.text if x_when else cells.text(x)}: "
+        f"{human_number(value, unit)} ({status_text})",
     }
 
 
@@ -254,12 +256,13 @@ def _panels(
             "stroke": {"field": "series", "type": "nominal", "scale": {"domain": series},
                        "legend": None},
             "fillOpacity": {"field": "status", "type": "nominal", "title": "How the figure stands",
-                            "scale": {"domain": statuses,
+                            "scale": {"type": "ordinal", "domain": statuses,
                                       "range": [STATUSES[s][0] for s in statuses]}},
             "strokeDash": {"field": "status", "type": "nominal", "title": "How the figure stands",
-                           "scale": {"domain": statuses,
+                           "scale": {"type": "ordinal", "domain": statuses,
                                      "range": [STATUSES[s][1] for s in statuses]}},
             "href": {"field": "href"},
+            "description": {"field": "aria"},
             "tooltip": [
                 {"field": "series", "title": "Series"},
                 {"field": "x", "title": column_label(columns, x)},
@@ -332,7 +335,7 @@ def timeline_view(
                 "label": label, "start": at.start, "end": at.end, "when": at.text,
                 "precision": at.precision, "span": not at.is_point,
                 "series": cells.text(view.get("series")) or "event",
-                "href": cells.href(_first_iri(cells)), "rows": 0,
+                "href": cells.href(_first_iri(cells)), "rows": 0, "aria": f"{label}, {at.text}",
             }  # fmt: skip
         event["rows"] += 1
     dated = sorted(events.values(), key=lambda e: (e["start"], e["label"]))
@@ -352,6 +355,7 @@ def timeline_view(
                   "title": column_label(columns, view.get("series", "")) or "Kind",
                   "legend": None if len(series) == 1 else {}},
         "href": {"field": "href"},
+        "description": {"field": "aria"},
         "tooltip": [{"field": "label", "title": "What"}, {"field": "when", "title": "When"}],
     }  # fmt: skip
     x_axis = {"field": "start", "type": "temporal", "title": "Date",
