@@ -137,7 +137,7 @@ def bar_view(
             drawn = True
             records.append(_bar_record(view, columns, cells, index, x, y, ys, unit_field, value))
         missing += not drawn
-    panels = _panels(view, columns, records, x, ys)
+    panels = _panels(view, columns, records, x, ys, line=view.get("type") == "line")
     notes = []
     if missing:
         notes.append(f"{missing} of {len(rows)} rows have no value to draw and are listed below.")
@@ -153,7 +153,8 @@ def bar_view(
                               "symbolType": "square", "symbolFillColor": "#4c78a8",
                               "symbolStrokeColor": "#4c78a8", "symbolStrokeWidth": 1.5}},
     }  # fmt: skip
-    return View("bar", spec if records else None, caption, notes, len(records))
+    kind = "line" if view.get("type") == "line" else "bar"
+    return View(kind, spec if records else None, caption, notes, len(records))
 
 
 def _bar_record(
@@ -229,6 +230,8 @@ def _panels(
     records: list[dict[str, Any]],
     x: str,
     ys: list[str],
+    *,
+    line: bool = False,
 ) -> list[dict[str, Any]]:
     by_panel: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -244,6 +247,7 @@ def _panels(
         unit = items[0]["unit"]
         encoding: dict[str, Any] = {
             "x": {"field": "x", "type": "nominal", "sort": xs, "title": column_label(columns, x),
+                  "scale": {"paddingInner": 0.35 if len(keys) > 1 else 0.2},
                   "axis": {"labelAngle": -35 if longest > 8 else 0, "labelLimit": 200}},
             "xOffset": {"field": "key", "type": "nominal", "sort": keys},
             "y": {"field": "value", "type": "quantitative",
@@ -274,7 +278,17 @@ def _panels(
         layers: list[dict[str, Any]] = [
             {"mark": {"type": "bar", "strokeWidth": 1.5, "cursor": "pointer"}, "encoding": encoding}
         ]
-        if len(items) <= MAX_TEXT_BARS:
+        if line:  # a line per series through its points; each value a point of its own
+            point = {k: v for k, v in encoding.items() if k != "xOffset"}
+            layers = [
+                {"mark": {"type": "line", "strokeWidth": 1.5},
+                 "encoding": {k: point[k] for k in ("x", "y", "color")}
+                 | {"detail": {"field": "series"}}},
+                {"mark": {"type": "point", "filled": True, "size": 60, "strokeWidth": 1.5,
+                          "cursor": "pointer"}, "encoding": point},
+            ]  # fmt: skip
+        elif len(items) <= MAX_TEXT_BARS and len(items) == len({r["x"] for r in items}):
+            # one bar per category: room above each for its value in words
             layers.append({
                 "mark": {"type": "text", "dy": -6, "fontSize": 11, "baseline": "bottom"},
                 "encoding": {k: encoding[k] for k in ("x", "xOffset", "y")}

@@ -23,6 +23,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = kind[1];
+      button.title = "The picture as it is drawn now (zoomed or panned included)";
       button.addEventListener("click", function () {
         result.view.toImageURL(kind[0], kind[0] === "png" ? 2 : 1).then(function (url) {
           var a = document.createElement("a");
