@@ -51,7 +51,7 @@ def test_saved_offers_and_dumps() -> None:
     assert "records.json" not in media.SAVED_OFFERS["CONSTRUCT"]
     assert {"records.json"} == media.SAVED_BY_NAME_ONLY  # Accept's application/json: SPARQL JSON
     assert {
-        "json", "records.json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq"
+        "json", "records.json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq", "svg", "png"
     } == media.SAVED_EXTENSIONS  # fmt: skip
     assert media.DUMP_MEDIA_TYPES == {
         "cakg.ttl": media.TURTLE,

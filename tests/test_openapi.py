@@ -119,6 +119,8 @@ def test_columns_are_described_and_typed(
     bindings = ok(spec, f"/queries/{name}", SPARQL_JSON)["properties"]["results"]["properties"]
     binding = bindings["bindings"]["items"]["properties"]
     assert set(binding) == set(q.variables)
+    for column, title in q.columns.items():  # the query's headers in words
+        assert properties[column]["title"] == binding[column]["title"] == title
     for column, (kind, words) in columns.items():
         assert properties[column]["type"] == NULLABLE[kind], column
         assert properties[column]["description"].startswith(words), properties[column]

@@ -105,7 +105,9 @@ SAVED_OFFERS: dict[str, dict[str, str]] = {
     "DESCRIBE": {"ttl": TURTLE, "nt": NTRIPLES, "json": JSONLD, "html": HTML},
     "ASK": {"json": SPARQL_JSON, "xml": SPARQL_XML, "html": HTML},
 }
-SAVED_EXTENSIONS = frozenset({*(e for o in SAVED_OFFERS.values() for e in o), "rq"})
+# the picture of a saved query's answer (its declared view), by extension only: /queries/x.svg
+PICTURES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
+SAVED_EXTENSIONS = frozenset({*(e for o in SAVED_OFFERS.values() for e in o), "rq", *PICTURES})
 # Saved-query formats asked for by their extension only, never chosen by Accept: their media
 # type is what clients also send meaning another one (application/json: SPARQL JSON results).
 SAVED_BY_NAME_ONLY = frozenset({RECORDS_EXTENSION})

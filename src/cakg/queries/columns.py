@@ -1,7 +1,8 @@
 """The columns of a saved SELECT query: what each projected variable holds, read from the query.
 
-For the response schemas of the OpenAPI document (cakg.web.openapi), each column gets a
-description in words and, when the query tells, the kind of its values: `iri`, `string`,
+For the response schemas of the OpenAPI document (cakg.web.openapi), each column gets its header
+(the query's `columns`, when it gives one), a description in words and, when the query tells,
+the kind of its values: `iri`, `string`,
 `integer`, `number` or `boolean` (None: any). It is read from rdflib's algebra of the query:
 
 - a computed column, `(expression AS ?x)` or `BIND(expression AS ?x)`, is described by its
@@ -17,7 +18,7 @@ Stdlib, rdflib's SPARQL parser and cakg.sparql_text only; nothing here runs a qu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rdflib import RDF, XSD, Literal, URIRef, Variable
@@ -73,6 +74,7 @@ class Column:
     description: str
     kind: str | None = None  # iri, string, integer, number, boolean; None when not known
     property: str | None = None  # the property whose values the column holds, if one does
+    title: str | None = None  # its header in words, from the query's `columns`
 
 
 def datatype_kind(datatype: str | None) -> str | None:
@@ -92,7 +94,7 @@ def read_columns(q: SavedQuery) -> tuple[Column, ...]:
     if q.form != "SELECT":
         return ()
     reading = _Reading(q)
-    return tuple(reading.column(v) for v in q.variables)
+    return tuple(replace(reading.column(v), title=q.columns.get(v)) for v in q.variables)
 
 
 class _Reading:

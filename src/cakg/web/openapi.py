@@ -9,6 +9,7 @@ holds, cakg.queries.lookup.value_kinds, looked up once for the whole document).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import request
@@ -170,7 +171,7 @@ def _typed(column: Column, kinds: dict[str, str]) -> Column:
     """COLUMN with the kind of the values of the property it holds, when the query says none."""
     if column.kind or not column.property or column.property not in kinds:
         return column
-    return Column(column.name, column.description, kinds[column.property], column.property)
+    return replace(column, kind=kinds[column.property])
 
 
 def _content(
@@ -214,12 +215,18 @@ def _binding(column: Column) -> dict[str, Any]:
         binding["properties"] = {"type": {"const": "uri"}}
     elif column.kind is not None:
         binding["properties"] = {"type": {"const": "literal"}}
-    return {**binding, "description": column.description}
+    return {**binding, **_words(column)}
+
+
+def _words(column: Column) -> dict[str, str]:
+    """A column's header (JSON Schema's `title`) and description."""
+    title = {"title": column.title} if column.title else {}
+    return {**title, "description": column.description}
 
 
 def _records(columns: list[Column]) -> dict[str, Any]:
     """The records form: an array of objects, each with every column (null when unbound)."""
-    properties = {c.name: {**RECORD_TYPES[c.kind], "description": c.description} for c in columns}
+    properties = {c.name: {**RECORD_TYPES[c.kind], **_words(c)} for c in columns}
     return {
         "type": "array",
         "items": {
