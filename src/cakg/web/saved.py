@@ -239,7 +239,7 @@ def _run_for_page(q: SavedQuery, raw: dict[str, list[str]]) -> SavedResult:
 def _html_page(q: SavedQuery, raw: dict[str, list[str]]) -> Response:
     """The query's page: its form, and its answer drawn; a bad parameter is shown beside the
     form (400), and a page opened without a required parameter asks for it (200)."""
-    entry = catalogue_entry(q, state.engine())
+    entry = next(e for e in catalogue_entries() if e["name"] == q.name)  # made once per release
     given = {k: v for k, v in raw.items() if k not in ("page", "per_page", "sort")}
     missing = [p.name for p in q.params if p.required and not p.default and not raw.get(p.name)]
     context: dict[str, Any] = {"query": q, "entry": entry, "given": given}
