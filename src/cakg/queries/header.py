@@ -42,7 +42,7 @@ KEYS = {
     "view",
     "parameters",
 }
-VIEWS = ("table", "bar", "line", "timeline", "map")
+VIEWS = ("table", "bar", "line", "timeline", "map", "graph")
 VIEW_KEYS = {"type", "x", "y", "series", "label", "start", "end", "date", "lat", "lon", "geometry"}
 MAX_SUMMARY = 80
 FORMS = {
@@ -247,6 +247,10 @@ def _build(
         raise QueryHeaderError(path, "no WHERE { ... } group found to bind parameters in")
     params = read_params(path, text, meta, lines, tokens, fail)
     view = _view(meta.get("view", "table"), projected or (), fail)
+    if view["type"] == "graph" and form not in ("CONSTRUCT", "DESCRIBE"):
+        raise fail(
+            f"`view: graph` draws triples: it needs a CONSTRUCT or DESCRIBE, not {form}", "view"
+        )
     return SavedQuery(
         name=name,
         path=path,

@@ -1,8 +1,11 @@
 /* Draw every view the server declared: each <script type="application/json" class="view-spec">
    holds a Vega or Vega-Lite specification with its data (cakg.views); vega-embed draws it into
    the element named by its data-target, with its own SVG and PNG export. Expressions run in
-   vega-interpreter (the pages' content security policy allows no eval), and vega-embed's
-   stylesheet is static/vendor/vega-embed/vega-embed.css (none injected inline). */
+   vega-interpreter (the pages' content security policy allows no eval). Nothing is styled
+   inline, which the policy blocks: vega-embed's stylesheet is static/vendor/vega-embed/
+   vega-embed.css, and the tooltip's (vega-tooltip would add a <style> element) is
+   static/views.css. Without its default style vega-embed leaves out the actions menu's
+   <details> toggle unless forceActionsMenu is set; the menu would then stay open. */
 (function () {
   "use strict";
 
@@ -10,6 +13,8 @@
     renderer: "svg",
     ast: true,
     defaultStyle: false,
+    forceActionsMenu: true,
+    tooltip: { disableDefaultStyle: true },
     actions: { "export": true, source: false, compiled: false, editor: false },
     i18n: { SVG_ACTION: "Download as SVG", PNG_ACTION: "Download as PNG" }
   };
