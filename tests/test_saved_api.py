@@ -19,6 +19,7 @@ from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.namespaces import ID
 from cakg.web import create_app
+from tests.html_page import page_of
 
 KAZ = str(ID["state/kazakhstan"])
 UZB = str(ID["state/uzbekistan"])
@@ -99,7 +100,7 @@ def test_unknown_query_is_404(client: FlaskClient) -> None:
     ],
 )  # fmt: skip
 def test_bad_parameters_are_400(client: FlaskClient, query: str, name: str, word: str) -> None:
-    r = client.get(f"/queries/visits-hosted-by.html?{query}")
+    r = client.get(f"/queries/visits-hosted-by.json?{query}")
     assert r.status_code == 400
     body = r.get_json()
     assert body["error"] == "bad-parameter"
@@ -108,13 +109,47 @@ def test_bad_parameters_are_400(client: FlaskClient, query: str, name: str, word
     assert "Traceback" not in body["message"]
 
 
+@pytest.mark.parametrize(
+    ("query", "name", "word"),
+    [
+        ("state=id:state/kazakhstan&colour=red", "colour", "unknown parameter"),
+        ("state=kazakhstan", "state", "IRI"),
+        ("state=id:city/astana", "state", "not a cakg:State"),
+        ("state=id:state/kazakhstan&after=yesterday", "after", "xsd:date"),
+    ],
+)  # fmt: skip
+def test_bad_parameters_on_the_page_are_shown_beside_its_form(
+    client: FlaskClient, query: str, name: str, word: str
+) -> None:
+    """The .html page answers a bad parameter with the page, its form and the message (it gave
+    the API's raw JSON)."""
+    r = client.get(f"/queries/visits-hosted-by.html?{query}")
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    p = page_of(r.get_data(as_text=True))
+    error = p.find("p", class_="query-error")
+    assert error and error[0]["data-parameter"] == name
+    assert word in p.text_of(error[0])
+    assert p.find("form") and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_page_without_its_required_parameter_asks_for_it(client: FlaskClient) -> None:
+    r = client.get("/queries/visits-hosted-by.html")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert "Give state and run the query" in html
+    assert not html.lstrip().startswith("{")
+
+
 def test_run_html_table(client: FlaskClient) -> None:
     r = client.get("/queries/visits-hosted-by.html?state=id:state/kazakhstan")
     assert r.status_code == 200
-    html = r.get_data(as_text=True)
-    assert '<a href="https://w3id.org/cakg/id/visit/tiny-2021">' in html
-    assert "<td>2021-12-06</td>" in html
-    assert "1 rows" in html
+    p = page_of(r.get_data(as_text=True))
+    # the label, linked to the local page (it linked to https://w3id.org/... showing id:...)
+    links = {p.text_of(a): a["href"] for a in p.find("a") if "href" in a}
+    assert links["Test state visit"] == "/id/visit/tiny-2021"
+    cells = [p.text_of(td) for td in p.find("td")]
+    assert "6 Dec 2021" in cells  # a date for people, its exact form in the title
+    assert "1 row." in p.text_of(p.find("p", class_="status")[0])
 
 
 def test_extension_outside_the_form_is_406(client: FlaskClient) -> None:
@@ -160,13 +195,21 @@ def test_pagination_links(client: FlaskClient, page: int, rels: dict[str, Any]) 
     assert r.headers["X-Total-Count"] == "3"
     assert link_pages(r.headers["Link"]) == rels
     names = ["Astana", "Kazakhstan", "Uzbekistan"]
-    assert f"<td>{names[page - 1]}</td>" in r.get_data(as_text=True)
+    p = page_of(r.get_data(as_text=True))
+    assert names[page - 1] in [p.text_of(td) for td in p.find("td")]
+    pager = {a["rel"]: a["href"] for a in p.find("a") if "rel" in a}
+    assert {rel: (int(re.search(r"page=(\d+)", h).group(1))) for rel, h in pager.items()} == {  # type: ignore[union-attr]
+        rel: number for rel, (number, _size) in rels.items()
+    }
 
 
 def test_page_past_the_end_is_400(client: FlaskClient) -> None:
-    r = client.get("/queries/labelled-things.html?contains=stan&per_page=1&page=4")
+    r = client.get("/queries/labelled-things.json?contains=stan&per_page=1&page=4")
     assert r.status_code == 400
     assert r.get_json()["parameter"] == "page"
+    r = client.get("/queries/labelled-things.html?contains=stan&per_page=1&page=4")
+    assert r.status_code == 400
+    assert 'data-parameter="page"' in r.get_data(as_text=True)
 
 
 def test_openapi_document_validates(client: FlaskClient) -> None:

@@ -3,6 +3,7 @@
 GET /queries                 the catalogue (JSON or HTML by Accept)
 GET /queries/<name>[.ext]    run one; parameters in the query string; .json .csv .tsv .ttl .html
 GET /queries/<name>.rq       the query's text
+GET /queries/<name>/embed    the answer's picture alone, for an iframe (any site may frame it)
 GET /openapi.json            OpenAPI 3.1 for every saved query; GET /api-docs renders it
 
 URLs are paths, or absolute under Settings.public_url when it is set (`public_path`): never built
@@ -15,11 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from rdflib import URIRef
+from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
 
 from cakg.engine.base import Engine
-from cakg.errors import BadParameter, BuildMissingError, NotAcceptable
+from cakg.errors import BadParameter, BuildMissingError, NotAcceptable, QueryError
 from cakg.media import (
     GRAPH_ALIASES,
     HTML,
@@ -29,10 +29,11 @@ from cakg.media import (
     SAVED_OFFERS,
     SPARQL_QUERY,
 )
-from cakg.namespaces import shorten
 from cakg.queries import Param, SavedQuery, load_catalogue
 from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved
 from cakg.results import best_of, serialize_result
+from cakg.views.labels import Terms
+from cakg.views.render import answer_table, answer_view, lookup
 from cakg.web import state
 from cakg.web.negotiation import public_path
 from cakg.web.openapi import openapi_document
@@ -122,16 +123,26 @@ def run(name: str) -> Response | str:
     media = _negotiate(q, ext)
     args = request.form if request.method == "POST" else request.args
     raw = {key: args.getlist(key) for key in args}
+    if media == HTML:
+        return _html_page(q, raw)
     settings = state.settings()
     saved = run_saved(state.engine(), q, raw, max_rows=None if q.pagination else settings.max_rows)
-    if media == HTML:
-        response = Response(_render_html(saved, raw), mimetype=HTML)
-    else:
-        response = Response(serialize_result(saved.result, media), mimetype=media)
+    response = Response(serialize_result(saved.result, media), mimetype=media)
     if not ext:
         response.vary.add("Accept")
     _page_headers(response, saved, raw, name if not ext else f"{name}.{ext}")
     return response
+
+
+@bp.get("/queries/<name>/embed")
+def embed(name: str) -> Response:
+    """The answer's picture alone, for other sites to frame (frame-ancestors *)."""
+    q = find_query(_catalogue(), name)
+    raw = {key: request.args.getlist(key) for key in request.args}
+    saved = _run_for_page(q, raw)
+    context = _answer_context(saved, raw)
+    g.frame_ancestors = "*"
+    return Response(render_template("saved/embed.html", **context), mimetype=HTML)
 
 
 def _negotiate(q: SavedQuery, ext: str) -> str:
@@ -167,30 +178,75 @@ def _page_headers(response: Response, saved: SavedResult, raw: dict[str, Any], n
     response.headers["X-Per-Page"] = str(page.size)
 
 
-def _render_html(saved: SavedResult, raw: dict[str, Any]) -> str:
-    result = saved.result
-    rows = [[_cell(t) for t in row] for row in result.rows]
-    triples = [[_cell(t) for t in triple] for triple in result.triples]
-    return render_template(
-        "saved/result.html",
-        query=saved.query,
-        variables=result.variables,
-        rows=rows,
-        triples=triples,
-        boolean=result.boolean,
-        truncated=result.truncated,
-        page=saved.page,
-        given={k: v for k, v in raw.items() if k not in ("page", "per_page")},
-        formats=SAVED_OFFERS[saved.query.form],
-    )
+def _run_for_page(q: SavedQuery, raw: dict[str, list[str]]) -> SavedResult:
+    settings = state.settings()
+    return run_saved(state.engine(), q, raw, max_rows=None if q.pagination else settings.max_rows)
 
 
-def _cell(term: Any) -> dict[str, Any]:
-    if term is None:
-        return {"text": "", "href": None}
-    if isinstance(term, URIRef):
-        return {"text": shorten(str(term)), "href": str(term)}
-    return {"text": str(term), "href": None}
+def _html_page(q: SavedQuery, raw: dict[str, list[str]]) -> Response:
+    """The query's page: its form, and its answer drawn; a bad parameter is shown beside the
+    form (400), and a page opened without a required parameter asks for it (200)."""
+    entry = catalogue_entry(q, state.engine())
+    given = {k: v for k, v in raw.items() if k not in ("page", "per_page", "sort")}
+    missing = [p.name for p in q.params if p.required and not p.default and not raw.get(p.name)]
+    context: dict[str, Any] = {"query": q, "entry": entry, "given": given}
+    status, saved = 200, None
+    if missing and not any(v for v in raw.values()):
+        context["waiting"] = f"Give {', '.join(missing)} and run the query to see its answer."
+    else:
+        try:
+            saved = _run_for_page(q, raw)
+        except QueryError as e:
+            status = 400
+            name = e.name if isinstance(e, BadParameter) else None
+            context["error"] = {"message": str(e), "parameter": name}
+        else:
+            context |= _answer_context(saved, raw)
+    body = render_template("saved/result.html", **context)
+    response = Response(body, status, mimetype=HTML)
+    if saved is not None:
+        _page_headers(response, saved, raw, f"{q.name}.html")
+    return response
+
+
+def _args(raw: dict[str, list[str]]) -> dict[str, Any]:
+    return dict(raw)
+
+
+DOWNLOADS = {"csv": "CSV", "json": "JSON", "tsv": "TSV", "ttl": "Turtle", "jsonld": "JSON-LD"}
+
+
+def _answer_context(saved: SavedResult, raw: dict[str, list[str]]) -> dict[str, Any]:
+    """What templates/saved/answer.html needs: the view, the table, paging and the links."""
+    q, result = saved.query, saved.result
+    engine = state.engine()
+    names = lookup(engine, result, Terms(state.settings().base_iri, request.script_root))
+    atlas = url_for("static", filename="vendor/world-atlas/countries-50m.json")
+    view = answer_view(engine, q.view, q.columns, result, names, atlas_url=atlas)
+    table = answer_table(q.view, q.columns, result.variables, result.rows, names)
+    given = {k: v for k, v in raw.items() if k not in ("page", "per_page", "sort")}
+    sort = (raw.get("sort") or [""])[0]
+    count = len(result.rows) if result.form == "SELECT" else len(result.triples)
+    status = f"{count} {'row' if count == 1 else 'rows'}"
+    if saved.page:
+        status += f" on page {saved.page.number} of {saved.page.last}, {saved.page.total} in all"
+    if result.truncated:
+        status += " (cut off at the row limit)"
+    offers = SAVED_OFFERS[q.form]
+    return {
+        "query": q,
+        "view": view,
+        "table": table,
+        "boolean": result.boolean,
+        "page": saved.page,
+        "given": given,
+        "sort": sort,
+        "sortable": False,
+        "status": status + ".",
+        "downloads": [(ext, label) for ext, label in DOWNLOADS.items() if ext in offers],
+        "share_url": public_path(url_for("saved.run", name=f"{q.name}.html", **_args(raw))),
+        "embed_url": public_path(url_for("saved.embed", name=q.name, **_args(given))),
+    }
 
 
 @bp.get("/openapi.json")

@@ -1,11 +1,8 @@
 /* Draw every view the server declared: each <script type="application/json" class="view-spec">
    holds a Vega or Vega-Lite specification with its data (cakg.views); vega-embed draws it into
    the element named by its data-target, with its own SVG and PNG export. Expressions run in
-   vega-interpreter (the pages' content security policy allows no eval). Nothing is styled
-   inline, which the policy blocks: vega-embed's stylesheet is static/vendor/vega-embed/
-   vega-embed.css, and the tooltip's (vega-tooltip would add a <style> element) is
-   static/views.css. Without its default style vega-embed leaves out the actions menu's
-   <details> toggle unless forceActionsMenu is set; the menu would then stay open. */
+   vega-interpreter (the pages' content security policy allows no eval, nor inline styles): the
+   export links and the tooltip are styled by ui.css, not by stylesheets the libraries inject. */
 (function () {
   "use strict";
 
@@ -13,8 +10,7 @@
     renderer: "svg",
     ast: true,
     defaultStyle: false,
-    forceActionsMenu: true,
-    tooltip: { disableDefaultStyle: true },
+    tooltip: { disableDefaultStyle: true },  /* its style is in ui.css, not injected inline */
     actions: { "export": true, source: false, compiled: false, editor: false },
     i18n: { SVG_ACTION: "Download as SVG", PNG_ACTION: "Download as PNG" }
   };
@@ -32,6 +28,7 @@
                                   downloadFileName: script.getAttribute("data-name") || "view" },
                                 OPTIONS);
     return window.vegaEmbed(target, spec, options).then(function (result) {
+      drawn[target.id] = result;
       target.setAttribute("data-drawn", "yes");
       return result;
     }).catch(function (e) {
@@ -46,7 +43,9 @@
     return Promise.all(Array.prototype.map.call(scripts, draw));
   }
 
-  window.cakgViews = { drawAll: drawAll };
+  /* what vega-embed made of each view, by the id of its element: its Vega view and specs */
+  var drawn = {};
+  window.cakgViews = { drawAll: drawAll, drawn: drawn };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { drawAll(document); });

@@ -1,0 +1,45 @@
+"""One entry point for every page that draws an answer: the view its query declares, and its
+table. The gallery, /queries/<name>.html, the embeddable view and resource pages all call
+`answer_view` and `answer_table`, so the same answer gives the same picture everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rdflib import URIRef
+
+from cakg.engine.base import Engine, QueryResult
+from cakg.views.base import View
+from cakg.views.charts import bar_view, timeline_view
+from cakg.views.labels import Terms
+from cakg.views.table import Table, answer_table
+
+__all__ = ["Table", "answer_table", "answer_view", "lookup"]
+
+
+def lookup(engine: Engine, result: QueryResult, names: Terms) -> Terms:
+    """Labels, links and points of every IRI in RESULT, in one query."""
+    iris = [str(t) for row in result.rows for t in row if isinstance(t, URIRef)]
+    iris += [str(t) for triple in result.triples for t in triple if isinstance(t, URIRef)]
+    return names.lookup(engine, iris)
+
+
+def answer_view(
+    engine: Engine,
+    view: Mapping[str, Any],
+    columns: Mapping[str, str],
+    result: QueryResult,
+    names: Terms,
+    *,
+    atlas_url: str = "",
+) -> View:
+    """The picture VIEW declares for RESULT (labels already looked up in NAMES)."""
+    kind = view.get("type", "table")
+    if result.form != "SELECT":
+        return View("table")
+    if kind in ("bar", "line"):
+        return bar_view(view, columns, result.variables, result.rows, names)
+    if kind == "timeline":
+        return timeline_view(view, columns, result.variables, result.rows, names)
+    return View("table")
