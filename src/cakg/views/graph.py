@@ -23,13 +23,15 @@ from rdflib.term import Node
 from cakg.engine.base import Engine, QueryDataset
 from cakg.namespaces import BASE, shorten, sparql_prologue
 from cakg.views.base import View
-from cakg.views.cells import BlankNumbers, Cell, term_cell
+from cakg.views.cells import BlankNumbers, sort_key, term_cell
 from cakg.views.graph_spec import GraphLink, GraphNode, graph_spec
 from cakg.views.labels import MAX_TERMS, Terms
+from cakg.views.table import Cell
 
 MAX_NODES = 300
 MAX_DETAILS = 6  # literal values in a node's tooltip; the others are in the table
 MAX_TIP = 160  # characters of a value in a tooltip
+MAX_TIP_TITLE = 70  # of its heading, which does not wrap
 NO_TYPE = "no type given"
 RESERVED = ("title", "image")  # tooltip keys vega-tooltip reads as a heading and an image URL
 
@@ -59,7 +61,7 @@ def triple_rows(engine: Engine, triples: Sequence[Triple], terms: Terms) -> list
         TripleRow(*(term_cell(term, terms, blanks) for term in triple))
         for triple in _ordered(triples)
     ]
-    rows.sort(key=lambda r: (r.subject.sort_key(), r.property.sort_key(), r.object.sort_key()))
+    rows.sort(key=lambda r: (sort_key(r.subject), sort_key(r.property), sort_key(r.object)))
     return rows
 
 
@@ -67,7 +69,7 @@ def triple_rows(engine: Engine, triples: Sequence[Triple], terms: Terms) -> list
 class _Node:
     term: Node
     cell: Cell
-    types: list[Cell] = field(default_factory=list)  # from the answer's rdf:type triples
+    types: list[tuple[Cell, Node]] = field(default_factory=list)  # the answer's rdf:type triples
     details: list[tuple[Cell, Cell]] = field(default_factory=list)  # (property, literal)
     degree: int = 0
 
@@ -89,27 +91,27 @@ def graph_view(engine: Engine, triples: Sequence[Triple], terms: Terms) -> View:
     nodes: dict[Node, _Node] = {}
     for term in sorted(subjects | objects, key=_order):
         nodes[term] = _Node(term, cell(term))
-    pairs: dict[tuple[Node, Node], list[Cell]] = defaultdict(list)
+    pairs: dict[tuple[Node, Node], list[tuple[Cell, str]]] = defaultdict(list)
     for s, p, o in ordered:
         if p == RDF.type and isinstance(o, URIRef | BNode):
-            nodes[s].types.append(cell(o))
+            nodes[s].types.append((cell(o), o))
         elif _is_node(o):
-            pairs[(s, o)].append(cell(p))
+            pairs[(s, o)].append((cell(p), str(p)))
             nodes[s].degree += 1
             nodes[o].degree += s != o
         else:
             nodes[s].details.append((cell(p), cell(o)))
 
-    drawn = sorted(nodes.values(), key=lambda n: (-n.degree, n.cell.sort_key()))[:MAX_NODES]
+    drawn = sorted(nodes.values(), key=lambda n: (-n.degree, sort_key(n.cell)))[:MAX_NODES]
     index = {n.term: i for i, n in enumerate(drawn)}
     graph_nodes = [_graph_node(i, n, graph_types, terms) for i, n in enumerate(drawn)]
     links = [
         GraphLink(
             index[s],
             index[o],
-            [c.text for c in props],
-            [c.title for c in props],
-            _link_tip(props, nodes[s].cell, nodes[o].cell),
+            [c.text for c, _ in props],
+            [iri for _, iri in props],
+            _link_tip([c for c, _ in props], nodes[s].cell, nodes[o].cell),
         )
         for (s, o), props in pairs.items()
         if s in index and o in index
@@ -150,30 +152,27 @@ def graph_view(engine: Engine, triples: Sequence[Triple], terms: Terms) -> View:
 def _graph_node(i: int, node: _Node, graph_types: dict[str, list[str]], terms: Terms) -> GraphNode:
     """The node as the picture draws it; `shown` counts the triples its tooltip shows."""
     colour = _colour_type(node, graph_types, terms)
-    tip: dict[str, str] = {"title": node.cell.text}
+    tip: dict[str, str] = {"title": _clip(node.cell.text, MAX_TIP_TITLE)}
     if node.types:
-        tip["type"] = ", ".join(sorted({t.text for t in node.types}, key=str.casefold))
+        tip["type"] = ", ".join(sorted({t.text for t, _ in node.types}, key=str.casefold))
     elif colour != NO_TYPE:
         tip["type"] = colour
     shown = len(node.types)
     values = 0
-    for prop, value in sorted(node.details, key=lambda d: (d[0].sort_key(), d[1].sort_key())):
+    for prop, value in sorted(node.details, key=lambda d: (sort_key(d[0]), sort_key(d[1]))):
         if value.kind == "text" and value.text == node.cell.text:
             shown += 1  # the name, which titles the tooltip
         elif values < MAX_DETAILS:
-            text = (
-                value.text
-                if value.kind == "text" or not value.note
-                else f"{value.text} ({value.note})"
-            )
             key = f"{prop.text} (value)" if prop.text in RESERVED else prop.text
-            tip[key] = f"{tip[key]}; {_clip(text)}" if key in tip else _clip(text)
+            text = _clip(value.text)
+            tip[key] = f"{tip[key]}; {text}" if key in tip else text
             values += 1
             shown += 1
-    labelled = node.cell.kind == "iri" and node.cell.text != shorten(node.cell.title)
+    iri = str(node.term) if isinstance(node.term, URIRef) else f"_:{node.term}"
+    labelled = isinstance(node.term, URIRef) and node.cell.text != shorten(iri)
     return GraphNode(
         i,
-        node.cell.title,
+        iri,
         node.cell.text,
         node.cell.href,
         colour,
@@ -187,15 +186,20 @@ def _graph_node(i: int, node: _Node, graph_types: dict[str, list[str]], terms: T
 def _colour_type(node: _Node, graph_types: dict[str, list[str]], terms: Terms) -> str:
     """The class a node is coloured by: its most specific class in the graph, preferring the
     project's own; else a class the answer gives it."""
-    found = graph_types.get(str(node.term), []) or [t.title for t in node.types if t.kind == "iri"]
+    found = graph_types.get(str(node.term), [])
+    found = found or [str(c) for _, c in node.types if isinstance(c, URIRef)]
     if not found:
-        return node.types[0].text if node.types else NO_TYPE
+        return node.types[0][0].text if node.types else NO_TYPE
     best = min(found, key=lambda c: (not c.startswith(BASE), terms.get(c).label.casefold(), c))
     return terms.get(best).label
 
 
 def _link_tip(props: list[Cell], source: Cell, target: Cell) -> dict[str, str]:
-    return {"title": "; ".join(p.text for p in props), "from": source.text, "to": target.text}
+    return {
+        "title": _clip("; ".join(p.text for p in props), MAX_TIP_TITLE),
+        "from": _clip(source.text),
+        "to": _clip(target.text),
+    }
 
 
 def _graph_types(engine: Engine, iris: Iterable[str]) -> dict[str, list[str]]:
@@ -234,9 +238,9 @@ def _is_node(term: Node) -> bool:
     return isinstance(term, URIRef | BNode)
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, most: int = MAX_TIP) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_TIP else text[: MAX_TIP - 1] + "…"
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _n(count: int, noun: str) -> str:
