@@ -244,3 +244,8 @@ def test_blank_nodes_and_script_iris(real_engine: Engine) -> None:
         [("_:x1", str(RDFS.seeAlso), "_:x2"), ("_:x2", str(RDFS.seeAlso), str(kaz)),
          ("_:x1", str(RDFS.seeAlso), str(script))]
     )  # fmt: skip
+
+
+def test_an_empty_answer_draws_nothing(real_engine: Engine) -> None:
+    rows, view = answer(real_engine, [])
+    assert rows == [] and view.spec is None and view.marks == 0 and view.caption

@@ -77,6 +77,8 @@ class _Node:
 def graph_view(engine: Engine, triples: Sequence[Triple], terms: Terms) -> View:
     """The answer as a node-link picture; `marks` is the number of links drawn."""
     ordered = _ordered(triples)
+    if not ordered:
+        return View(kind="graph", caption="The answer has no statements to draw.")
     subjects = {s for s, _, _ in ordered}
     objects = {o for _, p, o in ordered if _is_node(o) and p != RDF.type}
     classes = {o for _, p, o in ordered if p == RDF.type and isinstance(o, URIRef)}

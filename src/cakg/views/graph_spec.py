@@ -7,6 +7,8 @@ pointer is held at the pointer (`fx`, `fy`) and released when the pointer lets g
 drag turns the one-off layout into a running simulation, so the others make room. A node links
 to its page (`href`), except when the pointer has just dragged it. Links are lines with an
 arrowhead at their object; hovering over a node darkens its links.
+
+About 370 lines, over the usual 300: the specification is data, written out in full.
 """
 
 from __future__ import annotations
