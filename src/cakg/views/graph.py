@@ -118,37 +118,48 @@ def graph_view(engine: Engine, triples: Sequence[Triple], terms: Terms) -> View:
         for (s, o), props in pairs.items()
         if s in index and o in index
     ]
+    hidden = sum(len(n.types) + len(n.details) for n in drawn) - sum(g.shown for g in graph_nodes)
     counts = Counter(
         linked=sum(len(link.properties) for link in links),
-        details=sum(n.shown for n in graph_nodes),
+        details=sum(g.shown for g in graph_nodes),
     )
     counts["omitted"] = len(ordered) - counts["linked"] - counts["details"]
-    left_out = len(nodes) - len(drawn)
     caption = (
         f"The {_n(len(ordered), 'statement')} of the answer as a network: "
         f"{_n(len(drawn), 'thing')} and {_n(len(links), 'link')} between them. Hover over a "
         "node or a link for its details, drag a node to move it, scroll to zoom, drag the "
         "background to pan and double-click to reset; click a node to open its page."
     )
+    notes = _notes(counts, len(links), len(drawn), len(nodes) - len(drawn), hidden)
+    spec = graph_spec(graph_nodes, links, description=caption, counts=dict(counts))
+    return View(kind="graph", spec=spec, caption=caption, notes=notes, marks=len(links))
+
+
+def _notes(counts: Counter[str], links: int, drawn: int, left_out: int, hidden: int) -> list[str]:
+    """What the picture shows and what it leaves to the table; the counts add up to the
+    number of triples, each note starting with its count."""
     notes = [
-        f"{_n(counts['linked'], 'statement')} drawn as {_n(len(links), 'link')} "
-        f"between {_n(len(drawn), 'node')}.",
+        f"{_n(counts['linked'], 'statement')} drawn as {_n(links, 'link')} "
+        f"between {_n(drawn, 'node')}.",
         f"{_n(counts['details'], 'statement')} shown as node details (types, names, "
         "values) when you hover over a node.",
     ]
-    if counts["omitted"]:
-        why = (
-            f"{left_out} less connected {'node is' if left_out == 1 else 'nodes are'} left out "
-            f"of the {len(nodes)}, with their statements; "
-            if left_out
-            else ""
+    if not counts["omitted"]:
+        return notes
+    why = []
+    if left_out:
+        were = "node is" if left_out == 1 else "nodes are"
+        why.append(
+            f"{left_out} less connected {were} left out of the {drawn + left_out}, "
+            "with their statements"
         )
-        notes.append(
-            f"{_n(counts['omitted'], 'statement')} not drawn ({why}nodes show at most "
-            f"{MAX_DETAILS} values each); every statement is listed in the table."
-        )
-    spec = graph_spec(graph_nodes, links, description=caption, counts=dict(counts))
-    return View(kind="graph", spec=spec, caption=caption, notes=notes, marks=len(links))
+    if hidden:
+        why.append(f"{hidden} values past the first {MAX_DETAILS} of a node")
+    notes.append(
+        f"{_n(counts['omitted'], 'statement')} not drawn ({'; '.join(why)}); every statement "
+        "is listed in the table."
+    )
+    return notes
 
 
 def _graph_node(i: int, node: _Node, graph_types: dict[str, list[str]], terms: Terms) -> GraphNode:

@@ -22,7 +22,7 @@ from cakg.views.base import VEGA_SCHEMA
 
 WIDTH = 820
 HEIGHT = 560
-NAMED = 60  # up to this many nodes, every node shows its name; past it, the most connected
+NAMED = 40  # the most connected nodes with a label show it beside them (all, zoomed in)
 MIN_ZOOM = 0.2
 MAX_ZOOM = 8
 COLOURS = "tableau10"
@@ -77,7 +77,7 @@ def graph_spec(
         "usermeta": {"cakg": {"nodes": len(nodes), "links": len(links), "triples": counts}},
         "signals": _signals(
             link_distance=round(min(90.0, max(30.0, 560 / math.sqrt(size))), 1),
-            charge=-round(min(120.0, max(30.0, 7500 / size)), 1),
+            charge=-round(min(110.0, max(30.0, 10_000 / size)), 1),
         ),
         "data": [
             {"name": "link-data", "values": [_link(link) for link in links]},
