@@ -23,7 +23,7 @@ from cakg.queries.bind import run_saved
 from cakg.views import View
 from cakg.views.base import VEGA_SCHEMA
 from cakg.views.cells import sort_key
-from cakg.views.graph import MAX_NODES, TripleRow, graph_view, triple_rows
+from cakg.views.graph import MAX_DETAILS, MAX_NODES, TripleRow, graph_view, triple_rows
 from cakg.views.labels import Terms
 
 from .conftest import REPO
@@ -249,3 +249,15 @@ def test_blank_nodes_and_script_iris(real_engine: Engine) -> None:
 def test_an_empty_answer_draws_nothing(real_engine: Engine) -> None:
     rows, view = answer(real_engine, [])
     assert rows == [] and view.spec is None and view.marks == 0 and view.caption
+
+
+def test_a_node_shows_a_few_values_and_the_notes_count_the_rest(real_engine: Engine) -> None:
+    thing, other, value = ID["thing/many"], ID["thing/other"], URIRef(BASE + "ontology#value")
+    triples: list[Triple] = [(thing, value, Literal(i)) for i in range(MAX_DETAILS + 3)]
+    triples += [(thing, RDFS.seeAlso, other), (thing, RDFS.label, Literal("Many", lang="en"))]
+    _, view = answer(real_engine, triples)
+    tip = next(n["tip"] for n in nodes(view) if n["iri"] == str(thing))
+    assert tip["title"] == "Many" and tip["value"].count(";") == MAX_DETAILS - 1
+    assert view.spec is not None
+    assert view.spec["usermeta"]["cakg"]["triples"] == {"linked": 1, "details": 7, "omitted": 3}
+    assert view.notes[2].startswith("3 statements not drawn (3 values past the first 6 of a node)")

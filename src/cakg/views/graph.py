@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rdflib import RDF, BNode, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
@@ -44,6 +44,7 @@ SELECT ?s ?type WHERE {{
 """
 
 Triple = tuple[Node, Node, Node]
+NAMES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)  # as cakg.views.labels looks them up
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class TripleRow:
 def triple_rows(engine: Engine, triples: Sequence[Triple], terms: Terms) -> list[TripleRow]:
     """Every triple as a row people read, sorted by subject label, property label, object."""
     terms.lookup(engine, _iris(triples))
+    _name_from_answer(triples, terms)
     blanks = BlankNumbers()
     rows = [
         TripleRow(*(term_cell(term, terms, blanks) for term in triple))
@@ -85,6 +87,7 @@ def graph_view(engine: Engine, triples: Sequence[Triple], terms: Terms) -> View:
     iris = {str(n) for n in subjects | objects if isinstance(n, URIRef)}
     graph_types = _graph_types(engine, iris)
     terms.lookup(engine, iris | {str(c) for c in classes} | _iris(ordered) | _flat(graph_types))
+    _name_from_answer(ordered, terms)
     blanks = BlankNumbers()
 
     def cell(term: Node) -> Cell:
@@ -213,6 +216,22 @@ def _link_tip(props: list[Cell], source: Cell, target: Cell) -> dict[str, str]:
         "from": _clip(source.text),
         "to": _clip(target.text),
     }
+
+
+def _name_from_answer(triples: Iterable[Triple], terms: Terms) -> None:
+    """An IRI the graph gives no label gets the answer's own (English first): a CONSTRUCT may
+    name what it builds."""
+    found: dict[str, tuple[int, str]] = {}
+    for s, p, o in triples:
+        if p in NAMES and isinstance(s, URIRef) and isinstance(o, Literal):
+            lang = (o.language or "").lower()
+            rank = 0 if lang == "en" or lang.startswith("en-") else 1 if not lang else 2
+            if rank < found.get(str(s), (9, ""))[0]:
+                found[str(s)] = (rank, str(o))
+    for iri, (_, label) in sorted(found.items()):
+        term = terms.get(iri)
+        if term.label == shorten(iri):
+            term.label = label
 
 
 def _graph_types(engine: Engine, iris: Iterable[str]) -> dict[str, list[str]]:
