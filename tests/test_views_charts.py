@@ -225,3 +225,17 @@ def test_tables_read_as_words(
                 assert cell.href.startswith("/root/"), cell
     period = headers.index("Year or period")
     assert "Jan\u2013May 2024" in {r[period].text for r in table.rows}
+
+
+def test_a_line_view_draws_each_value_as_a_point(
+    project_engine: Engine, project_settings: Settings, catalogue: dict[str, SavedQuery]
+) -> None:
+    q = catalogue["trade-turnover-by-year"]
+    as_line = {**q.view, "type": "line"}
+    saved = run_saved(project_engine, q, {})
+    names = lookup(project_engine, saved.result, Terms(project_settings.base_iri))
+    view = answer_view(project_engine, as_line, q.columns, saved.result, names)
+    assert view.kind == "line" and view.spec is not None
+    marks = [layer["mark"]["type"] for p in view.spec["vconcat"] for layer in p["layer"]]
+    assert set(marks) == {"line", "point"}
+    assert view.marks == len(records(view)) == len(saved.result.rows)

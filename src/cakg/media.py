@@ -93,7 +93,9 @@ SAVED_OFFERS: dict[str, dict[str, str]] = {
     "DESCRIBE": {"ttl": TURTLE, "nt": NTRIPLES, "json": JSONLD, "html": HTML},
     "ASK": {"json": SPARQL_JSON, "xml": SPARQL_XML, "html": HTML},
 }
-SAVED_EXTENSIONS = frozenset({*(e for o in SAVED_OFFERS.values() for e in o), "rq"})
+# the picture of a saved query's answer (its declared view), by extension only: /queries/x.svg
+PICTURES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
+SAVED_EXTENSIONS = frozenset({*(e for o in SAVED_OFFERS.values() for e in o), "rq", *PICTURES})
 
 
 def aliases_of(media_types: tuple[str, ...]) -> dict[str, str]:

@@ -137,7 +137,7 @@ def bar_view(
             drawn = True
             records.append(_bar_record(view, columns, cells, index, x, y, ys, unit_field, value))
         missing += not drawn
-    panels = _panels(view, columns, records, x, ys)
+    panels = _panels(view, columns, records, x, ys, line=view.get("type") == "line")
     notes = []
     if missing:
         notes.append(f"{missing} of {len(rows)} rows have no value to draw and are listed below.")
@@ -153,7 +153,8 @@ def bar_view(
                               "symbolType": "square", "symbolFillColor": "#4c78a8",
                               "symbolStrokeColor": "#4c78a8", "symbolStrokeWidth": 1.5}},
     }  # fmt: skip
-    return View("bar", spec if records else None, caption, notes, len(records))
+    kind = "line" if view.get("type") == "line" else "bar"
+    return View(kind, spec if records else None, caption, notes, len(records))
 
 
 def _bar_record(
@@ -203,6 +204,8 @@ def _bar_record(
         "statusText": status_text,
         "when": period_when.text if period_when else "",
         "href": cells.href(view.get("href") or _first_iri(cells)),
+        "aria": f"{series}, {x_when.text if x_when else cells.text(x)}: "
+        f"{human_number(value, unit)} ({status_text})",
     }
 
 
@@ -227,6 +230,8 @@ def _panels(
     records: list[dict[str, Any]],
     x: str,
     ys: list[str],
+    *,
+    line: bool = False,
 ) -> list[dict[str, Any]]:
     by_panel: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -242,6 +247,7 @@ def _panels(
         unit = items[0]["unit"]
         encoding: dict[str, Any] = {
             "x": {"field": "x", "type": "nominal", "sort": xs, "title": column_label(columns, x),
+                  "scale": {"paddingInner": 0.35 if len(keys) > 1 else 0.2},
                   "axis": {"labelAngle": -35 if longest > 8 else 0, "labelLimit": 200}},
             "xOffset": {"field": "key", "type": "nominal", "sort": keys},
             "y": {"field": "value", "type": "quantitative",
@@ -254,12 +260,13 @@ def _panels(
             "stroke": {"field": "series", "type": "nominal", "scale": {"domain": series},
                        "legend": None},
             "fillOpacity": {"field": "status", "type": "nominal", "title": "How the figure stands",
-                            "scale": {"domain": statuses,
+                            "scale": {"type": "ordinal", "domain": statuses,
                                       "range": [STATUSES[s][0] for s in statuses]}},
             "strokeDash": {"field": "status", "type": "nominal", "title": "How the figure stands",
-                           "scale": {"domain": statuses,
+                           "scale": {"type": "ordinal", "domain": statuses,
                                      "range": [STATUSES[s][1] for s in statuses]}},
             "href": {"field": "href"},
+            "description": {"field": "aria"},
             "tooltip": [
                 {"field": "series", "title": "Series"},
                 {"field": "x", "title": column_label(columns, x)},
@@ -271,7 +278,17 @@ def _panels(
         layers: list[dict[str, Any]] = [
             {"mark": {"type": "bar", "strokeWidth": 1.5, "cursor": "pointer"}, "encoding": encoding}
         ]
-        if len(items) <= MAX_TEXT_BARS:
+        if line:  # a line per series through its points; each value a point of its own
+            point = {k: v for k, v in encoding.items() if k != "xOffset"}
+            layers = [
+                {"mark": {"type": "line", "strokeWidth": 1.5},
+                 "encoding": {k: point[k] for k in ("x", "y", "color")}
+                 | {"detail": {"field": "series"}}},
+                {"mark": {"type": "point", "filled": True, "size": 60, "strokeWidth": 1.5,
+                          "cursor": "pointer"}, "encoding": point},
+            ]  # fmt: skip
+        elif len(items) <= MAX_TEXT_BARS and len(items) == len({r["x"] for r in items}):
+            # one bar per category: room above each for its value in words
             layers.append({
                 "mark": {"type": "text", "dy": -6, "fontSize": 11, "baseline": "bottom"},
                 "encoding": {k: encoding[k] for k in ("x", "xOffset", "y")}
@@ -332,7 +349,7 @@ def timeline_view(
                 "label": label, "start": at.start, "end": at.end, "when": at.text,
                 "precision": at.precision, "span": not at.is_point,
                 "series": cells.text(view.get("series")) or "event",
-                "href": cells.href(_first_iri(cells)), "rows": 0,
+                "href": cells.href(_first_iri(cells)), "rows": 0, "aria": f"{label}, {at.text}",
             }  # fmt: skip
         event["rows"] += 1
     dated = sorted(events.values(), key=lambda e: (e["start"], e["label"]))
@@ -352,6 +369,7 @@ def timeline_view(
                   "title": column_label(columns, view.get("series", "")) or "Kind",
                   "legend": None if len(series) == 1 else {}},
         "href": {"field": "href"},
+        "description": {"field": "aria"},
         "tooltip": [{"field": "label", "title": "What"}, {"field": "when", "title": "When"}],
     }  # fmt: skip
     x_axis = {"field": "start", "type": "temporal", "title": "Date",

@@ -3,6 +3,7 @@
 GET /queries                 the catalogue (JSON or HTML by Accept)
 GET /queries/<name>[.ext]    run one; parameters in the query string; .json .csv .tsv .ttl .html
 GET /queries/<name>.rq       the query's text
+GET /queries/<name>.svg .png the answer's picture (its declared view), drawn on the server
 GET /queries/<name>/embed    the answer's picture alone, for an iframe (any site may frame it)
 GET /openapi.json            OpenAPI 3.1 for every saved query; GET /api-docs renders it
 
@@ -24,6 +25,7 @@ from cakg.media import (
     GRAPH_ALIASES,
     HTML,
     JSON,
+    PICTURES,
     RESULT_ALIASES,
     SAVED_EXTENSIONS,
     SAVED_OFFERS,
@@ -32,6 +34,7 @@ from cakg.media import (
 from cakg.queries import Param, SavedQuery, load_catalogue
 from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved
 from cakg.results import best_of, serialize_result
+from cakg.views.image import render
 from cakg.views.labels import Terms
 from cakg.views.render import answer_table, answer_view, lookup
 from cakg.web import state
@@ -120,9 +123,11 @@ def run(name: str) -> Response | str:
         raise BadParameter("method", f"'{q.name}' is run with GET")
     if ext == "rq":
         return Response(q.text, mimetype=SPARQL_QUERY)
-    media = _negotiate(q, ext)
     args = request.form if request.method == "POST" else request.args
     raw = {key: args.getlist(key) for key in args}
+    if ext in PICTURES:
+        return _picture(q, raw, ext)
+    media = _negotiate(q, ext)
     if media == HTML:
         return _html_page(q, raw)
     settings = state.settings()
@@ -176,6 +181,20 @@ def _page_headers(response: Response, saved: SavedResult, raw: dict[str, Any], n
     response.headers["X-Total-Count"] = str(page.total)
     response.headers["X-Page"] = str(page.number)
     response.headers["X-Per-Page"] = str(page.size)
+
+
+def _picture(q: SavedQuery, raw: dict[str, list[str]], ext: str) -> Response:
+    """The answer's view as SVG or PNG (406 when the query declares no picture, a table)."""
+    if q.view.get("type", "table") == "table":
+        raise NotAcceptable(f"'{q.name}' is shown as a table: it has no picture (.{ext})")
+    saved = _run_for_page(q, raw)
+    view = _answer_context(saved, raw)["view"]
+    if view.spec is None:
+        raise NotAcceptable(f"this answer of '{q.name}' has nothing to draw")
+    body = render(view.spec, ext, static_url=url_for("static", filename=""))
+    response = Response(body, mimetype=PICTURES[ext])
+    response.headers["Content-Disposition"] = f'inline; filename="{q.name}.{ext}"'
+    return response
 
 
 def _run_for_page(q: SavedQuery, raw: dict[str, list[str]]) -> SavedResult:
