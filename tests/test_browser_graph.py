@@ -136,7 +136,7 @@ def test_every_node_and_link_is_drawn(graph_page: Any, spec: dict[str, Any]) -> 
     xs = {round(centre(page.locator("#g svg.marks g.nodes > path").nth(i))[0]) for i in range(20)}
     assert len(xs) > 10
     assert page.locator("style").count() == 0  # nothing styled inline (the CSP would block it)
-    assert page.get_by_role("link", name="Download as SVG").is_visible()
+    assert page.get_by_role("button", name="Download as SVG").is_visible()
 
 
 def test_a_node_shows_its_details_on_hover(graph_page: Any, spec: dict[str, Any]) -> None:
