@@ -1,10 +1,11 @@
 """The graph view in a real headless browser, under the pages' content security policy.
 
-A small Flask app on 127.0.0.1 (a free port) serves one page: the vendored Vega, Vega-Lite,
-vega-embed and vega-interpreter, static/views.js and its stylesheets, and the specification
-that cakg.views.graph writes for a real source of the project's build, in a
-`<script type="application/json" class="view-spec">`. Chromium is driven by Playwright as in
-tests/test_browser.py (CAKG_CHROMIUM, CAKG_SKIP_BROWSER=1).
+A small Flask app on 127.0.0.1 (a free port) serves one page under the app's policy: the
+vendored Vega, Vega-Lite, vega-embed and vega-interpreter, static/views.js and ui.css, and the
+specification that cakg.views.graph writes for a real source of the project's build, in a
+`<script type="application/json" class="view-spec">`. Chromium and the page that fails on a
+JavaScript error or a CSP violation come from tests/browser_support.py; here any other console
+error fails the test too.
 """
 
 from __future__ import annotations
