@@ -36,7 +36,8 @@ class Cell:
     text: str
     href: str | None = None
     title: str | None = None  # the exact value or the full IRI, on hover
-    kind: str = "text"  # text, iri, number, date, boolean
+    kind: str = "text"  # text, iri, number, date, boolean (and blank, in cakg.views.cells)
+    note: str = ""  # a literal's language or datatype in words (English, year): cakg.views.cells
 
 
 @dataclass(frozen=True)
