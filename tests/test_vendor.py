@@ -27,9 +27,10 @@ def test_every_vendored_file_is_the_one_fetched() -> None:
 
 
 def test_nothing_unlisted_in_the_vendor_folder() -> None:
-    present = {
-        str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*") if p.is_file()
-    } - {"SHA256SUMS", "packages.json"}
+    present = {str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*") if p.is_file()} - {
+        "SHA256SUMS",
+        "packages.json",
+    }
     assert present == set(listed())
 
 

@@ -183,15 +183,22 @@ def _place(releases: Path, staging: Path, manifest: dict[str, Any], current: str
 
 def _same_dumps(release: Path, manifest: dict[str, Any]) -> bool:
     """True when `release` holds the same version with the same dumps, byte for byte (by their
-    SHA-256 in its manifest, which is written last; the sizes checked on disk)."""
+    SHA-256 in its manifest, which is written last; the sizes checked on disk), and the same
+    saved queries (a header's view or columns change no triple, yet the release serves them)."""
     try:
         old = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
         if old.get("version") != manifest["version"] or old.get("files") != manifest["files"]:
+            return False
+        if _query_inputs(old) != _query_inputs(manifest):
             return False
         files: dict[str, dict[str, Any]] = manifest["files"]
         return all((release / n).stat().st_size == f["bytes"] for n, f in files.items())
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def _query_inputs(manifest: dict[str, Any]) -> dict[str, str]:
+    return {i["path"]: i["sha256"] for i in manifest.get("inputs", []) if i.get("kind") == "query"}
 
 
 def _write_docs(loaded: Loaded, staging: Path) -> None:

@@ -16,13 +16,8 @@ from rdflib.term import Node
 
 from cakg.namespaces import shorten
 from cakg.views.labels import Terms
-from cakg.views.table import NUMERIC, Cell, cell
+from cakg.views.table import NUMERIC, WHOLE, Cell, cell
 
-WHOLE = {
-    XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger,
-    XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedInt, XSD.unsignedLong,
-}  # fmt: skip
-UNGROUPED = 10_000  # whole numbers below it are shown as written
 DATATYPE_WORDS = {
     XSD.date: "date",
     XSD.dateTime: "date and time",
@@ -66,8 +61,6 @@ def term_cell(term: Node, terms: Terms, blanks: BlankNumbers) -> Cell:
     datatype = term.datatype
     if datatype is None or datatype == XSD.string:
         return found
-    if datatype in WHOLE and found.kind == "number" and abs(int(term)) < UNGROUPED:
-        found = replace(found, text=str(int(term)))
     words = "whole number" if datatype in WHOLE else DATATYPE_WORDS.get(datatype)
     if words is None:
         words = "number" if datatype in NUMERIC else shorten(str(datatype))

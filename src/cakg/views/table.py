@@ -29,6 +29,11 @@ NUMERIC = {
     XSD.unsignedInt, XSD.unsignedLong,
 }  # fmt: skip
 DATES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
+WHOLE = {
+    XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger,
+    XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedInt, XSD.unsignedLong,
+}  # fmt: skip
+UNGROUPED = 10_000  # whole numbers below it, without a unit, are shown as written (a year 2024)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ def cell(term: Node | None, names: Terms, unit: str | None = None, time: bool = 
         if term.datatype in NUMERIC:
             value = to_decimal(str(term))
             if value is not None:
+                if term.datatype in WHOLE and unit is None and abs(value) < UNGROUPED:
+                    return Cell(str(int(value)), title=str(term), kind="number")
                 return Cell(human_number(value, unit), title=str(term), kind="number")
         if term.datatype in DATES or time:
             at = when(str(term))
