@@ -32,6 +32,7 @@ from cakg.queries.bind import (
     sorted_sparql,
     suggestions,
 )
+from cakg.queries.header import VIEWS
 from cakg.sparql_terms import sparql_term
 from cakg.web import create_app
 
@@ -279,7 +280,7 @@ TINY_ARGS = {"source-statements": {"source": ["id:source/doc-1"]}}
 def test_repository_has_the_catalogue() -> None:
     assert len(REAL) >= 15
     for q in REAL.values():
-        assert q.view["type"] in ("table", "bar", "line", "timeline", "map")
+        assert q.view["type"] in VIEWS
         assert q.description, q.name
         for p in q.params:
             assert p.description, f"{q.name}: parameter {p.name} has no description"

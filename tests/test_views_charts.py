@@ -21,7 +21,8 @@ from cakg.queries.bind import run_saved
 from cakg.views import View
 from cakg.views.figures import to_decimal
 from cakg.views.labels import Terms
-from cakg.views.render import answer_table, answer_view, lookup
+from cakg.views.render import answer_view, lookup
+from cakg.views.table import answer_table
 
 BAR_QUERIES = ["trade-turnover-by-year", "corridor-cargo", "trade-targets", "trade-partners-ranked"]
 TIMELINES = ["visits", "relation-levels", "agreements-between"]

@@ -257,6 +257,10 @@ def _build(
         raise QueryHeaderError(path, "no WHERE { ... } group found to bind parameters in")
     params = read_params(path, text, meta, lines, tokens, fail)
     view = _view(meta.get("view", "table"), projected or (), fail)
+    if view["type"] == "graph" and form not in ("CONSTRUCT", "DESCRIBE"):
+        raise fail(
+            f"`view: graph` draws triples: it needs a CONSTRUCT or DESCRIBE, not {form}", "view"
+        )
     columns = _columns(meta.get("columns", {}), projected or (), fail)
     return SavedQuery(
         name=name,

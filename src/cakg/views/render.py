@@ -9,13 +9,19 @@ from typing import Any
 
 from rdflib import URIRef
 
-from cakg.engine.base import Engine, QueryResult
+from cakg.engine.base import GRAPH_FORMS, Engine, QueryResult
 from cakg.views.base import View
 from cakg.views.charts import bar_view, timeline_view
+from cakg.views.graph import graph_view, triple_rows
 from cakg.views.labels import Terms
-from cakg.views.table import Table, answer_table
+from cakg.views.table import Column, Table, answer_table
 
-__all__ = ["Table", "answer_table", "answer_view", "lookup"]
+__all__ = ["Table", "answer_view", "lookup", "result_table"]
+TRIPLE_COLUMNS = [
+    Column("subject", "Subject", False),
+    Column("property", "Property", False),
+    Column("object", "Object", False),
+]
 
 
 def lookup(engine: Engine, result: QueryResult, names: Terms) -> Terms:
@@ -36,6 +42,8 @@ def answer_view(
 ) -> View:
     """The picture VIEW declares for RESULT (labels already looked up in NAMES)."""
     kind = view.get("type", "table")
+    if result.form in GRAPH_FORMS:
+        return graph_view(engine, result.triples, names) if kind == "graph" else View("table")
     if result.form != "SELECT":
         return View("table")
     if kind in ("bar", "line"):
@@ -43,3 +51,17 @@ def answer_view(
     if kind == "timeline":
         return timeline_view(view, columns, result.variables, result.rows, names)
     return View("table")
+
+
+def result_table(
+    engine: Engine,
+    view: Mapping[str, Any],
+    columns: Mapping[str, str],
+    result: QueryResult,
+    names: Terms,
+) -> Table:
+    """RESULT's rows for people; a graph's triples as labelled subject, property and object."""
+    if result.form in GRAPH_FORMS:
+        rows = triple_rows(engine, result.triples, names)
+        return Table(TRIPLE_COLUMNS, [[r.subject, r.property, r.object] for r in rows])
+    return answer_table(view, columns, result.variables, result.rows, names)

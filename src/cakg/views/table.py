@@ -29,6 +29,11 @@ NUMERIC = {
     XSD.unsignedInt, XSD.unsignedLong,
 }  # fmt: skip
 DATES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
+WHOLE = {
+    XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger,
+    XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedInt, XSD.unsignedLong,
+}  # fmt: skip
+UNGROUPED = 10_000  # whole numbers below it, without a unit, are shown as written (a year 2024)
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,8 @@ class Cell:
     text: str
     href: str | None = None
     title: str | None = None  # the exact value or the full IRI, on hover
-    kind: str = "text"  # text, iri, number, date, boolean
+    kind: str = "text"  # text, iri, number, date, boolean (and blank, in cakg.views.cells)
+    note: str = ""  # a literal's language or datatype in words (English, year): cakg.views.cells
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ def cell(term: Node | None, names: Terms, unit: str | None = None, time: bool = 
         if term.datatype in NUMERIC:
             value = to_decimal(str(term))
             if value is not None:
+                if term.datatype in WHOLE and unit is None and abs(value) < UNGROUPED:
+                    return Cell(str(int(value)), title=str(term), kind="number")
                 return Cell(human_number(value, unit), title=str(term), kind="number")
         if term.datatype in DATES or time:
             at = when(str(term))

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
 
-from cakg.engine.base import Engine
+from cakg.engine.base import GRAPH_FORMS, Engine
 from cakg.errors import BadParameter, BuildMissingError, NotAcceptable, QueryError
 from cakg.media import (
     GRAPH_ALIASES,
@@ -38,7 +38,7 @@ from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved
 from cakg.results import best_of, serialize_result
 from cakg.views.image import render
 from cakg.views.labels import Terms
-from cakg.views.render import answer_table, answer_view, lookup
+from cakg.views.render import answer_view, lookup, result_table
 from cakg.web import state
 from cakg.web.negotiation import public_path
 from cakg.web.openapi import openapi_document
@@ -277,11 +277,14 @@ def _answer_context(saved: SavedResult, raw: dict[str, list[str]]) -> dict[str, 
     names = lookup(engine, result, Terms(state.settings().base_iri, request.script_root))
     atlas = url_for("static", filename="vendor/world-atlas/countries-50m.json")
     view = answer_view(engine, q.view, q.columns, result, names, atlas_url=atlas)
-    table = answer_table(q.view, q.columns, result.variables, result.rows, names)
+    table = result_table(engine, q.view, q.columns, result, names)
     given = {k: v for k, v in raw.items() if k not in ("page", "per_page", "sort")}
     sort = (raw.get("sort") or [""])[0]
-    count = len(result.rows) if result.form == "SELECT" else len(result.triples)
-    status = f"{count} {'row' if count == 1 else 'rows'}"
+    if result.form in GRAPH_FORMS:
+        count, noun = len(result.triples), "triple"
+    else:
+        count, noun = len(result.rows), "row"
+    status = f"{count} {noun}{'' if count == 1 else 's'}"
     if saved.page:
         status += f" on page {saved.page.number} of {saved.page.last}, {saved.page.total} in all"
     if result.truncated:
