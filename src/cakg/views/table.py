@@ -50,6 +50,7 @@ class Column:
     name: str
     label: str
     numeric: bool
+    sort: str = ""  # the variable to sort it by: `partnerLabel` for `partner` (its label shown)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,12 @@ def answer_table(
     # that label (and links it)
     keep = [i for i, v in enumerate(variables)
             if not _label_of_another(v, variables) and not _repeats(i, out)]  # fmt: skip
-    heads = [Column(variables[i], column_label(columns, variables[i]), numeric[i]) for i in keep]
+    heads = [
+        Column(
+            v, column_label(columns, v), numeric[i], f"{v}Label" if f"{v}Label" in variables else v
+        )
+        for i, v in ((i, variables[i]) for i in keep)
+    ]
     return Table(heads, [[row[i] for i in keep] for row in out])
 
 
