@@ -216,3 +216,27 @@ def test_paging_and_sorting_load_in_the_gallery(page: Any, project_server: str) 
     )
     assert "on page 2 of" in section.locator("p.status").inner_text()
     assert f"{total} in all" in section.locator("p.status").inner_text()
+
+
+def test_a_column_header_sorts_all_rows(page: Any, project_server: str) -> None:
+    """No sorting was possible; now a header sorts every row (not one page), then reverses."""
+    page.goto(project_server + "/queries?run=figures#figures")
+    section = page.locator("#figures")
+    section.locator("table.answer-table").wait_for()
+    values = [float(r["value"]) for r in saved_rows(project_server, "figures", per_page="500")]
+
+    def first_value() -> float:
+        cell = section.locator("tbody tr").first.locator("td.num").first
+        return float(cell.get_attribute("title"))
+
+    section.locator("th a.sort", has_text=re.compile("^Value")).click()
+    page.wait_for_function(
+        "() => document.querySelector('#figures th[aria-sort=ascending]') !== null"
+    )
+    assert first_value() == min(values)
+    section.locator("th a.sort", has_text=re.compile("^Value")).click()
+    page.wait_for_function(
+        "() => document.querySelector('#figures th[aria-sort=descending]') !== null"
+    )
+    assert first_value() == max(values)
+    assert "sort=-value" in page.url
