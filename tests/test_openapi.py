@@ -155,3 +155,14 @@ def test_real_answers_fit_their_schemas(
     schema = {**ok(spec, f"/queries/{name}", SPARQL_JSON), "components": spec["components"]}
     Draft202012Validator(schema).validate(sparql.get_json())
     assert len(records.get_json()) == len(sparql.get_json()["results"]["bindings"]) > 0
+
+
+def test_pictures_are_documented_for_the_queries_with_a_view(spec: dict[str, Any]) -> None:
+    paths = spec["paths"]
+    assert (
+        "image/svg+xml" in paths["/queries/trade-targets.svg"]["get"]["responses"]["200"]["content"]
+    )
+    assert "image/png" in paths["/queries/visits.png"]["get"]["responses"]["200"]["content"]
+    names = [p["name"] for p in paths["/queries/visits.svg"]["get"]["parameters"]]
+    assert "participant" in names and "sort" not in names
+    assert "/queries/figures.svg" not in paths  # a table has no picture

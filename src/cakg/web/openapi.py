@@ -22,6 +22,7 @@ from cakg.media import (
     JSON,
     JSONLD,
     NTRIPLES,
+    PICTURES,
     RECORDS_EXTENSION,
     SAVED_BY_NAME_ONLY,
     SAVED_OFFERS,
@@ -38,6 +39,7 @@ from cakg.web.negotiation import public_path
 
 # the records operations, listed together (each query's own is listed under the query's tags)
 RECORDS_TAG = "records"
+PICTURES_TAG = "pictures"
 
 
 def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[str, Any]:
@@ -90,6 +92,16 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
             paths[f"/queries/{q.name}.{RECORDS_EXTENSION}"] = _operation(
                 q, f"{q.name}.records", parameters, headers, ok, RECORDS_TAG
             )
+        if q.view.get("type", "table") != "table":
+            for ext, media in PICTURES.items():
+                picture = {
+                    "description": f"The answer's {q.view['type']} view as {ext.upper()}",
+                    "content": {media: {"schema": {**TEXT, "format": "binary"}}},
+                }
+                paths[f"/queries/{q.name}.{ext}"] = _operation(
+                    q, f"{q.name}.{ext}", [p for p in parameters if p["name"] != "sort"],
+                    {}, picture, PICTURES_TAG,
+                )  # fmt: skip
     records = (
         "The rows of each SELECT query as JSON records, for dataframes: pandas.read_json(url)."
     )
@@ -104,7 +116,11 @@ def openapi_document(catalogue: dict[str, SavedQuery], engine: Engine) -> dict[s
         },
         # relative (to where the document is served) unless public_url says where that is
         "servers": [{"url": public_path(request.script_root + "/").rstrip("/") or "/"}],
-        "tags": [{"name": RECORDS_TAG, "description": records}],
+        "tags": [
+            {"name": RECORDS_TAG, "description": records},
+            {"name": PICTURES_TAG, "description": "The view each query declares (a chart, "
+             "timeline, map or graph), drawn on the server as SVG or PNG."},
+        ],
         "paths": paths,
         "components": {"schemas": {"Error": {
             "type": "object",
