@@ -7,6 +7,7 @@ undated events dropped without a word, captions made of variable names.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -240,3 +241,21 @@ def test_a_line_view_draws_each_value_as_a_point(
     marks = [layer["mark"]["type"] for p in view.spec["vconcat"] for layer in p["layer"]]
     assert set(marks) == {"line", "point"}
     assert view.marks == len(records(view)) == len(saved.result.rows)
+
+
+@pytest.mark.parametrize("name", TIMELINES)
+def test_timeline_axes_name_the_year_and_hold_every_event(
+    project_engine: Engine,
+    project_settings: Settings,
+    catalogue: dict[str, SavedQuery],
+    name: str,
+) -> None:
+    """One month's relation was drawn edge to edge under ticks 'Dec 05, Dec 12' (no year)."""
+    view, _ = drawn(project_engine, catalogue[name], project_settings)
+    assert view.spec is not None
+    x = view.spec["layer"][0]["encoding"]["x"]
+    assert "%Y" in x["axis"]["format"]
+    low, high = (dt.date(d["year"], d["month"], d["date"]) for d in x["scale"]["domain"])
+    for event in records(view):
+        start, end = dt.date.fromisoformat(event["start"]), dt.date.fromisoformat(event["end"])
+        assert low < start <= end < high

@@ -12,6 +12,7 @@ listed in the table below the picture.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -323,6 +324,32 @@ def _x_order(items: list[dict[str, Any]]) -> list[str]:
     return first
 
 
+def _days(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
+
+
+def _padded(events: list[dict[str, Any]]) -> list[dict[str, int]]:
+    """The time axis's domain: every event's span, with a margin (a month at least), so that a
+    span is never drawn from edge to edge of the axis as if it were all time."""
+    if not events:
+        return []
+    first = min(_days(e["start"]) for e in events)
+    last = max(_days(e["end"]) for e in events)
+    pad = max(dt.timedelta(days=31), (last - first) * 0.04)
+    low, high = first - pad, last + pad
+    return [{"year": d.year, "month": d.month, "date": d.day} for d in (low, high)]
+
+
+def _date_format(events: list[dict[str, Any]]) -> str:
+    """Ticks in years over years, in months (with their year) over months, else in days."""
+    if not events:
+        return "%Y"
+    first = min(_days(e["start"]) for e in events)
+    last = max(_days(e["end"]) for e in events)
+    span = (last - first).days
+    return "%Y" if span > 3 * 365 else "%b %Y" if span > 62 else "%-d %b %Y"
+
+
 def timeline_view(
     view: Mapping[str, Any],
     columns: Mapping[str, str],
@@ -372,8 +399,9 @@ def timeline_view(
         "description": {"field": "aria"},
         "tooltip": [{"field": "label", "title": "What"}, {"field": "when", "title": "When"}],
     }  # fmt: skip
+    axis = {"tickCount": 6, "labelOverlap": True, "format": _date_format(dated)}
     x_axis = {"field": "start", "type": "temporal", "title": "Date",
-              "axis": {"tickCount": 6, "labelOverlap": True}}  # fmt: skip
+              "scale": {"domain": _padded(dated)}, "axis": axis}  # fmt: skip
     spec: dict[str, Any] = {
         "$schema": VEGA_LITE_SCHEMA,
         "description": caption,
