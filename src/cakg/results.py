@@ -18,6 +18,7 @@ from rdflib.term import Node
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from cakg.datatypes import DECIMALS, INTEGERS
 from cakg.engine.base import Formats, QueryResult
 from cakg.engine.rdflib_dataset import serialize_terms
 from cakg.errors import BadParameter
@@ -111,12 +112,6 @@ def serialize_result(result: QueryResult, media_type: str) -> bytes:
 
 
 PlainValue = str | int | float | bool | None
-_INTEGERS = frozenset(XSD[t] for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort",
-    "unsignedByte",
-))  # fmt: skip
-_DECIMALS = frozenset((XSD.decimal, XSD.double, XSD.float))
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[Ee][+-]?[0-9]+)?")
 
 
@@ -144,9 +139,9 @@ def plain_value(term: Node | None) -> PlainValue:
     if not isinstance(term, Literal):
         return str(term)
     text = str(term).strip()
-    if term.datatype in _INTEGERS and re.fullmatch(r"[+-]?[0-9]+", text):
+    if term.datatype in INTEGERS and re.fullmatch(r"[+-]?[0-9]+", text):
         return int(text)
-    if term.datatype in _DECIMALS:
+    if term.datatype in DECIMALS:
         if _NUMBER.fullmatch(text):
             number = float(text)
             return number if math.isfinite(number) else None

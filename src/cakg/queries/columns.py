@@ -27,6 +27,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from cakg.datatypes import DECIMALS, INTEGERS
 from cakg.namespaces import shorten
 from cakg.queries.header import SavedQuery
 from cakg.queries.params import PARAM_VAR
@@ -39,12 +40,6 @@ TEXT_PROPERTIES = frozenset(URIRef(i) for i in (
     SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition", SKOS + "notation",
     DCTERMS + "title", DCTERMS + "description",
 ))  # fmt: skip
-INTEGERS = frozenset(XSD[t] for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort",
-    "unsignedByte",
-))  # fmt: skip
-NUMBERS = frozenset((XSD.decimal, XSD.double, XSD.float))
 # the kind of value of each SPARQL function and operator (rdflib's names for them)
 _STRING = ("STR", "CONCAT", "LCASE", "UCASE", "SUBSTR", "STRBEFORE", "STRAFTER", "REPLACE",
            "ENCODE_FOR_URI", "LANG", "STRUUID", "MD5", "SHA1", "SHA256", "SHA384", "SHA512",
@@ -84,7 +79,7 @@ def datatype_kind(datatype: str | None) -> str | None:
     term = URIRef(datatype)
     if term in INTEGERS:
         return "integer"
-    if term in NUMBERS:
+    if term in DECIMALS:
         return "number"
     return "boolean" if term == XSD.boolean else "string"
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from rdflib import XSD, BNode, Literal
 from rdflib.term import Node
 
+from cakg.datatypes import INTEGERS, NUMBERS
 from cakg.namespaces import shorten
 from cakg.views.labels import Terms
-from cakg.views.table import NUMERIC, WHOLE, Cell, cell
+from cakg.views.table import Cell, cell
 
 DATATYPE_WORDS = {
     XSD.date: "date",
@@ -61,9 +62,9 @@ def term_cell(term: Node, terms: Terms, blanks: BlankNumbers) -> Cell:
     datatype = term.datatype
     if datatype is None or datatype == XSD.string:
         return found
-    words = "whole number" if datatype in WHOLE else DATATYPE_WORDS.get(datatype)
+    words = "whole number" if datatype in INTEGERS else DATATYPE_WORDS.get(datatype)
     if words is None:
-        words = "number" if datatype in NUMERIC else shorten(str(datatype))
+        words = "number" if datatype in NUMBERS else shorten(str(datatype))
     return replace(found, note=words, title=found.title or str(term))
 
 

@@ -112,10 +112,6 @@ def _rows(
     return [Cells(dict(zip(variables, row, strict=True)), names) for row in rows]
 
 
-def lookup_terms(engine: Any, rows: Sequence[tuple[Node | None, ...]], names: Terms) -> None:
-    names.lookup(engine, (str(t) for row in rows for t in row if isinstance(t, URIRef)))
-
-
 def bar_view(
     view: Mapping[str, Any],
     columns: Mapping[str, str],

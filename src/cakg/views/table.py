@@ -19,20 +19,12 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from cakg.datatypes import INTEGERS, NUMBERS
 from cakg.views.charts import column_label
 from cakg.views.figures import human_number, to_decimal, when
 from cakg.views.labels import Terms
 
-NUMERIC = {
-    XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long, XSD.short,
-    XSD.nonNegativeInteger, XSD.positiveInteger, XSD.nonPositiveInteger, XSD.negativeInteger,
-    XSD.unsignedInt, XSD.unsignedLong,
-}  # fmt: skip
 DATES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
-WHOLE = {
-    XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger,
-    XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedInt, XSD.unsignedLong,
-}  # fmt: skip
 UNGROUPED = 10_000  # whole numbers below it, without a unit, are shown as written (a year 2024)
 
 
@@ -73,10 +65,10 @@ def cell(term: Node | None, names: Terms, unit: str | None = None, time: bool = 
     if isinstance(term, Literal):
         if term.datatype == XSD.boolean:
             return Cell("yes" if str(term).lower() in ("true", "1") else "no", kind="boolean")
-        if term.datatype in NUMERIC:
+        if term.datatype in NUMBERS:
             value = to_decimal(str(term))
             if value is not None:
-                if term.datatype in WHOLE and unit is None and abs(value) < UNGROUPED:
+                if term.datatype in INTEGERS and unit is None and abs(value) < UNGROUPED:
                     return Cell(str(int(value)), title=str(term), kind="number")
                 return Cell(human_number(value, unit), title=str(term), kind="number")
         if term.datatype in DATES or time:
