@@ -10,6 +10,7 @@ with a message saying how to install it, unless CAKG_SKIP_BROWSER=1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -76,15 +77,24 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def project_server(project_build: BuildResult, project_settings: Settings) -> Iterator[str]:
-    app: Flask = create_app(project_settings, {"TESTING": True})
+@contextlib.contextmanager
+def live_server(app: Flask) -> Iterator[str]:
+    """APP served on 127.0.0.1 at a free port by a werkzeug thread: its base URL."""
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def project_server(project_build: BuildResult, project_settings: Settings) -> Iterator[str]:
+    app: Flask = create_app(project_settings, {"TESTING": True})
+    with live_server(app) as url:
+        yield url
     close_app(app)
 
 

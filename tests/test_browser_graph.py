@@ -11,14 +11,12 @@ error fails the test too.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, Response
-from werkzeug.serving import make_server
 
 import cakg.web
 from cakg.build import BuildResult
@@ -30,9 +28,8 @@ from cakg.queries.bind import run_saved
 from cakg.views.graph import graph_view
 from cakg.views.labels import Terms
 from cakg.web import CONTENT_SECURITY_POLICY
-
-from .browser_support import BROWSER
-from .conftest import REPO
+from tests.browser_support import BROWSER, live_server
+from tests.conftest import REPO
 
 STATIC = Path(cakg.web.__file__).parent / "static"
 SCRIPTS = (  # as templates/saved/views_head.html includes them
@@ -93,12 +90,8 @@ def server(spec: dict[str, Any]) -> Iterator[str]:
         )
         return response
 
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join()
+    with live_server(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ JavaScript errors) are in tests/browser_support.py.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.browser_support import (
     ARTIFACTS,
@@ -25,6 +23,7 @@ from tests.browser_support import (
     RUSSIA,
     TIMEOUT_MS,
     fetch_json,
+    live_server,
     no_horizontal_overflow,
     saved_rows,
 )
@@ -156,12 +155,8 @@ def other_site(project_server: str) -> Iterator[str]:
     )
     app = Flask("other-site")
     app.add_url_rule("/", "index", lambda: html)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}/"
-    srv.shutdown()
-    thread.join()
+    with live_server(app) as url:
+        yield url + "/"
 
 
 def test_the_embed_url_draws_in_another_sites_iframe(browser: Any, other_site: str) -> None:
