@@ -43,7 +43,10 @@ KEYS = {
     "parameters",
 }
 VIEWS = ("table", "bar", "line", "timeline", "map")
-VIEW_KEYS = {"type", "x", "y", "series", "label", "start", "end", "date", "lat", "lon", "geometry"}
+VIEW_KEYS = {
+    "type", "x", "y", "series", "label", "start", "end", "date", "lat", "lon", "geometry",
+    "route", "order", "area",
+}  # fmt: skip
 MAX_SUMMARY = 80
 FORMS = {
     "SelectQuery": "SELECT",
