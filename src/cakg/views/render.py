@@ -12,6 +12,7 @@ from rdflib import URIRef
 from cakg.engine.base import GRAPH_FORMS, Engine, QueryResult
 from cakg.views.base import View
 from cakg.views.charts import bar_view, timeline_view
+from cakg.views.geography import map_view
 from cakg.views.graph import graph_view, triple_rows
 from cakg.views.labels import Terms
 from cakg.views.table import Column, Table, answer_table
@@ -50,6 +51,8 @@ def answer_view(
         return bar_view(view, columns, result.variables, result.rows, names)
     if kind == "timeline":
         return timeline_view(view, columns, result.variables, result.rows, names)
+    if kind == "map":
+        return map_view(engine, view, result.variables, result.rows, names, atlas_url)
     return View("table")
 
 
