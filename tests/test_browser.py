@@ -297,7 +297,7 @@ def test_pages_work_under_their_content_security_policy(
         page.locator(run).first.wait_for()
     if path.startswith("/page/"):
         assert page.locator('script[type="application/ld+json"]').count() == 1
-        assert page.locator("svg circle.place").count() >= 1
+        page.locator("#resource-map[data-drawn=yes] svg").wait_for()  # the map view
     page.wait_for_load_state("networkidle")
 
 
