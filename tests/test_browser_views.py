@@ -235,3 +235,22 @@ def test_a_column_header_sorts_all_rows(page: Any, project_server: str) -> None:
     )
     assert first_value() == max(values)
     assert "sort=-value" in page.url
+
+
+@pytest.mark.parametrize("name", ["places-map", "corridor-route"])
+def test_maps_draw_countries_and_every_placed_row(
+    page: Any, project_server: str, name: str
+) -> None:
+    """Dots on a graticule, with no border, coastline or Caspian: now the atlas's countries."""
+    canvas = open_drawn(page, f"{project_server}/queries/{name}.html")
+    assert canvas.locator("g.countries path").count() > 100  # Natural Earth's countries
+    assert canvas.locator("g.water path").count() == 1  # the sea behind them
+    target = canvas.get_attribute("id")
+    drawn = page.evaluate("(id) => window.cakgViews.drawn[id].view.data('marked').length", target)
+    assert canvas.locator("g.places path").count() == drawn > 0
+    rows = saved_rows(project_server, name)
+    caption = page.locator("figure.view figcaption").inner_text()
+    on_map = int(re.search(r"(\d+) rows? on a map", caption).group(1))  # type: ignore[union-attr]
+    left = re.search(r"(\d+) rows? ha(?:s|ve) no position", caption)
+    assert on_map + (int(left.group(1)) if left else 0) == len(rows)  # each drawn or counted
+    page.screenshot(path=str(ARTIFACTS / f"view-map-{name}.png"), full_page=True)
