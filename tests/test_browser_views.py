@@ -123,6 +123,16 @@ def test_a_shared_address_runs_the_query_again(page: Any, project_server: str) -
     other.close()
 
 
+def test_a_shared_address_may_name_the_partner(page: Any, project_server: str) -> None:
+    """The query takes a label for an IRI; so does the gallery's address."""
+    page.goto(project_server + "/queries?partner=russia#trade-turnover-by-year")
+    section = page.locator("#trade-turnover-by-year")
+    section.locator(".view-canvas[data-drawn=yes]").wait_for()
+    assert section.locator("select[name=partner]").input_value() == RUSSIA
+    rows = saved_rows(project_server, "trade-turnover-by-year", partner=RUSSIA)
+    assert section.locator("tbody tr").count() == len(rows) > 0
+
+
 def test_the_page_of_a_query_links_its_answer_and_its_embed(page: Any, project_server: str) -> None:
     open_drawn(page, f"{project_server}/queries/trade-turnover-by-year.html?partner={RUSSIA}")
     share = page.locator("a.share-link").get_attribute("href")
@@ -190,6 +200,11 @@ def test_a_result_page_reads_at_390_px(browser: Any, project_server: str) -> Non
         assert first.evaluate("(tr) => getComputedStyle(tr).display") == "block"  # a card
         cell = pg.locator("table.answer-table td.num").first
         assert cell.evaluate("(td) => getComputedStyle(td, '::before').content").startswith('"')
+        widest = pg.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('table.answer-table tr')]"
+            ".map((tr) => tr.getBoundingClientRect().right))"
+        )
+        assert widest <= 390  # every card within the screen, numbers included
         pg.screenshot(path=str(ARTIFACTS / "view-390px-trade-targets.png"), full_page=True)
     finally:
         context.close()
