@@ -226,16 +226,23 @@ def _caption(places: list[Place], areas: dict[str, Area], routes: dict[str, Rout
     if not places:
         return "A map of Central Asia: no row of the answer has a position on it."
     points = len({p.iri or (p.lon, p.lat, p.label) for p in places if p.at == "point"})
-    parts = [f"{len(places)} row{_s(len(places))} on a map: {points} place{_s(points)} as points"]
+    parts = []
+    if points:
+        parts.append(f"{points} place{_s(points)} as black dots")
     if areas:
         parts.append(f"{len(areas)} state{_s(len(areas))} as shaded areas")
     if routes:
-        parts.append(f"{len(routes)} route{_s(len(routes))} as lines, one colour and dash each")
+        lines = "one line" if len(routes) == 1 else "lines of their own colour and dash"
+        through = any(p.at == "area" and p.route for p in places)
+        parts.append(f"{len(routes)} route{_s(len(routes))} as {lines} in the order of their "
+                     "passages" + (", through a white dot inside each state they cross"
+                                   if through else ""))  # fmt: skip
+    what = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
     return (
-        ", ".join(parts) + ". Mercator projection fitted to the rows with a margin; borders and "
-        "coastlines from Natural Earth (1:50m). Scroll or use the zoom control to zoom, drag to "
-        "pan, double-click to reset. Labels that would overlap are hidden until you zoom in; "
-        "hover over a mark for its label and coordinates."
+        f"{len(places)} row{_s(len(places))} on a map: {what}. Mercator projection fitted to the "
+        "rows with a margin; borders and coastlines from Natural Earth (1:50m). Scroll or use "
+        "the zoom control to zoom, drag to pan, double-click to reset. Labels that would "
+        "overlap are hidden until you zoom in; hover over a mark for its name and coordinates."
     )
 
 
@@ -255,9 +262,10 @@ def _notes(unplaced: int, routes: dict[str, Route], places: list[Place]) -> list
     if any(p.at == "area" and p.route for p in places):
         notes.append(
             "A route through a state is drawn through one point inside the state's largest "
-            "part, not through a place the source names; lines run a few pixels apart where "
-            "routes share a stretch."
+            "part, not through a place the source names."
         )
+    if len(routes) > 1:
+        notes.append("Routes that share a stretch are drawn a few pixels apart.")
     unordered = sum(r.unordered for r in routes.values())
     if unordered:
         notes.append(f"{unordered} row{_s(unordered)} of a route without a position: drawn, "
