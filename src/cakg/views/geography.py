@@ -89,14 +89,15 @@ def map_view(
                 line.unordered += 1
             else:
                 line.stops.setdefault(position, []).append(place)
-    ordered = sorted(places, key=lambda p: (_route_rank(routes, p), p.position or 0.0, p.row))
-    segments = _segments(list(routes.values()))
-    spec = map_spec(ordered, list(areas.values()), segments, [r.label for r in routes.values()],
-                    atlas_url)  # fmt: skip
+    rank = {key: n for n, key in enumerate(routes)}
+    ordered = sorted(places, key=lambda p: (rank.get(p.route or "", -1), p.position or 0, p.row))
+    caption = _caption(ordered, areas, routes)
+    spec = map_spec(ordered, list(areas.values()), _segments(list(routes.values())),
+                    [r.label for r in routes.values()], atlas_url, caption)  # fmt: skip
     return View(
         kind="map",
         spec=spec,
-        caption=_caption(ordered, areas, routes),
+        caption=caption,
         notes=_notes(len(rows) - len(places), routes, ordered),
         marks=len(places),
     )
@@ -200,11 +201,6 @@ def _place(
         at=kind,
         area=area.code if area is not None else None,
     )
-
-
-def _route_rank(routes: dict[str, Route], place: Place) -> int:
-    keys = list(routes)
-    return keys.index(place.route) if place.route in routes else -1
 
 
 def _segments(routes: list[Route]) -> list[Segment]:

@@ -71,8 +71,10 @@ def map_spec(
     segments: list[Segment],
     routes: list[str],
     atlas_url: str,
+    description: str = "",
 ) -> dict[str, Any]:
-    """The whole Vega spec: PLACES in drawing order, AREAS shaded, SEGMENTS of ROUTES (labels)."""
+    """The whole Vega spec: PLACES in drawing order, AREAS shaded, SEGMENTS of ROUTES (labels);
+    DESCRIPTION is what screen readers say of the picture."""
     west, south, east, north = extent(places)
     span_x = math.radians(east - west)
     span_y = _mercator(north) - _mercator(south)
@@ -80,7 +82,7 @@ def map_spec(
     centre = [round((west + east) / 2, 4), round(middle, 4)]
     spec: dict[str, Any] = {
         "$schema": VEGA_SCHEMA,
-        "description": f"Map of {len(places)} rows",
+        "description": description or f"A map of {len(places)} rows",
         "autosize": {"type": "fit-x", "contains": "padding"},
         "padding": 0,
         "usermeta": {"extent": [[west, south], [east, north]]},
@@ -107,14 +109,15 @@ def map_spec(
                 "stroke": "routeColour",
                 "strokeDash": "routeDash",
                 "title": "Route",
-                "orient": "top-left",
+                "orient": "bottom",
+                "direction": "horizontal",
+                "columns": {"signal": "width > 640 ? 2 : 1"},
                 "symbolType": "stroke",
                 "symbolStrokeWidth": 3,
                 "symbolSize": 400,
-                "labelLimit": 280,
-                "fillColor": "rgba(255, 255, 255, 0.88)",
-                "padding": 6,
-                "cornerRadius": 3,
+                "labelLimit": 300,
+                "columnPadding": 24,
+                "padding": 8,
             }
         ]
     return spec
