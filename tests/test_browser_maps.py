@@ -17,6 +17,14 @@ from typing import Any
 import pytest
 from flask import Flask, Response, url_for
 
+from cakg.build import BuildResult
+from cakg.config import Settings
+from cakg.engine import open_engine
+from cakg.namespaces import BASE
+from cakg.queries.bind import run_saved
+from cakg.queries.header import load_catalogue
+from cakg.views.geography import map_view
+from cakg.views.labels import Terms
 from cakg.views.map_spec import Area, Place, Segment, map_spec
 from cakg.web import CONTENT_SECURITY_POLICY
 from tests.conftest import serve_in_thread
@@ -185,3 +193,42 @@ def test_a_point_links_to_its_page(page: tuple[Any, Any, Any], map_server: str) 
     astana = pg.locator("#map g.places path").first.bounding_box()
     pg.mouse.click(astana["x"] + astana["width"] / 2, astana["y"] + astana["height"] / 2)
     pg.wait_for_url(map_server + "/id/city/astana")
+
+
+def test_the_corridor_routes_of_the_project_are_drawn(
+    browser: Any, project_build: BuildResult, project_settings: Settings
+) -> None:
+    """The real corridor-route answer: one line per stretch, one dot per place, and labels."""
+    q = load_catalogue(project_settings.root)["corridor-route"]
+    engine = open_engine(project_settings)
+    try:
+        result = run_saved(engine, q, {}).result
+        atlas = "/static/vendor/world-atlas/countries-50m.json"
+        view = map_view(engine, q.view, result.variables, result.rows, Terms(BASE), atlas)
+    finally:
+        engine.close()
+    assert view.spec is not None
+    data = {d["name"]: d for d in view.spec["data"]}
+    server = serve_in_thread(map_app(view.spec))
+    url = next(server)
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.goto(url + "/")
+        pg.wait_for_function("() => document.querySelectorAll('#map g.countries path').length > 10")
+        assert pg.locator("#map g.routes line").count() == len(data["segments"]["values"])
+        dots = [d for d in data["rows"]["values"] if d["first"]]
+        assert pg.locator("#map g.places path").count() == len(dots)
+        shown = pg.locator("#map g.labels text").evaluate_all(
+            "ts => ts.filter(t => t.getAttribute('opacity') !== '0').map(t => t.textContent)"
+        )
+        assert {"Kazakhstan", "Baku", "Turkey"} <= set(shown)
+        pg.screenshot(path=str(ARTIFACTS / "map-corridor-route.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()
+        server.close()
