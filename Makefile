@@ -7,7 +7,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast install install-test lint typecheck build validate bench bench-build clean browser
+.PHONY: run test test-fast install install-test lint typecheck build validate bench bench-build clean browser vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ validate: install
 $(VENV)/.installed-bench: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+# Fetch the front-end libraries of src/cakg/web/static/vendor/packages.json again from the npm
+# registry (needs node's npm; the files are committed, so nothing else needs it).
+vendor:
+	$(PYTHON) scripts/vendor_npm.py
 
 # Benchmarks are not part of `make test`; see bench/README.md.
 bench: $(VENV)/.installed-bench

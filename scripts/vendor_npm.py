@@ -6,13 +6,11 @@ Each package lands in static/vendor/<name>/ with its licence; the sha256 of ever
 to static/vendor/SHA256SUMS, which tests/test_vendor.py checks. Needs node's npm and the npm
 registry; the app and the tests need neither (the files are committed).
 
-Two packages need a step to load from a plain <script> under the pages' content security policy
-(script-src 'self', no eval, no inline style):
-- `wrap`: vega-interpreter ships only as an ES module importing vega-util; its one import is
-  taken from the `vega` global (which re-exports vega-util) and its export becomes the global
-  `vegaInterpreter`.
-- `css`: vega-embed injects its stylesheet inline unless told not to (`defaultStyle: false`); its
-  stylesheet (a template string in src/style.ts) is written out as a .css file instead.
+One package needs a step to load from a plain <script> under the pages' content security policy
+(script-src 'self', no eval): `wrap`: vega-interpreter ships only as an ES module importing
+vega-util; its one import is taken from the `vega` global (which re-exports vega-util) and its
+export becomes the global `vegaInterpreter`. (vega-embed and vega-tooltip would inject their
+stylesheets inline; static/views.js turns both off and ui.css styles the export links and tooltip.)
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from pathlib import Path
 VENDOR = Path(__file__).resolve().parent.parent / "src" / "cakg" / "web" / "static" / "vendor"
 IMPORT = re.compile(r"^import \{([^}]*)\} from 'vega-util';$", re.MULTILINE)
 EXPORT = re.compile(r"^export \{ expression as expressionInterpreter \};$", re.MULTILINE)
-CSS = re.compile(r"export default `(.*)`;?\s*$", re.DOTALL)
 
 
 def unpack(name: str, version: str, work: Path) -> Path:
@@ -67,11 +64,6 @@ def main() -> None:
                 shutil.copyfile(src / inner, dest / outer)
             for inner, outer in pkg.get("wrap", {}).items():
                 (dest / outer).write_text(wrap_module((src / inner).read_text()))
-            for inner, outer in pkg.get("css", {}).items():
-                match = CSS.search((src / inner).read_text())
-                if match is None:
-                    sys.exit(f"{pkg['name']}: no stylesheet in {inner}")
-                (dest / outer).write_text(match.group(1).replace("\\`", "`"))
             for path in sorted(dest.iterdir()):
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 sums.append(f"{digest}  {pkg['name']}/{path.name}")

@@ -52,7 +52,7 @@ from cakg.store.endpoints import store_endpoints
 from cakg.web import close_app, create_app
 
 # The project's Turtle files as graphs: ontology, shapes, reference, sources, data.
-pytest_plugins = ["tests.project_graphs"]
+pytest_plugins = ["tests.project_graphs", "tests.browser_support"]
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
@@ -431,3 +431,11 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
         return CliRun(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def project_engine(project_build: BuildResult, project_settings: Settings) -> Iterator[Engine]:
+    """The project's build loaded in this process (pyoxigraph; no worker pool)."""
+    engine = open_engine(project_settings)
+    yield engine
+    engine.close()

@@ -1,149 +1,32 @@
-"""The pages in a real headless browser: Debian's chromium driven by Playwright for Python.
-
-A live server of the app (werkzeug on 127.0.0.1, a free port, the real worker pool) serves the
-project's own build. Screenshots go to build/test-artifacts/. Chromium is not optional: when
-/usr/bin/chromium (or CAKG_CHROMIUM) or the playwright package is missing, these tests fail
-with a message saying how to install it, unless CAKG_SKIP_BROWSER=1.
+"""The pages in a real headless browser: Debian's chromium driven by Playwright for Python
+(fixtures in tests/browser_support.py): the home page, the query editor, the gallery's forms,
+narrow screens, the content security policy. The views of answers are in test_browser_views.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
 import pytest
-from flask import Flask
 from rdflib import Graph
-from werkzeug.serving import make_server
 
-from cakg.build import BuildResult
-from cakg.config import Settings
 from cakg.namespaces import sparql_prologue
-from cakg.web import close_app, create_app
+from tests.browser_support import (
+    BROWSER,
+    CORRIDORS,
+    NARROW,
+    RUSSIA,
+    TIMEOUT_MS,
+    WIDE,
+    no_horizontal_overflow,
+    saved_rows,
+    shot,
+    sparql_rows,
+)
 
-CHROMIUM = os.environ.get("CAKG_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
-TIMEOUT_MS = 20_000
-NARROW = {"width": 360, "height": 740}
-WIDE = {"width": 1200, "height": 900}
-CORRIDORS = """\
-SELECT ?corridor ?label WHERE {
-  ?corridor a cakg:TransportCorridor ; rdfs:label ?label .
-  FILTER(lang(?label) = "en")
-}
-ORDER BY ?label
-"""
-RUSSIA = "https://w3id.org/cakg/id/state/russia"
-ACCEPT_JSON = "application/sparql-results+json, application/json"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(os.environ.get("CAKG_SKIP_BROWSER") == "1", reason="CAKG_SKIP_BROWSER=1"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the browser tests need Playwright for Python: pip install -e '.[test]'")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"the browser tests need chromium at {CHROMIUM}: on Debian run "
-            "`apt-get install -y chromium` (or set CAKG_CHROMIUM; CAKG_SKIP_BROWSER=1 skips them)"
-        )
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def project_server(project_build: BuildResult, project_settings: Settings) -> Iterator[str]:
-    app: Flask = create_app(project_settings, {"TESTING": True})
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join()
-    close_app(app)
-
-
-def csp_violations(pg: Any) -> list[str]:
-    """What the page's Content-Security-Policy blocks, as the console reports it (a list that
-    fills while the page runs)."""
-    found: list[str] = []
-    pg.on(
-        "console",
-        lambda m: found.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    return found
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page; JavaScript errors and CSP violations fail the test; a screenshot of the
-    end state is kept."""
-    context = browser.new_context(viewport=WIDE)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    violations = csp_violations(pg)
-    yield pg
-    tall = pg.evaluate("() => document.documentElement.scrollHeight") > 15000
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=not tall)
-    context.close()
-    assert not errors, errors
-    assert not violations, violations
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def no_horizontal_overflow(page: Any) -> int:
-    """How many pixels the page is wider than the window (0 when nothing overflows)."""
-    width: int = page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
-    )
-    return width
-
-
-def fetch_json(url: str, data: bytes | None = None) -> Any:
-    """JSON from the live server (127.0.0.1 only): what the pages should show."""
-    request = Request(url, data=data, headers={"Accept": ACCEPT_JSON})
-    with urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
-def sparql_rows(project_server: str, query: str) -> list[dict[str, str]]:
-    data = fetch_json(project_server + "/sparql", urlencode({"query": query}).encode())
-    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
-
-
-def saved_rows(project_server: str, name: str, **params: str) -> list[dict[str, str]]:
-    data = fetch_json(f"{project_server}/queries/{name}.json?{urlencode(params)}")
-    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+pytestmark = BROWSER
 
 
 def run_editor(page: Any, text: str) -> None:
@@ -307,87 +190,17 @@ def test_share_link_reproduces_the_query(page: Any, browser: Any, project_server
         other.close()
 
 
-def test_saved_query_with_a_parameter_draws_its_chart(page: Any, project_server: str) -> None:
-    page.goto(project_server + "/queries")
-    section = page.locator("#trade-turnover-by-year")
-    section.get_by_label("partner").select_option(label="Russia")
-    section.get_by_role("button", name="Run").click()
-    bars = section.locator("svg rect.bar")
-    bars.first.wait_for()
-    # What the chart should hold, from the saved query's own JSON and its declared view.
-    rows = saved_rows(project_server, "trade-turnover-by-year", partner=RUSSIA)
-    view = next(q["view"] for q in fetch_json(project_server + "/queries")["queries"]
-                if q["name"] == "trade-turnover-by-year")  # fmt: skip
-    x, y, series = view["x"], view["y"], view.get("series")
-    cells: dict[str, set[tuple[str, str]]] = {}
-    for r in rows:
-        if r.get(x) and r.get(y):
-            unit = cells.setdefault(r.get("unitLabel", ""), set())
-            unit.add((r[x], r.get(series, "") if series else ""))
-    assert cells, "the graph has no trade figures of Kazakhstan and Russia to chart"
-    assert bars.count() == sum(len(c) for c in cells.values())
-    if len(cells) > 1:  # one chart per unit, each on its own scale
-        assert section.locator(".chart-unit").all_inner_texts() == [f"In {u}:" for u in cells]
-    for svg in section.locator("svg.chart").all():
-        heights = [float(b.get_attribute("height")) for b in svg.locator("rect.bar").all()]
-        assert max(heights) > 50
-    first_x = next(iter(next(iter(cells.values()))))[0]
-    assert first_x in (section.locator("svg").first.text_content() or "")
-    section.locator("details.view-table summary").click()
-    assert section.locator("details.view-table tbody tr").count() == len(rows)
-    section.screenshot(path=str(ARTIFACTS / "saved-bar-chart.png"))
-
-
-def test_bar_chart_orders_periods_by_their_first_date(page: Any, project_server: str) -> None:
-    page.goto(project_server + "/queries")
-    labels = page.evaluate(
-        """() => {
-            const figure = document.createElement('figure');
-            document.querySelector('main').appendChild(figure);
-            const lit = (v) => ({ type: 'literal', value: v });
-            const rows = [
-                { p: lit('2024-01-01/2024-05-31'), v: lit('3') },
-                { p: lit('2022'), v: lit('1') },
-                { p: lit('until 2023-06'), v: lit('2') },
-            ];
-            window.cakgViews.bar(figure, ['p', 'v'], rows, { type: 'bar', x: 'p', y: 'v' },
-                                 { label: (t) => t.value, href: (i) => i, terms: new Map() });
-            return [...figure.querySelectorAll('.axis.x text')].map(
-                (t) => [...t.querySelectorAll('tspan')].map((l) => l.textContent).join(' '));
-        }"""
-    )
-    assert labels == ["2022", "until 2023-06", "2024-01-01/2024-05-31"]
-
-
-@pytest.mark.parametrize(
-    ("name", "selector", "least"),
-    [
-        ("places-map", "svg .place circle", 10),
-        ("corridor-route", "svg polyline.route", 3),
-        ("visits", "svg .event .dot", 2),
-        ("trade-partners-ranked", "svg rect.bar", 1),
-    ],
-)
-def test_saved_query_views(
-    page: Any, project_server: str, name: str, selector: str, least: int
-) -> None:
-    page.goto(project_server + "/queries")
-    section = page.locator(f"#{name}")
-    section.get_by_role("button", name="Run").click()
-    section.locator(selector).first.wait_for()
-    assert section.locator(selector).count() >= least
-    section.screenshot(path=str(ARTIFACTS / f"saved-{name}.png"))
-
-
 def test_a_bad_parameter_is_shown_beside_its_field(page: Any, project_server: str) -> None:
     page.goto(project_server + "/queries")
     section = page.locator("#visits")
-    section.get_by_label("from").fill("not a date")
+    # (`from` is an <input type="date">, which takes no malformed date: a name that names
+    # nothing is the server's to refuse)
+    section.get_by_label("participant").fill("Atlantis")
     section.get_by_role("button", name="Run").click()
     error = section.locator(".query-error")
     error.wait_for()
-    assert "from" in error.inner_text()
-    assert section.get_by_label("from").get_attribute("aria-invalid") == "true"
+    assert "participant" in error.inner_text()
+    assert section.get_by_label("participant").get_attribute("aria-invalid") == "true"
 
 
 def test_keyboard_only(page: Any, project_server: str) -> None:
@@ -403,7 +216,7 @@ def test_keyboard_only(page: Any, project_server: str) -> None:
     section = page.locator("#places-map")
     section.get_by_role("button", name="Run").focus()
     page.keyboard.press("Enter")
-    section.locator("svg .place").first.wait_for()
+    section.locator("[data-drawn=yes] svg").first.wait_for()
 
 
 def test_the_forms_work_without_javascript(browser: Any, project_server: str) -> None:
@@ -447,7 +260,7 @@ def test_nothing_overflows_at_360_px(browser: Any, project_server: str, path: st
         if path == "/queries":
             for name in ("trade-turnover-by-year", "places-map", "visits"):
                 pg.locator(f"#{name}").get_by_role("button", name="Run").click()
-                pg.locator(f"#{name} svg").first.wait_for()
+                pg.locator(f"#{name} [data-drawn=yes] svg").first.wait_for()
         name = "narrow-" + (path.strip("/").replace("/", "-") or "home")
         shot(pg, name)
         assert no_horizontal_overflow(pg) <= 0, f"{path} is wider than 360 px"
@@ -462,7 +275,7 @@ def test_nothing_overflows_at_360_px(browser: Any, project_server: str, path: st
     ("path", "run"),
     [
         ("/sparql", "#result-body tbody tr"),
-        ("/queries", "#places-map svg .place"),
+        ("/queries", "#places-map [data-drawn=yes] svg"),
         ("/page/city/astana", None),
         ("/ontology", None),
         ("/shapes", None),
@@ -484,7 +297,7 @@ def test_pages_work_under_their_content_security_policy(
         page.locator(run).first.wait_for()
     if path.startswith("/page/"):
         assert page.locator('script[type="application/ld+json"]').count() == 1
-        assert page.locator("svg circle.place").count() >= 1
+        page.locator("#resource-map[data-drawn=yes] svg").wait_for()  # the map view
     page.wait_for_load_state("networkidle")
 
 
@@ -541,32 +354,3 @@ def test_local_href_links_only_http(
 ) -> None:
     page.goto(project_server + "/sparql")
     assert page.evaluate("(iri) => window.cakgUi.localHref(iri)", iri) == href
-
-
-def test_views_draw_javascript_iris_without_links(page: Any, project_server: str) -> None:
-    """The timeline and the map take their links from ctx.href (the editor's localHref)."""
-    page.goto(project_server + "/queries")
-    found = page.evaluate(
-        """() => {
-            const uri = (v) => ({ type: 'uri', value: v });
-            const lit = (v) => ({ type: 'literal', value: v });
-            const ctx = { label: (t) => t.value, href: window.cakgUi.localHref, terms: new Map() };
-            const rows = [
-                { e: uri('javascript:alert(1)'), d: lit('2020-01-01'), g: lit('POINT(70 45)') },
-                { e: uri('https://w3id.org/cakg/id/city/astana'), d: lit('2021-01-01'),
-                  g: lit('POINT(71 51)') },
-            ];
-            const hrefs = {};
-            for (const [type, spec] of [['timeline', { type: 'timeline', date: 'd' }],
-                                        ['map', { type: 'map', geometry: 'g' }]]) {
-                const figure = document.createElement('figure');
-                document.querySelector('main').appendChild(figure);
-                window.cakgViews[type](figure, ['e', 'd', 'g'], rows, spec, ctx);
-                hrefs[type] = [...figure.querySelectorAll('a')].map((a) => a.getAttribute('href'));
-                hrefs[type + 'Marks'] = figure.querySelectorAll('circle').length;
-            }
-            return hrefs;
-        }"""
-    )
-    assert found["timeline"] == ["/id/city/astana"] and found["timelineMarks"] == 2
-    assert found["map"] == ["/id/city/astana"] and found["mapMarks"] == 2

@@ -122,6 +122,22 @@ def test_force_rebuilds_the_same_version(settings):
     assert load_manifest(settings) == again.manifest  # with the new manifest
 
 
+def test_a_changed_saved_query_header_reaches_the_release(settings):
+    """A header's view or columns change no triple (the same dataset version), yet the release
+    serves the queries: the rebuild kept the old release with its old copy of the query."""
+    first = build_dataset(settings)
+    query = settings.root / "queries" / "visits-hosted-by.rq"
+    old_text = query.read_text()
+    query.write_text(old_text.replace("#+ view:", "#+ columns:\n#+   label: Name\n#+ view:", 1))
+    assert query.read_text() != old_text
+    second = build_dataset(settings)
+    assert second.built and second.manifest["version"] == first.manifest["version"]
+    assert second.directory != first.directory  # a folder of its own, the old one untouched
+    assert (second.directory / "queries" / query.name).read_text() == query.read_text()
+    assert (first.directory / "queries" / query.name).read_text() == old_text
+    assert load_manifest(settings) == second.manifest
+
+
 def test_shape_violation_writes_nothing(settings):
     build_dataset(settings)
     before = _snapshot(settings.out)

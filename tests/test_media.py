@@ -47,7 +47,12 @@ def test_format_names_give_a_type_per_kind() -> None:
 def test_saved_offers_and_dumps() -> None:
     assert media.SAVED_OFFERS["CONSTRUCT"]["json"] == media.JSONLD
     assert media.SAVED_OFFERS["SELECT"]["json"] == media.SPARQL_JSON
-    assert {"json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq"} == media.SAVED_EXTENSIONS
+    assert media.SAVED_OFFERS["SELECT"]["records.json"] == media.JSON
+    assert "records.json" not in media.SAVED_OFFERS["CONSTRUCT"]
+    assert {"records.json"} == media.SAVED_BY_NAME_ONLY  # Accept's application/json: SPARQL JSON
+    assert {
+        "json", "records.json", "csv", "tsv", "ttl", "nt", "xml", "html", "rq", "svg", "png"
+    } == media.SAVED_EXTENSIONS  # fmt: skip
     assert media.DUMP_MEDIA_TYPES == {
         "cakg.ttl": media.TURTLE,
         "cakg.trig": media.TRIG,

@@ -21,12 +21,18 @@ from cakg.queries.bind import (
     Page,
     allowed_values,
     bound_sparql,
+    check_names,
     count_sparql,
     find_query,
     parse_assignments,
     parse_params,
+    parse_sort,
+    resolve_labels,
     run_saved,
+    sorted_sparql,
+    suggestions,
 )
+from cakg.queries.header import VIEWS
 from cakg.sparql_terms import sparql_term
 from cakg.web import create_app
 
@@ -64,7 +70,7 @@ def test_run_with_a_prefixed_iri(
     [
         ({}, "state", "missing"),
         ({"state": ["id:state/kazakhstan"], "colour": ["red"]}, "colour", "unknown parameter"),
-        ({"state": ["kazakhstan"]}, "state", "IRI"),
+        ({"state": ["nowhere-land"]}, "state", "IRI"),  # neither an IRI nor a label
         ({"state": ["id:state/kazakhstan", "id:state/uzbekistan"]}, "state", "given 2 times"),
         ({"state": ["id:state/kazakhstan"], "after": ["last week"]}, "after", "xsd:date"),
         ({"state": ["id:state/kazakhstan"], "after": ["2021-02-30"]}, "after", "xsd:date"),
@@ -274,7 +280,7 @@ TINY_ARGS = {"source-statements": {"source": ["id:source/doc-1"]}}
 def test_repository_has_the_catalogue() -> None:
     assert len(REAL) >= 15
     for q in REAL.values():
-        assert q.view["type"] in ("table", "bar", "line", "timeline", "map")
+        assert q.view["type"] in VIEWS
         assert q.description, q.name
         for p in q.params:
             assert p.description, f"{q.name}: parameter {p.name} has no description"
@@ -762,3 +768,220 @@ def test_saved_queries_accept_the_names_sparql_accepts(
 def test_a_saved_query_still_refuses_a_type_it_cannot_give(real_client: FlaskClient) -> None:
     r = real_client.get("/queries/visits", headers={"Accept": "text/turtle"})
     assert r.status_code == 406
+
+
+# --- issue 21: sorting over all rows, labels for IRI parameters, suggestions for forms
+
+
+def test_sort_orders_every_row_before_the_pages(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
+    q = catalogue["labelled-things"]
+    everything = run_saved(in_process_engine, q, {"per_page": ["500"]}).result.rows
+    by_label = sorted(everything, key=lambda r: (str(r[1]), str(r[0])), reverse=True)
+    paged = []
+    for number in range(1, -(-len(everything) // 2) + 1):
+        done = run_saved(in_process_engine, q, {"sort": ["-label"], "page": [str(number)]})
+        assert done.sort == (("label", True),)
+        assert done.page is not None and done.page.total == len(everything)
+        paged.extend(done.result.rows)
+    # the last page of the query's own order would not hold the first labels of this one
+    assert [str(r[1]) for r in paged] == [str(r[1]) for r in by_label]
+    assert set(paged) == set(everything)
+    ascending = run_saved(in_process_engine, q, {"sort": ["label"], "per_page": ["500"]})
+    assert [str(r[1]) for r in ascending.result.rows] == sorted(str(r[1]) for r in everything)
+
+
+def test_sorted_query_is_the_bound_query_as_a_subquery(catalogue: dict[str, SavedQuery]) -> None:
+    q = catalogue["visits-hosted-by"]
+    values, _ = parse_params(q, {"state": [str(KAZ)]})
+    sort = parse_sort(q, {"sort": [" -date , label"]})
+    assert sort == (("date", True), ("label", False))
+    text = sorted_sparql(q, values, sort)
+    outer = text.index("SELECT ?visit ?label ?date WHERE {\n")
+    assert text.index("PREFIX cakg:") < outer < text.index("SELECT ?visit ?label ?date WHERE {\n  ")
+    assert f"VALUES ?_state_iri {{ <{KAZ}> }}" in text
+    # ties keep one order: the other projected variables after the keys
+    assert text.rstrip().endswith("ORDER BY DESC(?date) ?label ?visit")
+
+
+@pytest.mark.parametrize(
+    ("query", "raw", "words"),
+    [
+        ("visits-hosted-by", {"sort": ["colour"]}, ["'colour'", "visit, label, date"]),
+        ("visits-hosted-by", {"sort": ["-"]}, ["'-'", "visit, label, date"]),
+        ("visits-hosted-by", {"sort": ["?date"]}, ["'?date'"]),
+        ("visits-hosted-by", {"sort": ["date,-date"]}, ["'date' is given twice"]),
+        ("visits-hosted-by", {"sort": ["date", "label"]}, ["more than once", "commas"]),
+    ],
+)
+def test_bad_sort_names_the_parameter_and_the_variables(
+    catalogue: dict[str, SavedQuery], query: str, raw: dict[str, list[str]], words: list[str]
+) -> None:
+    with pytest.raises(BadParameter) as caught:
+        parse_sort(catalogue[query], raw)
+    assert caught.value.name == "sort"
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_sort_is_for_select_queries_only() -> None:
+    with pytest.raises(BadParameter) as caught:
+        check_names(REAL["source-statements"], {"sort": ["subject"]})
+    assert caught.value.name == "sort"
+    assert "CONSTRUCT" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "given", ["Kazakhstan", "kazakhstan", "  KAZAKHSTAN ", "Казахстан", "id:state/kazakhstan"]
+)
+def test_an_iri_parameter_takes_a_label(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery], given: str
+) -> None:
+    q = catalogue["visits-hosted-by"]
+    assert rows(in_process_engine, q, state=given) == rows(in_process_engine, q, state=str(KAZ))
+    assert rows(in_process_engine, q, state=given) != []
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ("Atlantis", ["'Atlantis' is not an absolute IRI", "label of a cakg:State"]),
+        ("Astana", ["id:city/astana is not a cakg:State"]),  # a label, of a city
+        ('Kaz"} . ?s ?p ?o {"', ["is not an absolute IRI"]),
+    ],
+)
+def test_a_label_that_names_no_instance_is_a_bad_parameter(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery], given: str, words: list[str]
+) -> None:
+    with pytest.raises(BadParameter) as caught:
+        run_saved(in_process_engine, catalogue["visits-hosted-by"], {"state": [given]})
+    assert caught.value.name == "state"
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Two states and a city labelled "Twin", and a state whose label has SPARQL in it."""
+    state = "<https://w3id.org/cakg/ontology#State>"
+    city = "<https://w3id.org/cakg/ontology#City>"
+    a = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    pref = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    g = "<https://w3id.org/cakg/graph/reference/places>"
+    nquads = tmp_path_factory.mktemp("twins") / "cakg.nq"
+    nquads.write_text(
+        f'<{ID}state/twin-a> {a} {state} {g} .\n<{ID}state/twin-a> {label} "Twin"@en {g} .\n'
+        f'<{ID}state/twin-b> {a} {state} {g} .\n<{ID}state/twin-b> {pref} "twin"@fr {g} .\n'
+        f'<{ID}city/twin> {a} {city} {g} .\n<{ID}city/twin> {label} "Twin"@en {g} .\n'
+        f'<{ID}city/solo> {a} {city} {g} .\n<{ID}city/solo> {label} "Solo"@en {g} .\n'
+        f"<{ID}state/odd> {a} {state} {g} .\n"
+        f'<{ID}state/odd> {label} "Odd\\" }} \\\\u0022 ?s"@en {g} .\n',
+        encoding="utf-8",
+    )
+    engine = load_engine("oxigraph", nquads, "v")
+    yield engine
+    engine.close()
+
+
+def test_a_label_of_two_instances_lists_them(
+    twins: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
+    q = catalogue["visits-hosted-by"]
+    with pytest.raises(BadParameter) as caught:
+        resolve_labels(twins, q, {"state": ["TWIN"]})
+    assert caught.value.name == "state"
+    assert str(caught.value) == (
+        "parameter 'state': 'TWIN' is the label of 2 entities: Twin (id:state/twin-a); "
+        "twin (id:state/twin-b). Give the IRI (or prefixed name) of one"
+    )
+    # the city of that name is not a state: it is left out while states have the label
+    assert resolve_labels(twins, q, {"state": ["id:state/twin-a"]}) == {
+        "state": ["id:state/twin-a"]
+    }
+    # a label of a city only: that city, which the class check then refuses
+    assert resolve_labels(twins, q, {"state": ["solo"]}) == {"state": [f"{ID}city/solo"]}
+
+
+def test_a_label_reaches_the_engine_as_a_literal(
+    twins: Engine, catalogue: dict[str, SavedQuery]
+) -> None:
+    q = catalogue["visits-hosted-by"]
+    odd = 'Odd" } \\u0022 ?s'
+    assert resolve_labels(twins, q, {"state": [odd]}) == {"state": [f"{ID}state/odd"]}
+
+
+def test_suggestions_are_the_instances_with_their_labels(
+    in_process_engine: Engine, catalogue: dict[str, SavedQuery], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = catalogue["visits-hosted-by"].param("state")
+    assert state is not None
+    assert suggestions(in_process_engine, state) == (
+        [(str(KAZ), "Kazakhstan"), (str(UZB), "Uzbekistan")],
+        False,
+    )
+    monkeypatch.setattr("cakg.queries.bind.MAX_SUGGESTIONS", 1)
+    assert suggestions(in_process_engine, state) == ([(str(KAZ), "Kazakhstan")], True)
+    after = catalogue["visits-hosted-by"].param("after")
+    assert after is not None and suggestions(in_process_engine, after) is None
+
+
+# --- issue 21 on the real graph: labels, records, the pickers of the gallery
+
+
+def test_a_partner_by_label_gives_the_rows_of_its_iri(real_client: FlaskClient) -> None:
+    """Issue 21: `partner=Uzbekistan` answers as `partner=id:state/uzbekistan` does."""
+    url = "/queries/trade-turnover-by-year.records.json"
+    by_label = real_client.get(url, query_string={"partner": "Uzbekistan"})
+    by_name = real_client.get(url, query_string={"partner": "id:state/uzbekistan"})
+    assert by_label.status_code == by_name.status_code == 200
+    assert by_label.get_json() == by_name.get_json()
+    rows = by_label.get_json()
+    assert rows and {r["partnerLabel"] for r in rows} == {"Uzbekistan"}
+    # numbers are JSON numbers, unbound cells null, IRIs text
+    assert all(isinstance(r["value"], int | float) for r in rows)
+    assert all(r["partner"] == str(ID["state/uzbekistan"]) for r in rows)
+    assert all(r["periodStart"] is None or isinstance(r["periodStart"], str) for r in rows)
+
+
+def test_a_source_by_its_title(real_engine: Engine, real_client: FlaskClient) -> None:
+    title = real_engine.query(
+        f"SELECT ?t WHERE {{ <{ID}source/tokayev-aliyev-middle-corridor> "
+        "<http://purl.org/dc/terms/title> ?t }"
+    ).rows[0][0]
+    url = "/queries/source-statements.json"
+    by_title = real_client.get(url, query_string={"source": str(title).lower()})
+    by_iri = real_client.get(url, query_string={"source": S004})
+    assert by_title.status_code == 200, by_title.get_data(as_text=True)
+    assert (
+        len(Graph().parse(data=by_title.get_data(as_text=True), format="json-ld"))
+        == len(Graph().parse(data=by_iri.get_data(as_text=True), format="json-ld"))
+        > 0
+    )
+
+
+def test_an_unknown_label_is_400_naming_the_parameter(real_client: FlaskClient) -> None:
+    r = real_client.get("/queries/trade-turnover-by-year.json?partner=Atlantis")
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["parameter"] == "partner"
+    assert "'Atlantis' is not an absolute IRI" in body["message"]
+    assert "label of a cakg:State" in body["message"]
+
+
+def test_a_construct_query_has_no_records(real_client: FlaskClient) -> None:
+    r = real_client.get(f"/queries/source-statements.records.json?source={S004}")
+    assert r.status_code == 406
+    message = r.get_json()["message"]
+    assert "CONSTRUCT" in message
+    assert ".ttl, .nt, .json, .html" in message
+
+
+def test_the_gallery_suggests_names_for_an_open_iri_parameter(real_client: FlaskClient) -> None:
+    html = real_client.get("/queries", headers={"Accept": "text/html"}).get_data(as_text=True)
+    field = re.search(r'<input id="visits-participant"[^>]*>', html)
+    assert field is not None and 'list="visits-participant-list"' in field.group(0)
+    datalist = re.search(r'<datalist id="visits-participant-list">(.*?)</datalist>', html, re.S)
+    assert datalist is not None
+    offered = re.findall(r'<option value="([^"]*)">', datalist.group(1))
+    assert "Russia" in offered and "Kassym-Jomart Tokayev" in offered
+    assert re.search(r'<input id="visits-from" name="from" type="date"', html)

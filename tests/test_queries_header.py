@@ -23,6 +23,7 @@ HEADER_ERRORS = [
     ("no-summary.rq", 1, "summary"),
     ("long-summary.rq", 2, "83 characters"),
     ("bad-view.rq", 3, "view"),
+    ("graph-of-select.rq", 3, "CONSTRUCT or DESCRIBE"),
     ("view-column.rq", 5, "amount"),
     ("bad-default.rq", 5, "xsd:gYear"),
     ("type-conflict.rq", 4, "contradicts"),

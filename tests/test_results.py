@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 
 from cakg.engine.base import QueryResult
 from cakg.errors import BadParameter, NotAcceptable
 from cakg.media import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
-from cakg.results import mark_truncated, negotiate, serialize_result
+from cakg.results import mark_truncated, negotiate, plain_value, records, serialize_result
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -128,3 +129,58 @@ def test_truncation_is_marked_in_sparql_json_only() -> None:
     assert marked["truncated"] is True and marked["rowLimit"] == 3
     assert marked["results"] == {"bindings": []}
     assert mark_truncated(b"s\r\n", "text/csv", 3) == b"s\r\n"
+
+
+# --- the records form of a SELECT answer (issue 21): plain JSON values, one object per row
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    ("term", "value"),
+    [
+        (None, None),
+        (URIRef("https://w3id.org/cakg/id/state/uzbekistan"),
+         "https://w3id.org/cakg/id/state/uzbekistan"),
+        (BNode("b0"), "_:b0"),
+        (Literal("Uzbekistan", lang="en"), "Uzbekistan"),
+        (Literal("text"), "text"),
+        (Literal("42", datatype=URIRef(XSD + "integer")), 42),
+        (Literal("-7", datatype=URIRef(XSD + "int")), -7),
+        (Literal("007", datatype=URIRef(XSD + "nonNegativeInteger")), 7),
+        (Literal("21.5", datatype=URIRef(XSD + "decimal")), 21.5),
+        (Literal("1.5E3", datatype=URIRef(XSD + "double")), 1500.0),
+        (Literal("NaN", datatype=URIRef(XSD + "double")), None),
+        (Literal("-INF", datatype=URIRef(XSD + "float")), None),
+        (Literal("true", datatype=URIRef(XSD + "boolean")), True),
+        (Literal("0", datatype=URIRef(XSD + "boolean")), False),
+        (Literal("2024-05-27", datatype=URIRef(XSD + "date")), "2024-05-27"),
+        (Literal("2024", datatype=URIRef(XSD + "gYear")), "2024"),
+        (Literal("lots", datatype=URIRef(XSD + "integer")), "lots"),  # ill-typed: as written
+    ],
+)  # fmt: skip
+def test_plain_values(term: Any, value: Any) -> None:
+    assert plain_value(term) == value
+    assert type(plain_value(term)) is type(value)
+
+
+def test_records_are_an_array_of_objects_with_every_variable() -> None:
+    result = QueryResult(
+        "SELECT",
+        ["state", "value", "note"],
+        [
+            (URIRef("https://w3id.org/cakg/id/state/russia"),
+             Literal("28.2", datatype=URIRef(XSD + "decimal")), None),
+            (URIRef("https://w3id.org/cakg/id/state/china"),
+             Literal("31", datatype=URIRef(XSD + "integer")), Literal("est.", lang="en")),
+        ],
+    )  # fmt: skip
+    body = json.loads(serialize_result(result, "application/json"))
+    assert body == [
+        {"state": "https://w3id.org/cakg/id/state/russia", "value": 28.2, "note": None},
+        {"state": "https://w3id.org/cakg/id/state/china", "value": 31, "note": "est."},
+    ]
+    assert records(result) == body
+    assert json.loads(serialize_result(QueryResult("SELECT", ["x"], []), "application/json")) == []
+    with pytest.raises(ValueError, match="ASK"):
+        records(QueryResult("ASK", boolean=True))

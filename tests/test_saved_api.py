@@ -19,6 +19,7 @@ from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.namespaces import ID
 from cakg.web import create_app
+from tests.html_page import page_of
 
 KAZ = str(ID["state/kazakhstan"])
 UZB = str(ID["state/uzbekistan"])
@@ -89,7 +90,8 @@ def test_unknown_query_is_404(client: FlaskClient) -> None:
     [
         ("", "state", "missing"),
         ("state=id:state/kazakhstan&colour=red", "colour", "unknown parameter"),
-        ("state=kazakhstan", "state", "IRI"),
+        ("state=nowhere-land", "state", "IRI"),  # neither an IRI nor a label
+        ("state=Astana", "state", "not a cakg:State"),  # a label, of a city
         ("state=id:city/astana", "state", "not a cakg:State"),
         ("state=id:state/kazakhstan&after=yesterday", "after", "xsd:date"),
         ("state=id:state/kazakhstan&state=id:state/uzbekistan", "state", "given 2 times"),
@@ -99,7 +101,7 @@ def test_unknown_query_is_404(client: FlaskClient) -> None:
     ],
 )  # fmt: skip
 def test_bad_parameters_are_400(client: FlaskClient, query: str, name: str, word: str) -> None:
-    r = client.get(f"/queries/visits-hosted-by.html?{query}")
+    r = client.get(f"/queries/visits-hosted-by.json?{query}")
     assert r.status_code == 400
     body = r.get_json()
     assert body["error"] == "bad-parameter"
@@ -108,13 +110,47 @@ def test_bad_parameters_are_400(client: FlaskClient, query: str, name: str, word
     assert "Traceback" not in body["message"]
 
 
+@pytest.mark.parametrize(
+    ("query", "name", "word"),
+    [
+        ("state=id:state/kazakhstan&colour=red", "colour", "unknown parameter"),
+        ("state=nowhere-land", "state", "IRI"),  # neither an IRI nor a label
+        ("state=id:city/astana", "state", "not a cakg:State"),
+        ("state=id:state/kazakhstan&after=yesterday", "after", "xsd:date"),
+    ],
+)  # fmt: skip
+def test_bad_parameters_on_the_page_are_shown_beside_its_form(
+    client: FlaskClient, query: str, name: str, word: str
+) -> None:
+    """The .html page answers a bad parameter with the page, its form and the message (it gave
+    the API's raw JSON)."""
+    r = client.get(f"/queries/visits-hosted-by.html?{query}")
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    p = page_of(r.get_data(as_text=True))
+    error = p.find("p", class_="query-error")
+    assert error and error[0]["data-parameter"] == name
+    assert word in p.text_of(error[0])
+    assert p.find("form") and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_page_without_its_required_parameter_asks_for_it(client: FlaskClient) -> None:
+    r = client.get("/queries/visits-hosted-by.html")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert "Give state and run the query" in html
+    assert not html.lstrip().startswith("{")
+
+
 def test_run_html_table(client: FlaskClient) -> None:
     r = client.get("/queries/visits-hosted-by.html?state=id:state/kazakhstan")
     assert r.status_code == 200
-    html = r.get_data(as_text=True)
-    assert '<a href="https://w3id.org/cakg/id/visit/tiny-2021">' in html
-    assert "<td>2021-12-06</td>" in html
-    assert "1 rows" in html
+    p = page_of(r.get_data(as_text=True))
+    # the label, linked to the local page (it linked to https://w3id.org/... showing id:...)
+    links = {p.text_of(a): a["href"] for a in p.find("a") if "href" in a}
+    assert links["Test state visit"] == "/id/visit/tiny-2021"
+    cells = [p.text_of(td) for td in p.find("td")]
+    assert "6 Dec 2021" in cells  # a date for people, its exact form in the title
+    assert "1 row." in p.text_of(p.find("p", class_="status")[0])
 
 
 def test_extension_outside_the_form_is_406(client: FlaskClient) -> None:
@@ -160,13 +196,21 @@ def test_pagination_links(client: FlaskClient, page: int, rels: dict[str, Any]) 
     assert r.headers["X-Total-Count"] == "3"
     assert link_pages(r.headers["Link"]) == rels
     names = ["Astana", "Kazakhstan", "Uzbekistan"]
-    assert f"<td>{names[page - 1]}</td>" in r.get_data(as_text=True)
+    p = page_of(r.get_data(as_text=True))
+    assert names[page - 1] in [p.text_of(td) for td in p.find("td")]
+    pager = {a["rel"]: a["href"] for a in p.find("a") if "rel" in a}
+    assert {rel: (int(re.search(r"page=(\d+)", h).group(1))) for rel, h in pager.items()} == {  # type: ignore[union-attr]
+        rel: number for rel, (number, _size) in rels.items()
+    }
 
 
 def test_page_past_the_end_is_400(client: FlaskClient) -> None:
-    r = client.get("/queries/labelled-things.html?contains=stan&per_page=1&page=4")
+    r = client.get("/queries/labelled-things.json?contains=stan&per_page=1&page=4")
     assert r.status_code == 400
     assert r.get_json()["parameter"] == "page"
+    r = client.get("/queries/labelled-things.html?contains=stan&per_page=1&page=4")
+    assert r.status_code == 400
+    assert 'data-parameter="page"' in r.get_data(as_text=True)
 
 
 def test_openapi_document_validates(client: FlaskClient) -> None:
@@ -189,7 +233,7 @@ def test_openapi_document_validates(client: FlaskClient) -> None:
     }
     paged = spec["paths"]["/queries/labelled-things"]["get"]
     names = [p["name"] for p in paged["parameters"]]
-    assert names == ["class", "contains", "page", "per_page"]
+    assert names == ["class", "contains", "sort", "page", "per_page"]
     assert paged["parameters"][0]["schema"]["type"] == "array"
     assert "Link" in paged["responses"]["200"]["headers"]
 
@@ -200,7 +244,15 @@ def test_api_docs_page(client: FlaskClient) -> None:
     html = r.get_data(as_text=True)
     assert "GET /queries/visits-hosted-by" in html
     assert "one of Kazakhstan, Uzbekistan" in html
-    assert "<script" not in html
+    # Swagger UI (issue 21) from the app's own files, started by a file: no inline script
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
+    sources = [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts]  # type: ignore[union-attr]
+    assert sources == ["/static/vendor/swagger-ui-dist/swagger-ui-bundle.js", "/static/api-docs.js"]
+    assert all(not body.strip() for _, body in scripts)
+    for src in sources:
+        with client.get(src) as served:
+            assert served.status_code == 200
+    assert '<div id="swagger-ui" data-spec="/openapi.json">' in html
 
 
 # Formats need cakg.results (serialisation); they run once it exists.
@@ -322,3 +374,97 @@ def test_a_saved_query_past_its_time_limit_is_503_with_retry_after(
     assert r.headers["Retry-After"] == "5"
     assert r.get_json()["error"] == "timeout"
     assert "10 s" in r.get_json()["message"]
+
+
+# --- issue 21: records, sorting, labels, pickers
+
+
+def assert_records(body: Any, variables: list[str]) -> None:
+    """What pandas.read_json reads as a table with its default orient: a JSON array of flat
+    objects, each with the same keys (the columns), and plain values (pandas is not installed
+    with the tests)."""
+    assert isinstance(body, list)
+    for record in body:
+        assert isinstance(record, dict)
+        assert list(record) == variables
+        assert all(v is None or isinstance(v, str | int | float | bool) for v in record.values())
+
+
+def test_records_are_plain_json_objects(client: FlaskClient) -> None:
+    r = client.get("/queries/visits-hosted-by.records.json?state=id:state/kazakhstan")
+    assert r.status_code == 200
+    assert r.mimetype == "application/json"
+    body = json.loads(r.data)
+    assert_records(body, ["visit", "label", "date"])
+    assert body == [
+        {"visit": "https://w3id.org/cakg/id/visit/tiny-2021", "label": "Test state visit",
+         "date": "2021-12-06"}
+    ]  # fmt: skip
+    r = client.get("/queries/visits-hosted-by.records.json?state=id:state/uzbekistan")
+    assert json.loads(r.data) == []
+
+
+def test_records_are_paged_and_sorted_like_the_other_formats(client: FlaskClient) -> None:
+    r = client.get("/queries/labelled-things.records.json?contains=stan&per_page=1&sort=-label")
+    assert r.status_code == 200
+    assert json.loads(r.data) == [{"thing": UZB, "label": "Uzbekistan"}]
+    assert r.headers["X-Total-Count"] == "3"
+    assert link_pages(r.headers["Link"]) == {"first": (1, 1), "next": (2, 1), "last": (3, 1)}
+    assert all(".records.json?" in part and "sort=-label" in part
+               for part in r.headers["Link"].split(", "))  # fmt: skip
+    r = client.get(
+        "/queries/labelled-things.records.json?contains=stan&per_page=1&page=3&sort=-label"
+    )
+    assert json.loads(r.data) == [{"thing": str(ID["city/astana"]), "label": "Astana"}]
+
+
+def test_sort_over_http_and_a_bad_sort_is_400(client: FlaskClient) -> None:
+    r = client.get("/queries/labelled-things.json?contains=stan&sort=-label&per_page=10")
+    assert [b["label"] for b in bindings(r.data)] == ["Uzbekistan", "Kazakhstan", "Astana"]
+    r = client.get("/queries/labelled-things.json?contains=stan&sort=colour")
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["parameter"] == "sort"
+    assert "expected one of thing, label" in body["message"]
+
+
+def test_accept_application_json_is_still_sparql_json(client: FlaskClient) -> None:
+    """The records form is asked for by its extension: Accept: application/json keeps meaning
+    SPARQL JSON results, as on /sparql."""
+    r = client.get("/queries/labelled-things?contains=stan", headers={"Accept": "application/json"})
+    assert r.mimetype == SPARQL_JSON
+
+
+@pytest.mark.parametrize("given", ["Kazakhstan", "kazakhstan", "Казахстан"])
+def test_a_label_over_http(client: FlaskClient, given: str) -> None:
+    by_label = client.get("/queries/visits-hosted-by.json", query_string={"state": given})
+    by_iri = client.get(f"/queries/visits-hosted-by.json?state={KAZ}")
+    assert by_label.status_code == 200
+    assert bindings(by_label.data) == bindings(by_iri.data) != []
+
+
+def test_catalogue_entries_say_how_to_pick_a_value(client: FlaskClient) -> None:
+    queries = {q["name"]: q for q in client.get("/queries").get_json()["queries"]}
+    params = {p["name"]: p for p in queries["visits-hosted-by"]["parameters"]}
+    assert params["state"]["suggestions"] == [
+        {"value": KAZ, "label": "Kazakhstan"},
+        {"value": UZB, "label": "Uzbekistan"},
+    ]
+    assert params["state"]["suggestions_capped"] is False
+    assert (params["state"]["input"], params["after"]["input"]) == ("text", "date")
+    assert params["after"]["suggestions"] is None
+    thing = {p["name"]: p for p in queries["labelled-things"]["parameters"]}["class"]
+    assert thing["suggestions"] is None  # an IRI of anything: nothing to suggest
+    assert queries["labelled-things"]["links"]["formats"]["records.json"] == (
+        "/queries/labelled-things.records.json"
+    )
+
+
+def test_the_gallery_form_fields(client: FlaskClient) -> None:
+    html = client.get("/queries", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert re.search(r'<input id="visits-hosted-by-after" name="after" type="date"', html)
+    assert re.search(r'<select id="visits-hosted-by-state" name="state" required', html)
+    assert 'aria-describedby="visits-hosted-by-after-hint"' in html
+    assert 'id="visits-hosted-by-after-hint"' in html
+    assert '<label for="visits-hosted-by-state">state (required)</label>' in html
+    assert re.search(r'<input id="labelled-things-class" name="class" type="text"\s', html)

@@ -64,6 +64,10 @@ _ALL = (
     ),
     MediaType(TRIG, "TriG", "trig", "trig"),
     MediaType(NQUADS, "N-Quads", "nq", "nquads"),
+    # A SELECT answer as records: a JSON array of one object per row with plain values (numbers,
+    # booleans, strings; null when unbound), which pandas.read_json reads as it is. Saved queries
+    # only, by the extension: for Accept, application/json names SPARQL JSON (RESULT_ALIASES).
+    MediaType(JSON, "JSON records", "records.json"),  # RECORDS_EXTENSION
     MediaType(HTML, "HTML", "html", None, (XHTML,)),
     MediaType(SPARQL_QUERY, "SPARQL query", "rq"),
     MediaType(GZIP, "gzip", "gz"),
@@ -86,14 +90,27 @@ HTML_TYPES = (HTML, XHTML)
 SERVICE_MEDIA_TYPES = (TURTLE, JSONLD, RDF_XML)
 # The whole-dataset dumps, by file name (each also served gzipped).
 DUMP_MEDIA_TYPES = {f"cakg.{MEDIA_TYPES[m].extension}": m for m in (TURTLE, TRIG, NQUADS)}
+RECORDS_EXTENSION = "records.json"
 # Saved-query runs, by extension, per query form. The saved-query API named JSON-LD `.json`.
 SAVED_OFFERS: dict[str, dict[str, str]] = {
-    "SELECT": {"json": SPARQL_JSON, "csv": CSV, "tsv": TSV, "xml": SPARQL_XML, "html": HTML},
+    "SELECT": {
+        "json": SPARQL_JSON,
+        RECORDS_EXTENSION: JSON,
+        "csv": CSV,
+        "tsv": TSV,
+        "xml": SPARQL_XML,
+        "html": HTML,
+    },
     "CONSTRUCT": {"ttl": TURTLE, "nt": NTRIPLES, "json": JSONLD, "html": HTML},
     "DESCRIBE": {"ttl": TURTLE, "nt": NTRIPLES, "json": JSONLD, "html": HTML},
     "ASK": {"json": SPARQL_JSON, "xml": SPARQL_XML, "html": HTML},
 }
-SAVED_EXTENSIONS = frozenset({*(e for o in SAVED_OFFERS.values() for e in o), "rq"})
+# the picture of a saved query's answer (its declared view), by extension only: /queries/x.svg
+PICTURES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
+SAVED_EXTENSIONS = frozenset({*(e for o in SAVED_OFFERS.values() for e in o), "rq", *PICTURES})
+# Saved-query formats asked for by their extension only, never chosen by Accept: their media
+# type is what clients also send meaning another one (application/json: SPARQL JSON results).
+SAVED_BY_NAME_ONLY = frozenset({RECORDS_EXTENSION})
 
 
 def aliases_of(media_types: tuple[str, ...]) -> dict[str, str]:

@@ -2,16 +2,23 @@
 
 Negotiation is data: the media types of each kind of result, their aliases and `format` names
 are cakg.media's tables. Accept headers are parsed by werkzeug (`MIMEAccept`, q-values
-included); the engines write the bytes themselves (pyoxigraph or rdflib).
+included); the engines write the bytes themselves (pyoxigraph or rdflib), but for the records
+form of a SELECT answer (`records`: plain JSON values, for dataframes), written here.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Sequence
 
+from rdflib import XSD, BNode, Literal, URIRef
+from rdflib.term import Node
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from cakg.datatypes import DECIMALS, INTEGERS
 from cakg.engine.base import Formats, QueryResult
 from cakg.engine.rdflib_dataset import serialize_terms
 from cakg.errors import BadParameter
@@ -19,6 +26,7 @@ from cakg.media import (
     FORMAT_NAMES,
     GRAPH_ALIASES,
     GRAPH_MEDIA_TYPES,
+    JSON,
     RESULT_ALIASES,
     RESULT_MEDIA_TYPES,
     SPARQL_JSON,
@@ -96,5 +104,49 @@ def mark_truncated(body: bytes, media_type: str, max_rows: int) -> bytes:
 
 
 def serialize_result(result: QueryResult, media_type: str) -> bytes:
-    """A QueryResult of rdflib terms (from `Engine.query`) in one of the media types above."""
+    """A QueryResult of rdflib terms (from `Engine.query`) in one of the media types above, or
+    a SELECT answer as records (JSON, cakg.media's `.records.json`)."""
+    if media_type == JSON:
+        return json.dumps(records(result), ensure_ascii=False).encode("utf-8")
     return serialize_terms(result, media_type)
+
+
+PlainValue = str | int | float | bool | None
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[Ee][+-]?[0-9]+)?")
+
+
+def records(result: QueryResult) -> list[dict[str, PlainValue]]:
+    """A SELECT answer as records: one object per row, with every variable in order (ValueError
+    for another form)."""
+    if result.form != "SELECT":
+        raise ValueError(f"a {result.form} answer has no rows to write as records")
+    return [
+        {v: plain_value(t) for v, t in zip(result.variables, row, strict=True)}
+        for row in result.rows
+    ]
+
+
+def plain_value(term: Node | None) -> PlainValue:
+    """A term as a plain JSON value: an integer or decimal literal as a number (null for NaN and
+    the infinities, which JSON cannot write), a boolean as a boolean, an IRI as its text, a
+    blank node as `_:id`, any other literal as its lexical form; unbound as None."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if not isinstance(term, Literal):
+        return str(term)
+    text = str(term).strip()
+    if term.datatype in INTEGERS and re.fullmatch(r"[+-]?[0-9]+", text):
+        return int(text)
+    if term.datatype in DECIMALS:
+        if _NUMBER.fullmatch(text):
+            number = float(text)
+            return number if math.isfinite(number) else None
+        if text.lower() in ("nan", "inf", "+inf", "-inf"):  # rdflib may write them lower-case
+            return None
+    if term.datatype == XSD.boolean and text in ("true", "false", "1", "0"):
+        return text in ("true", "1")
+    return str(term)

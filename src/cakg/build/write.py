@@ -163,7 +163,7 @@ def _place(releases: Path, staging: Path, manifest: dict[str, Any], current: str
     version = str(manifest["version"])
     for name in dict.fromkeys(n for n in (current, version) if n):
         kept = releases / name
-        if _same_dumps(kept, manifest):
+        if _same_dumps(kept, manifest) and _same_queries(kept, staging):
             for folder in (QUERIES, STORE):  # what a release built before may lack
                 if (staging / folder).is_dir() and not (kept / folder).exists():
                     os.rename(staging / folder, kept / folder)
@@ -192,6 +192,17 @@ def _same_dumps(release: Path, manifest: dict[str, Any]) -> bool:
         return all((release / n).stat().st_size == f["bytes"] for n, f in files.items())
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def _same_queries(release: Path, staging: Path) -> bool:
+    """True when `release` holds the saved queries of `staging`, byte for byte (or none yet: a
+    release built before releases held them gets them). A header's view or columns change no
+    triple, yet the release serves them."""
+    kept = release / QUERIES
+    if not kept.exists():
+        return True
+    new = {p.name: p.read_bytes() for p in (staging / QUERIES).glob("*.rq")}
+    return {p.name: p.read_bytes() for p in kept.glob("*.rq")} == new
 
 
 def _write_docs(loaded: Loaded, staging: Path) -> None:

@@ -1,8 +1,11 @@
-"""Run a saved query: check and bind its parameters, paginate it, count its rows exactly.
+"""Run a saved query: check and bind its parameters, sort and paginate it, count its rows.
 
 Values are parsed into rdflib terms and checked (datatype, IRI, class membership, allowed set)
-before anything runs. They reach the query as a VALUES block at the top of its WHERE group,
-written from the terms' N3 form, never by pasting the caller's text (cakg.sparql_terms).
+before anything runs. A value of an IRI parameter may also be a label of the entity
+(`resolve_labels`, looked up by cakg.queries.lookup). Values reach the query as a VALUES block
+at the top of its WHERE group, written from the terms' N3 form, never by pasting the caller's
+text (cakg.sparql_terms). `sort` orders all the rows of a SELECT query before they are paged,
+on the query wrapped as a subquery, as counting them does.
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ from cakg.engine.base import Engine, QueryDataset, QueryResult
 from cakg.errors import BadParameter, QueryNotFound
 from cakg.namespaces import shorten
 from cakg.queries.header import SavedQuery
+from cakg.queries.lookup import instances, label_key, labelled
 from cakg.queries.params import Param, parse_value
 from cakg.sparql_terms import sparql_term, splice_values, values_column
 
 MAX_PER_PAGE = 500
+MAX_SUGGESTIONS = 500
 PAGING = ("page", "per_page")
+SORT = "sort"
 Values = dict[str, tuple[Identifier, ...]]
+Sort = tuple[tuple[str, bool], ...]  # (variable, descending) in order
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class SavedResult:
     result: QueryResult
     values: Values = field(default_factory=dict)
     page: Page | None = None
+    sort: Sort = ()
 
 
 def find_query(catalogue: Mapping[str, SavedQuery], name: str) -> SavedQuery:
@@ -68,11 +76,7 @@ def find_query(catalogue: Mapping[str, SavedQuery], name: str) -> SavedQuery:
 
 def parse_params(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> tuple[Values, Page | None]:
     """Check every given value against its declaration (not yet against the graph)."""
-    known = {p.name for p in q.params} | (set(PAGING) if q.pagination else set())
-    for name in raw:
-        if name not in known:
-            takes = ", ".join(sorted(known)) or "no parameters"
-            raise BadParameter(name, f"unknown parameter; '{q.name}' takes: {takes}")
+    check_names(q, raw)
     values: Values = {}
     for p in q.params:
         given = [v for v in raw.get(p.name, ()) if v != ""]
@@ -86,6 +90,18 @@ def parse_params(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> tuple[Value
             continue
         values[p.name] = tuple(_parse(p, v) for v in given)
     return values, _page(q, raw)
+
+
+def check_names(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> None:
+    """Every given name is a parameter of Q, or one of paging (when paginated) or sorting."""
+    known = {p.name for p in q.params} | (set(PAGING) if q.pagination else set())
+    known |= {SORT} if q.form == "SELECT" else set()
+    for name in raw:
+        if name == SORT and name not in known:
+            raise BadParameter(name, f"'{q.name}' is a {q.form} query: only rows can be sorted")
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "no parameters"
+            raise BadParameter(name, f"unknown parameter; '{q.name}' takes: {takes}")
 
 
 def _parse(p: Param, text: str) -> Identifier:
@@ -135,6 +151,74 @@ def _int(
     return value
 
 
+def parse_sort(q: SavedQuery, raw: Mapping[str, Sequence[str]]) -> Sort:
+    """`sort=var` or `sort=-var` (descending); several keys separated by commas."""
+    given = [v for v in raw.get(SORT, ()) if v.strip()]
+    if not given:
+        return ()
+    if len(given) > 1:
+        raise BadParameter(SORT, "given more than once; separate several keys with commas")
+    keys: list[tuple[str, bool]] = []
+    for item in given[0].split(","):
+        key = item.strip()
+        name = key.removeprefix("-")
+        if name not in q.variables:
+            raise BadParameter(
+                SORT,
+                f"{key!r} is not a variable of '{q.name}'; expected one of "
+                f"{', '.join(q.variables)}, with - in front for descending order",
+            )
+        if any(name == k for k, _ in keys):
+            raise BadParameter(SORT, f"'{name}' is given twice")
+        keys.append((name, key.startswith("-")))
+    return tuple(keys)
+
+
+def resolve_labels(
+    engine: Engine, q: SavedQuery, raw: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """RAW with every value of an IRI parameter that is neither an IRI nor a prefixed name
+    replaced by the IRI of the entity it is a label of: an instance of the parameter's class
+    if one has it, else any entity. BadParameter when it names none, or several."""
+    check_names(q, raw)
+    out = {name: list(given) for name, given in raw.items()}
+    for p in q.params:
+        texts = [t for t in out.get(p.name, ()) if p.kind == "iri" and t.strip() and not _iri(p, t)]
+        if not texts:
+            continue
+        found = labelled(engine, texts, p.cls)
+        for i, text in enumerate(out[p.name]):
+            if text not in texts:
+                continue
+            matches = found.get(label_key(text), [])
+            if p.cls and any(m.typed for m in matches):
+                matches = [m for m in matches if m.typed]
+            if not matches:
+                of = f"a {shorten(p.cls)} or anything else" if p.cls else "anything"
+                raise BadParameter(
+                    p.name,
+                    f"{text!r} is not an absolute IRI, a known prefixed "
+                    f"name or the label of {of}; expected {_expected(p)}",
+                )
+            if len(matches) > 1:
+                listed = "; ".join(str(m) for m in matches)
+                raise BadParameter(
+                    p.name,
+                    f"{text!r} is the label of {len(matches)} entities: "
+                    f"{listed}. Give the IRI (or prefixed name) of one",
+                )
+            out[p.name][i] = matches[0].iri
+    return out
+
+
+def _iri(p: Param, text: str) -> bool:
+    try:
+        parse_value(p, text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_membership(engine: Engine, q: SavedQuery, values: Values) -> None:
     """Every IRI of a parameter with a class must be an instance of it (with inference)."""
     for p in q.params:
@@ -158,6 +242,19 @@ def bound_sparql(q: SavedQuery, values: Values) -> str:
     return splice_values(q.text, q.where_at, blocks)
 
 
+def sorted_sparql(q: SavedQuery, values: Values, sort: Sort) -> str:
+    """The bound query as a subquery, its rows ordered by SORT, then by every other projected
+    variable in order (so that equal keys keep one order from page to page)."""
+    bound = bound_sparql(q, values)
+    named = {name for name, _ in sort}
+    keys = [f"DESC(?{name})" if desc else f"?{name}" for name, desc in sort]
+    keys += [f"?{v}" for v in q.variables if v not in named]
+    return (
+        f"{bound[: q.prologue_end]}SELECT {' '.join('?' + v for v in q.variables)} WHERE {{\n"
+        f"{bound[q.prologue_end :]}\n}}\nORDER BY {' '.join(keys)}\n"
+    )
+
+
 def count_sparql(q: SavedQuery, values: Values) -> str:
     """COUNT(*) over the bound query as a subquery: the exact number of rows."""
     bound = bound_sparql(q, values)
@@ -175,11 +272,13 @@ def run_saved(
     max_rows: int | None = None,
     inference: bool = True,
 ) -> SavedResult:
-    """Check RAW (name -> given values), bind, count and run Q over ENGINE."""
-    values, page = parse_params(q, raw)
+    """Check RAW (name -> given values), bind, sort, count and run Q over ENGINE."""
+    check_names(q, raw)
+    sort = parse_sort(q, raw)
+    values, page = parse_params(q, resolve_labels(engine, q, raw))
     check_membership(engine, q, values)
     dataset = QueryDataset(inference=inference)
-    sparql = bound_sparql(q, values)
+    sparql = sorted_sparql(q, values, sort) if sort else bound_sparql(q, values)
     if page is not None:
         counted = engine.query(count_sparql(q, values), dataset=dataset)
         count = counted.rows[0][0] if counted.rows else None
@@ -189,26 +288,27 @@ def run_saved(
             raise BadParameter("page", f"{page.number} is past the last page, {page.last}")
         sparql += f"\nLIMIT {page.size} OFFSET {(page.number - 1) * page.size}\n"
     result = engine.query(sparql, dataset=dataset, max_rows=max_rows)
-    return SavedResult(q, result, values, page)
+    return SavedResult(q, result, values, page, sort)
 
 
 def allowed_values(engine: Engine, p: Param) -> list[tuple[str, str]] | None:
     """A parameter's allowed values with their English labels, for forms and the OpenAPI."""
     if p.values_from_graph and p.cls:
-        pattern = f"?value a {sparql_term(URIRef(p.cls))} ."
-    elif p.values is not None and p.kind == "iri":
-        pattern = values_column("value", (URIRef(v) for v in p.values))
-    elif p.values is not None:
+        return instances(engine, p.cls)
+    if p.values is not None and p.kind == "iri":
+        return instances(engine, iris=p.values)
+    if p.values is not None:
         return [(v, v) for v in p.values]
-    else:
+    return None
+
+
+def suggestions(engine: Engine, p: Param) -> tuple[list[tuple[str, str]], bool] | None:
+    """Values to suggest for an IRI parameter with a class: its instances with their English
+    labels, at most MAX_SUGGESTIONS of them, and whether there are more."""
+    if p.kind != "iri" or not p.cls:
         return None
-    sparql = (
-        "SELECT ?value (SAMPLE(?l) AS ?label) WHERE { "
-        f"{pattern} OPTIONAL {{ ?value <http://www.w3.org/2000/01/rdf-schema#label> ?l "
-        'FILTER(langMatches(lang(?l), "en")) } } GROUP BY ?value ORDER BY ?label ?value'
-    )
-    rows = engine.query(sparql, dataset=QueryDataset()).rows
-    return [(str(v), str(label) if label is not None else shorten(str(v))) for v, label in rows]
+    found = instances(engine, p.cls, limit=MAX_SUGGESTIONS + 1)
+    return found[:MAX_SUGGESTIONS], len(found) > MAX_SUGGESTIONS
 
 
 def parse_assignments(pairs: Sequence[str]) -> dict[str, list[str]]:

@@ -40,13 +40,19 @@ KEYS = {
     "defaults",
     "enumerate",
     "view",
+    "columns",
     "parameters",
 }
-VIEWS = ("table", "bar", "line", "timeline", "map")
+VIEWS = ("table", "bar", "line", "timeline", "map", "graph")
+# the keys of `view` naming variables (`y`, `label` and `derived` may name several: a list);
+# `caption` is words
 VIEW_KEYS = {
-    "type", "x", "y", "series", "label", "start", "end", "date", "lat", "lon", "geometry",
-    "route", "order", "area",
+    "type", "x", "y", "series", "facet", "unit", "when", "deadline", "target", "certainty",
+    "label", "date", "end", "lat", "lon", "geometry", "route", "order", "area", "caption",
+    "derived", "deadlineNote",
 }  # fmt: skip
+VIEW_TEXT_KEYS = {"type", "caption"}
+LIST_KEYS = {"y", "label", "derived"}
 MAX_SUMMARY = 80
 FORMS = {
     "SelectQuery": "SELECT",
@@ -69,7 +75,8 @@ class SavedQuery:
     tags: tuple[str, ...] = ()
     method: str = "GET"
     pagination: int | None = None
-    view: dict[str, str] = field(default_factory=lambda: {"type": "table"})
+    view: dict[str, Any] = field(default_factory=lambda: {"type": "table"})
+    columns: dict[str, str] = field(default_factory=dict)  # variable -> its header in words
     params: tuple[Param, ...] = ()
     form: str = "SELECT"
     variables: tuple[str, ...] = ()  # projected variables of a SELECT
@@ -250,6 +257,11 @@ def _build(
         raise QueryHeaderError(path, "no WHERE { ... } group found to bind parameters in")
     params = read_params(path, text, meta, lines, tokens, fail)
     view = _view(meta.get("view", "table"), projected or (), fail)
+    if view["type"] == "graph" and form not in ("CONSTRUCT", "DESCRIBE"):
+        raise fail(
+            f"`view: graph` draws triples: it needs a CONSTRUCT or DESCRIBE, not {form}", "view"
+        )
+    columns = _columns(meta.get("columns", {}), projected or (), fail)
     return SavedQuery(
         name=name,
         path=path,
@@ -260,6 +272,7 @@ def _build(
         method=method,
         pagination=pagination,
         view=view,
+        columns=columns,
         params=params,
         form=form,
         variables=projected or (),
@@ -273,14 +286,31 @@ def _prologue_end(tokens: list[Token]) -> int:
     return next((t.start for t in tokens if t.kind == "keyword" and t.value in FORM_WORDS), 0)
 
 
-def _view(raw: Any, projected: tuple[str, ...], fail: Fail) -> dict[str, str]:
+def _view(raw: Any, projected: tuple[str, ...], fail: Fail) -> dict[str, Any]:
     view = {"type": raw} if isinstance(raw, str) else raw
     if not isinstance(view, dict) or view.get("type") not in VIEWS:
         raise fail(f"`view` must be one of {', '.join(VIEWS)} (or a mapping with `type`)", "view")
     bad = sorted(set(view) - VIEW_KEYS)
     if bad:
         raise fail(f"`view`: unknown key '{bad[0]}'", "view", bad[0])
-    for key, column in view.items():
-        if key != "type" and column not in projected:
-            raise fail(f"`view`: {key} '{column}' is not a projected variable", "view", key)
-    return {k: str(v) for k, v in view.items()}
+    out: dict[str, Any] = {}
+    for key, value in view.items():
+        if key in VIEW_TEXT_KEYS:
+            out[key] = str(value)
+            continue
+        columns = value if isinstance(value, list) and key in LIST_KEYS else [value]
+        for column in columns:
+            if column not in projected:
+                raise fail(f"`view`: {key} '{column}' is not a projected variable", "view", key)
+        out[key] = [str(c) for c in columns] if isinstance(value, list) else str(value)
+    return out
+
+
+def _columns(raw: Any, projected: tuple[str, ...], fail: Fail) -> dict[str, str]:
+    """`columns`: each variable's header in words (variable: "Header")."""
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise fail("`columns` must map variables to headers (partnerLabel: Partner)", "columns")
+    for name in raw:
+        if name not in projected:
+            raise fail(f"`columns`: '{name}' is not a projected variable", "columns", str(name))
+    return {str(k): v for k, v in raw.items()}

@@ -28,7 +28,7 @@ Fail = Callable[..., QueryHeaderError]
 PARAM_KEYS = {
     "type", "class", "lang", "required", "list", "default", "example", "values", "description",
 }  # fmt: skip
-RESERVED = {"page", "per_page"}
+RESERVED = {"page", "per_page", "sort"}
 _TZ = r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
 # The lexical space of each supported XSD datatype (XML Schema 1.1 Part 2); rdflib then checks
 # the value (a 30 February is well formed but ill-typed).
@@ -156,7 +156,7 @@ def read_params(
     for pname, (variable, m) in sorted(found.items()):
         if pname in RESERVED:
             raise QueryHeaderError(
-                path, f"'{pname}' is reserved for pagination: rename ?{variable}"
+                path, f"'{pname}' is reserved for paging and sorting: rename ?{variable}"
             )
         spec = declared.get(pname) or {}
         params.append(_param(pname, variable, m, spec, enums, defaults, lines, fail))

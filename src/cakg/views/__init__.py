@@ -7,8 +7,9 @@ vega-embed (static/views.js), so every page draws the same picture from the same
 tests can check the picture's data without a browser.
 
 Modules: labels (labels, links and places of IRIs), figures (numbers and dates for people),
-charts (bar, line, timeline), geography (maps), graph (CONSTRUCT answers), table (rows for
-people). Serving side: reads an Engine, never the build.
+charts (bar, line, timeline), geography (maps), graph (CONSTRUCT and DESCRIBE answers: their
+triples table and node-link picture; graph_spec writes its Vega, cells its terms), table (rows
+for people). Serving side: reads an Engine, never the build.
 """
 
 from cakg.views.base import View

@@ -40,7 +40,7 @@ EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retr
 # standalone pages, written at build time); no other inline style is allowed.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' {style}; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame}"
 )
 
 
@@ -122,7 +122,9 @@ def _init_security_headers(app: Flask) -> None:
             style = ""
             with contextlib.suppress(BuildMissingError):
                 style = state.release().manifest.get("docs_style", "")
+            # a view made to be embedded (saved.embed) may be framed by any site
+            frame = g.get("frame_ancestors", "'self'")
             response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
-                style=style
+                style=style, frame=frame
             )
         return response

@@ -22,7 +22,6 @@ from cakg.namespaces import PREFIXES, shorten
 from cakg.resource_description import Description, Source, Statement
 from cakg.source_texts import SourceTexts
 from cakg.web.inference_view import Why, unexplained, why_view
-from cakg.web.page_map import map_view
 from cakg.web.schema_org import schema_org
 
 RDFS = PREFIXES["rdfs"]
@@ -317,7 +316,6 @@ def page_view(d: Description, viewer: Viewer, texts: SourceTexts | None = None) 
         "groups": b.groups(),
         "backlinks": b.rows(d.backlinks, backlinks=True),
         "documents": documents,
-        "map": map_view(d, lambda i: b.term(URIRef(i)).text, viewer.link),
         "jsonld": schema_org(d, viewer.link(iri)),
         "truncated": d.truncated,
         "evidence": b.evidence(texts),

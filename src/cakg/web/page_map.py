@@ -1,67 +1,40 @@
-"""The map on a resource's page: its point(s) and those of the places it links to, drawn in SVG
-coordinates (an equirectangular projection with a graticule) for templates/linked/resource.html."""
+"""The map on a resource's page: the resource (a state as its area) and the places it links to,
+drawn by the one map view of the saved queries (cakg.views.geography, Vega), not by hand."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from rdflib import RDF, URIRef
 
-from cakg.resource_description import Description, Point
+from cakg.engine.base import Engine
+from cakg.namespaces import CAKG
+from cakg.resource_description import Description
+from cakg.views.base import View
+from cakg.views.geography import map_view
+from cakg.views.labels import Terms
 
-
-@dataclass
-class MapView:
-    width: int
-    height: int
-    places: list[dict[str, Any]]
-    lines: list[dict[str, Any]]
+PLACE_VIEW = {"type": "map", "geometry": "place", "area": "place"}
 
 
-def map_view(
-    d: Description, label: Callable[[str], str], link: Callable[[str], str], width: int = 400
-) -> MapView | None:
-    """An equirectangular map of the resource's point(s) and of the places it links to, each
-    with its LABEL and LINK (functions of an IRI)."""
+def mapped_places(d: Description) -> list[URIRef]:
+    """The resource when it has a point or is a state, then each linked IRI with a point."""
     iri = str(d.iri)
+    state = any(st.predicate == RDF.type and st.object == CAKG.State for st in d.own())
     linked = {str(st.object) for st in d.own()} | {str(st.subject) for st in d.backlinks}
-    places: list[tuple[str, Point, bool]] = [(iri, p, True) for p in d.points.get(iri, [])]
-    for other in sorted(linked - {iri}):
-        places.extend((other, p, False) for p in d.points.get(other, []))
+    shown = [iri] if state or d.points.get(iri) else []
+    shown += sorted(i for i in linked - {iri} if d.points.get(i))
+    return [URIRef(i) for i in shown]
+
+
+def place_map(engine: Engine, d: Description, terms: Terms, atlas_url: str) -> View | None:
+    """The page's map, or None when nothing on it has a place."""
+    places = mapped_places(d)
     if not places:
         return None
-    lons = [p.lon for _i, p, _m in places]
-    lats = [p.lat for _i, p, _m in places]
-    span = max(max(lons) - min(lons), max(lats) - min(lats), 4.0) * 1.3
-    mid_lon, mid_lat = (max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2
-    x_scale = max(math.cos(math.radians(mid_lat)), 0.2)
-    west, east = mid_lon - span / 2 / x_scale, mid_lon + span / 2 / x_scale
-    south, north = mid_lat - span / 2, mid_lat + span / 2
-    height = round(width * (north - south) / ((east - west) * x_scale))
-
-    def x(lon: float) -> float:
-        return round((lon - west) / (east - west) * width, 1)
-
-    def y(lat: float) -> float:
-        return round((north - lat) / (north - south) * height, 1)
-
-    step = next(s for s in (1, 2, 5, 10, 20, 30) if span / s <= 8)
-    lines = []
-    for lon in range(math.ceil(west / step) * step, math.floor(east) + 1, step):
-        lines.append({"x1": x(lon), "y1": 0, "x2": x(lon), "y2": height, "text": f"{lon}°"})
-    for lat in range(math.ceil(south / step) * step, math.floor(north) + 1, step):
-        lines.append({"x1": 0, "y1": y(lat), "x2": width, "y2": y(lat), "text": f"{lat}°"})
-    shown = [
-        {
-            "x": x(p.lon),
-            "y": y(p.lat),
-            "label": label(i),
-            "href": link(i),
-            "main": main,
-            "lon": round(p.lon, 4),
-            "lat": round(p.lat, 4),
-        }
-        for i, p, main in places
-    ]
-    return MapView(width, height, shown, lines)
+    view = map_view(engine, PLACE_VIEW, ["place"], [(p,) for p in places], terms, atlas_url)
+    if view.spec is None:
+        return None
+    shown = [(terms.get(str(p)).label, point) for p in places for point in d.points.get(str(p), [])]
+    if shown:  # in words too, for readers without the picture
+        where = "; ".join(f"{label} {p.lat:.4f}, {p.lon:.4f}" for label, p in shown)
+        view.notes.append(f"Coordinates (WGS 84): {where}.")
+    return view

@@ -18,8 +18,10 @@ from cakg.errors import ResourceNotFound
 from cakg.media import HTML, MEDIA_TYPES
 from cakg.resource_description import describe_resource, exists
 from cakg.source_texts import SourceTexts
+from cakg.views.labels import Terms
 from cakg.web import linked_view, state
 from cakg.web.negotiation import FORMATS, QUADS, cached, fixed, negotiate, serialize, viewer
+from cakg.web.page_map import place_map
 from cakg.web.params import read_flag
 
 bp = Blueprint("pages", __name__)
@@ -102,6 +104,9 @@ def page(path: str) -> Response:
         )
         texts = SourceTexts(folder) if folder is not None else None
         view = linked_view.page_view(description, viewer(), texts)
+        names = Terms(state.settings().base_iri, request.script_root)
+        atlas = url_for("static", filename="vendor/world-atlas/countries-50m.json")
+        view["map"] = place_map(state.engine(), description, names, atlas)
         formats = [
             (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)
             for k, m in FORMATS.items()

@@ -403,11 +403,14 @@
 
   /* ----------------------------------------------------------------- gallery */
 
-  function galleryError(form, out, body) {
+  /* Each saved query's form runs it in place: the answer is the #result part of its page,
+     /queries/<name>.html (drawn by the server, cakg.views, and by views.js), so the gallery and
+     that page show the same picture and table. The address bar holds the query and its
+     parameters (/queries?partner=...#name), and opening such an address runs it again. */
+
+  function galleryError(form, out, message, name) {
     out.textContent = "";
-    var name = body && body.parameter;
-    var message = (body && body.message) || "The query failed.";
-    var box = el("p", { "class": "query-error", role: "alert" }, message);
+    var box = el("p", { "class": "query-error", role: "alert" }, message || "The query failed.");
     out.appendChild(box);
     var field = name && form.querySelector('[name="' + name + '"]');
     if (field) {
@@ -418,73 +421,90 @@
     }
   }
 
+  function formParams(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (value !== "") { params.append(key, value); }
+    });
+    return params;
+  }
+
+  function showAnswer(section, url, remember) {
+    var form = section.querySelector("form[data-saved-form]");
+    var out = section.querySelector(".saved-result");
+    var name = section.getAttribute("data-query");
+    form.querySelectorAll("[aria-invalid]").forEach(function (f) {
+      f.removeAttribute("aria-invalid");
+      f.removeAttribute("aria-describedby");
+    });
+    form.querySelectorAll(".query-error").forEach(function (n) { n.remove(); });
+    out.hidden = false;
+    out.textContent = "Running…";
+    section.setAttribute("aria-busy", "true");
+    return fetch(url, { headers: { "Accept": "text/html" } }).then(function (r) {
+      return r.text().then(function (body) { return { ok: r.ok, body: body }; });
+    }).then(function (r) {
+      var doc = new DOMParser().parseFromString(r.body, "text/html");
+      var answer = doc.getElementById("result");
+      if (!r.ok || !answer) {
+        var error = doc.querySelector(".query-error");
+        galleryError(form, out, error && error.textContent,
+                     error && error.getAttribute("data-parameter"));
+        return;
+      }
+      answer.removeAttribute("id");
+      out.textContent = "";
+      out.appendChild(document.importNode(answer, true));
+      if (remember) {
+        var query = url.split("?")[1] || "";
+        history.replaceState(null, "", location.pathname + "?" + (query || "run=" + name) + "#" + name);
+      }
+      return window.cakgViews && window.cakgViews.drawAll(out);
+    }).catch(function (e) {
+      out.textContent = "The query could not be run: " + e.message;
+    }).then(function () { section.removeAttribute("aria-busy"); });
+  }
+
+  function pageUrl(name, params) {
+    var query = params.toString();
+    return ROOT + "queries/" + encodeURIComponent(name) + ".html" + (query ? "?" + query : "");
+  }
+
   function initGallery(form) {
     var section = form.closest("[data-query]");
     var name = section.getAttribute("data-query");
-    var spec = {};
-    try { spec = JSON.parse(section.getAttribute("data-view-spec") || "{}"); } catch (e) { spec = {}; }
-    var out = section.querySelector(".saved-result");
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      form.querySelectorAll("[aria-invalid]").forEach(function (f) {
-        f.removeAttribute("aria-invalid");
-        f.removeAttribute("aria-describedby");
-      });
-      form.querySelectorAll(".query-error").forEach(function (n) { n.remove(); });
-      var params = new URLSearchParams();
-      new FormData(form).forEach(function (value, key) {
-        if (value !== "") { params.append(key, value); }
-      });
-      var query = params.toString();
-      out.hidden = false;
-      out.textContent = "Running…";
-      section.setAttribute("aria-busy", "true");
-      var started = performance.now();
-      var total = null;
-      fetch(ROOT + "queries/" + encodeURIComponent(name) + ".json" + (query ? "?" + query : ""), {
-        headers: { "Accept": "application/json" }
-      }).then(function (r) {
-        total = r.headers.get("X-Total-Count");
-        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
-      }).then(function (r) {
-        if (!r.ok) { galleryError(form, out, r.data); return null; }
-        var data = r.data;
-        var rows = data.results ? data.results.bindings : [];
-        var vars = data.head ? data.head.vars : [];
-        return fetchTerms(rows).then(function () {
-          out.textContent = "";
-          var ms = Math.round(performance.now() - started);
-          var statusText = rows.length + (rows.length === 1 ? " row" : " rows") +
-            (total && parseInt(total, 10) > rows.length ? " of " + total : "") + " in " + ms + " ms.";
-          out.appendChild(el("p", { "class": "status", role: "status" }, statusText));
-          var links = el("nav", { "class": "downloads", "aria-label": "Other formats" });
-          links.appendChild(document.createTextNode("Also as: "));
-          ["html", "csv", "json"].forEach(function (ext, i) {
-            if (i) { links.appendChild(document.createTextNode(" · ")); }
-            links.appendChild(el("a", { href: ROOT + "queries/" + name + "." + ext +
-              (query ? "?" + query : "") }, ext === "html" ? "page" : ext.toUpperCase()));
-          });
-          out.appendChild(links);
-          var views = window.cakgViews;
-          var type = spec.type || "table";
-          if (rows.length && views && views[type] && type !== "table") {
-            var figure = el("figure", { "class": "view view-" + type });
-            out.appendChild(figure);
-            views[type](figure, vars, rows, spec, { label: termLabel, href: localHref, terms: termCache });
-          }
-          if (type === "table" || !rows.length) {
-            renderTable(out, vars, rows);
-          } else {
-            var details = el("details", { "class": "view-table" });
-            details.appendChild(el("summary", {}, "Table of the " + rows.length + " rows"));
-            out.appendChild(details);
-            renderTable(details, vars, rows);
-          }
-        });
-      }).catch(function (e) {
-        out.textContent = "The query could not be run: " + e.message;
-      }).then(function () { section.removeAttribute("aria-busy"); });
+      showAnswer(section, pageUrl(name, formParams(form)), true);
     });
+    /* paging and sorting links inside an answer load in place */
+    section.querySelector(".saved-result").addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("a[data-fragment]");
+      if (!link) { return; }
+      e.preventDefault();
+      showAnswer(section, link.getAttribute("href"), true);
+    });
+  }
+
+  /* /queries?partner=...#trade-turnover-by-year (or ?run=name#name): fill the form, run it */
+  function runFromAddress() {
+    var name = decodeURIComponent(location.hash.slice(1));
+    var section = name && document.getElementById(name);
+    if (!section || !section.hasAttribute("data-query") || !location.search) { return; }
+    var form = section.querySelector("form[data-saved-form]");
+    var params = new URLSearchParams(location.search);
+    params.delete("run");
+    params.forEach(function (value, key) {
+      var field = form.elements.namedItem(key);
+      if (field && field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.options, function (o) {
+          if (o.value === value) { o.selected = true; }
+        });
+      } else if (field && "value" in field) {
+        field.value = value;
+      }
+    });
+    showAnswer(section, pageUrl(name, params), false);
   }
 
   /* ------------------------------------------------------------------- start */
@@ -496,6 +516,7 @@
     var queryForm = document.getElementById("query-form");
     if (queryForm) { initQueryPage(queryForm); }
     document.querySelectorAll("form[data-saved-form]").forEach(initGallery);
+    runFromAddress();
   }
 
   if (document.readyState === "loading") {

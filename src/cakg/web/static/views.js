@@ -1,8 +1,8 @@
 /* Draw every view the server declared: each <script type="application/json" class="view-spec">
    holds a Vega or Vega-Lite specification with its data (cakg.views); vega-embed draws it into
-   the element named by its data-target, with its own SVG and PNG export. Expressions run in
-   vega-interpreter (the pages' content security policy allows no eval), and vega-embed's
-   stylesheet is static/vendor/vega-embed/vega-embed.css (none injected inline). */
+   the element named by its data-target, with SVG and PNG export (the view's toImageURL). Expressions run in
+   vega-interpreter (the pages' content security policy allows no eval, nor inline styles): the
+   export links and the tooltip are styled by ui.css, not by stylesheets the libraries inject. */
 (function () {
   "use strict";
 
@@ -10,9 +10,34 @@
     renderer: "svg",
     ast: true,
     defaultStyle: false,
-    actions: { "export": true, source: false, compiled: false, editor: false },
-    i18n: { SVG_ACTION: "Download as SVG", PNG_ACTION: "Download as PNG" }
+    tooltip: { disableDefaultStyle: true },  /* its style is in ui.css, not injected inline */
+    actions: false
   };
+
+  /* Export through the Vega view's own toImageURL, from buttons: vega-embed's links fetch the
+     image on mousedown, so a quick click or the Enter key downloaded the page instead. */
+  function exportButtons(target, result, name) {
+    var bar = document.createElement("p");
+    bar.className = "view-export";
+    [["svg", "Download as SVG"], ["png", "Download as PNG"]].forEach(function (kind) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = kind[1];
+      button.title = "The picture as it is drawn now (zoomed or panned included)";
+      button.addEventListener("click", function () {
+        result.view.toImageURL(kind[0], kind[0] === "png" ? 2 : 1).then(function (url) {
+          var a = document.createElement("a");
+          a.href = url;
+          a.download = name + "." + kind[0];
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+        });
+      });
+      bar.appendChild(button);
+    });
+    target.insertAdjacentElement("afterend", bar);
+  }
 
   function draw(script) {
     var target = document.getElementById(script.getAttribute("data-target"));
@@ -23,10 +48,11 @@
       return Promise.resolve(null);
     }
     target.setAttribute("data-drawn", "pending");
-    var options = Object.assign({ expr: window.vegaInterpreter.expressionInterpreter,
-                                  downloadFileName: script.getAttribute("data-name") || "view" },
-                                OPTIONS);
+    var name = script.getAttribute("data-name") || "view";
+    var options = Object.assign({ expr: window.vegaInterpreter.expressionInterpreter }, OPTIONS);
     return window.vegaEmbed(target, spec, options).then(function (result) {
+      drawn[target.id] = result;
+      exportButtons(target, result, name);
       target.setAttribute("data-drawn", "yes");
       return result;
     }).catch(function (e) {
@@ -41,7 +67,9 @@
     return Promise.all(Array.prototype.map.call(scripts, draw));
   }
 
-  window.cakgViews = { drawAll: drawAll };
+  /* what vega-embed made of each view, by the id of its element: its Vega view and specs */
+  var drawn = {};
+  window.cakgViews = { drawAll: drawAll, drawn: drawn };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
