@@ -25,6 +25,7 @@ from cakg.views.atlas import load_atlas, polylabel
 from cakg.views.base import VEGA_SCHEMA
 from cakg.views.geography import map_view
 from cakg.views.labels import Terms, point_of
+from cakg.views.map_labels import ANCHORS, projected, text_box
 from tests.project_graphs import REPO
 
 ATLAS_URL = "/static/vendor/world-atlas/countries-50m.json"
@@ -278,14 +279,10 @@ def test_wheel_drag_and_a_control_zoom_and_pan(real_engine: Engine) -> None:
     assert "frame.x" in projection["translate"]["signal"]
 
 
-def test_labels_avoid_each_other_and_points_link(real_engine: Engine) -> None:
+def test_points_link_and_say_where_they_are(real_engine: Engine) -> None:
     _, view = draw(real_engine, "corridor-route")
     assert view.spec is not None
     marks = {m["name"]: m for m in view.spec["marks"][0]["marks"]}
-    [label] = marks["labels"]["transform"]
-    assert label["type"] == "label"
-    assert label["avoidMarks"] == ["routes"] and len(label["anchor"]) == 8
-    assert marks["labels"]["from"] == {"data": "places"}
     assert marks["places"]["encode"]["update"]["href"] == {"field": "href"}
     assert marks["places"]["encode"]["update"]["tooltip"] == {"field": "tip"}
     kazakhstan = next(d for d in rows_drawn(view) if d["label"] == "Kazakhstan" and d["first"])
@@ -293,6 +290,45 @@ def test_labels_avoid_each_other_and_points_link(real_engine: Engine) -> None:
     assert kazakhstan["tip"]["Drawn at"].endswith("(a point inside the state)")
     assert kazakhstan["tip"]["Routes"].count(";") == 3  # on four routes, drawn once
     assert sum(d["first"] for d in rows_drawn(view) if d["label"] == "Kazakhstan") == 1
+
+
+def label_boxes(view: View, width: int, zoom: float) -> tuple[list[Any], list[Any]]:
+    """The boxes (in pixels) of the labels shown and of the dots, at WIDTH and ZOOM."""
+    assert view.spec is not None
+    signals = {s["name"]: s for s in view.spec["signals"]}
+    span_x, span_y = signals["spanX"]["value"], signals["spanY"]["value"]
+    height = min(max(width * span_y / span_x, 280), 620)
+    scale = min(width / span_x, height / span_y) * zoom
+    labels, dots = [], []
+    for d in rows_drawn(view):
+        if not d["first"]:
+            continue
+        x, y = (v * scale for v in projected(d["lon"], d["lat"]))
+        dots.append((x - 5, y - 5, x + 5, y + 5))
+        if d["labelScale"] is not None and scale >= d["labelScale"]:
+            anchor = next(a for a, v in ANCHORS.items() if v[:2] == (d["labelDx"], d["labelDy"]))
+            x0, y0, x1, y1 = text_box(d["label"], anchor)
+            labels.append((x + x0, y + y0, x + x1, y + y1))
+    return labels, dots
+
+
+def overlap(a: Any, b: Any) -> bool:
+    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+@pytest.mark.parametrize("name", ["places-map", "corridor-route"])
+def test_labels_shown_never_overlap_and_all_show_when_zoomed_in(
+    real_engine: Engine, name: str
+) -> None:
+    _, view = draw(real_engine, name)
+    for width, zoom in [(360, 1), (720, 1), (720, 0.5), (1200, 1), (1200, 3)]:
+        labels, dots = label_boxes(view, width, zoom)
+        for i, box in enumerate(labels):
+            assert not any(overlap(box, other) for other in labels[i + 1 :]), (width, zoom)
+            assert not any(overlap(box, dot) for dot in dots), (width, zoom)
+    shown, dots = label_boxes(view, 720, 1)
+    assert len(shown) >= len(dots) * 2 // 3  # most labels at the first sight
+    assert len(label_boxes(view, 720, 40)[0]) == len(dots)  # every label, zoomed in
 
 
 # --- the states' numeric codes and the atlas ----------------------------------------------------
@@ -318,3 +354,14 @@ def test_the_inner_point_of_a_concave_shape_lies_inside_it() -> None:
     x, y = polylabel(ell, precision=0.01)
     assert 0 < x < 2 or 0 < y < 2  # in one of the arms, not at the centroid (3.3, 3.3)
     assert not (x > 2 and y > 2)
+
+
+def test_a_state_alone_is_seen_whole(real_engine: Engine) -> None:
+    """A map of states only (as on a state's page): the extent holds each state's mainland."""
+    view = map_view(real_engine, {"type": "map", "geometry": "place", "area": "place"}, ["place"],
+                    [(URIRef(STATE + "belarus"),)], Terms(BASE), ATLAS_URL)  # fmt: skip
+    assert view.spec is not None and view.marks == 1
+    [[west, south], [east, north]] = view.spec["usermeta"]["extent"]
+    w, s, e, n = load_atlas().countries["112"].bounds
+    assert west < w < e < east and south < s < n < north
+    assert [a["code"] for a in data(view, "areas")["values"]] == ["112"]

@@ -89,6 +89,10 @@ def map_view(
                 line.unordered += 1
             else:
                 line.stops.setdefault(position, []).append(place)
+    if not routes:  # a state drawn as an area is seen whole; on a route, its inner point
+        for place in places:
+            if place.at == "area" and place.area is not None:
+                place.bounds = atlas.countries[place.area].bounds
     rank = {key: n for n, key in enumerate(routes)}
     ordered = sorted(places, key=lambda p: (rank.get(p.route or "", -1), p.position or 0, p.row))
     caption = _caption(ordered, areas, routes)
@@ -144,8 +148,8 @@ def _area(
     atlas: Atlas,
     terms: Terms,
 ) -> Area | None:
-    """The state the row names as its area (or as its geometry), when the atlas has its shape."""
-    for key in ("area", "geometry"):
+    """The state the row is (its geometry) or names as its area, when the atlas has its shape."""
+    for key in ("geometry", "area"):
         value = _cell(row, column.get(key))
         if isinstance(value, URIRef) and atlas.get(codes.get(str(value))) is not None:
             term = terms.get(str(value))
