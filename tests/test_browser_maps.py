@@ -2,14 +2,13 @@
 
 A tiny Flask app on 127.0.0.1 serves one page with the vendored scripts (vega, vega-lite,
 vega-embed, vega-interpreter), static/views.js and a spec in a `view-spec` script, under the
-app's own Content-Security-Policy; the atlas is the vendored world-atlas file. Chromium is
-/usr/bin/chromium (or CAKG_CHROMIUM), driven by Playwright, as in tests/test_browser.py.
+app's own Content-Security-Policy; the atlas is the vendored world-atlas file. Chromium and
+the live server come from tests/browser_support.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,42 +16,32 @@ from typing import Any
 import pytest
 from flask import Flask, Response, url_for
 
+from cakg.build import BuildResult
+from cakg.config import Settings
+from cakg.engine import open_engine
+from cakg.namespaces import BASE
+from cakg.queries.bind import run_saved
+from cakg.queries.header import load_catalogue
+from cakg.views.geography import map_view
+from cakg.views.labels import Terms
 from cakg.views.map_spec import Area, Place, Segment, map_spec
 from cakg.web import CONTENT_SECURITY_POLICY
-from tests.conftest import serve_in_thread
+from tests.browser_support import ARTIFACTS, BROWSER, TIMEOUT_MS, csp_violations, live_server
 
-CHROMIUM = os.environ.get("CAKG_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 STATIC = Path(__file__).resolve().parents[1] / "src" / "cakg" / "web" / "static"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
-TIMEOUT_MS = 20_000
 SCRIPTS = ["vendor/vega/vega.min.js", "vendor/vega-lite/vega-lite.min.js",
            "vendor/vega-embed/vega-embed.min.js", "vendor/vega-interpreter/vega-interpreter.js",
            "views.js"]  # fmt: skip
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Map</title>
 <link rel="stylesheet" href="{css}">
-<link rel="stylesheet" id="vega-tooltip-style" href="/tooltip.css">
 {scripts}
 </head><body><main><div id="map"></div>
 <script type="application/json" class="view-spec" data-target="map" data-name="map">{spec}</script>
 </main></body></html>
 """
 
-# vega-embed's tooltip handler (vega-tooltip) writes its stylesheet into a <style> element, which
-# the policy blocks, unless the page already has an element with id "vega-tooltip-style": the
-# page links one, as cakg's pages must (or views.js must pass `tooltip: {disableDefaultStyle:
-# true}` and the site's stylesheet style #vg-tooltip-element).
-TOOLTIP_CSS = """#vg-tooltip-element { visibility: hidden; position: fixed; z-index: 1000;
-  padding: 6px; background: #fff; border: 1px solid #999; font: 12px sans-serif; }
-#vg-tooltip-element.visible { visibility: visible; }
-"""
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(os.environ.get("CAKG_SKIP_BROWSER") == "1", reason="CAKG_SKIP_BROWSER=1"),
-]
+pytestmark = BROWSER
 
 
 def sample_spec(atlas_url: str) -> dict[str, Any]:
@@ -85,20 +74,18 @@ def map_app(spec: dict[str, Any] | None = None) -> Flask:
         scripts = "\n".join(
             f'<script src="{url_for("static", filename=s)}"></script>' for s in SCRIPTS
         )
-        css = url_for("static", filename="vendor/vega-embed/vega-embed.css")
+        css = url_for("static", filename="views.css")
         return PAGE.format(css=css, scripts=scripts, spec=text)
 
     @app.get("/favicon.ico")
     def icon() -> Response:
         return Response(status=204)
 
-    @app.get("/tooltip.css")
-    def tooltip_style() -> Response:
-        return Response(TOOLTIP_CSS, mimetype="text/css")
-
     @app.after_request
     def policy(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(style="")
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
+            style="", frame="'self'"
+        )
         return response
 
     return app
@@ -106,37 +93,19 @@ def map_app(spec: dict[str, Any] | None = None) -> Flask:
 
 @pytest.fixture(scope="module")
 def map_server() -> Iterator[str]:
-    yield from serve_in_thread(map_app())
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the browser tests need Playwright for Python: pip install -e '.[test]'")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"the browser tests need chromium at {CHROMIUM}: on Debian run "
-            "`apt-get install -y chromium` (or set CAKG_CHROMIUM; CAKG_SKIP_BROWSER=1 skips them)"
-        )
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with live_server(map_app()) as url:
+        yield url
 
 
 @pytest.fixture
-def page(browser: Any, map_server: str) -> Iterator[tuple[Any, list[str], list[str]]]:
+def map_page(browser: Any, map_server: str) -> Iterator[tuple[Any, list[str], list[str]]]:
     """The map page, drawn; with the page's errors and the console's CSP reports."""
     context = browser.new_context(viewport={"width": 1000, "height": 800})
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
-    violations: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else None)
+    violations = csp_violations(pg)
     pg.goto(map_server + "/")
     pg.wait_for_selector("#map[data-drawn=yes]")
     pg.wait_for_function("() => document.querySelectorAll('#map g.countries path').length > 10")
@@ -150,8 +119,8 @@ def country_path(pg: Any) -> str:
     return d
 
 
-def test_countries_are_drawn_without_a_policy_violation(page: tuple[Any, Any, Any]) -> None:
-    pg, errors, violations = page
+def test_countries_are_drawn_without_a_policy_violation(map_page: tuple[Any, Any, Any]) -> None:
+    pg, errors, violations = map_page
     assert pg.locator("#map g.countries path").count() > 100  # Natural Earth has 241 countries
     assert pg.locator("#map g.places path").count() == 3
     assert pg.locator("#map g.routes line").count() == 2
@@ -159,8 +128,8 @@ def test_countries_are_drawn_without_a_policy_violation(page: tuple[Any, Any, An
     assert violations == []
 
 
-def test_wheel_zooms_and_drag_pans(page: tuple[Any, Any, Any]) -> None:
-    pg, errors, _ = page
+def test_wheel_zooms_and_drag_pans(map_page: tuple[Any, Any, Any]) -> None:
+    pg, errors, _ = map_page
     zoom = pg.locator("#map input[type=range]")
     assert float(zoom.input_value()) == 1
     before = country_path(pg)
@@ -179,9 +148,44 @@ def test_wheel_zooms_and_drag_pans(page: tuple[Any, Any, Any]) -> None:
     assert errors == []
 
 
-def test_a_point_links_to_its_page(page: tuple[Any, Any, Any], map_server: str) -> None:
+def test_a_point_links_to_its_page(map_page: tuple[Any, Any, Any], map_server: str) -> None:
     """Vega draws no <a>: a click on a mark with an href follows it."""
-    pg, _, _ = page
+    pg, _, _ = map_page
     astana = pg.locator("#map g.places path").first.bounding_box()
     pg.mouse.click(astana["x"] + astana["width"] / 2, astana["y"] + astana["height"] / 2)
     pg.wait_for_url(map_server + "/id/city/astana")
+
+
+def test_the_corridor_routes_of_the_project_are_drawn(
+    browser: Any, project_build: BuildResult, project_settings: Settings
+) -> None:
+    """The real corridor-route answer: one line per stretch, one dot per place, and labels."""
+    q = load_catalogue(project_settings.root)["corridor-route"]
+    engine = open_engine(project_settings)
+    try:
+        result = run_saved(engine, q, {}).result
+        atlas = "/static/vendor/world-atlas/countries-50m.json"
+        view = map_view(engine, q.view, result.variables, result.rows, Terms(BASE), atlas)
+    finally:
+        engine.close()
+    assert view.spec is not None
+    data = {d["name"]: d for d in view.spec["data"]}
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    with live_server(map_app(view.spec)) as url:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.goto(url + "/")
+        pg.wait_for_function("() => document.querySelectorAll('#map g.countries path').length > 10")
+        assert pg.locator("#map g.routes line").count() == len(data["segments"]["values"])
+        dots = [d for d in data["rows"]["values"] if d["first"]]
+        assert pg.locator("#map g.places path").count() == len(dots)
+        shown = pg.locator("#map g.labels text").evaluate_all(
+            "ts => ts.filter(t => t.getAttribute('opacity') !== '0').map(t => t.textContent)"
+        )
+        pg.screenshot(path=str(ARTIFACTS / "map-corridor-route.png"), full_page=True)
+        context.close()
+    assert {"Kazakhstan", "Baku", "Turkey"} <= set(shown)
+    assert errors == []

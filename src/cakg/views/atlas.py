@@ -41,10 +41,21 @@ class Country:
     polygons: tuple[Polygon, ...]
 
     @cached_property
+    def largest(self) -> Polygon:
+        """The country's largest part (its mainland)."""
+        return max(self.polygons, key=lambda p: abs(_area(p[0])))
+
+    @cached_property
     def anchor(self) -> Point:
         """A point well inside the country's largest part (longitude, latitude)."""
-        largest = max(self.polygons, key=lambda p: abs(_area(p[0])))
-        return polylabel(tuple(_thin(ring) for ring in largest))
+        return polylabel(tuple(_thin(ring) for ring in self.largest))
+
+    @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of the country's largest part, in degrees."""
+        xs = [x for x, _ in self.largest[0]]
+        ys = [y for _, y in self.largest[0]]
+        return (min(xs), min(ys), max(xs), max(ys))
 
     def contains(self, lon: float, lat: float) -> bool:
         return any(_inside(polygon, (lon, lat)) for polygon in self.polygons)

@@ -89,14 +89,19 @@ def map_view(
                 line.unordered += 1
             else:
                 line.stops.setdefault(position, []).append(place)
-    ordered = sorted(places, key=lambda p: (_route_rank(routes, p), p.position or 0.0, p.row))
-    segments = _segments(list(routes.values()))
-    spec = map_spec(ordered, list(areas.values()), segments, [r.label for r in routes.values()],
-                    atlas_url)  # fmt: skip
+    if not routes:  # a state drawn as an area is seen whole; on a route, its inner point
+        for place in places:
+            if place.at == "area" and place.area is not None:
+                place.bounds = atlas.countries[place.area].bounds
+    rank = {key: n for n, key in enumerate(routes)}
+    ordered = sorted(places, key=lambda p: (rank.get(p.route or "", -1), p.position or 0, p.row))
+    caption = _caption(ordered, areas, routes)
+    spec = map_spec(ordered, list(areas.values()), _segments(list(routes.values())),
+                    [r.label for r in routes.values()], atlas_url, caption)  # fmt: skip
     return View(
         kind="map",
         spec=spec,
-        caption=_caption(ordered, areas, routes),
+        caption=caption,
         notes=_notes(len(rows) - len(places), routes, ordered),
         marks=len(places),
     )
@@ -143,8 +148,8 @@ def _area(
     atlas: Atlas,
     terms: Terms,
 ) -> Area | None:
-    """The state the row names as its area (or as its geometry), when the atlas has its shape."""
-    for key in ("area", "geometry"):
+    """The state the row is (its geometry) or names as its area, when the atlas has its shape."""
+    for key in ("geometry", "area"):
         value = _cell(row, column.get(key))
         if isinstance(value, URIRef) and atlas.get(codes.get(str(value))) is not None:
             term = terms.get(str(value))
@@ -202,11 +207,6 @@ def _place(
     )
 
 
-def _route_rank(routes: dict[str, Route], place: Place) -> int:
-    keys = list(routes)
-    return keys.index(place.route) if place.route in routes else -1
-
-
 def _segments(routes: list[Route]) -> list[Segment]:
     """Each route joins every place at one position to every place at the next position that
     has a place on the map (equal positions are not ordered among themselves)."""
@@ -226,16 +226,23 @@ def _caption(places: list[Place], areas: dict[str, Area], routes: dict[str, Rout
     if not places:
         return "A map of Central Asia: no row of the answer has a position on it."
     points = len({p.iri or (p.lon, p.lat, p.label) for p in places if p.at == "point"})
-    parts = [f"{len(places)} row{_s(len(places))} on a map: {points} place{_s(points)} as points"]
+    parts = []
+    if points:
+        parts.append(f"{points} place{_s(points)} as black dots")
     if areas:
         parts.append(f"{len(areas)} state{_s(len(areas))} as shaded areas")
     if routes:
-        parts.append(f"{len(routes)} route{_s(len(routes))} as lines, one colour and dash each")
+        lines = "one line" if len(routes) == 1 else "lines of their own colour and dash"
+        through = any(p.at == "area" and p.route for p in places)
+        parts.append(f"{len(routes)} route{_s(len(routes))} as {lines} in the order of their "
+                     "passages" + (", through a white dot inside each state they cross"
+                                   if through else ""))  # fmt: skip
+    what = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
     return (
-        ", ".join(parts) + ". Mercator projection fitted to the rows with a margin; borders and "
-        "coastlines from Natural Earth (1:50m). Scroll or use the zoom control to zoom, drag to "
-        "pan, double-click to reset. Labels that would overlap are hidden until you zoom in; "
-        "hover over a mark for its label and coordinates."
+        f"{len(places)} row{_s(len(places))} on a map: {what}. Mercator projection fitted to the "
+        "rows with a margin; borders and coastlines from Natural Earth (1:50m). Scroll or use "
+        "the zoom control to zoom, drag to pan, double-click to reset. Labels that would "
+        "overlap are hidden until you zoom in; hover over a mark for its name and coordinates."
     )
 
 
@@ -255,9 +262,10 @@ def _notes(unplaced: int, routes: dict[str, Route], places: list[Place]) -> list
     if any(p.at == "area" and p.route for p in places):
         notes.append(
             "A route through a state is drawn through one point inside the state's largest "
-            "part, not through a place the source names; lines run a few pixels apart where "
-            "routes share a stretch."
+            "part, not through a place the source names."
         )
+    if len(routes) > 1:
+        notes.append("Routes that share a stretch are drawn a few pixels apart.")
     unordered = sum(r.unordered for r in routes.values())
     if unordered:
         notes.append(f"{unordered} row{_s(unordered)} of a route without a position: drawn, "

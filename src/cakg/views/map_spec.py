@@ -1,15 +1,16 @@
 """The Vega specification of a map: country shapes from the atlas, shaded states, route lines,
 labelled points, zoom and pan; the data inline, the atlas by URL.
 
-Data sets: `rows` (one entry per drawn row, its index in the answer as `row`), `areas` (states
-shaded, by ISO 3166-1 numeric `code`), `routeNames` (the legend's order), `segments` (route
-stretches), `atlas` (the country shapes, loaded by the browser) and `sphere` (the water). The
+Data sets: `rows` (one entry per drawn row, its index in the answer as `row`; the first row of
+each place carries its dot's label), `areas` (states shaded, by ISO 3166-1 numeric `code`),
+`routeNames` (the legend's order), `segments` (route stretches), `atlas` (the country shapes,
+loaded by the browser, or inlined by the server's renderer) and `sphere` (the water). The
 projection is Mercator, fitted to the rows' extent with a margin: `spanX`/`spanY` hold the
-extent's size in projected units at scale 1, and the scale is `min(width / spanX, height /
-spanY)` times the zoom. Signals: `frame` {k, x, y} (zoom factor and pan in pixels) changes on
-wheel (about the pointer), drag and double-click (reset); `zoom` mirrors frame.k and is bound
-to a range input, the keyboard's way to zoom. Labels are placed by Vega's label transform,
-which hides any that would overlap another label, a point or a route.
+extent's size in projected units at scale 1, and `mapScale` is `min(width / spanX, height /
+spanY)` times the zoom. Signals: `zoom` (bound to a range input, the keyboard's way) changes on
+the wheel and resets on double-click; `frame` {k, x, y} (the pan in pixels at zoom k) follows
+it so that the point under the pointer stays put, and moves on drag. A label is shown from its
+`labelScale` on, placed by cakg.views.map_labels so that none overlaps another, a dot or a line.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cakg.views.base import VEGA_SCHEMA
+from cakg.views.map_labels import ANCHORS, FONT_SIZE, place_labels
 
 WIDTH = "isFinite(containerSize()[0]) && containerSize()[0] > 0 ? containerSize()[0] : 720"
+MIN_WIDTH, MAX_WIDTH = 320, 1400  # the views labels are laid out for (others work, less well)
 MIN_HEIGHT, MAX_HEIGHT = 280, 620
 MIN_ZOOM, MAX_ZOOM = 0.5, 40
 MIN_SPAN = 8.0  # degrees: one point alone is not drawn at street level
@@ -28,7 +31,6 @@ DEFAULT_EXTENT = (46.0, 35.0, 88.0, 56.0)  # Central Asia, when no row has a pos
 WATER, LAND, AREA, BORDER, INK = "#c9dcea", "#f3f0e8", "#f1cf8a", "#9a9a9a", "#1f2937"
 COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
 DASHES = [[1, 0], [8, 4], [2, 3], [12, 3, 3, 3], [5, 5], [1, 4], [16, 4]]
-ANCHORS = ["right", "left", "top", "bottom", "top-right", "top-left", "bottom-right", "bottom-left"]
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Place:
     route: str | None = None
     route_label: str | None = None
     position: float | None = None
+    bounds: tuple[float, float, float, float] | None = None  # a state's, for the extent
 
 
 @dataclass
@@ -71,8 +74,10 @@ def map_spec(
     segments: list[Segment],
     routes: list[str],
     atlas_url: str,
+    description: str = "",
 ) -> dict[str, Any]:
-    """The whole Vega spec: PLACES in drawing order, AREAS shaded, SEGMENTS of ROUTES (labels)."""
+    """The whole Vega spec: PLACES in drawing order, AREAS shaded, SEGMENTS of ROUTES (labels);
+    DESCRIPTION is what screen readers say of the picture."""
     west, south, east, north = extent(places)
     span_x = math.radians(east - west)
     span_y = _mercator(north) - _mercator(south)
@@ -80,7 +85,7 @@ def map_spec(
     centre = [round((west + east) / 2, 4), round(middle, 4)]
     spec: dict[str, Any] = {
         "$schema": VEGA_SCHEMA,
-        "description": f"Map of {len(places)} rows",
+        "description": description or f"A map of {len(places)} rows",
         "autosize": {"type": "fit-x", "contains": "padding"},
         "padding": 0,
         "usermeta": {"extent": [[west, south], [east, north]]},
@@ -94,12 +99,12 @@ def map_spec(
                 "translate": {"signal": "[width / 2 + frame.x, height / 2 + frame.y]"},
             }
         ],
-        "data": _data(places, areas, segments, routes, atlas_url),
+        "data": _data(places, areas, segments, routes, atlas_url, _scales(span_x, span_y)),
         "scales": [
             {"name": "routeColour", "type": "ordinal", "domain": routes or ["-"], "range": COLOURS},
             {"name": "routeDash", "type": "ordinal", "domain": routes or ["-"], "range": DASHES},
         ],
-        "marks": _marks(avoid=["routes"] if segments else []),
+        "marks": _marks(),
     }
     if routes:
         spec["legends"] = [
@@ -107,24 +112,29 @@ def map_spec(
                 "stroke": "routeColour",
                 "strokeDash": "routeDash",
                 "title": "Route",
-                "orient": "top-left",
+                "orient": "bottom",
+                "direction": "horizontal",
+                "columns": {"signal": "width > 640 ? 2 : 1"},
                 "symbolType": "stroke",
                 "symbolStrokeWidth": 3,
                 "symbolSize": 400,
-                "labelLimit": 280,
-                "fillColor": "rgba(255, 255, 255, 0.88)",
-                "padding": 6,
-                "cornerRadius": 3,
+                "labelLimit": 300,
+                "columnPadding": 24,
+                "padding": 8,
             }
         ]
     return spec
 
 
 def extent(places: list[Place]) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the places in degrees, with a margin on every side."""
+    """(west, south, east, north) of the places (and of the bounds of those that have them) in
+    degrees, with a margin on every side."""
     if not places:
         return DEFAULT_EXTENT
     lons, lats = [p.lon for p in places], [p.lat for p in places]
+    for w, s, e, n in (p.bounds for p in places if p.bounds is not None):
+        lons += [w, e]
+        lats += [s, n]
     west, east, south, north = min(lons), max(lons), min(lats), max(lats)
     margin = max(1.5, 0.12 * max(east - west, north - south))
     west, east, south, north = west - margin, east + margin, south - margin, north + margin
@@ -142,6 +152,16 @@ def _mercator(lat: float) -> float:
 
 def _inverse(y: float) -> float:
     return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
+
+
+def _scales(span_x: float, span_y: float) -> tuple[float, float]:
+    """The smallest and largest map scales: the narrowest view zoomed out, the widest in."""
+
+    def fit(width: float) -> float:
+        height = min(max(width * span_y / span_x, MIN_HEIGHT), MAX_HEIGHT)
+        return min(width / span_x, height / span_y)
+
+    return fit(MIN_WIDTH) * MIN_ZOOM, fit(MAX_WIDTH) * MAX_ZOOM
 
 
 def _signals(span_x: float, span_y: float) -> list[dict[str, Any]]:
@@ -190,19 +210,30 @@ def _data(
     segments: list[Segment],
     routes: list[str],
     atlas_url: str,
+    scales: tuple[float, float],
 ) -> list[dict[str, Any]]:
     tips = _place_tips(places)
-    seen: set[str] = set()
+    first: dict[str, Place] = {}
+    for p in places:
+        first.setdefault(_key(p), p)
+    firsts = list(first.values())  # one dot and one label per place, in drawing order
+    lines = [(s.start.lon, s.start.lat, s.end.lon, s.end.lat) for s in segments]
+    dots = [(p.label, p.lon, p.lat) for p in firsts]
+    labels = dict(zip(map(id, firsts), place_labels(dots, lines, scales), strict=True))
     rows = []
     for p in places:
-        key = _key(p)
-        rows.append({
+        row = {
             "row": p.row, "iri": p.iri, "label": p.label, "href": p.href, "lon": p.lon,
             "lat": p.lat, "at": p.at, "area": p.area, "route": p.route,
-            "routeLabel": p.route_label, "position": p.position, "first": key not in seen,
-            "tip": tips[key],
-        })  # fmt: skip
-        seen.add(key)
+            "routeLabel": p.route_label, "position": p.position, "first": id(p) in labels,
+            "tip": tips[_key(p)],
+        }  # fmt: skip
+        label = labels.get(id(p))
+        if label is not None:
+            dx, dy, align, baseline = ANCHORS[label.anchor]
+            row |= {"labelDx": dx, "labelDy": dy, "labelAlign": align, "labelBaseline": baseline,
+                    "labelScale": label.scale if math.isfinite(label.scale) else None}  # fmt: skip
+        rows.append(row)
     project = {"type": "geopoint", "projection": "projection"}
     return [
         {"name": "sphere", "values": [{"type": "Sphere"}]},
@@ -258,16 +289,21 @@ def _place_tips(places: list[Place]) -> dict[str, dict[str, str]]:
     return tips
 
 
-def _marks(avoid: list[str]) -> list[dict[str, Any]]:
+def _marks() -> list[dict[str, Any]]:
     """One group the size of the view, clipped: the water and the countries run far beyond it,
     and Vega's autosize would otherwise shrink the view to hold them. Only the points link
     (`href`): Vega follows a link on click, and a drag that starts on a state is a click.
-    Labels AVOID the route lines (not named when there are none: Vega's label transform fails
-    on a mark without items)."""
+    A label is shown from its scale on (cakg.views.map_labels)."""
     shape = [{"type": "geoshape", "projection": "projection"}]
     ends = {"x": {"signal": "datum.x1 + datum.dx"}, "y": {"signal": "datum.y1 + datum.dy"},
             "x2": {"signal": "datum.x2 + datum.dx"}, "y2": {"signal": "datum.y2 + datum.dy"},
             "strokeCap": {"value": "round"}}  # fmt: skip
+    text = {"x": {"field": "x"}, "y": {"field": "y"}, "text": {"field": "label"},
+            "dx": {"field": "labelDx"}, "dy": {"field": "labelDy"},
+            "align": {"field": "labelAlign"}, "baseline": {"field": "labelBaseline"},
+            "fontSize": {"value": FONT_SIZE},
+            "opacity": {"signal": "datum.labelScale != null && mapScale >= datum.labelScale "
+                                  "? 1 : 0"}}  # fmt: skip
     marks = [
         {"type": "shape", "name": "water", "from": {"data": "sphere"}, "interactive": False,
          "encode": {"update": {"fill": {"value": WATER}}}, "transform": shape},
@@ -291,11 +327,11 @@ def _marks(avoid: list[str]) -> list[dict[str, Any]]:
              "fill": {"signal": f"datum.at === 'area' ? 'white' : '{INK}'"},
              "stroke": {"value": INK}, "strokeWidth": {"value": 1.5},
              "href": {"field": "href"}, "tooltip": {"field": "tip"}}}},
-        {"type": "text", "name": "labels", "from": {"data": "places"}, "interactive": False,
-         "encode": {"enter": {"text": {"field": "datum.label"}, "fontSize": {"value": 11},
-                              "fill": {"value": INK}}},
-         "transform": [{"type": "label", "size": {"signal": "[width, height]"},
-                        "avoidMarks": avoid, "anchor": ANCHORS, "offset": [6]}]},
+        {"type": "text", "name": "halos", "from": {"data": "marked"}, "interactive": False,
+         "encode": {"update": {**text, "stroke": {"value": "white"}, "strokeWidth": {"value": 3},
+                               "strokeOpacity": {"value": 0.9}}}},
+        {"type": "text", "name": "labels", "from": {"data": "marked"}, "interactive": False,
+         "encode": {"update": {**text, "fill": {"value": INK}}}},
     ]  # fmt: skip
     return [
         {"type": "group", "name": "map", "clip": True, "marks": marks,
