@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from cakg.build import BuildResult
 from cakg.config import Settings
 from cakg.engine import open_engine
+from cakg.views import image
 from cakg.views.base import VEGA_LITE_SCHEMA
 from cakg.views.image import PictureError, render
 from cakg.web import create_app
@@ -99,3 +100,32 @@ def test_a_picture_inlines_the_apps_own_atlas() -> None:
     svg = ElementTree.fromstring(render(spec, "svg"))  # noqa: S314 - drawn here
     shapes = [p for p in svg.iter(f"{SVG}path") if p.get("d")]
     assert len(shapes) > 200  # the world's countries, read from the vendored file
+
+
+def test_pictures_wait_their_turn_and_then_are_refused(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A map takes seconds of the web process's CPU: at most two are drawn at once, and a
+    request that cannot get its turn is a 429 with Retry-After, never a pile-up."""
+    monkeypatch.setattr(image, "WAIT_SECONDS", 0.01)
+    taken = [image.RENDERERS.acquire(blocking=False) for _ in range(2)]
+    try:
+        assert all(taken)
+        r = client.get("/queries/agreements-between.svg")
+        assert r.status_code == 429 and r.headers["Retry-After"]
+        assert r.get_json()["error"] == "pictures-busy"
+    finally:
+        for _ in taken:
+            image.RENDERERS.release()
+    assert client.get("/queries/agreements-between.svg").status_code == 200
+
+
+def test_a_failed_picture_gives_its_turn_back() -> None:
+    for _ in range(3):  # more than the renderers: each refusal released its slot
+        with pytest.raises(PictureError):
+            render({"$schema": VEGA_LITE_SCHEMA, "data": {"url": "http://x/y.json"}}, "svg")
+        with pytest.raises(PictureError):
+            render({"$schema": VEGA_LITE_SCHEMA, "mark": {"type": "nonsense"}}, "svg")
+    assert image.RENDERERS.acquire(blocking=False) and image.RENDERERS.acquire(blocking=False)
+    image.RENDERERS.release()
+    image.RENDERERS.release()

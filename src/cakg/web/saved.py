@@ -225,7 +225,9 @@ def _picture(q: SavedQuery, raw: dict[str, list[str]], ext: str) -> Response:
     view = _answer_context(saved, raw)["view"]
     if view.spec is None:
         raise NotAcceptable(f"this answer of '{q.name}' has nothing to draw")
-    body = render(view.spec, ext, static_url=url_for("static", filename=""))
+    static = url_for("static", filename="")
+    key = ("picture", q.name, ext, tuple(sorted((k, tuple(v)) for k, v in raw.items())))
+    body = state.memo(key, lambda: render(view.spec, ext, static_url=static))
     response = Response(body, mimetype=PICTURES[ext])
     response.headers["Content-Disposition"] = f'inline; filename="{q.name}.{ext}"'
     return response
