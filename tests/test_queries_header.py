@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,17 @@ def test_repository_catalogue_loads() -> None:
     for q in catalogue.values():
         assert q.form in ("SELECT", "CONSTRUCT")
         assert q.summary
+
+
+def test_every_project_query_names_its_columns_in_words() -> None:
+    """Tables showed raw variable names (`measureLabel`) as headers: each saved query of the
+    project declares a header for every column it shows (an `xLabel` beside `x` is shown in x's
+    cell, as its label)."""
+    catalogue = load_catalogue(Path(__file__).resolve().parents[1])
+    assert len(catalogue) > 10
+    for q in catalogue.values():
+        shown = [v for v in q.variables if not (v.endswith("Label") and v[:-5] in q.variables)]
+        missing = [v for v in shown if v not in q.columns]
+        assert not missing, f"{q.name}: no header for {missing}"
+        for header in q.columns.values():
+            assert header[:1].isupper() and not re.search(r"[a-z][A-Z]", header), header
