@@ -123,6 +123,16 @@ def test_a_shared_address_runs_the_query_again(page: Any, project_server: str) -
     other.close()
 
 
+def test_a_shared_address_may_name_the_partner(page: Any, project_server: str) -> None:
+    """The query takes a label for an IRI; so does the gallery's address."""
+    page.goto(project_server + "/queries?partner=russia#trade-turnover-by-year")
+    section = page.locator("#trade-turnover-by-year")
+    section.locator(".view-canvas[data-drawn=yes]").wait_for()
+    assert section.locator("select[name=partner]").input_value() == RUSSIA
+    rows = saved_rows(project_server, "trade-turnover-by-year", partner=RUSSIA)
+    assert section.locator("tbody tr").count() == len(rows) > 0
+
+
 def test_the_page_of_a_query_links_its_answer_and_its_embed(page: Any, project_server: str) -> None:
     open_drawn(page, f"{project_server}/queries/trade-turnover-by-year.html?partner={RUSSIA}")
     share = page.locator("a.share-link").get_attribute("href")
@@ -190,6 +200,11 @@ def test_a_result_page_reads_at_390_px(browser: Any, project_server: str) -> Non
         assert first.evaluate("(tr) => getComputedStyle(tr).display") == "block"  # a card
         cell = pg.locator("table.answer-table td.num").first
         assert cell.evaluate("(td) => getComputedStyle(td, '::before').content").startswith('"')
+        widest = pg.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('table.answer-table tr')]"
+            ".map((tr) => tr.getBoundingClientRect().right))"
+        )
+        assert widest <= 390  # every card within the screen, numbers included
         pg.screenshot(path=str(ARTIFACTS / "view-390px-trade-targets.png"), full_page=True)
     finally:
         context.close()
@@ -235,3 +250,22 @@ def test_a_column_header_sorts_all_rows(page: Any, project_server: str) -> None:
     )
     assert first_value() == max(values)
     assert "sort=-value" in page.url
+
+
+@pytest.mark.parametrize("name", ["places-map", "corridor-route"])
+def test_maps_draw_countries_and_every_placed_row(
+    page: Any, project_server: str, name: str
+) -> None:
+    """Dots on a graticule, with no border, coastline or Caspian: now the atlas's countries."""
+    canvas = open_drawn(page, f"{project_server}/queries/{name}.html")
+    assert canvas.locator("g.countries path").count() > 100  # Natural Earth's countries
+    assert canvas.locator("g.water path").count() == 1  # the sea behind them
+    target = canvas.get_attribute("id")
+    drawn = page.evaluate("(id) => window.cakgViews.drawn[id].view.data('marked').length", target)
+    assert canvas.locator("g.places path").count() == drawn > 0
+    rows = saved_rows(project_server, name)
+    caption = page.locator("figure.view figcaption").inner_text()
+    on_map = int(re.search(r"(\d+) rows? on a map", caption).group(1))  # type: ignore[union-attr]
+    left = re.search(r"(\d+) rows? ha(?:s|ve) no position", caption)
+    assert on_map + (int(left.group(1)) if left else 0) == len(rows)  # each drawn or counted
+    page.screenshot(path=str(ARTIFACTS / f"view-map-{name}.png"), full_page=True)

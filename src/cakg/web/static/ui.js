@@ -497,9 +497,15 @@
     params.forEach(function (value, key) {
       var field = form.elements.namedItem(key);
       if (field && field.tagName === "SELECT") {
-        Array.prototype.forEach.call(field.options, function (o) {
-          if (o.value === value) { o.selected = true; }
-        });
+        /* by value, else by its label (the query takes a label for an IRI: ?partner=Russia) */
+        var options = Array.prototype.slice.call(field.options);
+        var chosen = options.filter(function (o) { return o.value === value; });
+        if (!chosen.length) {
+          chosen = options.filter(function (o) {
+            return o.textContent.trim().toLowerCase() === value.trim().toLowerCase();
+          });
+        }
+        chosen.forEach(function (o) { o.selected = true; });
       } else if (field && "value" in field) {
         field.value = value;
       }
