@@ -365,3 +365,16 @@ def test_a_state_alone_is_seen_whole(real_engine: Engine) -> None:
     w, s, e, n = load_atlas().countries["112"].bounds
     assert west < w < e < east and south < s < n < north
     assert [a["code"] for a in data(view, "areas")["values"]] == ["112"]
+
+
+def test_a_shape_across_the_antimeridian_is_one_piece() -> None:
+    """Russia's mainland runs on past 180° east instead of folding back, so its inner point and
+    its bounds are those of the mainland, and nothing else is taken for Russia."""
+    atlas = load_atlas()
+    russia = atlas.countries["643"]
+    west, _, east, _ = russia.bounds
+    assert 25 < west < 30 and east > 180  # from the Baltic to Chukotka
+    assert russia.contains(*russia.anchor) and russia.contains(-175.0, 66.0)  # Chukotka
+    assert atlas.country_at(-150.0, 66.0).name == "United States of America"  # type: ignore[union-attr]
+    assert atlas.country_at(20.0, 68.0).name == "Sweden"  # type: ignore[union-attr]
+    assert atlas.countries["036"].name == "Australia"  # its islets share the code

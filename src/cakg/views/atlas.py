@@ -58,7 +58,9 @@ class Country:
         return (min(xs), min(ys), max(xs), max(ys))
 
     def contains(self, lon: float, lat: float) -> bool:
-        return any(_inside(polygon, (lon, lat)) for polygon in self.polygons)
+        return any(
+            _inside(polygon, (lon + turn, lat)) for polygon in self.polygons for turn in (0, 360)
+        )
 
 
 @dataclass
@@ -85,7 +87,9 @@ def load_atlas(path: Path = ATLAS_FILE) -> Atlas:
             continue
         parts = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
         polygons = tuple(tuple(_ring(arcs, ring) for ring in part) for part in parts)
-        atlas.countries[code] = Country(code, geometry["properties"]["name"], polygons)
+        known = atlas.countries.get(code)  # one code, two features: Australia and its islets
+        name = known.name if known else geometry["properties"]["name"]
+        atlas.countries[code] = Country(code, name, (known.polygons if known else ()) + polygons)
     return atlas
 
 
@@ -107,11 +111,19 @@ def _decode_arcs(topology: dict[str, Any]) -> list[list[Point]]:
 
 
 def _ring(arcs: list[list[Point]], indexes: Sequence[int]) -> Ring:
+    """A ring from its arcs, unwrapped where it crosses the antimeridian (Russia's mainland goes
+    on east of 180° rather than jumping back to -180°), so that it is a plain planar polygon."""
     points: list[Point] = []
     for i in indexes:
         arc = arcs[i] if i >= 0 else arcs[~i][::-1]
         points.extend(arc if not points else arc[1:])
-    return tuple(points)
+    shift = 0.0
+    unwrapped = points[:1]
+    for (x0, _), (x1, y1) in itertools.pairwise(points):
+        if abs(x1 - x0) > 180:
+            shift -= math.copysign(360, x1 - x0)
+        unwrapped.append((x1 + shift, y1))
+    return tuple(unwrapped)
 
 
 def _thin(ring: Ring) -> Ring:
