@@ -43,8 +43,8 @@ browser:
 	else echo "the browser tests need $(CHROMIUM): run 'sudo apt-get install chromium' (or set CAKG_SKIP_BROWSER=1)"; exit 1; fi
 
 lint: install-test
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests scripts $(wildcard bench)
+	$(BIN)/ruff format --check src tests scripts $(wildcard bench)
 
 typecheck: install-test
 	$(BIN)/mypy src

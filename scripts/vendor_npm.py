@@ -1,6 +1,6 @@
 """Vendor the front-end libraries of src/cakg/web/static/vendor/packages.json from npm.
 
-    python scripts/vendor_npm.py          # fetch each package@version with `npm pack`, copy its files
+    python scripts/vendor_npm.py    # (make vendor) each package@version by `npm pack`
 
 Each package lands in static/vendor/<name>/ with its licence; the sha256 of every file is written
 to static/vendor/SHA256SUMS, which tests/test_vendor.py checks. Needs node's npm and the npm
@@ -31,10 +31,12 @@ EXPORT = re.compile(r"^export \{ expression as expressionInterpreter \};$", re.M
 
 
 def unpack(name: str, version: str, work: Path) -> Path:
-    out = subprocess.run(
-        ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(work)],
-        check=True, capture_output=True, text=True,
-    )
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("make vendor needs node's npm on the PATH")
+    command = [npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", str(work)]
+    # the package names and versions are this repository's own (packages.json)
+    out = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
     tgz = work / out.stdout.strip().splitlines()[-1]
     dest = work / name
     with tarfile.open(tgz) as tar:
@@ -45,7 +47,9 @@ def unpack(name: str, version: str, work: Path) -> Path:
 def wrap_module(text: str) -> str:
     """An ES module importing vega-util -> a script defining window.vegaInterpreter."""
     text, imports = IMPORT.subn(lambda m: f"const {{{m.group(1)}}} = vega;", text)
-    text, exports = EXPORT.subn("window.vegaInterpreter = { expressionInterpreter: expression };", text)
+    text, exports = EXPORT.subn(
+        "window.vegaInterpreter = { expressionInterpreter: expression };", text
+    )
     if imports != 1 or exports != 1:
         sys.exit("vega-interpreter changed its import or export: update scripts/vendor_npm.py")
     return "(function () {\n" + text + "\n})();\n"
