@@ -1,7 +1,7 @@
 """The graph view in a real headless browser, under the pages' content security policy.
 
 A small Flask app on 127.0.0.1 (a free port) serves one page under the app's policy: the
-vendored Vega, Vega-Lite, vega-embed and vega-interpreter, static/views.js and ui.css, and the
+vendored Vega, Vega-Lite, vega-embed and vega-interpreter, static/views.js and views.css, and the
 specification that cakg.views.graph writes for a real source of the project's build, in a
 `<script type="application/json" class="view-spec">`. Chromium and the page that fails on a
 JavaScript error or a CSP violation come from tests/browser_support.py; here any other console
@@ -60,7 +60,7 @@ def spec(project_build: BuildResult, project_settings: Settings) -> dict[str, An
 
 def page_html(spec: dict[str, Any]) -> str:
     data = json.dumps(spec).replace("<", "\\u003c")  # no "</script>" inside the script
-    styles = '<link rel="stylesheet" href="/static/ui.css">'
+    styles = '<link rel="stylesheet" href="/static/views.css">'
     scripts = "".join(f'<script src="/static/{s}"></script>' for s in SCRIPTS)
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Graph</title>{styles}'

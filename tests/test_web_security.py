@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, VOID
@@ -196,6 +197,7 @@ HTML_PAGES = [
     "/sparql?qtext=ASK%20%7B%7D",
     "/queries",
     "/queries/labelled-things.html?contains=stan",
+    "/queries/visits-hosted-by.html?state=id:state/kazakhstan",  # a timeline's specification
     "/api-docs",
     "/page/state/kazakhstan",
     "/page/city/astana",
@@ -243,17 +245,33 @@ def test_every_html_response_has_a_strict_policy(hostile_client: FlaskClient, ur
 def test_pages_have_no_inline_script_handler_or_style(
     hostile_client: FlaskClient, url: str
 ) -> None:
-    """What the policy would block is not on any page: an inline script (JSON-LD data is not
-    run), an on* attribute, a style attribute, or a <style> block whose hash it does not list."""
+    """What the policy would block is not on any page: an inline script (JSON-LD and the views'
+    JSON specifications are data, not run), an on* attribute, a style attribute, or a <style>
+    block whose hash it does not list."""
     r = get(hostile_client, url)
     page = Page(r.text)
     for script in page.scripts:
-        assert script.get("src") or script.get("type") == "application/ld+json", script
+        data = script.get("type") in ("application/ld+json", "application/json")
+        assert script.get("src") or data, script
     assert page.handlers == [] and page.style_attributes == []
     allowed = policy(r)["style-src"]
     for css in page.styles:
         digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in allowed
+
+
+def test_a_views_data_cannot_close_its_script_block(hostile_app: Flask) -> None:
+    """The views' specifications carry the graph's text inside <script type=application/json>:
+    a label holding "</script>" must not end the block and start markup."""
+    evil = "</script><script>alert(1)</script><!--"
+    with hostile_app.test_request_context():
+        html = render_template_string(
+            '<script type="application/json" class="view-spec">{{ spec | tojson }}</script>',
+            spec={"data": {"values": [{"label": evil}]}},
+        )
+    assert html.count("</script>") == 1 and "<script>alert" not in html and "<!--" not in html
+    body = html.split(">", 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(body)["data"]["values"][0]["label"] == evil
 
 
 @pytest.mark.parametrize(("url", "accept"), [*[(u, BROWSER) for u in HTML_PAGES], *OTHER])
