@@ -6,10 +6,12 @@ drawn, undated rows) and a caption in words. The browser only hands the specific
 vega-embed (static/views.js), so every page draws the same picture from the same data, and the
 tests can check the picture's data without a browser.
 
-Modules: labels (labels, links and places of IRIs), figures (numbers and dates for people),
-charts (bar, line, timeline), geography (maps), graph (CONSTRUCT and DESCRIBE answers: their
-triples table and node-link picture; graph_spec writes its Vega, cells its terms), table (rows
-for people). Serving side: reads an Engine, never the build.
+Modules: render (the one entry point: answer_view, result_table), labels (labels, links and
+places of IRIs), figures (numbers and dates for people), charts (bar and line), timeline,
+geography (maps; map_spec writes their Vega, map_labels places their labels, atlas reads the
+vendored world atlas), graph (CONSTRUCT and DESCRIBE answers: their triples table and node-link
+picture; graph_spec writes its Vega, cells its terms), table (rows for people), image (pictures
+drawn on the server by vl-convert). Serving side: reads an Engine, never the build.
 """
 
 from cakg.views.base import View

@@ -1,18 +1,16 @@
-"""Bar, line and timeline views: Vega-Lite specifications that draw every row with a value.
+"""Bar and line views: Vega-Lite specifications that draw every row with a value.
 
 A bar chart draws one bar per row and value field: bars of one category sit side by side
 (xOffset on a key unique to the row), never on top of each other, so no value hides another.
 Panels split the rows by measure and unit (vconcat), each with an axis in its own unit written for
 people (27 bn USD), an axis domain that contains its data, and a legend that says how each figure
 stands: stated, its year worked out from the text, ambiguous, part of a year, a target (with its
-deadline), or derived by cakg. A timeline draws an event of a given day as a point and one dated
-to a month or a year as a span over that month or year; undated rows are counted in a note and
-listed in the table below the picture.
+deadline), or derived by cakg. The row helpers here (Cells, answer_rows, view_fields,
+column_label, first_iri) serve the timelines and tables too.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +20,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from cakg.views.base import VEGA_LITE_SCHEMA, View
-from cakg.views.figures import DASH, UNIT_SYMBOLS, axis_label_expr, human_number, to_decimal, when
+from cakg.views.figures import UNIT_SYMBOLS, axis_label_expr, human_number, to_decimal, when
 from cakg.views.labels import Terms
 
 # how a figure stands -> (fill opacity, stroke dash): the legend's entries in this order
@@ -83,7 +81,7 @@ class Cells:
         return isinstance(term, Literal) and str(term).lower() in ("true", "1")
 
 
-def _fields(view: Mapping[str, Any], key: str) -> list[str]:
+def view_fields(view: Mapping[str, Any], key: str) -> list[str]:
     value = view.get(key)
     if value is None:
         return []
@@ -92,9 +90,9 @@ def _fields(view: Mapping[str, Any], key: str) -> list[str]:
 
 def _status(view: Mapping[str, Any], cells: Cells, y: str, period_precision: str | None) -> str:
     target = view.get("target")
-    if target and (target == y or (target not in _fields(view, "y") and cells.flag(target))):
+    if target and (target == y or (target not in view_fields(view, "y") and cells.flag(target))):
         return "target"
-    if y in _fields(view, "derived"):
+    if y in view_fields(view, "derived"):
         return "derived by cakg"
     resolution = cells.text(view.get("certainty"))
     if resolution == "ambiguous":
@@ -106,7 +104,7 @@ def _status(view: Mapping[str, Any], cells: Cells, y: str, period_precision: str
     return "stated"
 
 
-def _rows(
+def answer_rows(
     variables: Sequence[str], rows: Sequence[tuple[Node | None, ...]], names: Terms
 ) -> list[Cells]:
     return [Cells(dict(zip(variables, row, strict=True)), names) for row in rows]
@@ -121,11 +119,11 @@ def bar_view(
 ) -> View:
     """One bar per row and value field, in panels of one measure and unit each."""
     x = view["x"]
-    ys = _fields(view, "y")
+    ys = view_fields(view, "y")
     unit_field = view.get("unit") or ("unitLabel" if "unitLabel" in variables else None)
     records: list[dict[str, Any]] = []
     missing = 0
-    for index, cells in enumerate(_rows(variables, rows, names)):
+    for index, cells in enumerate(answer_rows(variables, rows, names)):
         drawn = False
         for y in ys:
             value = cells.number(y)
@@ -170,7 +168,7 @@ def _bar_record(
     period_when = when(period)
     status = _status(view, cells, y, period_when.precision if period_when else None)
     deadline = when(cells.text(view.get("deadline")))
-    series_parts = [cells.text(s) for s in _fields(view, "series")]
+    series_parts = [cells.text(s) for s in view_fields(view, "series")]
     if len(ys) > 1:
         series_parts.append(column_label(columns, y))
     series = " · ".join(p for p in series_parts if p) or column_label(columns, y)
@@ -200,7 +198,7 @@ def _bar_record(
         "status": status,
         "statusText": status_text,
         "when": period_when.text if period_when else "",
-        "href": cells.href(view.get("href") or _first_iri(cells)),
+        "href": cells.href(view.get("href") or first_iri(cells)),
         "aria": f"{series}, {x_when.text if x_when else cells.text(x)}: "
         f"{human_number(value, unit)} ({status_text})",
     }
@@ -213,7 +211,7 @@ def _mark_text(value: str, status: str, deadline: Any, period: Any) -> str:
     return f"{value}, {period.text}" if period else value
 
 
-def _first_iri(cells: Cells) -> str | None:
+def first_iri(cells: Cells) -> str | None:
     """The row's own thing: the last IRI column that is not a source (figure, fact, event)."""
     for name in reversed(list(cells.terms)):
         if isinstance(cells.terms[name], URIRef) and name != "source":
@@ -236,6 +234,8 @@ def _panels(
     series = list(dict.fromkeys(r["series"] for r in records))
     statuses = [s for s in STATUSES if any(r["status"] == s for r in records)]
     panels = []
+    series_title = " · ".join(column_label(columns, s) for s in view_fields(view, "series"))
+    series_title = series_title or "Value"
     for name, items in by_panel.items():
         _unique_keys(items)
         xs = _x_order(items)
@@ -252,8 +252,7 @@ def _panels(
                   "scale": {"zero": True, "nice": True},
                   "axis": {"labelExpr": axis_label_expr(unit), "tickCount": 5}},
             "color": {"field": "series", "type": "nominal", "scale": {"domain": series},
-                      "title": " · ".join(column_label(columns, s) for s in _fields(view, "series"))
-                      or "Value", "legend": None if len(series) == 1 else {}},
+                      "title": series_title, "legend": None if len(series) == 1 else {}},
             "stroke": {"field": "series", "type": "nominal", "scale": {"domain": series},
                        "legend": None},
             "fillOpacity": {"field": "status", "type": "nominal", "title": "How the figure stands",
@@ -318,102 +317,3 @@ def _x_order(items: list[dict[str, Any]]) -> list[str]:
         starts = {r["x"]: r["xSort"] for r in items}
         return sorted(first, key=lambda v: (starts[v], v))
     return first
-
-
-def _days(iso: str) -> dt.date:
-    return dt.date.fromisoformat(iso)
-
-
-def _padded(events: list[dict[str, Any]]) -> list[dict[str, int]]:
-    """The time axis's domain: every event's span, with a margin (a month at least), so that a
-    span is never drawn from edge to edge of the axis as if it were all time."""
-    if not events:
-        return []
-    first = min(_days(e["start"]) for e in events)
-    last = max(_days(e["end"]) for e in events)
-    pad = max(dt.timedelta(days=31), (last - first) * 0.04)
-    low, high = first - pad, last + pad
-    return [{"year": d.year, "month": d.month, "date": d.day} for d in (low, high)]
-
-
-def _date_format(events: list[dict[str, Any]]) -> str:
-    """Ticks in years over years, in months (with their year) over months, else in days."""
-    if not events:
-        return "%Y"
-    first = min(_days(e["start"]) for e in events)
-    last = max(_days(e["end"]) for e in events)
-    span = (last - first).days
-    return "%Y" if span > 3 * 365 else "%b %Y" if span > 62 else "%-d %b %Y"
-
-
-def timeline_view(
-    view: Mapping[str, Any],
-    columns: Mapping[str, str],
-    variables: Sequence[str],
-    rows: Sequence[tuple[Node | None, ...]],
-    names: Terms,
-) -> View:
-    """Each dated event once: a point on its day, or a span over its month or year."""
-    date_field = view["date"]
-    labels = _fields(view, "label")
-    events: dict[tuple[str, str], dict[str, Any]] = {}
-    undated: set[str] = set()
-    for cells in _rows(variables, rows, names):
-        label = f" {DASH} ".join(t for t in (cells.text(f) for f in labels[:-1]) if t)
-        label = f"{label}: {cells.text(labels[-1])}" if label else cells.text(labels[-1])
-        at = when(cells.text(date_field))
-        if at is None:
-            undated.add(label)
-            continue
-        key = (label, at.start + at.end)
-        event = events.get(key)
-        if event is None:
-            event = events[key] = {
-                "label": label, "start": at.start, "end": at.end, "when": at.text,
-                "precision": at.precision, "span": not at.is_point,
-                "series": cells.text(view.get("series")) or "event",
-                "href": cells.href(_first_iri(cells)), "rows": 0, "aria": f"{label}, {at.text}",
-            }  # fmt: skip
-        event["rows"] += 1
-    dated = sorted(events.values(), key=lambda e: (e["start"], e["label"]))
-    notes = []
-    if undated:
-        notes.append(f"{len(undated)} undated, listed below.")
-    drawn_rows = sum(e["rows"] for e in dated)
-    if drawn_rows != len(dated):
-        notes.append(f"{drawn_rows} dated rows describe {len(dated)} events, one mark each.")
-    caption = view.get("caption") or f"{column_label(columns, labels[-1])} over time"
-    order = list(dict.fromkeys(e["label"] for e in dated))
-    series = list(dict.fromkeys(e["series"] for e in dated))
-    common = {
-        "y": {"field": "label", "type": "nominal", "sort": order, "title": None,
-              "axis": {"labelLimit": 280}},
-        "color": {"field": "series", "type": "nominal", "scale": {"domain": series},
-                  "title": column_label(columns, view.get("series", "")) or "Kind",
-                  "legend": None if len(series) == 1 else {}},
-        "href": {"field": "href"},
-        "description": {"field": "aria"},
-        "tooltip": [{"field": "label", "title": "What"}, {"field": "when", "title": "When"}],
-    }  # fmt: skip
-    axis = {"tickCount": 6, "labelOverlap": True, "format": _date_format(dated)}
-    x_axis = {"field": "start", "type": "temporal", "title": "Date",
-              "scale": {"domain": _padded(dated)}, "axis": axis}  # fmt: skip
-    spec: dict[str, Any] = {
-        "$schema": VEGA_LITE_SCHEMA,
-        "description": caption,
-        "data": {"values": dated},
-        "width": 560,
-        "height": {"step": 22},
-        "layer": [
-            {"transform": [{"filter": "datum.span"}],
-             "mark": {"type": "bar", "height": 10, "cornerRadius": 2, "opacity": 0.55},
-             "encoding": common | {"x": x_axis, "x2": {"field": "end"}}},
-            {"transform": [{"filter": "!datum.span"}],
-             "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
-             "encoding": common | {"x": x_axis}},
-        ],
-        "config": {"legend": {"orient": "bottom", "labelLimit": 320}},
-    }  # fmt: skip
-    if any(e["span"] for e in dated):
-        notes.append("A bar spans the month or year an event is dated to; a dot is a day.")
-    return View("timeline", spec if dated else None, caption, notes, len(dated))

@@ -11,11 +11,12 @@ from rdflib import URIRef
 
 from cakg.engine.base import GRAPH_FORMS, Engine, QueryResult
 from cakg.views.base import View
-from cakg.views.charts import bar_view, timeline_view
+from cakg.views.charts import bar_view
 from cakg.views.geography import map_view
 from cakg.views.graph import graph_view, triple_rows
 from cakg.views.labels import Terms
 from cakg.views.table import Column, Table, answer_table
+from cakg.views.timeline import timeline_view
 
 __all__ = ["Table", "answer_view", "lookup", "result_table"]
 TRIPLE_COLUMNS = [
