@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from urllib.request import urlopen
 
 import pytest
 from flask import Flask
+from rdflib import Graph
 
 from tests.browser_support import (
     ARTIFACTS,
@@ -269,3 +271,27 @@ def test_maps_draw_countries_and_every_placed_row(
     left = re.search(r"(\d+) rows? ha(?:s|ve) no position", caption)
     assert on_map + (int(left.group(1)) if left else 0) == len(rows)  # each drawn or counted
     page.screenshot(path=str(ARTIFACTS / f"view-map-{name}.png"), full_page=True)
+
+
+def test_a_construct_answer_is_a_graph_and_a_table(page: Any, project_server: str) -> None:
+    """source-statements showed "0 rows" in the gallery (JSON-LD read as SPARQL bindings)."""
+    source = "https://w3id.org/cakg/id/source/bektenov-official-visit-dushanbe"
+    page.goto(project_server + "/queries?" + urlencode({"source": source}) + "#source-statements")
+    section = page.locator("#source-statements")
+    canvas = section.locator(".view-canvas[data-drawn=yes]")
+    canvas.wait_for()
+    meta = page.evaluate(
+        "(id) => window.cakgViews.drawn[id].spec.usermeta.cakg", canvas.get_attribute("id")
+    )
+    assert canvas.locator("g.nodes > path").count() == meta["nodes"] > 10
+    assert canvas.locator("g.links > line").count() == meta["links"] > 10
+    triples = Graph().parse(
+        data=urlopen(
+            f"{project_server}/queries/source-statements.ttl?{urlencode({'source': source})}",
+            timeout=30,
+        ).read(),
+        format="turtle",
+    )
+    assert section.locator("tbody tr").count() == len(triples) > 50
+    assert f"{len(triples)} triples." in section.locator("p.status").inner_text()
+    canvas.screenshot(path=str(ARTIFACTS / "view-graph-source-statements.png"))
