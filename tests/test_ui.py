@@ -313,3 +313,15 @@ def test_home_without_a_build_is_a_503_page(
         assert "Traceback" not in r.text
     finally:
         engine.close()
+
+
+def test_the_site_has_an_icon(in_process_client: FlaskClient) -> None:
+    """/favicon.ico was a 404 on every page; the pages link the icon too."""
+    r = in_process_client.get("/favicon.ico")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    assert r.get_data().startswith(b"<svg")
+    r.close()
+    for url in PAGES:
+        p = page(in_process_client, url)
+        icons = [a["href"] for t, a in p.tags if t == "link" and a.get("rel") == "icon"]
+        assert icons == ["/static/favicon.svg"], url

@@ -4,6 +4,7 @@ GET /                 what the dataset is, its size, its sources, entry points
 GET /sparql (HTML)    the query editor; `query_page()` is what the sparql blueprint returns when
                       a browser asks for HTML and sends no query (`?qtext=` pre-fills the editor)
 POST /ui/terms        labels and WKT points of IRIs, for result tables, charts and maps
+GET /favicon.ico      the site's icon (static/favicon.svg), for browsers that ask for it there
 
 The saved-query gallery is the HTML view of /queries (bp "saved", templates/saved/index.html);
 its charts, timeline and map are drawn in the browser by static/ui.js. Errors on the home page
@@ -16,7 +17,7 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Literal
 
 from cakg.engine.base import QueryDataset
@@ -134,6 +135,14 @@ def _compute_home_data() -> dict[str, Any]:
 def _ui_context() -> dict[str, Any]:
     """What templates/ui/base.html needs on every page that extends it."""
     return {"ui_prefixes": PREFIXES}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon every browser asks for (it was a 404 on every page); pages also link it."""
+    response = current_app.send_static_file("favicon.svg")
+    response.mimetype = "image/svg+xml"
+    return response
 
 
 @bp.get("/")
