@@ -176,9 +176,9 @@ def test_timelines_draw_each_dated_event_once_and_count_the_undated(
     dated = {(tuple(r[f] for f in labels), str(r[date])) for r in rows if r[date] is not None}
     events = records(view)
     assert view.marks == len(events) == len(dated) >= 1
-    assert {e["label"].rpartition(": ")[2] for e in events} == {
-        str(key[-1]) if len(labels) == 1 else "" for key, _ in dated
-    } or len(labels) > 1
+    # each event under its label (several label columns: "first - second: level")
+    shown = {e["label"] if len(labels) == 1 else e["label"].rpartition(": ")[2] for e in events}
+    assert shown == {str(key[-1]) for key, _ in dated}
     undated = {tuple(r[f] for f in labels) for r in rows if r[date] is None}
     if undated:
         assert f"{len(undated)} undated, listed below." in view.notes, view.notes

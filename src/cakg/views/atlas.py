@@ -24,9 +24,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-ATLAS_FILE = (
-    Path(__file__).resolve().parents[1] / "web/static/vendor/world-atlas/countries-50m.json"
-)
+ATLAS_STATIC = "vendor/world-atlas/countries-50m.json"  # its path among the app's static files
+ATLAS_FILE = Path(__file__).resolve().parents[1] / "web/static" / ATLAS_STATIC
 MAX_RING = 400  # vertices of a ring kept for the anchor search (the drawing uses them all)
 
 Point = tuple[float, float]  # (longitude, latitude)

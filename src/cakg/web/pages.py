@@ -18,6 +18,7 @@ from cakg.errors import ResourceNotFound
 from cakg.media import HTML, MEDIA_TYPES
 from cakg.resource_description import describe_resource, exists
 from cakg.source_texts import SourceTexts
+from cakg.views.atlas import ATLAS_STATIC
 from cakg.views.labels import Terms
 from cakg.web import linked_view, state
 from cakg.web.negotiation import FORMATS, QUADS, cached, fixed, negotiate, serialize, viewer
@@ -105,7 +106,7 @@ def page(path: str) -> Response:
         texts = SourceTexts(folder) if folder is not None else None
         view = linked_view.page_view(description, viewer(), texts)
         names = Terms(state.settings().base_iri, request.script_root)
-        atlas = url_for("static", filename="vendor/world-atlas/countries-50m.json")
+        atlas = url_for("static", filename=ATLAS_STATIC)
         view["map"] = place_map(state.engine(), description, names, atlas)
         formats = [
             (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
 
-from cakg.engine.base import GRAPH_FORMS, Engine
+from cakg.engine.base import GRAPH_FORMS, Engine, QueryResult
 from cakg.errors import BadParameter, BuildMissingError, NotAcceptable, QueryError
 from cakg.media import (
     GRAPH_ALIASES,
@@ -36,6 +36,8 @@ from cakg.media import (
 from cakg.queries import Param, SavedQuery, load_catalogue
 from cakg.queries.bind import SavedResult, allowed_values, find_query, run_saved, suggestions
 from cakg.results import best_of, serialize_result
+from cakg.views import View
+from cakg.views.atlas import ATLAS_STATIC
 from cakg.views.image import render
 from cakg.views.labels import Terms
 from cakg.views.render import answer_view, lookup, result_table
@@ -221,16 +223,27 @@ def _picture(q: SavedQuery, raw: dict[str, list[str]], ext: str) -> Response:
     """The answer's view as SVG or PNG (406 when the query declares no picture, a table)."""
     if q.view.get("type", "table") == "table":
         raise NotAcceptable(f"'{q.name}' is shown as a table: it has no picture (.{ext})")
-    saved = _run_for_page(q, raw)
-    view = _answer_context(saved, raw)["view"]
-    if view.spec is None:
-        raise NotAcceptable(f"this answer of '{q.name}' has nothing to draw")
-    static = url_for("static", filename="")
     key = ("picture", q.name, ext, tuple(sorted((k, tuple(v)) for k, v in raw.items())))
-    body = state.memo(key, lambda: render(view.spec, ext, static_url=static))
+    body = state.memo(key, lambda: _draw(q, raw, ext))  # a picture drawn again: no query run
     response = Response(body, mimetype=PICTURES[ext])
     response.headers["Content-Disposition"] = f'inline; filename="{q.name}.{ext}"'
     return response
+
+
+def _draw(q: SavedQuery, raw: dict[str, list[str]], ext: str) -> bytes:
+    """Run Q and draw its view (no table: a picture needs only the view)."""
+    view, _names = _view_of(q, _run_for_page(q, raw).result)
+    if view.spec is None:
+        raise NotAcceptable(f"this answer of '{q.name}' has nothing to draw")
+    return render(view.spec, ext, static_url=url_for("static", filename=""))
+
+
+def _view_of(q: SavedQuery, result: QueryResult) -> tuple[View, Terms]:
+    """RESULT's picture as Q declares it, and the labels looked up for it (the table uses them)."""
+    engine = state.engine()
+    names = lookup(engine, result, Terms(state.settings().base_iri, request.script_root))
+    atlas = url_for("static", filename=ATLAS_STATIC)
+    return answer_view(engine, q.view, q.columns, result, names, atlas_url=atlas), names
 
 
 def _run_for_page(q: SavedQuery, raw: dict[str, list[str]]) -> SavedResult:
@@ -275,11 +288,8 @@ DOWNLOADS = {"csv": "CSV", "json": "JSON", "records.json": "JSON records", "tsv"
 def _answer_context(saved: SavedResult, raw: dict[str, list[str]]) -> dict[str, Any]:
     """What templates/saved/answer.html needs: the view, the table, paging and the links."""
     q, result = saved.query, saved.result
-    engine = state.engine()
-    names = lookup(engine, result, Terms(state.settings().base_iri, request.script_root))
-    atlas = url_for("static", filename="vendor/world-atlas/countries-50m.json")
-    view = answer_view(engine, q.view, q.columns, result, names, atlas_url=atlas)
-    table = result_table(engine, q.view, q.columns, result, names)
+    view, names = _view_of(q, result)
+    table = result_table(state.engine(), q.view, q.columns, result, names)
     given = {k: v for k, v in raw.items() if k not in ("page", "per_page", "sort")}
     sort = (raw.get("sort") or [""])[0]
     if result.form in GRAPH_FORMS:
