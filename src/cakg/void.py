@@ -144,15 +144,28 @@ def _number(value: Any) -> Literal:
     return Literal(int(value), datatype=XSD.integer)
 
 
-def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
+def dataset_counts(engine: Engine, settings: Settings) -> dict[str, int]:
+    """The dataset's headline figures, as its VoID description states them: distinct triples
+    (a triple in two named graphs counts once), subjects, properties, objects, and entities
+    (subjects minted in the project's `id/` space). The home page shows the same figures."""
     triples, subjects, properties, objects = engine.query(_COUNTS).rows[0]
-    g.add((ds, VOID.triples, _number(triples)))
-    g.add((ds, VOID.distinctSubjects, _number(subjects)))
-    g.add((ds, VOID.properties, _number(properties)))
-    g.add((ds, VOID.distinctObjects, _number(objects)))
     space = Literal(settings.base_iri + "id/").n3()
     (entities,) = engine.query(_ENTITIES % space).rows[0]
-    g.add((ds, VOID.entities, _number(entities)))
+    figures = zip(
+        ("triples", "subjects", "properties", "objects", "entities"),
+        (triples, subjects, properties, objects, entities),
+        strict=True,
+    )
+    return {name: int(str(value)) if value is not None else 0 for name, value in figures}
+
+
+def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
+    figures = dataset_counts(engine, settings)
+    g.add((ds, VOID.triples, _number(figures["triples"])))
+    g.add((ds, VOID.distinctSubjects, _number(figures["subjects"])))
+    g.add((ds, VOID.properties, _number(figures["properties"])))
+    g.add((ds, VOID.distinctObjects, _number(figures["objects"])))
+    g.add((ds, VOID.entities, _number(figures["entities"])))
     classes = engine.query(_CLASSES).rows
     g.add((ds, VOID.classes, _number(len(classes))))
     for cls, n in classes:

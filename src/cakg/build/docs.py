@@ -29,6 +29,7 @@ from rdflib.term import Identifier, Node
 
 from cakg.hrefs import safe_href
 from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
+from cakg.site_nav import SEARCH_PATH, SITE_NAV
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = TEMPLATES / "docs.css"
@@ -170,6 +171,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["safe_href"] = safe_href
+    env.globals["site_nav"] = SITE_NAV
+    env.globals["search_path"] = SEARCH_PATH
     return env
 
 

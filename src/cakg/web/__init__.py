@@ -27,6 +27,7 @@ from cakg.engine import Engine, open_engine
 from cakg.errors import BuildMissingError
 from cakg.media import HTML_TYPES
 from cakg.release import Release
+from cakg.site_nav import SEARCH_PATH, SITE_NAV
 from cakg.web import dataset, pages, saved, sparql, state, ui, vocab
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
@@ -112,8 +113,9 @@ def _init_request_ids(app: Flask) -> None:
 def _init_security_headers(app: Flask) -> None:
     """nosniff on every response, the content security policy on every HTML one (allowing the
     docs' inline stylesheet by the hash the build recorded in the request's release); the
-    `safe_href` filter for the templates."""
+    `safe_href` filter and the site's navigation bar (cakg.site_nav) for the templates."""
     app.add_template_filter(safe_href, "safe_href")
+    app.jinja_env.globals.update(site_nav=SITE_NAV, search_path=SEARCH_PATH)
 
     @app.after_request
     def send_security_headers(response: Response) -> Response:

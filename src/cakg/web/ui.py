@@ -24,6 +24,7 @@ from cakg.engine.base import QueryDataset
 from cakg.errors import BadParameter
 from cakg.media import HTML, JSON, SERVICE_MEDIA_TYPES
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
+from cakg.void import dataset_counts
 from cakg.web import state
 from cakg.web.linked_view import safe_href
 
@@ -60,12 +61,6 @@ SELECT ?source ?title ?date ?publisher ?publisherLabel WHERE {
 }
 ORDER BY DESC(?date) ?source
 """  # noqa: E501
-
-ENTITIES_QUERY = """\
-SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  ?s a ?type . FILTER(STRSTARTS(STR(?s), STR(id:)))
-}
-"""
 
 
 def _select(sparql: str) -> list[dict[str, Any]]:
@@ -117,14 +112,14 @@ def _compute_home_data() -> dict[str, Any]:
         )
         items = [(_text(r["thing"]), _text(r["label"]) or _text(r["thing"])) for r in rows]
         entries.append({"key": key, "title": title, "items": items})
-    entities = _select(ENTITIES_QUERY)
+    figures = dataset_counts(engine, state.settings())  # as the VoID description says
     data = {
         "version": manifest.get("version", engine.version),
         "built": str(manifest.get("built", ""))[:10],
-        "triples": int(manifest.get("triples", 0)),
+        "triples": figures["triples"],
         "inferred": int(graphs.get(str(INFERRED_GRAPH), 0)),
         "graphs": len(graphs),
-        "entities": int(entities[0]["n"]) if entities and entities[0]["n"] is not None else 0,
+        "entities": figures["entities"],
         "sources": sources,
         "entries": entries,
     }

@@ -1,0 +1,18 @@
+"""The site's navigation bar: one list of (path, label), the paths relative to the site root.
+
+The web pages (web/templates/linked/base.html) and the build's ontology and shapes pages
+(build/templates/docs_macros.html) both draw their header from it, so every page of the site
+has the same bar, with the same search box.
+"""
+
+from __future__ import annotations
+
+SITE_NAV: tuple[tuple[str, str], ...] = (
+    ("sparql", "SPARQL"),
+    ("queries", "Saved queries"),
+    ("search", "Search"),
+    ("ontology", "Ontology"),
+    ("shapes", "Shapes"),
+    (".well-known/void", "Dataset"),
+)
+SEARCH_PATH = "search"  # the search box's form sends its `q` here
