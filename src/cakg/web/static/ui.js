@@ -1,5 +1,5 @@
-/* cakg browser pages: the SPARQL editor (highlighting, Run, Ctrl+Enter, share link), result
-   tables with labels and links, and the saved-query gallery. Written for cakg; no dependencies.
+/* cakg browser pages: result tables with labels and links (used by the SPARQL editor,
+   static/editor.js), and the saved-query gallery. Written for cakg; no dependencies.
    The pages work without it: the forms post to /sparql and /queries/<name>.html. */
 (function () {
   "use strict";
@@ -172,100 +172,7 @@
     return rows;
   }
 
-  /* ------------------------------------------------------------ highlighter */
-
-  var KEYWORDS = ("select construct describe ask where from named prefix base distinct reduced " +
-    "optional union minus filter bind values graph service as order by asc desc limit offset " +
-    "group having not exists in a true false undef silent count sum min max avg sample " +
-    "group_concat separator str lang langmatches datatype bound iri uri bnode rand abs ceil " +
-    "floor round concat strlen ucase lcase encode_for_uri contains strstarts strends strbefore " +
-    "strafter year month day hours minutes seconds timezone tz now uuid struuid md5 sha1 sha256 " +
-    "sha384 sha512 coalesce if strlang strdt sameterm isiri isuri isblank isliteral isnumeric " +
-    "regex substr replace load clear drop create add move copy insert delete data with using " +
-    "default all").split(" ");
-  var KEYWORD_SET = new Set(KEYWORDS);
-  var TOKEN = new RegExp([
-    "(#[^\\n]*)",                                        // 1 comment
-    "(\"\"\"[\\s\\S]*?(?:\"\"\"|$)|'''[\\s\\S]*?(?:'''|$)" +
-      "|\"(?:[^\"\\\\\\n]|\\\\.)*\"?|'(?:[^'\\\\\\n]|\\\\.)*'?)", // 2 string
-    "(<[^<>\"{}|^`\\\\\\s]*>)",                         // 3 IRI
-    "([?$][A-Za-z0-9_\\u00C0-\\uFFFF]+)",                // 4 variable
-    "((?:[A-Za-z][\\w.-]*)?:(?:[\\w\\-/.%]|\\\\.)*)",     // 5 prefixed name
-    "(@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\\^\\^)",             // 6 language tag, datatype mark
-    "([+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+))",  // 7 number
-    "([A-Za-z_][A-Za-z0-9_]*)"                            // 8 word
-  ].join("|"), "g");
-  var CLASSES = [null, "tok-comment", "tok-string", "tok-iri", "tok-var", "tok-pname",
-    "tok-lang", "tok-number", "tok-keyword"];
-
-  function escapeHtml(s) {
-    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  }
-
-  /* SPARQL text as HTML with <span class="tok-..."> around each token (line MARK, if given,
-     wrapped in <mark class="error-line">). */
-  function highlight(text, mark) {
-    var out = "";
-    var last = 0;
-    TOKEN.lastIndex = 0;
-    var m;
-    while ((m = TOKEN.exec(text)) !== null) {
-      if (m[0] === "") { TOKEN.lastIndex++; continue; }
-      out += escapeHtml(text.slice(last, m.index));
-      var kind = 1;
-      while (kind < CLASSES.length && m[kind] === undefined) { kind++; }
-      var cls = CLASSES[kind];
-      if (kind === 8) { cls = KEYWORD_SET.has(m[0].toLowerCase()) ? "tok-keyword" : null; }
-      out += cls ? '<span class="' + cls + '">' + escapeHtml(m[0]) + "</span>" : escapeHtml(m[0]);
-      last = TOKEN.lastIndex;
-    }
-    out += escapeHtml(text.slice(last));
-    if (mark) {
-      var lines = out.split("\n");
-      if (mark <= lines.length) {
-        lines[mark - 1] = '<mark class="error-line">' + (lines[mark - 1] || " ") + "</mark>";
-      }
-      out = lines.join("\n");
-    }
-    return out + "\n";
-  }
-
-  function attachEditor(textarea, onRun) {
-    var box = textarea.closest("[data-editor]");
-    var code = box.querySelector(".editor-highlight code");
-    var pre = box.querySelector(".editor-highlight");
-    var state = { mark: 0 };
-    function paint() { code.innerHTML = highlight(textarea.value, state.mark); sync(); }
-    function sync() {
-      pre.scrollTop = textarea.scrollTop;
-      pre.scrollLeft = textarea.scrollLeft;
-    }
-    box.classList.add("highlighting");
-    textarea.addEventListener("input", function () { state.mark = 0; paint(); });
-    textarea.addEventListener("scroll", sync);
-    textarea.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); onRun(); }
-    });
-    paint();
-    return {
-      mark: function (line) { state.mark = line || 0; paint(); },
-      set: function (text) { textarea.value = text; state.mark = 0; paint(); }
-    };
-  }
-
-  /* -------------------------------------------------------------- query page */
-
-  function errorPosition(message) {
-    var m = /line (\d+)(?:,? column (\d+))?/i.exec(message);
-    return m ? { line: parseInt(m[1], 10), column: m[2] ? parseInt(m[2], 10) : 1 } : null;
-  }
-
-  function offsetOf(text, line, column) {
-    var lines = text.split("\n");
-    var offset = 0;
-    for (var i = 0; i < Math.min(line - 1, lines.length); i++) { offset += lines[i].length + 1; }
-    return Math.min(text.length, offset + Math.max(0, column - 1));
-  }
+  /* ------------------------------------------------------ result downloads */
 
   function downloadLinks(nav, text, form) {
     nav.textContent = "";
@@ -280,125 +187,6 @@
       nav.appendChild(el("a", { href: ROOT + "sparql?" + params.toString(),
                                 download: "cakg-results." + f[2] }, f[1]));
     });
-  }
-
-  function shareUrl(text) {
-    return location.origin + ROOT + "sparql?" + new URLSearchParams({ qtext: text }).toString();
-  }
-
-  function initQueryPage(form) {
-    var textarea = form.querySelector("#query");
-    var errorBox = document.getElementById("query-error");
-    var results = document.getElementById("results");
-    var status = document.getElementById("status");
-    var downloads = document.getElementById("downloads");
-    var body = document.getElementById("result-body");
-    var share = document.getElementById("share-link");
-    var running = false;
-    var editor = attachEditor(textarea, run);
-
-    function showError(message) {
-      var pos = errorPosition(message);
-      errorBox.textContent = "";
-      errorBox.appendChild(el("strong", {}, pos
-        ? "Error at line " + pos.line + ", column " + pos.column : "Error"));
-      errorBox.appendChild(el("p", {}, message.trim()));
-      if (pos) {
-        var go = el("button", { type: "button" }, "Go to line " + pos.line);
-        go.addEventListener("click", function () {
-          var at = offsetOf(textarea.value, pos.line, pos.column);
-          textarea.focus();
-          textarea.setSelectionRange(at, at);
-        });
-        errorBox.appendChild(go);
-      }
-      errorBox.hidden = false;
-      errorBox.parentNode.classList.add("has-error");
-      editor.mark(pos ? pos.line : 0);
-    }
-
-    function run() {
-      if (running) { return; }
-      var text = textarea.value;
-      running = true;
-      form.setAttribute("aria-busy", "true");
-      errorBox.hidden = true;
-      errorBox.parentNode.classList.remove("has-error");
-      editor.mark(0);
-      results.hidden = false;
-      status.textContent = "Running…";
-      share.value = shareUrl(text);
-      try {
-        history.replaceState(null, "", ROOT + "sparql?" + new URLSearchParams({ qtext: text }));
-      } catch (e) { /* a URL too long for the history: the share field still has it */ }
-      var started = performance.now();
-      var truncated = false;
-      fetch(ROOT + "sparql", {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/x-www-form-urlencoded",
-          "Accept": "application/sparql-results+json, application/n-triples;q=0.9"
-        },
-        body: new URLSearchParams({ query: text })
-      }).then(function (r) {
-        truncated = r.headers.get("X-Result-Truncated") === "true";
-        var type = r.headers.get("Content-Type") || "";
-        return r.text().then(function (t) { return { ok: r.ok, status: r.status, type: type, text: t }; });
-      }).then(function (r) {
-        var ms = Math.round(performance.now() - started);
-        if (!r.ok) {
-          status.textContent = "The query failed (HTTP " + r.status + ") after " + ms + " ms.";
-          body.textContent = "";
-          downloads.textContent = "";
-          showError(r.text || "HTTP " + r.status);
-          return null;
-        }
-        var vars, rows, kind;
-        if (r.type.indexOf("json") >= 0) {
-          var data = JSON.parse(r.text);
-          if (typeof data.boolean === "boolean") {
-            kind = "boolean";
-            body.textContent = "";
-            body.appendChild(el("p", { "class": "answer" }, "Answer: " + (data.boolean ? "yes" : "no")));
-            status.textContent = "ASK answered in " + ms + " ms.";
-            downloadLinks(downloads, text, kind);
-            return null;
-          }
-          vars = data.head.vars; rows = data.results.bindings; kind = "rows";
-        } else {
-          vars = ["subject", "predicate", "object"]; rows = parseNTriples(r.text); kind = "graph";
-        }
-        status.textContent = rows.length + (rows.length === 1 ? " row" : " rows") +
-          (kind === "graph" ? " (triples)" : "") + " in " + ms + " ms" +
-          (truncated ? ", cut off at the server's row limit" : "") + ".";
-        downloadLinks(downloads, text, kind);
-        return fetchTerms(rows).then(function () {
-          body.textContent = "";
-          renderTable(body, vars, rows);
-        });
-      }).catch(function (e) {
-        status.textContent = "The server could not be reached: " + e.message;
-      }).then(function () {
-        running = false;
-        form.removeAttribute("aria-busy");
-      });
-    }
-
-    form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
-    document.getElementById("copy-share").addEventListener("click", function () {
-      share.value = share.value || shareUrl(textarea.value);
-      share.select();
-      if (navigator.clipboard) { navigator.clipboard.writeText(share.value).catch(function () {}); }
-    });
-    share.value = shareUrl(textarea.value);
-
-    var hash = location.hash;
-    if (hash.indexOf("#query=") === 0) {
-      editor.set(decodeURIComponent(hash.slice(7).replace(/\+/g, " ")));
-      run();
-    } else if (form.getAttribute("data-shared") === "true") {
-      run();
-    }
   }
 
   /* ----------------------------------------------------------------- gallery */
@@ -515,12 +303,11 @@
 
   /* ------------------------------------------------------------------- start */
 
-  window.cakgUi = { highlight: highlight, parseNTriples: parseNTriples, shorten: shorten,
-                    localHref: localHref, errorPosition: errorPosition };
+  /* what the query editor (static/editor.js) draws results with */
+  window.cakgUi = { parseNTriples: parseNTriples, shorten: shorten, localHref: localHref,
+                    fetchTerms: fetchTerms, renderTable: renderTable, downloadLinks: downloadLinks };
 
   function start() {
-    var queryForm = document.getElementById("query-form");
-    if (queryForm) { initQueryPage(queryForm); }
     document.querySelectorAll("form[data-saved-form]").forEach(initGallery);
     runFromAddress();
   }
