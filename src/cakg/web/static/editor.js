@@ -220,6 +220,31 @@
 
   /* ------------------------------------------------------------- the page */
 
+  var THEME = CM && CM.EditorView.theme({
+    "&": { minHeight: "12rem", maxHeight: "70vh", fontSize: "14px", backgroundColor: "#fbfcfd",
+           borderRadius: ".3rem" },
+    "&.cm-focused": { outline: "2px solid #0b5cad", outlineOffset: "1px" },
+    ".cm-scroller": { fontFamily: "var(--mono, ui-monospace, monospace)", lineHeight: "1.45",
+                      overflow: "auto" },
+    ".cm-content": { minHeight: "12rem" },
+    ".cm-completionDetail": { color: "#4b5563", fontStyle: "normal", marginLeft: ".75em" },
+    ".cm-tooltip.cm-tooltip-autocomplete > ul": { maxHeight: "16em", maxWidth: "min(40em, 90vw)" },
+    ".cm-diagnosticText": { whiteSpace: "normal" },
+    /* CodeMirror draws lint underlines and gutter markers as data: images, which the pages'
+       img-src 'self' refuses: the same signs in CSS */
+    ".cm-lintRange": { backgroundImage: "none", textDecorationLine: "underline",
+                       textDecorationStyle: "wavy", textDecorationSkipInk: "none",
+                       textUnderlineOffset: "3px" },
+    ".cm-lintRange-error": { textDecorationColor: "#d11515", backgroundColor: "#fde2e1" },
+    ".cm-lintRange-warning": { textDecorationColor: "#c27c00", backgroundColor: "#fff4d6" },
+    ".cm-lintRange-info, .cm-lintRange-hint": { textDecorationColor: "#666" },
+    ".cm-lint-marker": { content: "normal", borderRadius: "50%", width: ".7em", height: ".7em",
+                         margin: ".2em" },
+    ".cm-lint-marker-error": { content: "normal", backgroundColor: "#d11515" },
+    ".cm-lint-marker-warning": { content: "normal", backgroundColor: "#c27c00" },
+    ".cm-lint-marker-info": { content: "normal", backgroundColor: "#666" }
+  });
+
   function initQueryPage(form) {
     var textarea = form.querySelector("#query");
     var errorBox = document.getElementById("query-error");
@@ -234,7 +259,15 @@
     var checking = null;
     var timer = 0;
 
+    /* The editor lives in a shadow root: CodeMirror's styles (style-mod) then go into an
+       adopted stylesheet; in the document itself they would be a <style> element, which the
+       pages' Content-Security-Policy refuses. */
+    var host = el("div", { "class": "editor-host" });
+    textarea.parentNode.insertBefore(host, textarea);
+    var shadow = host.attachShadow({ mode: "open" });
     var view = new CM.EditorView({
+      root: shadow,
+      parent: shadow,
       state: CM.EditorState.create({
         doc: textarea.value.replace(/^\n/, ""),
         extensions: [
@@ -251,8 +284,9 @@
           ])),
           CM.keymap.of([].concat(CM.closeBracketsKeymap, CM.defaultKeymap, CM.searchKeymap,
                                  CM.historyKeymap, CM.completionKeymap, CM.lintKeymap)),
-          CM.EditorView.contentAttributes.of({ "aria-labelledby": "query-label",
-                                               "aria-describedby": "query-hint query-error" }),
+          THEME,
+          CM.EditorView.contentAttributes.of({ "aria-label": "SPARQL query",
+                                               "aria-multiline": "true" }),
           CM.EditorView.updateListener.of(function (update) {
             if (!update.docChanged) { return; }
             textarea.value = update.state.doc.toString();
@@ -263,11 +297,10 @@
       })
     });
     textarea.hidden = true;
-    textarea.parentNode.insertBefore(view.dom, textarea);
+    textarea.style.display = "none";
     var label = form.querySelector('label[for="query"]');
     if (label) {
-      label.id = "query-label";
-      label.addEventListener("click", function () { view.focus(); });
+      label.addEventListener("click", function (e) { e.preventDefault(); view.focus(); });
     }
 
     function text() { return view.state.doc.toString(); }
