@@ -21,6 +21,7 @@ CORE = {
     "cakg.hrefs",
     "cakg.namespaces",
     "cakg.release",
+    "cakg.search_keys",
     "cakg.sparql_terms",
     "cakg.sparql_text",
     "cakg.terms",
