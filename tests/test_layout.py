@@ -22,6 +22,7 @@ CORE = {
     "cakg.namespaces",
     "cakg.release",
     "cakg.search_keys",
+    "cakg.site_nav",
     "cakg.sparql_terms",
     "cakg.sparql_text",
     "cakg.terms",
