@@ -26,6 +26,7 @@ the number of entities (postings list the entities of a key most connected first
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import math
 from collections.abc import Sequence
@@ -121,6 +122,11 @@ class SearchIndex:
         self._postings: list[list[list[int]]] = data["postings"]
         top = max((e.degree for e in self._entries), default=0)
         self._log_top = math.log1p(top) or 1.0
+        # the classes of the entities of each key, to pass over a key a class filter excludes
+        self._key_classes = [
+            frozenset().union(*{self._entries[e].classes for e, _label in posting})
+            for posting in self._postings
+        ]
         suffixes: list[tuple[str, int]] = []
         words: dict[str, list[int]] = {}
         for n, key in enumerate(self._keys):
@@ -149,6 +155,10 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _degree(self, entity_id: int) -> float:
+        """The entity's degree, log-scaled to the most connected entity's: 0..1."""
+        return math.log1p(self._entries[entity_id].degree) / self._log_top
+
     def is_class(self, iri: str) -> bool:
         """True when IRI is a class of the dataset: some entity's class, or declared one."""
         return iri in self._classes
@@ -165,18 +175,23 @@ class SearchIndex:
         if not query:
             return []
         wanted = frozenset(types)
-        ranked = sorted(self._candidates(query).items(), key=lambda kv: -sum(kv[1]))
+        # each key with the best score it can give: that of its most connected entity
+        ranked = sorted(
+            (base + weight * self._degree(self._postings[n][0][0]), n, base, weight)
+            for n, (base, weight) in self._candidates(query).items()
+            if not wanted or not wanted.isdisjoint(self._key_classes[n])
+        )
         best: dict[int, tuple[float, int, int]] = {}  # entity -> (score, preference, label)
         raw = text.strip().casefold()
-        for key_id, (base, weight) in ranked:
-            if len(best) >= limit and _floor(best, limit) >= base + weight:
+        for bound, key_id, base, weight in reversed(ranked):
+            if len(best) >= limit and _floor(best, limit) >= bound:
                 break  # no hit of this key (or of a later one) can enter the top
             taken = 0
             for entity_id, label_id in self._postings[key_id]:
                 entry = self._entries[entity_id]
                 if wanted and wanted.isdisjoint(entry.classes):
                     continue
-                score = base + weight * math.log1p(entry.degree) / self._log_top
+                score = base + weight * self._degree(entity_id)
                 label = entry.labels[label_id]
                 preference = (label.text.casefold() == raw) * 2 + (label_id == 0)
                 old = best.get(entity_id)
@@ -267,8 +282,7 @@ def _similarity(query: str, key: str) -> float:
 
 def _floor(best: dict[int, tuple[float, int, int]], limit: int) -> float:
     """The score of the LIMIT-th best hit so far."""
-    scores = sorted((v[0] for v in best.values()), reverse=True)
-    return scores[limit - 1]
+    return heapq.nlargest(limit, (v[0] for v in best.values()))[-1]
 
 
 def _entry(record: dict[str, Any], shared: dict[tuple[str, ...], frozenset[str]]) -> SearchEntry:
