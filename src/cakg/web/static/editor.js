@@ -395,9 +395,13 @@
         return check();
       };
       if (window.cakgResults && window.cakgResults.show) {
-        Promise.resolve(window.cakgResults.show(results, { query: value }))
-          .then(function (outcome) { return done(outcome && outcome.error); },
-                function (e) { return done(String(e && e.message || e)); });
+        /* the results panel (static/results.js) runs it and shows the answer; it resolves to
+           {ok, status, message} (stale: a later run took over) */
+        window.cakgResults.show(body, { query: value, status: status, downloads: downloads })
+          .then(function (r) {
+            if (r && r.stale) { return null; }
+            return done(r && !r.ok && r.status ? r.message : null);
+          });
         return;
       }
       status.textContent = "Running…";
