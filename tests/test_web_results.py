@@ -146,7 +146,8 @@ def _data(spec: dict[str, object], name: str) -> list[dict[str, object]]:
         ({"query": ALL, "timeout": "1"}, "timeout", "bad-parameter", "unknown parameter"),
         ({"query": "SELECT * WHERE { ?s ?p ?o"}, None, "bad-query", "line 1, column"),
         ({"query": "INSERT DATA { <a:b> <a:b> <a:b> }"}, None, "update-refused", "read-only"),
-        ({"query": "SELECT * { SERVICE <http://x.org/> { ?s ?p ?o } }"}, None, "bad-query", "SERVICE"),
+        ({"query": "SELECT * { SERVICE <http://x.org/> { ?s ?p ?o } }"}, None, "bad-query",
+         "SERVICE"),
     ],
 )  # fmt: skip
 def test_bad_requests_get_400_naming_what_is_wrong(
