@@ -232,11 +232,12 @@
         state.dir = dir;
         state.order = dir ? sortedOrder(rows, v, dir)
           : rows.map(function (_, i) { return i; });
+        return goTo(0);
+      }).then(function () {  /* said once the sorted page is drawn */
         headRow.querySelectorAll("th").forEach(function (th) {
           var on = th.getAttribute("data-var") === state.sortVar;
           th.setAttribute("aria-sort", !on ? "none" : dir === 1 ? "ascending" : "descending");
         });
-        return goTo(0);
       });
     }
 
