@@ -174,8 +174,9 @@
     var headRow = el("tr");
     vars.forEach(function (v) {
       var th = el("th", { scope: "col", "aria-sort": "none", "data-var": v });
-      var button = el("button", { type: "button", "class": "sort" }, v);
-      button.appendChild(el("span", { "class": "visually-hidden" }, ", sort"));
+      /* the header's aria-sort says how it is sorted; the button's title what a click does */
+      var button = el("button", { type: "button", "class": "sort",
+                                  title: "Sort by " + v + " (again: reverse; a third time: the answer's order)" }, v);
       button.addEventListener("click", function () { sortBy(v); });
       th.appendChild(button);
       headRow.appendChild(th);
