@@ -101,17 +101,6 @@ def test_a_bad_query_shows_line_and_column(page: Any, project_server: str) -> No
     ) == [2, True]  # the caret is on line 2, in the editor
 
 
-def test_a_large_result_draws_its_first_rows_only(page: Any, project_server: str) -> None:
-    page.goto(project_server + "/sparql")
-    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-    total = len(sparql_rows(project_server, query))
-    assert total > 2000
-    run_editor(page, query)
-    assert page.locator("#status").inner_text().startswith(f"{total} rows in ")
-    assert page.locator("#result-body tbody tr").count() == 2000
-    assert "The first 2000 of" in page.locator("#result-body .note").inner_text()
-
-
 def test_construct_shows_triples_and_offers_turtle(page: Any, project_server: str) -> None:
     page.goto(project_server + "/sparql")
     run_editor(

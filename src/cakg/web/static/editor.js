@@ -4,8 +4,8 @@
    variables, on Ctrl+Space and while typing; the PREFIX line of a project prefix added as soon
    as a prefixed name uses it; problems (POST /ui/editor/problems) marked at their exact columns
    and said in one sentence beside the editor, with a button for a fix; the saved queries as an
-   Examples menu; Run (Ctrl+Enter) and a share link. Results are drawn by results.js
-   (window.cakgResults.show) when the page has it, else by ui.js's table (window.cakgUi).
+   Examples menu; Run (Ctrl+Enter) and a share link. The answer is shown by the results panel
+   (static/results.js, window.cakgResults.show).
    Without JavaScript the textarea and the form (posting to /sparql) work as they are. */
 (function () {
   "use strict";
@@ -253,7 +253,6 @@
     var downloads = document.getElementById("downloads");
     var body = document.getElementById("result-body");
     var share = document.getElementById("share-link");
-    var ui = window.cakgUi;
     var running = false;
     var lastRun = { text: null, error: null };
     var checking = null;
@@ -394,66 +393,13 @@
         form.removeAttribute("aria-busy");
         return check();
       };
-      if (window.cakgResults && window.cakgResults.show) {
-        /* the results panel (static/results.js) runs it and shows the answer; it resolves to
-           {ok, status, message} (stale: a later run took over) */
-        window.cakgResults.show(body, { query: value, status: status, downloads: downloads })
-          .then(function (r) {
-            if (r && r.stale) { return null; }
-            return done(r && !r.ok && r.status ? r.message : null);
-          });
-        return;
-      }
-      status.textContent = "Running…";
-      var started = performance.now();
-      var truncated = false;
-      fetch(ROOT + "sparql", {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/x-www-form-urlencoded",
-          "Accept": "application/sparql-results+json, application/n-triples;q=0.9"
-        },
-        body: new URLSearchParams({ query: value })
-      }).then(function (r) {
-        truncated = r.headers.get("X-Result-Truncated") === "true";
-        var type = r.headers.get("Content-Type") || "";
-        return r.text().then(function (t) { return { ok: r.ok, status: r.status, type: type, text: t }; });
-      }).then(function (r) {
-        var ms = Math.round(performance.now() - started);
-        if (!r.ok) {
-          status.textContent = "The query failed (HTTP " + r.status + ") after " + ms + " ms.";
-          body.textContent = "";
-          downloads.textContent = "";
-          return done(r.text || "HTTP " + r.status);
-        }
-        var vars, rows, kind;
-        if (r.type.indexOf("json") >= 0) {
-          var data = JSON.parse(r.text);
-          if (typeof data.boolean === "boolean") {
-            body.textContent = "";
-            body.appendChild(el("p", { "class": "answer" }, "Answer: " + (data.boolean ? "yes" : "no")));
-            status.textContent = "ASK answered in " + ms + " ms.";
-            ui.downloadLinks(downloads, value, "boolean");
-            return done(null);
-          }
-          vars = data.head.vars; rows = data.results.bindings; kind = "rows";
-        } else {
-          vars = ["subject", "predicate", "object"]; rows = ui.parseNTriples(r.text); kind = "graph";
-        }
-        status.textContent = rows.length + (rows.length === 1 ? " row" : " rows") +
-          (kind === "graph" ? " (triples)" : "") + " in " + ms + " ms" +
-          (truncated ? ", cut off at the server's row limit" : "") + ".";
-        ui.downloadLinks(downloads, value, kind);
-        return ui.fetchTerms(rows).then(function () {
-          body.textContent = "";
-          ui.renderTable(body, vars, rows);
-          return done(null);
-        });
-      }).catch(function (e) {
-        status.textContent = "The server could not be reached: " + e.message;
-        running = false;
-        form.removeAttribute("aria-busy");
-      });
+      /* the results panel (static/results.js) runs it and shows the answer; it resolves to
+         {ok, status, message} (stale: a later run took over) */
+      window.cakgResults.show(body, { query: value, status: status, downloads: downloads })
+        .then(function (r) {
+          if (r && r.stale) { return null; }
+          return done(r && !r.ok && r.status ? r.message : null);
+        }, function (e) { return done(null); });
     }
 
     form.addEventListener("submit", function (e) { e.preventDefault(); run(); });

@@ -1,5 +1,6 @@
-/* cakg browser pages: result tables with labels and links (used by the SPARQL editor,
-   static/editor.js), and the saved-query gallery. Written for cakg; no dependencies.
+/* cakg browser pages: the links and short names of IRIs (used by the results panel,
+   static/results.js) and the saved-query gallery. The SPARQL editor is static/editor.js.
+   Written for cakg; no dependencies.
    The pages work without it: the forms post to /sparql and /queries/<name>.html. */
 (function () {
   "use strict";
@@ -43,150 +44,11 @@
     return "<" + iri + ">";
   }
 
-  var termCache = new Map();
-  var MAX_SHOWN = 2000; // rows drawn in a result table
-
-  /* Labels and points of the IRIs in ROWS (SPARQL JSON bindings), from POST /ui/terms. */
-  function fetchTerms(rows) {
-    var wanted = new Set();
-    rows.slice(0, MAX_SHOWN).forEach(function (row) {
-      Object.keys(row).forEach(function (k) {
-        var t = row[k];
-        if (t && t.type === "uri" && !termCache.has(t.value)) { wanted.add(t.value); }
-      });
-    });
-    var iris = Array.from(wanted).slice(0, 1000);
-    if (!iris.length) { return Promise.resolve(termCache); }
-    return fetch(ROOT + "ui/terms", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify({ iris: iris })
-    }).then(function (r) { return r.ok ? r.json() : { terms: {} }; })
-      .then(function (data) {
-        iris.forEach(function (iri) { termCache.set(iri, (data.terms || {})[iri] || {}); });
-        return termCache;
-      }, function () { return termCache; });
-  }
-
-  function termLabel(t) {
-    if (!t) { return ""; }
-    if (t.type === "uri") {
-      var known = termCache.get(t.value);
-      return known && known.label ? known.label : shorten(t.value);
-    }
-    if (t.type === "bnode") { return "_:" + t.value; }
-    return t.value;
-  }
-
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
     if (text !== undefined && text !== null) { node.textContent = text; }
     return node;
-  }
-
-  var NUMERIC = /#(integer|decimal|double|float|long|int|short|nonNegativeInteger|positiveInteger)$/;
-
-  function cell(t) {
-    var td = el("td");
-    if (!t) { return td; }
-    if (t.type === "uri") {
-      var href = localHref(t.value);
-      td.appendChild(href ? el("a", { href: href, title: t.value }, termLabel(t))
-                          : el("span", { "class": "iri", title: t.value }, termLabel(t)));
-    } else if (t.type === "bnode") {
-      td.appendChild(el("span", { "class": "bnode" }, "_:" + t.value));
-    } else {
-      var span = el("span", { "class": "literal" }, t.value);
-      if (t["xml:lang"]) { span.setAttribute("lang", t["xml:lang"]); }
-      td.appendChild(span);
-      if (t["xml:lang"]) { td.appendChild(el("span", { "class": "lang" }, t["xml:lang"])); }
-      else if (t.datatype) {
-        span.setAttribute("title", shorten(t.datatype));
-        if (NUMERIC.test(t.datatype)) { td.className = "num"; }
-      }
-    }
-    return td;
-  }
-
-  /* A table of the bindings; IRIs show their labels (fetched first) and link to their pages. */
-  function renderTable(container, vars, rows) {
-    var wrap = el("div", { "class": "table-wrap", tabindex: "0", role: "region",
-                           "aria-label": "Result table" });
-    var table = el("table", { "class": "results-table" });
-    var head = el("tr");
-    vars.forEach(function (v) { head.appendChild(el("th", { scope: "col" }, v)); });
-    table.appendChild(el("thead")).appendChild(head);
-    var body = el("tbody");
-    rows.slice(0, MAX_SHOWN).forEach(function (row) {
-      var tr = el("tr");
-      vars.forEach(function (v) { tr.appendChild(cell(row[v])); });
-      body.appendChild(tr);
-    });
-    table.appendChild(body);
-    wrap.appendChild(table);
-    container.appendChild(wrap);
-    if (rows.length > MAX_SHOWN) {
-      container.appendChild(el("p", { "class": "note" }, "The first " + MAX_SHOWN + " of " +
-        rows.length + " rows are shown; the downloads hold them all."));
-    }
-    return wrap;
-  }
-
-  /* ------------------------------------------------------------- N-Triples */
-
-  var NT_TERM = /\s*(<[^>]*>|_:[^\s]+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?)/y;
-
-  function ntString(quoted) {
-    var fixed = quoted.replace(/\\U([0-9A-Fa-f]{8})/g, function (m, hex) {
-      return String.fromCodePoint(parseInt(hex, 16));
-    });
-    try { return JSON.parse(fixed); } catch (e) { return quoted.slice(1, -1); }
-  }
-
-  function ntTerm(token) {
-    if (token[0] === "<") { return { type: "uri", value: token.slice(1, -1) }; }
-    if (token[0] === "_") { return { type: "bnode", value: token.slice(2) }; }
-    var end = token.lastIndexOf('"');
-    var t = { type: "literal", value: ntString(token.slice(0, end + 1)) };
-    var rest = token.slice(end + 1);
-    if (rest[0] === "@") { t["xml:lang"] = rest.slice(1); }
-    else if (rest.indexOf("^^") === 0) { t.datatype = rest.slice(3, -1); }
-    return t;
-  }
-
-  /* N-Triples as rows {subject, predicate, object}; unreadable lines are skipped. */
-  function parseNTriples(text) {
-    var rows = [];
-    text.split("\n").forEach(function (line) {
-      if (!line.trim() || line.trim()[0] === "#") { return; }
-      NT_TERM.lastIndex = 0;
-      var terms = [];
-      for (var i = 0; i < 3; i++) {
-        var m = NT_TERM.exec(line);
-        if (!m) { return; }
-        terms.push(ntTerm(m[1]));
-      }
-      rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
-    });
-    return rows;
-  }
-
-  /* ------------------------------------------------------ result downloads */
-
-  function downloadLinks(nav, text, form) {
-    nav.textContent = "";
-    var formats = form === "graph"
-      ? [["turtle", "Turtle", "ttl"], ["nt", "N-Triples", "nt"], ["jsonld", "JSON-LD", "jsonld"]]
-      : form === "boolean" ? [["json", "JSON", "json"]]
-        : [["csv", "CSV", "csv"], ["json", "JSON", "json"], ["tsv", "TSV", "tsv"]];
-    nav.appendChild(document.createTextNode("Download: "));
-    formats.forEach(function (f, i) {
-      if (i) { nav.appendChild(document.createTextNode(" · ")); }
-      var params = new URLSearchParams({ query: text, format: f[0] });
-      nav.appendChild(el("a", { href: ROOT + "sparql?" + params.toString(),
-                                download: "cakg-results." + f[2] }, f[1]));
-    });
   }
 
   /* ----------------------------------------------------------------- gallery */
@@ -303,16 +165,18 @@
 
   /* ------------------------------------------------------------------- start */
 
-  /* what the query editor (static/editor.js) draws results with */
-  window.cakgUi = { parseNTriples: parseNTriples, shorten: shorten, localHref: localHref,
-                    fetchTerms: fetchTerms, renderTable: renderTable, downloadLinks: downloadLinks };
+  window.cakgUi = { shorten: shorten, localHref: localHref };
 
   function start() {
+    var queryForm = document.getElementById("query-form");
+    if (queryForm) { initQueryPage(queryForm); }
     document.querySelectorAll("form[data-saved-form]").forEach(initGallery);
     runFromAddress();
   }
 
-  if (document.readyState === "loading") {
+  /* Deferred scripts run before DOMContentLoaded, in order: waiting for it lets the scripts
+     after this one (results.js, which a shared query's run needs at once) load first. */
+  if (document.readyState !== "complete") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();
