@@ -27,6 +27,7 @@ pytestmark = BROWSER
 
 CAP = 100  # the row limit of the capped server
 CAKG = "https://w3id.org/cakg/ontology#"
+DASH = "\u2013"  # between the first and the last row of a page
 SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 250"
 DEGREES = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s"
 CONSTRUCT = sparql_prologue() + (
@@ -69,13 +70,13 @@ def test_pages_of_rows_with_the_exact_total(page: Any, project_server: str) -> N
     assert len(expected) == 250
     run_shared(page, project_server, SUBJECTS)
     assert page.locator("#status").inner_text().startswith("250 rows in ")
-    assert page.locator(".results-range").inner_text() == "Rows 1–100 of 250."
+    assert page.locator(".results-range").inner_text() == f"Rows 1{DASH}100 of 250."
     assert shown(page) == expected[:100]
     page.get_by_role("button", name="Next").click()
     page.wait_for_function(
         "() => document.getElementById('results-panel-table').dataset.page === '2'"
     )
-    assert page.locator(".results-range").inner_text() == "Rows 101–200 of 250."
+    assert page.locator(".results-range").inner_text() == f"Rows 101{DASH}200 of 250."
     assert page.locator(".results-page-at").inner_text() == "Page 2 of 3"
     assert shown(page) == expected[100:200]
     page.get_by_role("button", name="Last").click()
@@ -88,7 +89,7 @@ def test_pages_of_rows_with_the_exact_total(page: Any, project_server: str) -> N
     page.wait_for_function(
         "() => document.getElementById('results-panel-table').dataset.page === '9'"
     )
-    assert page.locator(".results-range").inner_text() == "Rows 201–225 of 250."
+    assert page.locator(".results-range").inner_text() == f"Rows 201{DASH}225 of 250."
     assert shown(page) == expected[200:225]
 
 
@@ -104,7 +105,7 @@ def test_the_total_is_exact_past_the_row_limit(
     status = page.locator("#status").inner_text()
     assert status.startswith(f"{total:,} rows in all; the server sends the first {CAP} ")
     assert page.locator(".results-range").inner_text() == (
-        f"Rows 1–{CAP} of the first {CAP} ({total:,} in all)."
+        f"Rows 1{DASH}{CAP} of the first {CAP} ({total:,} in all)."
     )
     assert page.locator("#result-body tbody tr").count() == CAP
     page.locator("#result-body[data-views=ready]").wait_for()
