@@ -168,15 +168,11 @@
   window.cakgUi = { shorten: shorten, localHref: localHref };
 
   function start() {
-    var queryForm = document.getElementById("query-form");
-    if (queryForm) { initQueryPage(queryForm); }
     document.querySelectorAll("form[data-saved-form]").forEach(initGallery);
     runFromAddress();
   }
 
-  /* Deferred scripts run before DOMContentLoaded, in order: waiting for it lets the scripts
-     after this one (results.js, which a shared query's run needs at once) load first. */
-  if (document.readyState !== "complete") {
+  if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();
