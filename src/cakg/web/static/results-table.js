@@ -204,12 +204,11 @@
           body.appendChild(tr);
         });
         var end = Math.min(start + state.size, rows.length);
-        var text = rows.length ? "Rows " + count(start + 1) + "–" + count(end) + " of "
-          : "No rows of ";
+        var text = "Rows " + count(start + 1) + "–" + count(end) + " of ";
         text += state.truncated
           ? "the first " + count(rows.length) + " (" + count(state.total) + " in all)"
           : count(rows.length);
-        range.textContent = text + ".";
+        range.textContent = rows.length ? text + "." : "No rows.";
         buttons.at.textContent = "Page " + count(state.page + 1) + " of " + count(pages());
         buttons.first.disabled = buttons.prev.disabled = state.page === 0;
         buttons.next.disabled = buttons.last.disabled = state.page >= pages() - 1;

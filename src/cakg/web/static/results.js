@@ -184,18 +184,24 @@
     }).then(function () { panel.removeAttribute("aria-busy"); });
   }
 
-  function offerViews(container, bar, query) {
+  /* RUN: the run asking; an answer for a run that is no longer the last is dropped */
+  function offerViews(container, bar, query, run) {
     container.setAttribute("data-views", "pending");
     return post("ui/results/views", query, "application/json").then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (r) {
-      if (!r.ok) { return; }
+      if (run !== runs) { return; }
+      if (!r.ok) {
+        bar.note.textContent = "No views: " + (r.data.message || "the server could not draw them.");
+        bar.note.hidden = false;
+        return;
+      }
       r.data.views.forEach(function (view) {
         bar.add(view.kind, view.label, function (panel) { drawView(panel, view); });
       });
       if (r.data.note) { bar.note.textContent = r.data.note; bar.note.hidden = false; }
     }, function () { /* no views: the table stands */ }).then(function () {
-      container.setAttribute("data-views", "ready");
+      if (run === runs) { container.setAttribute("data-views", "ready"); }
     });
   }
 
@@ -274,7 +280,7 @@
             if (table) { table.setTotal(c.count); }
           }, function () { /* the status keeps "more than" */ });
         }
-        if (rows.length) { offerViews(body, bar, query); }
+        if (rows.length) { offerViews(body, bar, query, run); }
         return table.ready.then(function () { return { ok: true, status: r.status }; });
       }).catch(function (e) {
         status.textContent = "The server could not be reached: " + e.message;
