@@ -190,3 +190,30 @@ def test_the_panel_fits_a_phone(browser: Any, project_server: str) -> None:
         assert no_horizontal_overflow(pg) <= 0
     finally:
         context.close()
+
+
+def test_an_empty_answer_and_the_panel_on_its_own(page: Any, project_server: str) -> None:
+    run_shared(page, project_server, "SELECT ?s WHERE { ?s a <urn:x-nothing> }")
+    page.locator("#result-body[data-views=ready]").wait_for()
+    assert page.locator("#status").inner_text().startswith("0 rows in ")
+    assert page.locator(".results-range").inner_text() == "No rows."
+    assert page.get_by_role("tab").all_inner_texts() == ["Table"]
+    # show() in a container of its own makes its own status, once however often it runs
+    found = page.evaluate(
+        """async () => {
+            const box = document.body.appendChild(document.createElement('div'));
+            const show = (q) => window.cakgResults.show(box, { query: q });
+            await show('ASK { ?s ?p ?o }');
+            const bad = await show('SELECT * WHERE {');
+            const r = await show('ASK { ?s ?p ?o }');
+            return { ok: r.ok, bad: [bad.ok, bad.status, bad.message.includes('line 1')],
+                     statuses: box.querySelectorAll('.status').length,
+                     status: box.querySelector('.status').textContent,
+                     answer: box.querySelector('.answer').textContent,
+                     downloads: [...box.querySelectorAll('.downloads a')].map(a => a.textContent) };
+        }"""
+    )
+    assert found["ok"] and found["bad"] == [False, 400, True]
+    assert found["statuses"] == 1 and found["status"].startswith("ASK answered in ")
+    assert found["answer"] == "Answer: yes"
+    assert found["downloads"] == ["JSON", "XML"]

@@ -223,6 +223,7 @@
   function show(container, options) {
     var query = options.query;
     var run = ++runs;
+    if (!options.status) { container.textContent = ""; }  /* the panel makes its own status */
     var status = options.status || container.appendChild(el("p", { "class": "status",
                                                                    role: "status" }));
     var downloads = options.downloads || container.appendChild(el("nav", {
@@ -253,6 +254,7 @@
           if (typeof data.boolean === "boolean") {
             body.appendChild(el("p", { "class": "answer" }, "Answer: " + (data.boolean ? "yes" : "no")));
             status.textContent = "ASK answered in " + ms + " ms.";
+            body.setAttribute("data-views", "ready");
             downloadLinks(downloads, query, "boolean");
             return { ok: true, status: r.status };
           }
@@ -281,6 +283,7 @@
           }, function () { /* the status keeps "more than" */ });
         }
         if (rows.length) { offerViews(body, bar, query, run); }
+        else { body.setAttribute("data-views", "ready"); }  /* nothing to draw */
         return table.ready.then(function () { return { ok: true, status: r.status }; });
       }).catch(function (e) {
         status.textContent = "The server could not be reached: " + e.message;
