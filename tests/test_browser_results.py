@@ -21,7 +21,13 @@ from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.namespaces import sparql_prologue
 from cakg.web import close_app, create_app
-from tests.browser_support import BROWSER, live_server, no_horizontal_overflow, sparql_rows
+from tests.browser_support import (
+    BROWSER,
+    fetch_json,
+    live_server,
+    no_horizontal_overflow,
+    sparql_rows,
+)
 
 pytestmark = BROWSER
 
@@ -30,6 +36,10 @@ CAKG = "https://w3id.org/cakg/ontology#"
 DASH = "\u2013"  # between the first and the last row of a page
 SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 250"
 DEGREES = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s"
+CITIES = sparql_prologue() + (
+    "SELECT ?city ?label WHERE {\n"
+    '  ?city a cakg:City ; rdfs:label ?label FILTER(lang(?label) = "en")\n}\n'
+)
 CONSTRUCT = sparql_prologue() + (
     "CONSTRUCT { ?c rdfs:label ?l ; cakg:locatedIn ?s } WHERE {\n"
     '  ?c a cakg:City ; rdfs:label ?l ; cakg:locatedIn ?s . FILTER(lang(?l) = "en")\n}\n'
@@ -217,3 +227,20 @@ def test_an_empty_answer_and_the_panel_on_its_own(page: Any, project_server: str
     assert found["statuses"] == 1 and found["status"].startswith("ASK answered in ")
     assert found["answer"] == "Answer: yes"
     assert found["downloads"] == ["JSON", "XML"]
+
+
+def test_a_map_of_places_and_the_chosen_view_stays_chosen(page: Any, project_server: str) -> None:
+    body = fetch_json(project_server + "/ui/results/views", urlencode({"query": CITIES}).encode())
+    marks = {v["kind"]: v["marks"] for v in body["views"]}
+    run_shared(page, project_server, CITIES)
+    page.locator("#result-body[data-views=ready]").wait_for()
+    assert page.get_by_role("tab").all_inner_texts() == ["Table", "Map"]
+    page.get_by_role("tab", name="Map").click()
+    canvas = page.locator("#results-view-map[data-drawn=yes]")
+    canvas.locator("svg").wait_for()
+    drawn = page.evaluate("() => window.cakgViews.drawn['results-view-map'].view.data('marked')")
+    assert canvas.locator("g.places path").count() == len(drawn) == marks["map"] > 0
+    page.get_by_role("button", name="Run").click()  # the same query again: the map again
+    canvas.locator("svg").wait_for()
+    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    assert page.locator("#results-panel-table").is_hidden()

@@ -15,6 +15,7 @@
 
   var T = function () { return window.cakgResultsTable; };
   var runs = 0;
+  var chosen = "table"; // the view last chosen: chosen again when the next answer offers it
 
   function root() {
     var m = document.querySelector('meta[name="cakg-root"]');
@@ -117,6 +118,7 @@
       var at = all.findIndex(function (t) { return t.button === document.activeElement; });
       if (at < 0 || (e.key !== "ArrowRight" && e.key !== "ArrowLeft")) { return; }
       var next = all[(at + (e.key === "ArrowRight" ? 1 : all.length - 1)) % all.length];
+      chosen = next.button.getAttribute("data-view");
       choose(next);
       next.button.focus();
       e.preventDefault();
@@ -141,8 +143,9 @@
           list.appendChild(button);
         }
         container.appendChild(panel);
-        button.addEventListener("click", function () { choose(tab); });
-        if (all.length === 1) { choose(tab); } else { button.tabIndex = -1; panel.hidden = true; }
+        button.addEventListener("click", function () { chosen = name; choose(tab); });
+        if (all.length === 1 || name === chosen) { choose(tab); }
+        else { button.tabIndex = -1; panel.hidden = true; }
         return tab;
       }
     };
