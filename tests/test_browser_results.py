@@ -66,11 +66,13 @@ def run_shared(page: Any, server: str, query: str) -> None:
 
 
 def shown(page: Any, column: int = 1) -> list[str]:
-    """The page's cells of COLUMN: an IRI's own IRI (its link's title), else the text."""
+    """The page's cells of COLUMN: an IRI's own IRI (its link's title), a literal's value."""
     return page.evaluate(
         """(n) => [...document.querySelectorAll(`#result-body tbody tr td:nth-child(${n})`)]
              .map(td => { const a = td.querySelector('[title]:not(td)');
-                          return a ? a.getAttribute('title') : td.textContent; })""",
+                          const value = td.querySelector('.literal');
+                          return a ? a.getAttribute('title')
+                                   : value ? value.textContent : td.textContent; })""",
         column,
     )
 
@@ -244,3 +246,24 @@ def test_a_map_of_places_and_the_chosen_view_stays_chosen(page: Any, project_ser
     canvas.locator("svg").wait_for()
     assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
     assert page.locator("#results-panel-table").is_hidden()
+
+
+def test_filter_the_rows(page: Any, project_server: str) -> None:
+    query = sparql_prologue() + (
+        'SELECT ?label WHERE { ?s rdfs:label ?label FILTER(lang(?label) = "en") } ORDER BY ?label'
+    )
+    labels = [r["label"] for r in sparql_rows(project_server, query)]
+    kept = [label for label in labels if "region" in label.lower()]
+    assert 0 < len(kept) < len(labels)
+    run_shared(page, project_server, query)
+    page.get_by_label("Filter the rows").fill("REGION")
+    expected = f"Rows 1{DASH}{len(kept)} of {len(kept)} matching “REGION” (of {len(labels):,})."
+    page.wait_for_function(
+        "(text) => document.querySelector('.results-range').textContent === text", arg=expected
+    )
+    assert shown(page) == kept[:100]
+    page.get_by_label("Filter the rows").fill("")
+    page.wait_for_function(
+        "(n) => document.querySelector('.results-range').textContent.endsWith(`of ${n}.`)",
+        arg=f"{len(labels):,}",
+    )
