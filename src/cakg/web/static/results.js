@@ -278,12 +278,17 @@
         }
         if (r.truncated) {
           post("ui/results/count", query, "application/json").then(function (c) {
-            return c.ok ? c.json() : null;
+            return c.json().then(function (data) { return { ok: c.ok, data: data }; });
           }).then(function (c) {
-            if (run !== runs || !c) { return; }
-            status.textContent = statusText(rows.length, noun, ms, true, r.limit, c.count);
-            if (table) { table.setTotal(c.count); }
-          }, function () { /* the status keeps "more than" */ });
+            if (run !== runs) { return; }
+            if (!c.ok) { throw new Error(c.data.message || "the server could not count them"); }
+            status.textContent = statusText(rows.length, noun, ms, true, r.limit, c.data.count);
+            if (table) { table.setTotal(c.data.count); }
+          }).catch(function (e) {
+            if (run !== runs) { return; }
+            status.textContent = "More than " + T().count(r.limit) + " " + noun + "s (the " +
+              "server's row limit) in " + ms + " ms; they could not all be counted: " + e.message;
+          });
         }
         if (rows.length) { offerViews(body, bar, query, run); }
         else { body.setAttribute("data-views", "ready"); }  /* nothing to draw */
