@@ -168,8 +168,6 @@
   window.cakgUi = { shorten: shorten, localHref: localHref };
 
   function start() {
-    var queryForm = document.getElementById("query-form");
-    if (queryForm) { initQueryPage(queryForm); }
     document.querySelectorAll("form[data-saved-form]").forEach(initGallery);
     runFromAddress();
   }
