@@ -413,6 +413,16 @@
     /* the Examples menu: a saved query's text into the editor (the link opens it without JS) */
     var menu = document.getElementById("examples");
     if (menu) {
+      /* closes as a menu does: Escape, or a click elsewhere */
+      menu.addEventListener("keydown", function (e) {
+        if (e.key === "Escape" && menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+      document.addEventListener("click", function (e) {
+        if (menu.open && !menu.contains(e.target)) { menu.open = false; }
+      });
       menu.addEventListener("click", function (e) {
         var link = e.target.closest && e.target.closest("a[data-example]");
         if (!link) { return; }
