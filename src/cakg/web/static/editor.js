@@ -178,7 +178,12 @@
         options.push({ label: p + ":", detail: PREFIXES[p], type: "namespace" });
       });
       options = options.concat(afterA ? [] : keywordOptions());
-      if (word.text.length < 3) { return { from: word.from, options: options, validFor: /^\w*$/ }; }
+      /* entities (GET /search) on Ctrl+Space, or while typing a word no keyword starts with */
+      var upper = word.text.toUpperCase();
+      var keywordLike = KEYWORDS.some(function (k) { return k.toUpperCase().indexOf(upper) === 0; });
+      if (word.text.length < 3 || (!context.explicit && (keywordLike || word.text.length < 4))) {
+        return { from: word.from, options: options, validFor: /^\w*$/ };
+      }
       return searchEntities(word.text).then(function (entities) {
         return { from: word.from, options: options.concat(entities) };
       });
