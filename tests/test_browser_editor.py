@@ -121,8 +121,14 @@ def test_variables_and_entities_are_completed(page: Any, project_server: str) ->
 def test_the_examples_menu_opens_a_saved_query_and_it_runs(page: Any, project_server: str) -> None:
     example = next(e for e in vocabulary(project_server)["examples"] if e["name"] == "sources")
     open_editor(page, project_server)
-    page.locator("#examples summary").click()
-    page.locator("#examples").get_by_role("link", name=example["summary"], exact=True).click()
+    menu = page.locator("#examples")
+    menu.locator("summary").click()
+    page.keyboard.press("Escape")  # closes as a menu does
+    assert not menu.evaluate("d => d.open")
+    menu.locator("summary").click()
+    description = menu.locator(".example-description", has_text=example["description"][:40])
+    assert description.is_visible()  # each example with its summary
+    menu.get_by_role("link", name=example["summary"], exact=True).click()
     page.wait_for_function("(t) => window.cakgEditor.get() === t", arg=example["text"])
     assert page.url == project_server + "/sparql?example=sources"
     assert not page.locator("#examples").evaluate("d => d.open")

@@ -191,12 +191,13 @@ def prefers_page(accept: str | None) -> bool:
 
 
 def wants_page() -> bool:
-    """True when a GET /sparql is a browser's: it prefers HTML and has no `update` or `format`
-    (a query in it is then shown in the editor and run there)."""
+    """True when a GET /sparql is a browser's: it prefers HTML and has no `update`; with a
+    `query` (then shown in the editor and run there), no other protocol parameter."""
     if request.method not in ("GET", "HEAD") or "update" in request.args:
         return False
     if "query" in request.args:
-        if "format" in request.args or len(request.args.getlist("query")) != 1:
+        # one query and nothing else: a format, a dataset, a timeout are a program's request
+        if set(request.args) != {"query"} or len(request.args.getlist("query")) != 1:
             return False
         return prefers_page(request.headers.get("Accept"))
     best = request.accept_mimetypes.best_match([*SERVICE_MEDIA_TYPES, HTML])

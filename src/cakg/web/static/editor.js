@@ -178,7 +178,12 @@
         options.push({ label: p + ":", detail: PREFIXES[p], type: "namespace" });
       });
       options = options.concat(afterA ? [] : keywordOptions());
-      if (word.text.length < 3) { return { from: word.from, options: options, validFor: /^\w*$/ }; }
+      /* entities (GET /search) on Ctrl+Space, or while typing a word no keyword starts with */
+      var upper = word.text.toUpperCase();
+      var keywordLike = KEYWORDS.some(function (k) { return k.toUpperCase().indexOf(upper) === 0; });
+      if (word.text.length < 3 || (!context.explicit && (keywordLike || word.text.length < 4))) {
+        return { from: word.from, options: options, validFor: /^\w*$/ };
+      }
       return searchEntities(word.text).then(function (entities) {
         return { from: word.from, options: options.concat(entities) };
       });
@@ -413,6 +418,16 @@
     /* the Examples menu: a saved query's text into the editor (the link opens it without JS) */
     var menu = document.getElementById("examples");
     if (menu) {
+      /* closes as a menu does: Escape, or a click elsewhere */
+      menu.addEventListener("keydown", function (e) {
+        if (e.key === "Escape" && menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+      document.addEventListener("click", function (e) {
+        if (menu.open && !menu.contains(e.target)) { menu.open = false; }
+      });
       menu.addEventListener("click", function (e) {
         var link = e.target.closest && e.target.closest("a[data-example]");
         if (!link) { return; }
