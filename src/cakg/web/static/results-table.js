@@ -143,6 +143,14 @@
     return t.type === "bnode" ? "_:" + t.value : t.value;
   }
 
+  /* True when every bound cell of column V is a number (its header is aligned as they are) */
+  function numeric(rows, v) {
+    var bound = rows.filter(function (row) { return row[v]; });
+    return bound.length > 0 && bound.every(function (row) {
+      return row[v].datatype && NUMERIC.test(row[v].datatype);
+    });
+  }
+
   function allIndexes(rows) { return rows.map(function (_, i) { return i; }); }
 
   /* The pager above the table: the range, First/Previous/Page/Next/Last, the page size and
@@ -193,6 +201,7 @@
     var headRow = el("tr");
     vars.forEach(function (v) {
       var th = el("th", { scope: "col", "aria-sort": "none", "data-var": v });
+      if (numeric(rows, v)) { th.className = "num"; }
       /* the header's aria-sort says how it is sorted; the button's title what a click does */
       var button = el("button", { type: "button", "class": "sort", title: "Sort by " + v +
                                   " (again: reverse; a third time: the answer's order)" }, v);
