@@ -129,6 +129,7 @@ def test_sort_a_numeric_column_as_numbers(page: Any, project_server: str) -> Non
     assert len(counts) > 100 and len({len(str(c)) for c in counts}) > 1  # 9 < 10, "9" > "10"
     run_shared(page, project_server, DEGREES)
     header = page.locator("#result-body th[data-var=n]")
+    assert header.get_attribute("class") == "num"  # aligned as its numbers
     header.get_by_role("button").click()
     page.wait_for_function("() => document.querySelector('th[data-var=n]')"
                            ".getAttribute('aria-sort') === 'ascending'")  # fmt: skip
