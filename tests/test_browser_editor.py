@@ -91,6 +91,19 @@ def test_typing_a_prefixed_name_declares_its_prefix_once(page: Any, project_serv
     assert editor_text(page).count("PREFIX") <= 1
 
 
+def test_nothing_is_declared_or_completed_in_comments_and_strings(
+    page: Any, project_server: str
+) -> None:
+    content = open_editor(page, project_server, "SELECT ?s WHERE {\n")
+    content.press("Control+End")
+    content.press_sequentially('  ?s ?p "see owl:sameAs" # and rdfs:lab', delay=0)
+    content.press("Control+Space")
+    status = "() => window.CM.completionStatus(window.cakgEditor.view.state)"
+    page.wait_for_function(f"() => ({status})() !== 'pending'")
+    assert page.evaluate(status) is None  # (rdfs:lab would offer rdfs:label)
+    assert "PREFIX" not in editor_text(page)
+
+
 def test_completing_a_term_declares_its_prefix(page: Any, project_server: str) -> None:
     content = open_editor(page, project_server, "SELECT ?s WHERE { ?s a ")
     content.press("Control+End")
