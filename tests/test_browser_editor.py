@@ -167,6 +167,19 @@ def test_a_misspelt_keyword_is_marked_at_its_column(page: Any, project_server: s
     assert "CONSTRUCT" in page.locator("#query-error .engine-message pre").text_content()
 
 
+def test_a_misspelt_keyword_is_marked_as_it_is_typed(page: Any, project_server: str) -> None:
+    """Before any run: what the tokens show is checked as the query is typed."""
+    content = open_editor(page, project_server)
+    content.press_sequentially("SELEC ?x WHERE { ?x ?y ?z }", delay=0)
+    page.keyboard.press("Escape")
+    page.locator(".cm-lintRange-error").wait_for()
+    assert page.locator(".cm-lintRange-error").all_inner_texts() == ["SELEC"]
+    assert page.locator("#query-error .problem-message").inner_text() == (
+        "SELEC is not a SPARQL keyword: did you mean SELECT?"
+    )
+    assert page.locator("#results").is_hidden()  # not run
+
+
 def test_an_undeclared_project_prefix_has_a_button_adding_it(
     page: Any, project_server: str
 ) -> None:
