@@ -40,7 +40,7 @@ from cakg.errors import CakgError
 from cakg.release import SEARCH_INDEX, Release
 from cakg.search_keys import KEY_VERSION, fold, word_starts
 
-INDEX_FORMAT = "cakg-search-index/1"
+INDEX_FORMAT = "cakg-search-index/3"
 MAX_LIMIT = 50
 # (score before the degree, weight of the degree): score = first + weight * degree (0..1)
 EXACT = (99.0, 1.0)
@@ -111,9 +111,11 @@ class SearchIndex:
                 f"search index format {data.get('format')!r} is not {INDEX_FORMAT!r}: "
                 "run `cakg build --force`"
             )
-        shared: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct class list
-        self._entries = [_entry(record, shared) for record in data["entities"]]
-        self._classes = frozenset().union(*shared.values()) | {
+        classes: list[str] = data["classes"]
+        sets = [frozenset(classes[c] for c in numbers) for numbers in data["class_sets"]]
+        labels = [Label(*label) for label in data["labels"]]
+        self._entries = [_entry(record, classes, sets, labels) for record in data["entities"]]
+        self._classes = frozenset(classes) | {
             e.iri for e in self._entries if CLASS_TYPES & e.classes
         }
         self._by_iri = {e.iri: n for n, e in enumerate(self._entries)}
@@ -285,12 +287,13 @@ def _floor(best: dict[int, tuple[float, int, int]], limit: int) -> float:
     return heapq.nlargest(limit, (v[0] for v in best.values()))[-1]
 
 
-def _entry(record: dict[str, Any], shared: dict[tuple[str, ...], frozenset[str]]) -> SearchEntry:
-    classes = tuple(record["classes"])
+def _entry(
+    record: dict[str, Any], classes: list[str], sets: list[frozenset[str]], labels: list[Label]
+) -> SearchEntry:
     return SearchEntry(
         iri=record["iri"],
-        labels=tuple(Label(*label) for label in record["labels"]),
-        types=tuple(record["types"]),
-        classes=shared.setdefault(classes, frozenset(classes)),
+        labels=tuple(labels[n] for n in record["labels"]),
+        types=tuple(classes[c] for c in record["types"]),
+        classes=sets[record["classes"]],
         degree=int(record["degree"]),
     )
