@@ -131,8 +131,9 @@ class SearchIndex:
         ]
         suffixes: list[tuple[str, int]] = []
         words: dict[str, list[int]] = {}
+        self._starts = [word_starts(key) for key in self._keys]
         for n, key in enumerate(self._keys):
-            for start in word_starts(key)[1:]:
+            for start in self._starts[n][1:]:
                 suffixes.append((key[start:], n))
             for word in set(key.split()):
                 words.setdefault(word, []).append(n)
@@ -177,14 +178,35 @@ class SearchIndex:
         if not query:
             return []
         wanted = frozenset(types)
-        # each key with the best score it can give: that of its most connected entity
-        ranked = sorted(
-            (base + weight * self._degree(self._postings[n][0][0]), n, base, weight)
-            for n, (base, weight) in self._candidates(query).items()
-            if not wanted or not wanted.isdisjoint(self._key_classes[n])
-        )
         best: dict[int, tuple[float, int, int]] = {}  # entity -> (score, preference, label)
         raw = text.strip().casefold()
+        found = self._candidates(query)
+        self._collect(found, wanted, limit, raw, best)
+        if len(best) < limit and len(query) >= MIN_FUZZY_LENGTH:  # else none would enter
+            fuzzy = {
+                n: (FUZZY[0] + FUZZY_SPAN * similarity / 100, FUZZY[1])
+                for n, similarity in self._fuzzy(query, found).items()
+            }
+            self._collect(fuzzy, wanted, limit, raw, best)
+        order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        return [self._hit(n, score, label_id, query) for n, (score, _p, label_id) in order]
+
+    def _collect(
+        self,
+        candidates: dict[int, tuple[float, float]],
+        wanted: frozenset[str],
+        limit: int,
+        raw: str,
+        best: dict[int, tuple[float, int, int]],
+    ) -> None:
+        """Add to BEST (entity -> score, preference, label) the entities of the candidate keys
+        that can enter the top LIMIT: the keys in the order of the best score each can give
+        (that of its most connected entity), until none can."""
+        ranked = sorted(
+            (base + weight * self._degree(self._postings[n][0][0]), n, base, weight)
+            for n, (base, weight) in candidates.items()
+            if not wanted or not wanted.isdisjoint(self._key_classes[n])
+        )
         for bound, key_id, base, weight in reversed(ranked):
             if len(best) >= limit and _floor(best, limit) >= bound:
                 break  # no hit of this key (or of a later one) can enter the top
@@ -202,12 +224,10 @@ class SearchIndex:
                 taken += 1
                 if taken == limit:  # the key's others are less connected: lower scores
                     break
-        order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
-        return [self._hit(n, score, label_id, query) for n, (score, _p, label_id) in order]
 
     def _candidates(self, query: str) -> dict[int, tuple[float, float]]:
-        """Candidate keys, each with its score before the degree and the weight of the
-        degree (see the module's docstring)."""
+        """The exact and prefix candidate keys, each with its score before the degree and the
+        weight of the degree (see the module's docstring)."""
         found: dict[int, tuple[float, float]] = {}
         exact = self._key_ids.get(query)
         if exact is not None:
@@ -221,9 +241,6 @@ class SearchIndex:
         for i in range(lo, min(hi, lo + MAX_CANDIDATES)):
             n = self._suffix_keys[i]
             found.setdefault(n, _prefix(WORD_START * len(query) / len(self._keys[n])))
-        if len(query) >= MIN_FUZZY_LENGTH:
-            for n, similarity in self._fuzzy(query, found).items():
-                found[n] = (FUZZY[0] + FUZZY_SPAN * similarity / 100, FUZZY[1])
         return found
 
     def _fuzzy(self, query: str, found: dict[int, tuple[float, float]]) -> dict[int, float]:
@@ -250,7 +267,7 @@ class SearchIndex:
         owners: list[int] = []
         for n in candidates:
             key = self._keys[n]
-            for start in word_starts(key):
+            for start in self._starts[n]:
                 if start:
                     parts.append(key[start:])
                     owners.append(n)
