@@ -7,7 +7,8 @@ built by `cakg build` with the rules reasoner, validation off) is served by `cak
 free 127.0.0.1 port with its defaults. Reported:
 - the index: the build's time to write it (manifest timings), its entities, labels, distinct
   keys and bytes; its load time and the memory it takes in one process (loaded here);
-- the first /search of a web process (it reads the index then), and one answer per query kind
+- the first /search after ready (each web process reads the index in a thread as it starts: a
+  search that comes first waits for it), and one answer per query kind
   checked to find what it should (an exact label, Russian, a prefix, a typo...);
 - wrk with `--connections` (16) and then 1 connection, GETting the QUERIES in turn as JSON
   (after a warm-up run of the same length): p50, p99 and requests/s, and non-2xx; and, for
@@ -127,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"\n`cakg serve` ready in {server.ready_s:.2f} s")
         cold, _ = get_json(base + path_of({"q": "Kazakhstan"}))
-        say(f"first /search (one web process reads the index): {cold * 1000:.0f} ms")
+        say(
+            f"first /search after ready (each web process reads the index as it starts): {cold * 1000:.0f} ms"
+        )  # noqa: E501
         say("\n| query | parameters | first hit | expected | ms (one, warm) |")
         say("|---|---|---|---|---|")
         for name, params, expected in QUERIES:
