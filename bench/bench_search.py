@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"\n`cakg serve` ready in {server.ready_s:.2f} s")
         cold, _ = get_json(base + path_of({"q": "Kazakhstan"}))
-        say(f"first /search after ready (the index read as each web process starts): {cold * 1e3:.0f} ms")
+        say(f"first /search after ready (index read as a web process starts): {cold * 1e3:.0f} ms")
         say("\n| query | parameters | first hit | expected | ms (one, warm) |")
         say("|---|---|---|---|---|")
         for name, params, expected in QUERIES:
