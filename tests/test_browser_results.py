@@ -21,14 +21,25 @@ from cakg.config import Settings
 from cakg.engine.base import Engine
 from cakg.namespaces import sparql_prologue
 from cakg.web import close_app, create_app
-from tests.browser_support import BROWSER, live_server, no_horizontal_overflow, sparql_rows
+from tests.browser_support import (
+    BROWSER,
+    fetch_json,
+    live_server,
+    no_horizontal_overflow,
+    sparql_rows,
+)
 
 pytestmark = BROWSER
 
 CAP = 100  # the row limit of the capped server
 CAKG = "https://w3id.org/cakg/ontology#"
+DASH = "\u2013"  # between the first and the last row of a page
 SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 250"
 DEGREES = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s"
+CITIES = sparql_prologue() + (
+    "SELECT ?city ?label WHERE {\n"
+    '  ?city a cakg:City ; rdfs:label ?label FILTER(lang(?label) = "en")\n}\n'
+)
 CONSTRUCT = sparql_prologue() + (
     "CONSTRUCT { ?c rdfs:label ?l ; cakg:locatedIn ?s } WHERE {\n"
     '  ?c a cakg:City ; rdfs:label ?l ; cakg:locatedIn ?s . FILTER(lang(?l) = "en")\n}\n'
@@ -55,11 +66,13 @@ def run_shared(page: Any, server: str, query: str) -> None:
 
 
 def shown(page: Any, column: int = 1) -> list[str]:
-    """The page's cells of COLUMN: an IRI's own IRI (its link's title), else the text."""
+    """The page's cells of COLUMN: an IRI's own IRI (its link's title), a literal's value."""
     return page.evaluate(
         """(n) => [...document.querySelectorAll(`#result-body tbody tr td:nth-child(${n})`)]
              .map(td => { const a = td.querySelector('[title]:not(td)');
-                          return a ? a.getAttribute('title') : td.textContent; })""",
+                          const value = td.querySelector('.literal');
+                          return a ? a.getAttribute('title')
+                                   : value ? value.textContent : td.textContent; })""",
         column,
     )
 
@@ -69,13 +82,13 @@ def test_pages_of_rows_with_the_exact_total(page: Any, project_server: str) -> N
     assert len(expected) == 250
     run_shared(page, project_server, SUBJECTS)
     assert page.locator("#status").inner_text().startswith("250 rows in ")
-    assert page.locator(".results-range").inner_text() == "Rows 1–100 of 250."
+    assert page.locator(".results-range").inner_text() == f"Rows 1{DASH}100 of 250."
     assert shown(page) == expected[:100]
     page.get_by_role("button", name="Next").click()
     page.wait_for_function(
         "() => document.getElementById('results-panel-table').dataset.page === '2'"
     )
-    assert page.locator(".results-range").inner_text() == "Rows 101–200 of 250."
+    assert page.locator(".results-range").inner_text() == f"Rows 101{DASH}200 of 250."
     assert page.locator(".results-page-at").inner_text() == "Page 2 of 3"
     assert shown(page) == expected[100:200]
     page.get_by_role("button", name="Last").click()
@@ -88,7 +101,7 @@ def test_pages_of_rows_with_the_exact_total(page: Any, project_server: str) -> N
     page.wait_for_function(
         "() => document.getElementById('results-panel-table').dataset.page === '9'"
     )
-    assert page.locator(".results-range").inner_text() == "Rows 201–225 of 250."
+    assert page.locator(".results-range").inner_text() == f"Rows 201{DASH}225 of 250."
     assert shown(page) == expected[200:225]
 
 
@@ -104,7 +117,7 @@ def test_the_total_is_exact_past_the_row_limit(
     status = page.locator("#status").inner_text()
     assert status.startswith(f"{total:,} rows in all; the server sends the first {CAP} ")
     assert page.locator(".results-range").inner_text() == (
-        f"Rows 1–{CAP} of the first {CAP} ({total:,} in all)."
+        f"Rows 1{DASH}{CAP} of the first {CAP} ({total:,} in all)."
     )
     assert page.locator("#result-body tbody tr").count() == CAP
     page.locator("#result-body[data-views=ready]").wait_for()
@@ -189,3 +202,68 @@ def test_the_panel_fits_a_phone(browser: Any, project_server: str) -> None:
         assert no_horizontal_overflow(pg) <= 0
     finally:
         context.close()
+
+
+def test_an_empty_answer_and_the_panel_on_its_own(page: Any, project_server: str) -> None:
+    run_shared(page, project_server, "SELECT ?s WHERE { ?s a <urn:x-nothing> }")
+    page.locator("#result-body[data-views=ready]").wait_for()
+    assert page.locator("#status").inner_text().startswith("0 rows in ")
+    assert page.locator(".results-range").inner_text() == "No rows."
+    assert page.get_by_role("tab").all_inner_texts() == ["Table"]
+    # show() in a container of its own makes its own status, once however often it runs
+    found = page.evaluate(
+        """async () => {
+            const box = document.body.appendChild(document.createElement('div'));
+            const show = (q) => window.cakgResults.show(box, { query: q });
+            await show('ASK { ?s ?p ?o }');
+            const bad = await show('SELECT * WHERE {');
+            const r = await show('ASK { ?s ?p ?o }');
+            return { ok: r.ok, bad: [bad.ok, bad.status, bad.message.includes('line 1')],
+                     statuses: box.querySelectorAll('.status').length,
+                     status: box.querySelector('.status').textContent,
+                     answer: box.querySelector('.answer').textContent,
+                     downloads: [...box.querySelectorAll('.downloads a')].map(a => a.textContent) };
+        }"""
+    )
+    assert found["ok"] and found["bad"] == [False, 400, True]
+    assert found["statuses"] == 1 and found["status"].startswith("ASK answered in ")
+    assert found["answer"] == "Answer: yes"
+    assert found["downloads"] == ["JSON", "XML"]
+
+
+def test_a_map_of_places_and_the_chosen_view_stays_chosen(page: Any, project_server: str) -> None:
+    body = fetch_json(project_server + "/ui/results/views", urlencode({"query": CITIES}).encode())
+    marks = {v["kind"]: v["marks"] for v in body["views"]}
+    run_shared(page, project_server, CITIES)
+    page.locator("#result-body[data-views=ready]").wait_for()
+    assert page.get_by_role("tab").all_inner_texts() == ["Table", "Map"]
+    page.get_by_role("tab", name="Map").click()
+    canvas = page.locator("#results-view-map[data-drawn=yes]")
+    canvas.locator("svg").wait_for()
+    drawn = page.evaluate("() => window.cakgViews.drawn['results-view-map'].view.data('marked')")
+    assert canvas.locator("g.places path").count() == len(drawn) == marks["map"] > 0
+    page.get_by_role("button", name="Run").click()  # the same query again: the map again
+    canvas.locator("svg").wait_for()
+    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    assert page.locator("#results-panel-table").is_hidden()
+
+
+def test_filter_the_rows(page: Any, project_server: str) -> None:
+    query = sparql_prologue() + (
+        'SELECT ?label WHERE { ?s rdfs:label ?label FILTER(lang(?label) = "en") } ORDER BY ?label'
+    )
+    labels = [r["label"] for r in sparql_rows(project_server, query)]
+    kept = [label for label in labels if "region" in label.lower()]
+    assert 0 < len(kept) < len(labels)
+    run_shared(page, project_server, query)
+    page.get_by_label("Filter the rows").fill("REGION")
+    expected = f"Rows 1{DASH}{len(kept)} of {len(kept)} matching “REGION” (of {len(labels):,})."
+    page.wait_for_function(
+        "(text) => document.querySelector('.results-range').textContent === text", arg=expected
+    )
+    assert shown(page) == kept[:100]
+    page.get_by_label("Filter the rows").fill("")
+    page.wait_for_function(
+        "(n) => document.querySelector('.results-range').textContent.endsWith(`of ${n}.`)",
+        arg=f"{len(labels):,}",
+    )

@@ -1,6 +1,7 @@
 """One entry point for every page that draws an answer: the view its query declares, and its
-table. The gallery, /queries/<name>.html, the embeddable view and resource pages all call
-`answer_view` and `answer_table`, so the same answer gives the same picture everywhere."""
+table. The gallery, /queries/<name>.html, the embeddable view, resource pages and the query
+editor's results panel (with a view cakg.views.infer chose) all call `answer_view` and
+`answer_table`, so the same answer gives the same picture everywhere."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@
 
   var T = function () { return window.cakgResultsTable; };
   var runs = 0;
+  var chosen = "table"; // the view last chosen: chosen again when the next answer offers it
 
   function root() {
     var m = document.querySelector('meta[name="cakg-root"]');
@@ -117,6 +118,7 @@
       var at = all.findIndex(function (t) { return t.button === document.activeElement; });
       if (at < 0 || (e.key !== "ArrowRight" && e.key !== "ArrowLeft")) { return; }
       var next = all[(at + (e.key === "ArrowRight" ? 1 : all.length - 1)) % all.length];
+      chosen = next.button.getAttribute("data-view");
       choose(next);
       next.button.focus();
       e.preventDefault();
@@ -141,8 +143,9 @@
           list.appendChild(button);
         }
         container.appendChild(panel);
-        button.addEventListener("click", function () { choose(tab); });
-        if (all.length === 1) { choose(tab); } else { button.tabIndex = -1; panel.hidden = true; }
+        button.addEventListener("click", function () { chosen = name; choose(tab); });
+        if (all.length === 1 || name === chosen) { choose(tab); }
+        else { button.tabIndex = -1; panel.hidden = true; }
         return tab;
       }
     };
@@ -184,18 +187,24 @@
     }).then(function () { panel.removeAttribute("aria-busy"); });
   }
 
-  function offerViews(container, bar, query) {
+  /* RUN: the run asking; an answer for a run that is no longer the last is dropped */
+  function offerViews(container, bar, query, run) {
     container.setAttribute("data-views", "pending");
     return post("ui/results/views", query, "application/json").then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (r) {
-      if (!r.ok) { return; }
+      if (run !== runs) { return; }
+      if (!r.ok) {
+        bar.note.textContent = "No views: " + (r.data.message || "the server could not draw them.");
+        bar.note.hidden = false;
+        return;
+      }
       r.data.views.forEach(function (view) {
         bar.add(view.kind, view.label, function (panel) { drawView(panel, view); });
       });
       if (r.data.note) { bar.note.textContent = r.data.note; bar.note.hidden = false; }
     }, function () { /* no views: the table stands */ }).then(function () {
-      container.setAttribute("data-views", "ready");
+      if (run === runs) { container.setAttribute("data-views", "ready"); }
     });
   }
 
@@ -217,6 +226,7 @@
   function show(container, options) {
     var query = options.query;
     var run = ++runs;
+    if (!options.status) { container.textContent = ""; }  /* the panel makes its own status */
     var status = options.status || container.appendChild(el("p", { "class": "status",
                                                                    role: "status" }));
     var downloads = options.downloads || container.appendChild(el("nav", {
@@ -247,6 +257,7 @@
           if (typeof data.boolean === "boolean") {
             body.appendChild(el("p", { "class": "answer" }, "Answer: " + (data.boolean ? "yes" : "no")));
             status.textContent = "ASK answered in " + ms + " ms.";
+            body.setAttribute("data-views", "ready");
             downloadLinks(downloads, query, "boolean");
             return { ok: true, status: r.status };
           }
@@ -267,14 +278,20 @@
         }
         if (r.truncated) {
           post("ui/results/count", query, "application/json").then(function (c) {
-            return c.ok ? c.json() : null;
+            return c.json().then(function (data) { return { ok: c.ok, data: data }; });
           }).then(function (c) {
-            if (run !== runs || !c) { return; }
-            status.textContent = statusText(rows.length, noun, ms, true, r.limit, c.count);
-            if (table) { table.setTotal(c.count); }
-          }, function () { /* the status keeps "more than" */ });
+            if (run !== runs) { return; }
+            if (!c.ok) { throw new Error(c.data.message || "the server could not count them"); }
+            status.textContent = statusText(rows.length, noun, ms, true, r.limit, c.data.count);
+            if (table) { table.setTotal(c.data.count); }
+          }).catch(function (e) {
+            if (run !== runs) { return; }
+            status.textContent = "More than " + T().count(r.limit) + " " + noun + "s (the " +
+              "server's row limit) in " + ms + " ms; they could not all be counted: " + e.message;
+          });
         }
-        if (rows.length) { offerViews(body, bar, query); }
+        if (rows.length) { offerViews(body, bar, query, run); }
+        else { body.setAttribute("data-views", "ready"); }  /* nothing to draw */
         return table.ready.then(function () { return { ok: true, status: r.status }; });
       }).catch(function (e) {
         status.textContent = "The server could not be reached: " + e.message;

@@ -172,9 +172,7 @@
     runFromAddress();
   }
 
-  /* Deferred scripts run before DOMContentLoaded, in order: waiting for it lets the scripts
-     after this one (results.js, which a shared query's run needs at once) load first. */
-  if (document.readyState !== "complete") {
+  if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();
