@@ -91,6 +91,19 @@ def test_typing_a_prefixed_name_declares_its_prefix_once(page: Any, project_serv
     assert editor_text(page).count("PREFIX") <= 1
 
 
+def test_nothing_is_declared_or_completed_in_comments_and_strings(
+    page: Any, project_server: str
+) -> None:
+    content = open_editor(page, project_server, "SELECT ?s WHERE {\n")
+    content.press("Control+End")
+    content.press_sequentially('  ?s ?p "see owl:sameAs" # and rdfs:lab', delay=0)
+    content.press("Control+Space")
+    status = "() => window.CM.completionStatus(window.cakgEditor.view.state)"
+    page.wait_for_function(f"() => ({status})() !== 'pending'")
+    assert page.evaluate(status) is None  # (rdfs:lab would offer rdfs:label)
+    assert "PREFIX" not in editor_text(page)
+
+
 def test_completing_a_term_declares_its_prefix(page: Any, project_server: str) -> None:
     content = open_editor(page, project_server, "SELECT ?s WHERE { ?s a ")
     content.press("Control+End")
@@ -152,6 +165,19 @@ def test_a_misspelt_keyword_is_marked_at_its_column(page: Any, project_server: s
     assert (marked["from"], marked["to"], marked["text"]) == (0, 5, "SELEC")
     assert page.locator(".cm-lintRange-error").all_inner_texts() == ["SELEC"]
     assert "CONSTRUCT" in page.locator("#query-error .engine-message pre").text_content()
+
+
+def test_a_misspelt_keyword_is_marked_as_it_is_typed(page: Any, project_server: str) -> None:
+    """Before any run: what the tokens show is checked as the query is typed."""
+    content = open_editor(page, project_server)
+    content.press_sequentially("SELEC ?x WHERE { ?x ?y ?z }", delay=0)
+    page.keyboard.press("Escape")
+    page.locator(".cm-lintRange-error").wait_for()
+    assert page.locator(".cm-lintRange-error").all_inner_texts() == ["SELEC"]
+    assert page.locator("#query-error .problem-message").inner_text() == (
+        "SELEC is not a SPARQL keyword: did you mean SELECT?"
+    )
+    assert page.locator("#results").is_hidden()  # not run
 
 
 def test_an_undeclared_project_prefix_has_a_button_adding_it(

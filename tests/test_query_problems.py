@@ -212,6 +212,18 @@ def test_problems_of_puts_the_engine_error_before_the_warnings() -> None:
     assert problems_of(CAKG + "SELECT * { ?x a cakg:State }", VOCABULARY) == []
 
 
+def test_without_the_engine_the_tokens_still_show_keywords_and_brackets() -> None:
+    """As the query is typed (no run yet): what can be told without parsing."""
+    text = CAKG + "SELEC * { ?x a cakg:Sate . FILTER(?x = <urn:x> }"
+    found = problems_of(text, VOCABULARY)
+    assert [(p.severity, p.line, p.column) for p in found] == [
+        ("error", 2, 1), ("error", 2, 48), ("warning", 2, 16),
+    ]  # fmt: skip
+    assert found[0].message == "SELEC is not a SPARQL keyword: did you mean SELECT?"
+    assert found[1].message.startswith("This } does not match the ( opened at line 2, column 34")
+    assert problems_of("INSERT DATA { <urn:a> <urn:b> <urn:c> }", VOCABULARY) == []
+
+
 def test_a_problem_as_json() -> None:
     problem = Problem("error", "m", 1, 2, 1, 5, Fix("Add", "x", 1, 1))
     assert problem.as_json() == {

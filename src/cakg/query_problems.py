@@ -212,9 +212,17 @@ def lint(text: str, vocabulary: Vocabulary) -> list[Problem]:
 def problems_of(
     text: str, vocabulary: Vocabulary, error: tuple[int, int, str] | None = None
 ) -> list[Problem]:
-    """Every problem of `text`: the engine's `error` (line, column, why) explained, else the
-    undeclared prefixes; then the lint's warnings."""
-    found = [explain(text, *error)] if error is not None else undeclared(text)
+    """Every problem of `text`: the engine's `error` (line, column, why) explained; without
+    one (as the query is typed), what the tokens alone show: undeclared prefixes, misspelt
+    keywords, unbalanced brackets. Then the lint's warnings."""
+    if error is not None:
+        found = [explain(text, *error)]
+    else:
+        found = undeclared(text)
+        tokens = tokenize(text, strict=False)
+        for finding in (unknown_keyword(tokens, len(text)), unbalanced(text, tokens)):
+            if finding is not None:
+                found.append(_problem(text, *finding))
     return [*found, *lint(text, vocabulary)]
 
 

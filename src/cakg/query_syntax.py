@@ -30,6 +30,9 @@ KEYWORDS = frozenset({
     "STRDT", "SAMETERM", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX", "SUBSTR",
     "REPLACE", "LATERAL", "TRIPLE", "SUBJECT", "PREDICATE", "OBJECT", "ISTRIPLE", "LANGDIR",
     "HASLANG", "HASLANGDIR", "STRLANGDIR",
+    # SPARQL Update's (refused by the endpoint with its own message, but no misspelling)
+    "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "INSERT", "DELETE", "DATA", "WITH",
+    "USING", "DEFAULT", "ALL", "TO", "INTO",
 })  # fmt: skip
 # words that end a run of triple patterns inside a group
 _GROUP_WORDS = frozenset(

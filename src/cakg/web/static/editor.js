@@ -142,7 +142,27 @@
       }).catch(function () { return []; });
   }
 
+  /* Whether the end of TEXT (a line up to the cursor) is inside a comment or a string. */
+  function inCommentOrString(text) {
+    var m;
+    var last = null;
+    SCAN.lastIndex = 0;
+    while ((m = SCAN.exec(text)) !== null) {
+      if (m[0] === "") { SCAN.lastIndex++; continue; }
+      last = m;
+    }
+    if (!last || last.index + last[0].length !== text.length) { return false; }
+    if (last[3]) { return true; }
+    var str = last[2];
+    if (!str) { return false; }
+    var long = str.slice(0, 3) === '"""' || str.slice(0, 3) === "'''";
+    var quote = long ? str.slice(0, 3) : str[0];
+    return str.length < quote.length * 2 || str.slice(-quote.length) !== quote;
+  }
+
   function complete(context) {
+    var line = context.state.doc.lineAt(context.pos);
+    if (inCommentOrString(line.text.slice(0, context.pos - line.from))) { return null; }
     var variable = context.matchBefore(/[?$][\w\u00C0-\uFFFF]*/);
     if (variable) {
       var seen = {};
@@ -457,7 +477,8 @@
     }
   }
 
-  window.cakgEditorText = { scan: scan, prefixChange: prefixChange };
+  window.cakgEditorText = { scan: scan, prefixChange: prefixChange,
+                            inCommentOrString: inCommentOrString };
 
   function start() {
     var form = document.getElementById("query-form");
