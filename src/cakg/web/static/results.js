@@ -208,6 +208,16 @@
     });
   }
 
+  /* Stop the views of the last answer (a graph's force layout runs on until finalized). */
+  function forgetViews() {
+    var drawn = window.cakgViews ? window.cakgViews.drawn : {};
+    Object.keys(drawn).forEach(function (id) {
+      if (id.indexOf("results-view-") !== 0) { return; }
+      if (drawn[id] && drawn[id].finalize) { drawn[id].finalize(); }
+      delete drawn[id];
+    });
+  }
+
   /* ------------------------------------------------------------------- show */
 
   function statusText(total, noun, ms, truncated, limit, counted) {
@@ -233,6 +243,7 @@
       "class": "downloads", "aria-label": "Download the results" }));
     var body = options.status ? container : container.appendChild(el("div"));
     status.textContent = "Running…";
+    forgetViews();
     body.textContent = "";
     body.removeAttribute("data-views");
     var started = performance.now();
