@@ -115,6 +115,37 @@ def test_views_of_a_construct_are_a_graph(client: FlaskClient) -> None:
     assert [v["kind"] for v in body["views"]] == ["graph"]  # type: ignore[union-attr]
 
 
+def test_a_view_the_reader_chose_is_drawn_instead(client: FlaskClient) -> None:
+    chosen = {"type": "graph", "subject": "where"}
+    status, body = post(client, "/ui/results/views", query=PLACES, view=json.dumps(chosen))
+    assert status == 200
+    [view] = body["views"]  # type: ignore[misc]
+    assert view["kind"] == "graph" and view["view"] == chosen and view["marks"] == 3
+
+
+def test_a_chosen_view_with_nothing_to_draw_says_why(client: FlaskClient) -> None:
+    chosen = {"type": "timeline", "date": "place", "label": "where"}  # IRIs are no dates
+    status, body = post(client, "/ui/results/views", query=PLACES, view=json.dumps(chosen))
+    assert status == 200 and body["views"] == []
+    assert "undated" in str(body["note"])
+
+
+@pytest.mark.parametrize(
+    ("view", "words"),
+    [
+        ("{", "not JSON"),
+        ('{"type": "bar", "x": "place", "y": "nothing"}', "the answer has no column `nothing`"),
+        ('{"type": "bar", "x": "place"}', "a bar needs y"),
+    ],
+)
+def test_a_chosen_view_the_answer_cannot_have_is_400(
+    client: FlaskClient, view: str, words: str
+) -> None:
+    status, body = post(client, "/ui/results/views", query=PLACES, view=view)
+    assert status == 400
+    assert body["parameter"] == "view" and words in str(body["message"])
+
+
 def test_an_answer_with_nothing_to_draw_has_no_view(client: FlaskClient) -> None:
     query = (
         sparql_prologue()
@@ -144,6 +175,7 @@ def _data(spec: dict[str, object], name: str) -> list[dict[str, object]]:
         ({"query": "  "}, "query", "bad-parameter", "empty"),
         ({"query": ALL, "format": "json"}, "format", "bad-parameter", "unknown parameter"),
         ({"query": ALL, "timeout": "1"}, "timeout", "bad-parameter", "unknown parameter"),
+        ({"query": ALL, "views": "x"}, "views", "bad-parameter", "unknown"),
         ({"query": "SELECT * WHERE { ?s ?p ?o"}, None, "bad-query", "line 1, column"),
         ({"query": "INSERT DATA { <a:b> <a:b> <a:b> }"}, None, "update-refused", "read-only"),
         ({"query": "SELECT * { SERVICE <http://x.org/> { ?s ?p ?o } }"}, None, "bad-query",
@@ -164,6 +196,12 @@ def test_bad_requests_get_400_naming_what_is_wrong(
     assert words in str(body["message"])
     assert body.get("parameter") == parameter
     assert "Traceback" not in str(body["message"])
+
+
+def test_count_takes_no_view(client: FlaskClient) -> None:
+    status, body = post(client, "/ui/results/count", query=ALL, view='{"type": "bar"}')
+    assert status == 400 and body["parameter"] == "view"
+    assert "this endpoint takes `query`" in str(body["message"])
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)

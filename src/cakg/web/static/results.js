@@ -24,11 +24,12 @@
 
   function el(tag, attrs, text) { return T().el(tag, attrs, text); }
 
+  /* POST QUERY (a string, or the form's fields) to PATH */
   function post(path, query, accept) {
     return fetch(root() + path, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": accept },
-      body: new URLSearchParams({ query: query })
+      body: new URLSearchParams(typeof query === "string" ? { query: query } : query)
     });
   }
 
@@ -153,8 +154,10 @@
 
   /* ----------------------------------------------------------------- views */
 
-  /* A view the server drew (cakg.views): the figure views.js draws from its specification. */
-  function drawView(panel, view) {
+  /* A view the server drew (cakg.views): the figure views.js draws from its specification,
+     and under it the form that changes what it draws (static/results-settings.js; CTX: the
+     query and the answer's variables). */
+  function drawView(panel, view, ctx) {
     var figure = el("figure", { "class": "view view-" + view.kind });
     var canvas = el("div", { "class": "view-canvas", id: "results-view-" + view.kind,
                              role: "img", "aria-label": view.caption || view.label });
@@ -171,7 +174,29 @@
     figure.appendChild(spec);
     figure.appendChild(caption);
     panel.appendChild(figure);
+    var change = window.cakgResultsSettings && window.cakgResultsSettings.settings(
+      view.view, ctx.vars, function (declared) { return redraw(panel, declared, ctx); });
+    if (change) { panel.appendChild(change); }
     return window.cakgViews ? window.cakgViews.drawAll(panel) : null;
+  }
+
+  /* Draw DECLARED (the reader's choice of columns) in PANEL instead; resolves to the reason
+     when it cannot be drawn, else to null. */
+  function redraw(panel, declared, ctx) {
+    var fields = { query: ctx.query, view: JSON.stringify(declared) };
+    return post("ui/results/views", fields, "application/json").then(function (r) {
+      return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+    }).then(function (r) {
+      if (!r.ok) { return r.data.message || "The view could not be drawn."; }
+      var view = r.data.views[0];
+      if (!view) { return r.data.note || "There is nothing to draw."; }
+      forgetViews();
+      panel.textContent = "";
+      drawView(panel, view, ctx);
+      var box = panel.querySelector(".view-settings");
+      if (box) { box.open = true; }
+      return null;
+    }, function (e) { return "The server could not be reached: " + e.message; });
   }
 
   function drawTurtle(panel, query) {
@@ -188,7 +213,7 @@
   }
 
   /* RUN: the run asking; an answer for a run that is no longer the last is dropped */
-  function offerViews(container, bar, query, run) {
+  function offerViews(container, bar, query, run, vars) {
     container.setAttribute("data-views", "pending");
     return post("ui/results/views", query, "application/json").then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
@@ -200,7 +225,9 @@
         return;
       }
       r.data.views.forEach(function (view) {
-        bar.add(view.kind, view.label, function (panel) { drawView(panel, view); });
+        bar.add(view.kind, view.label, function (panel) {
+          drawView(panel, view, { query: query, vars: vars });
+        });
       });
       if (r.data.note) { bar.note.textContent = r.data.note; bar.note.hidden = false; }
     }, function () { /* no views: the table stands */ }).then(function () {
@@ -301,7 +328,7 @@
               "server's row limit) in " + ms + " ms; they could not all be counted: " + e.message;
           });
         }
-        if (rows.length) { offerViews(body, bar, query, run); }
+        if (rows.length) { offerViews(body, bar, query, run, vars); }
         else { body.setAttribute("data-views", "ready"); }  /* nothing to draw */
         return table.ready.then(function () { return { ok: true, status: r.status }; });
       }).catch(function (e) {
