@@ -19,6 +19,7 @@ from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
 from cakg.namespaces import CAKG, ONTOLOGY_GRAPH, PREFIXES
 from cakg.web.linked_view import Term, best_label
+from cakg.web.negotiation import public_path
 
 MAX_INSTANCES = 5000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
@@ -69,7 +70,7 @@ def class_href(iri: str) -> str | None:
     if not iri.startswith(str(CAKG)):
         return None
     name = iri[len(str(CAKG)) :]
-    return url_for("pages.class_page", name=name) if _NAME.fullmatch(name) else None
+    return public_path(url_for("pages.class_page", name=name)) if _NAME.fullmatch(name) else None
 
 
 def class_view(engine: Engine, name: str, link: object, languages: LanguageAccept) -> ClassView:

@@ -56,7 +56,12 @@ def words(fact: Fact, b: PageBuilder, axioms: OntologyAxioms, title: str) -> str
 def relations(fact: Fact, b: PageBuilder, axioms: OntologyAxioms, title: str) -> list[Relation]:
     """The other facts linking the same thing, in words."""
     return [
-        Relation(words(o, b, axioms, title), b.term(o.predicate).href, o.inferred)
+        Relation(
+            words(o, b, axioms, title),
+            b.term(o.predicate).href,
+            o.inferred,
+            b.why(o.shown) if o.inferred else None,
+        )
         for o in fact.others
     ]
 

@@ -142,6 +142,7 @@ class Relation:
     text: str
     href: str | None
     inferred: bool
+    why: Why | None = None  # for an inferred one: the rule and the facts it follows from
 
 
 @dataclass

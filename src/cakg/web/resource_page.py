@@ -15,7 +15,7 @@ from rdflib import URIRef
 from cakg.engine.base import Engine
 from cakg.namespaces import shorten
 from cakg.ontology_axioms import OntologyAxioms
-from cakg.resource_description import Description
+from cakg.resource_description import Description, Statement
 from cakg.resource_facts import Fact, fold_facts, types_folded
 from cakg.source_texts import SourceTexts
 from cakg.views.labels import Terms
@@ -77,7 +77,7 @@ def page_view(
         "jsonld": schema_org(d, viewer.link(iri)),
         "truncated": d.truncated,
         "evidence": b.evidence(texts),
-        "unexplained": unexplained(d),
+        "unexplained": unexplained(d, shown_statements(facts, [*main, *implied])),
         "facts": facts,
     }
 
@@ -92,3 +92,11 @@ def _groups(facts: list[Fact], b: PageBuilder, axioms: OntologyAxioms, title: st
         for name, items in grouped.items()
         if items
     ]
+
+
+def shown_statements(facts: list[Fact], types: list[Statement]) -> list[Statement]:
+    """The statements the page shows (one per fact: the others are folded into it)."""
+    shown = list(types)
+    for fact in facts:
+        shown += [fact.shown, *(o.shown for o in fact.others)]
+    return shown
