@@ -66,6 +66,7 @@ def test_the_timeline_draws_each_dated_thing(page: Any, project_server: str) -> 
     events = spec_of(page, "timeline")["data"]["values"]
     assert len(events) > 5
     marks = page.locator(
-        "#resource-timeline g.mark-symbol.role-mark path, #resource-timeline g.mark-rect.role-mark path"
+        "#resource-timeline g.mark-symbol.role-mark path, "
+        "#resource-timeline g.mark-rect.role-mark path"
     )
     assert marks.count() == len(events)

@@ -31,8 +31,8 @@ from cakg.engine import Engine, QueryResult, load_engine, open_engine
 from cakg.engine.base import QueryDataset
 from cakg.inference_explanation import Explanation, explain_inferences
 from cakg.namespaces import CAKG, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH
-from cakg.release import dataset_dir
 from cakg.ontology_axioms import load_axioms
+from cakg.release import dataset_dir
 from cakg.resource_description import Description, Statement, describe_resource
 from cakg.resource_facts import fold_facts, types_folded
 from cakg.web import create_app

@@ -28,7 +28,7 @@ bp = Blueprint("neighbourhood", __name__)
 
 MAX_CENTRES = 25
 MAX_IRI = 2000
-PARAMETERS = {"iri", "inference"}
+PARAMETERS = {"iri"}
 
 
 @bp.get("/neighbourhood")
