@@ -7,8 +7,9 @@ each source graph, and the evidence for it: the spans of source texts that suppo
 when it is a statement, or the statements about it, or give a source document's date
 (cakg.evidence). Triples found only in the inferred graph are flagged; `inference=False` leaves
 them out; `explain=True` adds how each follows (cakg.inference_explanation), with the labels and
-sources of what that mentions. About 440 lines: the description (its dataclasses) and the SPARQL
-that fills it (one query per part, over any engine) change together.
+sources of what that mentions (what each named graph is: cakg.graph_sources). About 400 lines:
+the description (its dataclasses) and the SPARQL that fills it (one query per part, over any
+engine) change together.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from rdflib.term import Node
 from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
 from cakg.evidence import Evidence, find_evidence
+from cakg.graph_sources import Source as Source  # the pages import it from here
+from cakg.graph_sources import graph_sources
 from cakg.inference_explanation import Explanation, explain_inferences
-from cakg.namespaces import BASE, INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
+from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
 MAX_BACKLINKS = 2000
-EVIDENCE_GRAPH_PREFIX = BASE + "graph/evidence/"  # a source's evidence: spans of its text
 MAX_TRIPLES = 5000
 GEO = PREFIXES["geo"]
 WKT_LITERAL = URIRef(GEO + "wktLiteral")
@@ -75,18 +77,6 @@ _TERMS = (
 }"""
 )
 
-_SOURCES = (
-    _PROLOGUE
-    + """SELECT ?doc ?g ?title ?date ?publisher ?publisherLabel WHERE {
-  ?doc a cakg:SourceDocument .
-  OPTIONAL { GRAPH ?g { ?doc a cakg:SourceDocument } }
-  OPTIONAL { ?doc dcterms:title ?title }
-  OPTIONAL { ?doc dcterms:date ?date }
-  OPTIONAL { ?doc dcterms:publisher ?publisher
-             OPTIONAL { ?publisher rdfs:label ?publisherLabel } }
-}"""
-)
-
 
 @dataclass
 class Statement:
@@ -101,18 +91,6 @@ class Statement:
     def inferred(self) -> bool:
         """True when only the reasoner's graph holds this triple."""
         return bool(self.graphs) and all(g == str(INFERRED_GRAPH) for g in self.graphs)
-
-
-@dataclass
-class Source:
-    """Where a named graph comes from: the source document it transcribes, or another role."""
-
-    graph: str
-    kind: str  # "source", "evidence" (a source's evidence graph), "reference", "inferred", "other"
-    document: str | None = None
-    title: str | None = None
-    date: str | None = None
-    publisher: str | None = None
 
 
 @dataclass
@@ -234,7 +212,7 @@ def describe_resource(
         if (explain and inference)
         else {}
     )
-    sources = _sources(engine, list(graphs))
+    sources = graph_sources(engine, list(graphs))
     for src in sources.values():
         if src.document:
             mentioned.setdefault(src.document, None)
@@ -345,57 +323,6 @@ def _sort_key(node: Node) -> tuple[int, str]:
     if isinstance(node, Literal):
         return (1, f"{node.language or ''}\0{node}")
     return (0, str(node))
-
-
-def _sources(engine: Engine, graphs: list[str]) -> dict[str, Source]:
-    """What each named graph is; for source graphs, the document's title, date and publisher."""
-    found: dict[str, Source] = {}
-    for g in graphs:
-        if g.startswith(SOURCE_GRAPH_PREFIX):
-            found[g] = Source(g, "source")
-        elif g == str(REFERENCE_GRAPH):
-            found[g] = Source(g, "reference")
-        elif g == str(INFERRED_GRAPH):
-            found[g] = Source(g, "inferred")
-        elif g.startswith(EVIDENCE_GRAPH_PREFIX):
-            found[g] = Source(g, "evidence")
-        else:
-            found[g] = Source(g, "other")
-    if not any(s.kind in ("source", "evidence") for s in found.values()):
-        return found
-    docs: dict[str, Source] = {}
-    home: dict[str, str] = {}  # source graph -> the document described inside it
-    for document, graph, title, date, publisher, publisher_label in engine.query(_SOURCES).rows:
-        info = docs.setdefault(str(document), Source("", "source", str(document)))
-        info.title = info.title or (str(title) if title is not None else None)
-        info.date = info.date or (str(date) if date is not None else None)
-        if publisher is not None and info.publisher is None:
-            info.publisher = str(publisher_label if publisher_label is not None else publisher)
-        if graph is not None and str(graph).startswith(SOURCE_GRAPH_PREFIX):
-            home.setdefault(str(graph), str(document))
-    for g, src in found.items():
-        if src.kind not in ("source", "evidence"):
-            continue
-        prefix = SOURCE_GRAPH_PREFIX if src.kind == "source" else EVIDENCE_GRAPH_PREFIX
-        slug = g[len(prefix) :]
-        doc = home.get(g) or _by_slug(docs, slug)
-        if doc is None:
-            continue
-        info = docs[doc]
-        src.document, src.title, src.date, src.publisher = (
-            doc,
-            info.title,
-            info.date,
-            info.publisher,
-        )
-    return found
-
-
-def _by_slug(docs: dict[str, Source], slug: str) -> str | None:
-    for doc in docs:
-        if doc.rstrip("/").rsplit("/", 1)[-1] == slug:
-            return doc
-    return None
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""What the linked-data pages show: a Description turned into labelled groups (with its map,
-cakg.web.page_map, and its schema.org JSON-LD, cakg.web.schema_org), its evidence (the spans of
-the sources that support it, quoted when the source texts are at hand), and the dataset page.
+"""What the linked-data pages are made of: a Description's terms, values and sources in words
+(PageBuilder, for cakg.web.resource_page, which puts a resource page together), its evidence
+(the spans of the sources that support it, quoted when the source texts are at hand), and the
+dataset page.
 
 Plain data for the Jinja templates in templates/linked/; no request handling here. What may
 become a link on any page is decided by cakg.hrefs.safe_href (re-exported here for the web app).
