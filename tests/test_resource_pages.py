@@ -352,6 +352,8 @@ def test_the_context_is_generated_from_the_ontology(
 def test_a_geometry_is_not_drawn_as_a_second_place(project_engine: Engine) -> None:
     d = describe_resource(project_engine, str(ID["city/astana"]))
     assert mapped_places(d) == [ID["city/astana"]]  # not id:geometry/astana beside it
+    geometry = describe_resource(project_engine, str(ID["geometry/astana"]))
+    assert mapped_places(geometry) == [ID["geometry/astana"]]  # nor the city on its own page
 
 
 def test_a_page_has_a_timeline_and_a_neighbourhood(project_client: FlaskClient) -> None:
@@ -363,6 +365,29 @@ def test_a_page_has_a_timeline_and_a_neighbourhood(project_client: FlaskClient) 
     assert [e["start"] for e in putin] == ["2024-11-27"]
     corridor = html(project_client, "/page/corridor/trans-caspian-international-transport-route")
     assert "route" in {s["data-name"] for s in corridor.find("script", class_="view-spec")}
+
+
+def test_a_route_map_draws_the_corridor_and_its_branches_only(
+    project_client: FlaskClient, project_engine: Engine
+) -> None:
+    page = html(project_client, "/page/corridor/trans-caspian-international-transport-route")
+    (table,) = page.find("table", class_="route-stops")
+    rows = []
+    for tr in table.iter():
+        cells = [c for c in tr.children if isinstance(c, Element) and c.tag == "td"]
+        if cells:
+            (link,) = [a for a in cells[0].iter() if a.tag == "a"]
+            rows.append((link["href"], int(cells[1].text), cells[2].text))
+    branches = {
+        "/id/" + str(row[0])[len(str(ID)) :]
+        for row in project_engine.query(f"SELECT ?b {{ ?b <{CAKG.branchOf}> <{CORRIDOR}> }}").rows
+    }
+    me = "/id/corridor/trans-caspian-international-transport-route"
+    assert {href for href, _n, _place in rows} <= branches | {me}
+    own = [(n, place) for href, n, place in rows if href == me]
+    positions = [n for n, _place in own]  # in order; two places may share one
+    assert positions == sorted(positions) and positions[0] == 1 and len(own) == 8
+    assert own[0][1] == "Kazakhstan\u2013China border" and own[-1][1] == "Europe"
 
 
 def test_the_neighbourhood_endpoint(project_client: FlaskClient) -> None:

@@ -22,8 +22,10 @@ def mapped_places(d: Description) -> list[URIRef]:
     iri = str(d.iri)
     state = any(st.predicate == RDF.type and st.object == CAKG.State for st in d.own())
     geometries = {str(st.object) for st in d.statements if str(st.predicate) in GEOMETRY}
+    shaped = {str(st.subject) for st in d.backlinks if str(st.predicate) in GEOMETRY}
     linked = {str(st.object) for st in d.own()} | {str(st.subject) for st in d.backlinks}
-    linked -= geometries  # a place's geometry is its shape or point, not a place beside it
+    # a place's geometry is its shape or point, not a place beside it (on either's page)
+    linked -= geometries | shaped
     shown = [iri] if state or d.points.get(iri) else []
     shown += sorted(i for i in linked - {iri} if d.points.get(i))
     return [URIRef(i) for i in shown]

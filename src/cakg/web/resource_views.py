@@ -49,8 +49,10 @@ _DATED = (
 _ROUTE = (
     _PROLOGUE
     + """SELECT ?me ?corridor ?position ?place ?placeLabel WHERE {
-  { BIND(?me AS ?corridor) } UNION { ?corridor cakg:branchOf ?me }
-  ?passage cakg:passageOf ?corridor ; cakg:sequence ?position ; cakg:passesThrough ?place .
+  # each branch binds ?me in a triple pattern: the bindings restrict it wherever they are joined
+  { ?passage cakg:passageOf ?me BIND(?me AS ?corridor) }
+  UNION { ?corridor cakg:branchOf ?me . ?passage cakg:passageOf ?corridor }
+  ?passage cakg:sequence ?position ; cakg:passesThrough ?place .
   OPTIONAL { ?place rdfs:label ?placeLabel FILTER(langMatches(lang(?placeLabel), "en")) }
 } ORDER BY ?corridor ?position"""
 )
