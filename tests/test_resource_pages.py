@@ -146,6 +146,7 @@ def test_the_infobox_of_a_state(project_client: FlaskClient) -> None:
     (aside,) = page.find("aside", class_="infobox")
     links = [a["href"] for a in aside.iter() if a.tag == "a"]
     assert "https://www.wikidata.org/wiki/Q232" in links
+    assert "https://www.iso.org/obp/ui/#iso:code:3166:KZ" in links
     assert "/class/State" in links  # its kind links to the class's page
 
 

@@ -23,6 +23,7 @@ from cakg.views.labels import Terms
 from cakg.web.linked_view import PageBuilder, Term
 
 WIKIDATA = "http://www.wikidata.org/entity/"
+ISO_OBP = "https://www.iso.org/obp/ui/#iso:code:3166:"  # the ISO Online Browsing Platform
 IDENTITY = {PREFIXES["owl"] + "sameAs", PREFIXES["skos"] + "exactMatch"}
 ISO = {"iso3166Alpha2": "ISO 3166-1 alpha-2", "iso3166Alpha3": "ISO 3166-1 alpha-3",
        "iso3166Numeric": "ISO 3166-1 numeric"}  # fmt: skip
@@ -201,5 +202,7 @@ def _identifiers(b: PageBuilder) -> list[Term]:
             qid = str(o)[len(WIKIDATA) :]
             found.append(Term(f"Wikidata {qid}", f"https://www.wikidata.org/wiki/{qid}", str(o)))
         elif p.startswith(str(CAKG)) and p[len(str(CAKG)) :] in ISO and isinstance(o, Literal):
-            found.append(Term(str(o), None, None, note=ISO[p[len(str(CAKG)) :]]))
+            name = p[len(str(CAKG)) :]
+            href = ISO_OBP + str(o) if name == "iso3166Alpha2" and str(o).isalpha() else None
+            found.append(Term(str(o), href, None, note=ISO[name]))
     return found
