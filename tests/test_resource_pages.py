@@ -422,3 +422,14 @@ def test_the_neighbourhood_endpoint_refuses_bad_requests(
     assert r.status_code == status
     body = r.get_json()
     assert words in body["message"] and "Traceback" not in r.text
+
+
+def test_backlinks_in_another_language_are_not_mixed_with_english(
+    project_client: FlaskClient,
+) -> None:
+    r = project_client.get("/page/state/kazakhstan", headers={"Accept-Language": "ru"})
+    page = HtmlPage(r.text)
+    phrases = [s.text for s in page.find("summary") if s.text[:1] not in ("w", "a")]
+    cyrillic = [p for p in phrases if re.search("[\u0400-\u04ff]", p)]
+    assert cyrillic  # the ontology's Russian labels
+    assert not any(re.search(r"[\u0400-\u04ff].* of\b", p) for p in cyrillic), cyrillic

@@ -45,9 +45,12 @@ def words(fact: Fact, b: PageBuilder, axioms: OntologyAxioms, title: str) -> str
     declared = axioms.inverse_of.get(p)
     if declared is not None:
         return b.term(URIRef(declared)).text
-    label = b.term(fact.predicate).text
-    first, *_rest = label.split()
-    last = label.split()[-1]
+    term = b.term(fact.predicate)
+    label = term.text
+    if term.lang and not term.lang.lower().startswith("en"):
+        return f"\u2190 {label}"  # no English phrase around a label in another language
+    first, *_rest = label.split() or [""]
+    last = label.split()[-1] if label.split() else ""
     if last.lower() in _READS_ON or first.lower() in _READS_ON:
         return f"{label} {title}"
     return f"{label} of"
@@ -97,8 +100,12 @@ def back_groups(
         group = groups.get(text)
         if group is None:
             phrase = b.term(fact.predicate)
+            declared = axioms.inverse_of.get(str(fact.predicate))
+            if declared is not None:  # the inverse's own label, in its language
+                phrase = b.term(URIRef(declared))
+            elif not text.startswith("\u2190"):
+                phrase.lang = None  # English words around the label
             phrase.text = text
-            phrase.lang = None
             groups[text] = group = BackGroup(phrase, [Row(phrase, [])])
         value = b.fact_value(fact, fact.subject, relations(fact, b, axioms, title))
         group.rows[0].values.append(value)
