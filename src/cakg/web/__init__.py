@@ -32,6 +32,7 @@ from cakg.web import (
     dataset,
     editor,
     entity_search,
+    neighbourhood,
     pages,
     results,
     saved,
@@ -48,7 +49,7 @@ from cakg.web.state import EXTENSION, RequestScope, ServedReleases
 
 BLUEPRINTS = (
     sparql.bp, saved.bp, pages.bp, vocab.bp, dataset.bp, ui.bp, entity_search.bp, editor.bp,
-    results.bp,
+    results.bp, neighbourhood.bp,
 )  # fmt: skip
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
 # {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
