@@ -9,7 +9,8 @@
      inferred and drawn by the server (POST /ui/results/views: cakg.views.infer and the
      gallery's own cakg.views) and embedded by static/views.js; Turtle for a graph answer.
 
-   It resolves to {ok, status, message}: the editor shows a failed query's message itself. */
+   A graph answer comes as N-Triples (read by static/ntriples.js). It resolves to {ok, status,
+   message}: the editor shows a failed query's message itself. */
 (function () {
   "use strict";
 
@@ -31,45 +32,6 @@
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": accept },
       body: new URLSearchParams(typeof query === "string" ? { query: query } : query)
     });
-  }
-
-  /* ------------------------------------------------------------- N-Triples */
-
-  var NT_TERM = /\s*(<[^>]*>|_:[^\s]+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?)/y;
-
-  function ntString(quoted) {
-    var fixed = quoted.replace(/\\U([0-9A-Fa-f]{8})/g, function (m, hex) {
-      return String.fromCodePoint(parseInt(hex, 16));
-    });
-    try { return JSON.parse(fixed); } catch (e) { return quoted.slice(1, -1); }
-  }
-
-  function ntTerm(token) {
-    if (token[0] === "<") { return { type: "uri", value: token.slice(1, -1) }; }
-    if (token[0] === "_") { return { type: "bnode", value: token.slice(2) }; }
-    var end = token.lastIndexOf('"');
-    var t = { type: "literal", value: ntString(token.slice(0, end + 1)) };
-    var rest = token.slice(end + 1);
-    if (rest[0] === "@") { t["xml:lang"] = rest.slice(1); }
-    else if (rest.indexOf("^^") === 0) { t.datatype = rest.slice(3, -1); }
-    return t;
-  }
-
-  /* N-Triples as rows {subject, predicate, object}; unreadable lines are skipped. */
-  function parseNTriples(text) {
-    var rows = [];
-    text.split("\n").forEach(function (line) {
-      if (!line.trim() || line.trim()[0] === "#") { return; }
-      NT_TERM.lastIndex = 0;
-      var terms = [];
-      for (var i = 0; i < 3; i++) {
-        var m = NT_TERM.exec(line);
-        if (!m) { return; }
-        terms.push(ntTerm(m[1]));
-      }
-      rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
-    });
-    return rows;
   }
 
   /* ------------------------------------------------------------- downloads */
@@ -301,7 +263,7 @@
           }
           vars = data.head.vars; rows = data.results.bindings; kind = "rows";
         } else {
-          vars = ["subject", "predicate", "object"]; rows = parseNTriples(r.text); kind = "graph";
+          vars = ["subject", "predicate", "object"]; rows = window.cakgNTriples.parse(r.text); kind = "graph";
         }
         var noun = kind === "graph" ? "triple" : "row";
         status.textContent = statusText(rows.length, noun, ms, r.truncated, r.limit, null);
@@ -337,5 +299,5 @@
       });
   }
 
-  window.cakgResults = { show: show, parseNTriples: parseNTriples };
+  window.cakgResults = { show: show };
 })();
