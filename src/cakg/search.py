@@ -37,9 +37,11 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from cakg.errors import CakgError
+from cakg.errors import SearchIndexError
 from cakg.release import SEARCH_INDEX, Release
 from cakg.search_keys import KEY_VERSION, fold, word_starts
+
+__all__ = ["MAX_LIMIT", "Label", "SearchEntry", "SearchHit", "SearchIndex", "SearchIndexError"]
 
 INDEX_FORMAT = "cakg-search-index/3"
 MAX_LIMIT = 50
@@ -60,17 +62,11 @@ CLASS_TYPES = frozenset(
 )
 
 
-class SearchIndexError(CakgError):
-    """The release's search index is missing or unreadable (rebuild the release)."""
-
-    code = "search-index"
-
-
 @dataclass(frozen=True, slots=True)
 class Label:
     text: str
     lang: str
-    predicate: str  # rdfs:label, skos:altLabel... ("slug": made from the IRI)
+    predicate: str  # rdfs:label, skos:altLabel... (cakg.build.search_index.LABEL_PREDICATES)
     key: str
 
 
