@@ -70,3 +70,23 @@ def test_the_timeline_draws_each_dated_thing(page: Any, project_server: str) -> 
         "#resource-timeline g.mark-rect.role-mark path"
     )
     assert marks.count() == len(events)
+
+
+def test_the_neighbourhood_graphs_names_never_overlap(page: Any, project_server: str) -> None:
+    """Kazakhstan's 47 neighbours were drawn in a tight knot about it, their names over each
+    other. Now the nodes about a hub are spread out, and Vega's label transform draws a name
+    only where it overlaps no other name and no node (the rest show on hover)."""
+    page.goto(project_server + "/page/state/kazakhstan")
+    page.wait_for_selector('#resource-graph[data-drawn="yes"]')
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('#resource-graph g.names text')]
+            .filter(t => t.textContent.trim() && t.getAttribute('opacity') !== '0')
+            .map(t => { const r = t.getBoundingClientRect();
+                        return [t.textContent, r.left, r.top, r.right, r.bottom]; })"""
+    )
+    names = [b[0] for b in boxes]
+    assert "Kazakhstan" in names and len(names) >= 30
+    for i, (a, *ra) in enumerate(boxes):
+        for b, *rb in boxes[i + 1 :]:
+            apart = ra[2] <= rb[0] or rb[2] <= ra[0] or ra[3] <= rb[1] or rb[3] <= ra[1]
+            assert apart, (a, b)

@@ -76,7 +76,7 @@ def graph_spec(
         "autosize": "pad",
         "usermeta": {"cakg": {"nodes": len(nodes), "links": len(links), "triples": counts}},
         "signals": _signals(
-            link_distance=round(min(90.0, max(30.0, 560 / math.sqrt(size))), 1),
+            link_distance=_link_distance(nodes),
             charge=-round(min(110.0, max(30.0, 10_000 / size)), 1),
         ),
         "data": [
@@ -115,6 +115,18 @@ def graph_spec(
         ],
         "marks": _marks(),
     }
+
+
+def _link_distance(nodes: list[GraphNode]) -> float:
+    """How long a link is: shorter as the graph grows; but in a star (one node linked to most of
+    the others, as a resource's neighbourhood), long enough that the nodes about the hub have
+    room for their names (a hub of 47 gets a ring of 200 px)."""
+    size = max(len(nodes), 1)
+    hub = max((n.degree for n in nodes), default=0)
+    spread = min(90.0, max(30.0, 560 / math.sqrt(size)))
+    if hub * 2 > size:
+        spread = max(spread, min(200.0, 4.3 * hub))
+    return round(spread, 1)
 
 
 def colour_groups(types: list[str]) -> dict[str, str]:
@@ -357,20 +369,29 @@ def _marks() -> list[dict[str, Any]]:
         {
             "name": "names",
             "type": "text",
-            "from": {"data": "node-data"},
+            # placed over the drawn nodes by Vega's label transform: a name that would overlap
+            # another name or a node is not drawn (it shows on hover and in the table)
+            "from": {"data": "nodes"},
             "interactive": False,  # the node beneath stays within reach of the pointer
             "encode": {
                 "enter": {
                     "fontSize": {"value": 10},
-                    "baseline": {"value": "middle"},
                     "limit": {"value": 150},
                     "fill": {"value": "#222222"},
                 },
                 "update": {
-                    "x": {"signal": f"{x} + datum.r + 3"},
-                    "y": {"signal": y},
-                    "text": {"signal": "datum.named || frame[0] >= 1.5 ? datum.label : ''"},
+                    "text": {
+                        "signal": "datum.datum.named || frame[0] >= 1.5 ? datum.datum.label : ''"
+                    },
                 },
             },
+            "transform": [
+                {
+                    "type": "label",
+                    "size": {"signal": "[width, height]"},
+                    "anchor": ["right", "left", "top", "bottom"],
+                    "offset": [2],
+                }
+            ],
         },
     ]
