@@ -21,6 +21,8 @@ CORE = {
     "cakg.hrefs",
     "cakg.namespaces",
     "cakg.release",
+    "cakg.search_keys",
+    "cakg.site_nav",
     "cakg.sparql_terms",
     "cakg.sparql_text",
     "cakg.terms",

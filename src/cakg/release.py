@@ -5,6 +5,7 @@ the engine, the web app, publish, stats and the CLI's serving side find everythi
 about a build here, and never import the build. Layout of the build directory:
 
     build/releases/<id>/   cakg.nq, cakg.trig, cakg.ttl (and .gz), manifest.json, docs,
+                           search-index.json (the entities by label, for cakg.search),
                            queries/ (the saved queries it was built with),
                            oxigraph/ (the engine's on-disk store, when the settings use one)
     build/current          a symlink to the release being served (switched atomically)
@@ -44,6 +45,7 @@ TURTLE = "cakg.ttl"  # the union of every named graph, inferred included
 DUMPS = (NQUADS, TRIG, TURTLE)
 ONTOLOGY_DOCS = "ontology.html"
 SHAPES_DOCS = "shapes.html"
+SEARCH_INDEX = "search-index.json"  # entities, labels, classes, degrees (cakg.build.search_index)
 QUERIES = "queries"  # the saved queries (*.rq) the release was built with
 STORE = "oxigraph"  # the engine's on-disk store (pyoxigraph), when the settings asked for one
 # The engine's store holds the named graphs of the N-Quads; and, when some triple is in two of

@@ -57,6 +57,7 @@ CORE_MODULES = (
     "namespaces.py",
     "sparql_text.py",  # read by the saved-query package
     "sparql_terms.py",
+    "search_keys.py",  # the keys of the search index
 )
 
 Progress = Callable[[str], None]

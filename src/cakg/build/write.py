@@ -1,8 +1,8 @@
 """Writing a release: the dumps, the docs and the manifest, placed in releases/ and switched to.
 
 Layout (cakg.release): build/releases/<version>/{cakg.nq,cakg.trig,cakg.ttl (and .gz),
-manifest.json, ontology.html, shapes.html}, and build/current -> releases/<version> (switched by
-one atomic rename of a fresh symlink).
+manifest.json, ontology.html, shapes.html, search-index.json}, and build/current ->
+releases/<version> (switched by one atomic rename of a fresh symlink).
 
 The served release is never removed or rewritten before the switch: a release is written in a
 working folder and renamed into releases/ under a name no other release has (`<version>`, or
@@ -33,6 +33,7 @@ import cakg
 from cakg.build.docs import render_ontology_docs, render_shapes_docs, style_source
 from cakg.build.load import Loaded
 from cakg.build.reason import DROPPED_RULES
+from cakg.build.search_index import write_search_index
 from cakg.build.sources import Kind, query_files, sha256_of
 from cakg.build.store import needs_store, write_store
 from cakg.build.validate import Report
@@ -46,6 +47,7 @@ from cakg.release import (
     ONTOLOGY_DOCS,
     QUERIES,
     RELEASES,
+    SEARCH_INDEX,
     SHAPES_DOCS,
     STORE,
     TRIG,
@@ -83,6 +85,9 @@ def write_release(
         format=ox.RdfFormat.TURTLE,
         prefixes=prefixes,
     )
+    t1 = time.perf_counter()
+    search = write_search_index(union, staging / SEARCH_INDEX)
+    timings["search_index"] = time.perf_counter() - t1
     union.unlink()
     ox.serialize(loaded.quads(), staging / TRIG, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     _write_docs(loaded, staging)
@@ -138,6 +143,7 @@ def write_release(
             for name in (*DUMPS, *(f"{d}.gz" for d in DUMPS))
         },
         "timings": {k: round(v, 4) for k, v in timings.items()},
+        "search_index": search,
         "docs_style": style_source(),  # the web app's CSP allows the docs' inline style by it
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -167,7 +173,7 @@ def _place(releases: Path, staging: Path, manifest: dict[str, Any], current: str
             for folder in (QUERIES, STORE):  # what a release built before may lack
                 if (staging / folder).is_dir() and not (kept / folder).exists():
                     os.rename(staging / folder, kept / folder)
-            for file in (ONTOLOGY_DOCS, SHAPES_DOCS, MANIFEST):
+            for file in (ONTOLOGY_DOCS, SHAPES_DOCS, SEARCH_INDEX, MANIFEST):
                 os.replace(staging / file, kept / file)
             _fsync_dir(kept)
             return kept

@@ -1,0 +1,179 @@
+"""The release's search index: every entity with its labels, classes and degree, as JSON.
+
+Written by cakg.build.write from the union of the release's graphs (asserted and inferred, each
+triple once: the sorted N-Triples the Turtle dump is made from), read by the serving side
+(cakg.search). No query text is parsed for it, at build time or when served.
+
+One record per entity: an IRI in the `id/` space, or a term of the ontology (`ontology#`) with
+a label. Its labels are the objects of LABEL_PREDICATES (any language), each with its key
+(cakg.search_keys.fold); an entity with no label is left out. `types` are its most specific
+classes (none a superclass of another of them), `classes` every class it has, the inferred ones
+and the superclasses of its types (rdfs:subClassOf, transitively) included. `degree` counts the
+triples it takes part in, in any position.
+
+File layout (RELEASE_FORMAT): {"format", "key_version", "entities": [record...], "keys": [the
+distinct label keys, sorted], "postings": [for each key, [entity, label] pairs]}. Entities are
+ordered by degree (highest first), then IRI: an entity's number is its rank, so postings in
+entity order list the most connected first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from cakg.namespaces import CAKG, ID
+from cakg.search_keys import KEY_VERSION, fold
+
+INDEX_FORMAT = "cakg-search-index/1"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+# predicate -> its short name in the index, in the order a display label is chosen
+LABEL_PREDICATES = {
+    _RDFS + "label": "rdfs:label",
+    _SKOS + "prefLabel": "skos:prefLabel",
+    "https://schema.org/name": "schema:name",
+    "http://xmlns.com/foaf/0.1/name": "foaf:name",
+    "http://purl.org/dc/terms/title": "dcterms:title",
+    _SKOS + "altLabel": "skos:altLabel",
+    _SKOS + "hiddenLabel": "skos:hiddenLabel",
+}
+INDEXED = (str(ID), str(CAKG))  # the IRIs that get a record
+
+
+class _Entity:
+    __slots__ = ("degree", "labels", "types")
+
+    def __init__(self) -> None:
+        self.degree = 0
+        self.labels: list[tuple[str, str, str]] = []  # (text, lang, predicate name)
+        self.types: set[str] = set()
+
+
+def write_search_index(ntriples: Path, out: Path) -> dict[str, int]:
+    """Read the union of the release's graphs (N-Triples, each triple once) and write the index
+    to OUT (by one rename); its counts (entities, labels, keys, bytes)."""
+    entities, superclasses = _scan(ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES))
+    index = build_index(entities, superclasses)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    os.replace(tmp, out)
+    return {
+        "entities": len(index["entities"]),
+        "labels": sum(len(e["labels"]) for e in index["entities"]),
+        "keys": len(index["keys"]),
+        "bytes": out.stat().st_size,
+    }
+
+
+def _scan(quads: Iterable[ox.Quad]) -> tuple[dict[str, _Entity], dict[str, set[str]]]:
+    """Every IRI's degree, labels and types; each class's direct superclasses."""
+    entities: dict[str, _Entity] = defaultdict(_Entity)
+    superclasses: dict[str, set[str]] = defaultdict(set)
+    for quad in quads:
+        s, p, o = quad.subject, quad.predicate, quad.object
+        seen = set()
+        for term in (s, p, o):
+            if isinstance(term, ox.NamedNode) and term.value not in seen:
+                seen.add(term.value)
+                entities[term.value].degree += 1
+        if not isinstance(s, ox.NamedNode):
+            continue
+        name = LABEL_PREDICATES.get(p.value)
+        if name is not None and isinstance(o, ox.Literal):
+            entities[s.value].labels.append((o.value, o.language or "", name))
+        elif p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+            entities[s.value].types.add(o.value)
+        elif p.value == SUBCLASS_OF and isinstance(o, ox.NamedNode) and o != s:
+            superclasses[s.value].add(o.value)
+    return entities, superclasses
+
+
+def build_index(entities: dict[str, _Entity], superclasses: dict[str, set[str]]) -> dict[str, Any]:
+    """The index's JSON value from the scanned entities (see the module's docstring)."""
+    closure = _closure(superclasses)
+    records = []
+    for iri, entity in entities.items():
+        if not iri.startswith(INDEXED) or iri == str(ID):
+            continue
+        labels = sorted(set(entity.labels), key=_label_order)
+        if not labels:  # not to be found by name (a statement, an annotation...)
+            continue
+        classes = set(entity.types)
+        for t in entity.types:
+            classes |= closure.get(t, set())
+        records.append((iri, entity.degree, labels, _most_specific(entity.types, closure), classes))
+    records.sort(key=lambda r: (-r[1], r[0]))
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    out = []
+    for n, (iri, degree, labels, specific, classes) in enumerate(records):
+        keyed = []
+        for i, (text, lang, name) in enumerate(labels):
+            key = fold(text)
+            keyed.append([text, lang, name, key])
+            if key:
+                postings[key].append((n, i))
+        out.append(
+            {
+                "iri": iri,
+                "degree": degree,
+                "types": sorted(specific, key=_class_order),
+                "classes": sorted(classes),
+                "labels": keyed,
+            }
+        )
+    keys = sorted(postings)
+    return {
+        "format": INDEX_FORMAT,
+        "key_version": KEY_VERSION,
+        "entities": out,
+        "keys": keys,
+        "postings": [postings[k] for k in keys],
+    }
+
+
+def _most_specific(types: set[str], closure: dict[str, set[str]]) -> set[str]:
+    """The types that are no (strict) superclass of another of TYPES."""
+    empty: set[str] = set()
+    return {
+        t
+        for t in types
+        if not any(
+            t in closure.get(u, empty) and u not in closure.get(t, empty) for u in types if u != t
+        )
+    }
+
+
+def _label_order(label: tuple[str, str, str]) -> tuple[int, int, str, str]:
+    """Labels in the order a display label is chosen: by predicate, English first."""
+    text, lang, name = label
+    rank = list(LABEL_PREDICATES.values()).index(name)
+    return rank, 0 if lang.split("-")[0] == "en" else 1, lang, text
+
+
+def _class_order(iri: str) -> tuple[int, str]:
+    """The project's own classes first."""
+    return (0 if iri.startswith(str(CAKG)) else 1), iri
+
+
+def _closure(superclasses: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each class's superclasses, transitively (a cycle is harmless)."""
+    closed: dict[str, set[str]] = {}
+    for start in superclasses:
+        seen: set[str] = set()
+        todo = list(superclasses[start])
+        while todo:
+            c = todo.pop()
+            if c not in seen and c != start:
+                seen.add(c)
+                todo.extend(superclasses.get(c, ()))
+        closed[start] = seen
+    return closed

@@ -1,0 +1,270 @@
+"""Entity search over a release's search index: by label, alternative label, any language, by
+prefix, tolerant of typos and diacritics, ranked, filtered by class.
+
+`SearchIndex.load(release)` reads the index the build wrote (cakg.build.search_index; no query
+text is parsed); `find(text, types=..., limit=...)` answers a query. The query and every label
+are compared by their keys (cakg.search_keys.fold: transliterated, accents folded, case-folded).
+
+Ranking, by score (0-100, higher first), in three tiers that never overlap, with `d` the
+entity's degree log-scaled to the most connected entity's (0..1):
+- exact (the query's key equals a label's key): 99 + d;
+- prefix (a label starts with the query, or one of its later words does): 80 + 9 c + 9 d, with
+  c the share of the label the query covers (times 0.8 at a later word);
+- fuzzy (rapidfuzz's normalised Indel similarity s, at least FUZZY_CUTOFF, of the query to the
+  label, or, times 0.9, to the label from one of its words on or to its first characters): 50 +
+  25 s/100 + 4.9 d.
+So an exact label comes first, then prefix matches, then fuzzy ones, and within a tier a closer
+match or a more connected entity first; the hits come in the order of their scores.
+
+Candidates: the exact key by a dict; the prefix matches by bisection of the sorted keys and of
+the sorted word suffixes of every key; the fuzzy ones by rapidfuzz's `process.extract` of each
+query word over the index's distinct words, then only the keys holding a word found that way
+are scored. Work per query grows with the number of distinct words and candidate keys, not with
+the number of entities (postings list the entities of a key most connected first).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from cakg.errors import CakgError
+from cakg.release import SEARCH_INDEX, Release
+from cakg.search_keys import KEY_VERSION, fold, word_starts
+
+INDEX_FORMAT = "cakg-search-index/1"
+MAX_LIMIT = 50
+# (score before the degree, weight of the degree): score = first + weight * degree (0..1)
+EXACT = (99.0, 1.0)
+PREFIX, PREFIX_SPAN = (80.0, 9.0), 9.0  # + PREFIX_SPAN * how much of the label the query is
+FUZZY, FUZZY_SPAN = (50.0, 4.9), 25.0  # + FUZZY_SPAN * similarity / 100
+WORD_START = 0.8  # the coverage of a match at a later word counts this much
+PART = 0.9  # a fuzzy match of part of a label counts this much
+FUZZY_CUTOFF = 75.0  # rapidfuzz similarity (0-100) a fuzzy match needs
+WORD_CUTOFF = 65.0  # and a word of the query to find its candidates
+FUZZY_WORDS = 40  # index words kept per query word
+MAX_CANDIDATES = 4000  # candidate keys scored per query, the best tiers first
+MIN_FUZZY_LENGTH = 4  # shorter queries match by prefix only
+_END = "\U0010ffff"
+
+
+class SearchIndexError(CakgError):
+    """The release's search index is missing or unreadable (rebuild the release)."""
+
+    code = "search-index"
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    lang: str
+    predicate: str  # rdfs:label, skos:altLabel... ("slug": made from the IRI)
+    key: str
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """One entity of the index."""
+
+    iri: str
+    labels: tuple[Label, ...]  # the display label first
+    types: tuple[str, ...]  # its most specific classes
+    classes: frozenset[str]  # every class it has (inferred and superclasses included)
+    degree: int
+
+    @property
+    def label(self) -> Label:
+        """The display label: English if it has one (by rdfs:label, skos:prefLabel...)."""
+        return self.labels[0]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    iri: str
+    label: str
+    lang: str
+    matched: str
+    matched_lang: str
+    types: tuple[str, ...]
+    score: float
+    exact: bool
+    degree: int
+
+
+class SearchIndex:
+    """The entities of one release, searchable by label."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if data.get("format") != INDEX_FORMAT or data.get("key_version") != KEY_VERSION:
+            raise SearchIndexError(
+                f"search index format {data.get('format')!r} is not {INDEX_FORMAT!r}: "
+                "run `cakg build --force`"
+            )
+        self._entries = [_entry(record) for record in data["entities"]]
+        self._by_iri = {e.iri: n for n, e in enumerate(self._entries)}
+        self._keys: list[str] = data["keys"]
+        self._key_ids = {k: n for n, k in enumerate(self._keys)}
+        self._postings: list[list[list[int]]] = data["postings"]
+        top = max((e.degree for e in self._entries), default=0)
+        self._log_top = math.log1p(top) or 1.0
+        suffixes: list[tuple[str, int]] = []
+        words: dict[str, list[int]] = {}
+        for n, key in enumerate(self._keys):
+            for start in word_starts(key)[1:]:
+                suffixes.append((key[start:], n))
+            for word in set(key.split()):
+                words.setdefault(word, []).append(n)
+        suffixes.sort()
+        self._suffixes = [s for s, _ in suffixes]
+        self._suffix_keys = [n for _, n in suffixes]
+        self._words = list(words)
+        self._word_keys = list(words.values())
+
+    @classmethod
+    def load(cls, release: Release | Path) -> SearchIndex:
+        """The index of a release (or the index file at a path)."""
+        path = release.file(SEARCH_INDEX) if isinstance(release, Release) else release
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise SearchIndexError(f"{path}: no search index; run `cakg build --force`") from None
+        except (OSError, ValueError) as e:
+            raise SearchIndexError(f"{path}: unreadable search index: {e}") from e
+        return cls(data)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entry(self, iri: str) -> SearchEntry | None:
+        n = self._by_iri.get(iri)
+        return None if n is None else self._entries[n]
+
+    def find(self, text: str, *, types: Sequence[str] = (), limit: int = 10) -> list[SearchHit]:
+        """The entities best matching TEXT, best first; only instances of one of TYPES (or of
+        a subclass) when given. At most LIMIT (1..MAX_LIMIT) hits."""
+        query = fold(text)
+        limit = max(1, min(limit, MAX_LIMIT))
+        if not query:
+            return []
+        wanted = frozenset(types)
+        ranked = sorted(self._candidates(query).items(), key=lambda kv: -sum(kv[1]))
+        best: dict[int, tuple[float, int, int]] = {}  # entity -> (score, preference, label)
+        raw = text.strip().casefold()
+        for key_id, (base, weight) in ranked:
+            if len(best) >= limit and _floor(best, limit) >= base + weight:
+                break  # no hit of this key (or of a later one) can enter the top
+            taken = 0
+            for entity_id, label_id in self._postings[key_id]:
+                entry = self._entries[entity_id]
+                if wanted and wanted.isdisjoint(entry.classes):
+                    continue
+                score = base + weight * math.log1p(entry.degree) / self._log_top
+                label = entry.labels[label_id]
+                preference = (label.text.casefold() == raw) * 2 + (label_id == 0)
+                old = best.get(entity_id)
+                if old is None or (score, preference) > old[:2]:
+                    best[entity_id] = (score, preference, label_id)
+                taken += 1
+                if taken == limit:  # the key's others are less connected: lower scores
+                    break
+        order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        return [self._hit(n, score, label_id, query) for n, (score, _p, label_id) in order]
+
+    def _candidates(self, query: str) -> dict[int, tuple[float, float]]:
+        """Candidate keys, each with its score before the degree and the weight of the
+        degree (see the module's docstring)."""
+        found: dict[int, tuple[float, float]] = {}
+        exact = self._key_ids.get(query)
+        if exact is not None:
+            found[exact] = EXACT
+        lo = bisect.bisect_left(self._keys, query)
+        hi = bisect.bisect_left(self._keys, query + _END, lo)
+        for n in range(lo, min(hi, lo + MAX_CANDIDATES)):
+            found.setdefault(n, _prefix(len(query) / len(self._keys[n])))
+        lo = bisect.bisect_left(self._suffixes, query)
+        hi = bisect.bisect_left(self._suffixes, query + _END, lo)
+        for i in range(lo, min(hi, lo + MAX_CANDIDATES)):
+            n = self._suffix_keys[i]
+            found.setdefault(n, _prefix(WORD_START * len(query) / len(self._keys[n])))
+        if len(query) >= MIN_FUZZY_LENGTH:
+            for n, similarity in self._fuzzy(query, found).items():
+                found[n] = (FUZZY[0] + FUZZY_SPAN * similarity / 100, FUZZY[1])
+        return found
+
+    def _fuzzy(self, query: str, found: dict[int, tuple[float, float]]) -> dict[int, float]:
+        """Keys not found otherwise whose similarity to QUERY is at least FUZZY_CUTOFF."""
+        keys: set[int] = set()
+        for word in query.split():
+            if len(word) < 3:
+                continue
+            matches = process.extract(
+                word,
+                self._words,
+                scorer=fuzz.ratio,
+                score_cutoff=WORD_CUTOFF,
+                limit=FUZZY_WORDS,
+            )
+            for _word, _score, w in matches:
+                keys.update(self._word_keys[w])
+            if len(keys) >= MAX_CANDIDATES:
+                break
+        similar = {}
+        for n in keys - found.keys():
+            similarity = _similarity(query, self._keys[n])
+            if similarity >= FUZZY_CUTOFF:
+                similar[n] = similarity
+        return similar
+
+    def _hit(self, n: int, score: float, label_id: int, query: str) -> SearchHit:
+        entry = self._entries[n]
+        label, matched = entry.label, entry.labels[label_id]
+        return SearchHit(
+            iri=entry.iri,
+            label=label.text,
+            lang=label.lang,
+            matched=matched.text,
+            matched_lang=matched.lang,
+            types=entry.types,
+            score=round(min(score, 100.0), 2),
+            exact=matched.key == query,
+            degree=entry.degree,
+        )
+
+
+def _prefix(coverage: float) -> tuple[float, float]:
+    return PREFIX[0] + PREFIX_SPAN * coverage, PREFIX[1]
+
+
+def _similarity(query: str, key: str) -> float:
+    """rapidfuzz's similarity (0-100) of QUERY to KEY; or, less PART, to KEY from one of its
+    later words on, or to the start of either as long as the query (a query typed half-way)."""
+    best = fuzz.ratio(query, key)
+    for start in word_starts(key):
+        rest = key[start:]
+        if start:
+            best = max(best, PART * fuzz.ratio(query, rest))
+        best = max(best, PART * fuzz.ratio(query, rest[: len(query)]))
+    return best
+
+
+def _floor(best: dict[int, tuple[float, int, int]], limit: int) -> float:
+    """The score of the LIMIT-th best hit so far."""
+    scores = sorted((v[0] for v in best.values()), reverse=True)
+    return scores[limit - 1]
+
+
+def _entry(record: dict[str, Any]) -> SearchEntry:
+    return SearchEntry(
+        iri=record["iri"],
+        labels=tuple(Label(*label) for label in record["labels"]),
+        types=tuple(record["types"]),
+        classes=frozenset(record["classes"]),
+        degree=int(record["degree"]),
+    )
