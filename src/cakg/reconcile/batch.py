@@ -94,9 +94,8 @@ def parse_query(key: str, value: Any, parameter: str = "queries") -> Query:
         raise bad(f"must be a JSON object, not {_kind(value)}")
     unknown = sorted(set(value) - QUERY_FIELDS)
     if unknown:
-        raise bad(
-            f"unknown field {json.dumps(unknown[0])} (a query has {', '.join(sorted(QUERY_FIELDS))})"
-        )
+        fields = ", ".join(sorted(QUERY_FIELDS))
+        raise bad(f"unknown field {json.dumps(unknown[0])} (a query has {fields})")
     text = value.get("query", "")
     if not isinstance(text, str):
         raise bad(f'"query" must be a string, not {_kind(text)}')
@@ -187,7 +186,9 @@ def _properties(value: Any, bad: Any) -> tuple[Constraint, ...]:
         values = raw if isinstance(raw, list) else [raw]
         if not values or len(values) > MAX_VALUES:
             raise bad(f'{where}: "v" holds 1 to {MAX_VALUES} values')
-        constraints.append(Constraint(pid.strip(), tuple(_value(v, f"{where}.v", bad) for v in values)))
+        constraints.append(
+            Constraint(pid.strip(), tuple(_value(v, f"{where}.v", bad) for v in values))
+        )
     return tuple(constraints)
 
 
@@ -207,4 +208,6 @@ def _value(value: Any, where: str, bad: Any) -> Value:
         if not isinstance(ident, str) or not ident.strip():
             raise bad(f'{where}: an entity value needs an "id" (a non-empty string)')
         return EntityValue(ident.strip(), name if isinstance(name, str) else None)
-    raise bad(f"{where}: a value is a string, a number, a boolean or {{\"id\": ...}}, not {_kind(value)}")
+    raise bad(
+        f'{where}: a value is a string, a number, a boolean or {{"id": ...}}, not {_kind(value)}'
+    )

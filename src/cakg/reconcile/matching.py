@@ -94,12 +94,16 @@ class Reconciler:
             Resolved(
                 q,
                 tuple(self.schema.class_iri(t, parameter) for t in q.types),
-                tuple(self.schema.property_iri(c.pid, parameter, self.engine) for c in q.properties),
+                tuple(
+                    self.schema.property_iri(c.pid, parameter, self.engine) for c in q.properties
+                ),
             )
             for q in queries
         ]
 
-    def reconcile(self, queries: Sequence[Query], parameter: str = "queries") -> dict[str, list[Candidate]]:
+    def reconcile(
+        self, queries: Sequence[Query], parameter: str = "queries"
+    ) -> dict[str, list[Candidate]]:
         """The candidates of every query, by its key, best first."""
         resolved = self.resolve(queries, parameter)
         found = {r.query.key: self._named(r) for r in resolved}
@@ -129,9 +133,7 @@ class Reconciler:
             return typed
         seen = {s.entry.iri for s in typed}
         others = [
-            self._scored(h, False)
-            for h in self._find(q.text, (), fetch)
-            if h.iri not in seen
+            self._scored(h, False) for h in self._find(q.text, (), fetch) if h.iri not in seen
         ]
         return typed + others[: fetch - len(typed)]
 
@@ -144,9 +146,7 @@ class Reconciler:
         return entry
 
     def _scored(self, hit: SearchHit, typed: bool) -> _Scored:
-        return _Scored(
-            self._entry(hit), hit.score, hit.exact, hit.matched, hit.matched_lang, typed
-        )
+        return _Scored(self._entry(hit), hit.score, hit.exact, hit.matched, hit.matched_lang, typed)
 
     def _typed(self, entry: SearchEntry, r: Resolved) -> bool:
         if not r.types:
@@ -177,7 +177,7 @@ class Reconciler:
                 found.append(_Scored(entry, 0.0, False))
         return found
 
-    def _terms(self, constraint: Constraint) -> Iterable[Node]:
+    def _terms(self, constraint: Constraint) -> Iterable[URIRef | Literal]:
         """The RDF terms a constraint's values may be: known entities, literals."""
         for value in constraint.values:
             if isinstance(value, EntityValue):
@@ -206,7 +206,9 @@ class Reconciler:
             key=lambda pair: (-pair[0], pair[1].entry.iri),
         )[: q.limit]
         eligible = [s for _, s in scored if self._eligible(s, bool(q.text))]
-        matched = scored[0][1] if len(eligible) == 1 and scored and eligible[0] is scored[0][1] else None
+        matched = (
+            scored[0][1] if len(eligible) == 1 and scored and eligible[0] is scored[0][1] else None
+        )
         return [self._candidate(s, score, s is matched, bool(r.pids)) for score, s in scored]
 
     def _agreement(self, constraint: Constraint, own: list[Node]) -> float:

@@ -177,9 +177,7 @@ class Schema:
         term = self.classes.get(iri)
         above = (term.parents | {iri}) if term else set()
         found = [
-            p
-            for p in self.properties.values()
-            if p.domains and (not iri or p.domains & above)
+            p for p in self.properties.values() if p.domains and (not iri or p.domains & above)
         ]
         found.sort(key=lambda p: p.label.casefold())
         return found + [self.properties[g] for g in GENERAL_PROPERTIES]
@@ -205,17 +203,17 @@ def read_schema(engine: Engine) -> Schema:
     for p, kind, label, definition, domain, rng in engine.query(
         PROPERTIES_QUERY, dataset=asserted
     ).rows:
-        term = properties.setdefault(str(p), PropertyTerm(str(p)))
-        _describe(term, label, definition)
+        prop = properties.setdefault(str(p), PropertyTerm(str(p)))
+        _describe(prop, label, definition)
         if str(kind) == OWL + "ObjectProperty":
-            term.entity_valued = True
+            prop.entity_valued = True
         if domain is not None:
-            term.domains.add(str(domain))
+            prop.domains.add(str(domain))
         if rng is not None:
-            term.ranges.add(str(rng))
-    for term in properties.values():
-        if any(r in classes for r in term.ranges):
-            term.entity_valued = True
+            prop.ranges.add(str(rng))
+    for prop in properties.values():
+        if any(r in classes for r in prop.ranges):
+            prop.entity_valued = True
     return Schema(classes, properties)
 
 
@@ -228,7 +226,5 @@ def _describe(term: Term, label: object, definition: object) -> None:
 
 
 def _used(engine: Engine, iri: str) -> bool:
-    result = engine.query(
-        "ASK { ?s ?p ?o }", dataset=QueryDataset(), bindings={"p": URIRef(iri)}
-    )
+    result = engine.query("ASK { ?s ?p ?o }", dataset=QueryDataset(), bindings={"p": URIRef(iri)})
     return bool(result.boolean)

@@ -90,7 +90,7 @@ def _number(value: Node) -> float | None:
     if not isinstance(value, Literal):
         return None
     python = value.toPython()
-    if isinstance(python, bool) or not isinstance(python, int | float) and not _decimal(python):
+    if isinstance(python, bool) or (not isinstance(python, int | float) and not _decimal(python)):
         return None
     try:
         return float(python)
@@ -106,10 +106,10 @@ def _same_day(value: Literal, text: str) -> bool:
     """A date (or year) literal and a date the client wrote, compared by day (or year)."""
     python = value.toPython()
     match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        return False
     if isinstance(python, datetime | date):
         day = python.date() if isinstance(python, datetime) else python
-        return bool(match) and day.isoformat() == "-".join(match.groups())
-    lexical = str(value)
-    if re.fullmatch(r"-?\d{4,}", lexical):  # a gYear: the client's date falls in that year
-        return bool(match) and match.group(1) == lexical
-    return False
+        return day.isoformat() == "-".join(match.groups())
+    # a gYear: the client's date falls in that year
+    return bool(re.fullmatch(r"-?\d{4,}", str(value))) and match.group(1) == str(value)
