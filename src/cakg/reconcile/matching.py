@@ -18,13 +18,16 @@ The rule, for each query of a batch (queries are answered independently of each 
    A query with properties and no text finds the entities having one of the values.
 4. **match** (OpenRefine's auto-match) is true for the top candidate only, and only when it is
    the one candidate that is *eligible*: its name equals the query after normalisation (a label
-   in any language, or its IRI), it is of a requested type (when types are given), and none of
-   its property values conflicts; with no text, every constraint agrees. Two eligible namesakes
+   in any language, or its IRI) or, when every property constraint agrees, its name score is
+   at least CLOSE_NAME (a misspelt "Kazakstan" with ISO code KZ); it is of a requested type
+   (when types are given); and none of its property values conflicts. With no text, every
+   constraint must agree. Two eligible namesakes
    (two "Astana"s, say) give no match.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,6 +47,7 @@ NAME_WEIGHT = 0.75
 PROPERTY_WEIGHT = 25.0
 MISSING = 0.4  # agreement of a constraint the candidate has no value for
 REVERSE_ROWS = 200  # entities read for a query with properties and no text
+CLOSE_NAME = 75.0  # a name score that, with every property agreeing, is enough for a match
 
 
 @dataclass(frozen=True)
@@ -90,16 +94,15 @@ class Reconciler:
     def resolve(self, queries: Sequence[Query], parameter: str = "queries") -> list[Resolved]:
         """Each query's types and properties as IRIs; BadParameter for an unknown one (before
         any query of the batch is answered)."""
-        return [
-            Resolved(
-                q,
-                tuple(self.schema.class_iri(t, parameter) for t in q.types),
-                tuple(
-                    self.schema.property_iri(c.pid, parameter, self.engine) for c in q.properties
-                ),
+        resolved = []
+        for q in queries:
+            where = f"query {json.dumps(q.key)}: "
+            types = tuple(self.schema.class_iri(t, parameter, where) for t in q.types)
+            pids = tuple(
+                self.schema.property_iri(c.pid, parameter, self.engine, where) for c in q.properties
             )
-            for q in queries
-        ]
+            resolved.append(Resolved(q, types, pids))
+        return resolved
 
     def reconcile(
         self, queries: Sequence[Query], parameter: str = "queries"
@@ -234,7 +237,10 @@ class Reconciler:
     def _eligible(self, s: _Scored, named: bool) -> bool:
         if not s.typed or 0.0 in s.agreement:
             return False
-        return s.exact if named else bool(s.agreement) and all(a == 1.0 for a in s.agreement)
+        agreed = bool(s.agreement) and all(a == 1.0 for a in s.agreement)
+        if not named:
+            return agreed
+        return s.exact or (agreed and s.name_score >= CLOSE_NAME)
 
     def _candidate(self, s: _Scored, score: float, match: bool, constrained: bool) -> Candidate:
         entry = s.entry

@@ -18,7 +18,7 @@ from cakg.search import SearchEntry, SearchIndex
 
 FACTS = 8  # facts shown on a card
 MAX_TEXT = 120  # characters of a value shown
-FACTS_QUERY = "SELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 200"
+FACTS_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 200"
 HIDDEN = frozenset(GENERAL_PROPERTIES) - {"http://www.w3.org/2002/07/owl#sameAs"} | {RDF_TYPE}
 
 
@@ -38,7 +38,7 @@ def read_card(entry: SearchEntry, schema: Schema, index: SearchIndex, engine: En
         FACTS_QUERY, dataset=QueryDataset(inference=False), bindings={"s": URIRef(entry.iri)}
     )
     facts: list[tuple[str, str]] = []
-    for p, o in result.rows:
+    for _s, p, o in result.rows:
         if p is None or o is None or str(p) in HIDDEN:
             continue
         if isinstance(o, URIRef):

@@ -123,7 +123,7 @@ class Schema:
         above = set().union(*(self.classes[p].parents - {p} for p in parents if p in self.classes))
         return sorted(parents - above)
 
-    def class_iri(self, text: str, parameter: str) -> str:
+    def class_iri(self, text: str, parameter: str, where: str = "") -> str:
         """The class a type id names (an IRI, a prefixed name like cakg:State, or its English
         name); BadParameter when there is no such class."""
         iri = expand(text.strip())
@@ -134,11 +134,11 @@ class Schema:
             return named[0]
         raise BadParameter(
             parameter,
-            f"unknown type {text!r}: a type is a class of the dataset, such as cakg:State "
+            f"{where}unknown type {text!r}: a type is a class of the dataset, such as cakg:State "
             f"or {CAKG}Person (see the suggest service for types)",
         )
 
-    def property_iri(self, text: str, parameter: str, engine: Engine) -> str:
+    def property_iri(self, text: str, parameter: str, engine: Engine, where: str = "") -> str:
         """The property a pid names (an IRI, a prefixed name or its English name); one the
         ontology does not declare is taken when the dataset uses it. BadParameter otherwise."""
         iri = expand(text.strip())
@@ -152,7 +152,7 @@ class Schema:
             return iri
         raise BadParameter(
             parameter,
-            f"unknown property {text!r}: a property id is an IRI or a prefixed name such as "
+            f"{where}unknown property {text!r}: a property id is an IRI or a prefixed name such as "
             "cakg:locatedIn (see the suggest service for properties)",
         )
 

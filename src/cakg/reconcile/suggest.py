@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cakg.namespaces import shorten
+from cakg.namespaces import CAKG, shorten
 from cakg.queries.params import expand
-from cakg.reconcile.schema import ClassTerm, Schema, Term
+from cakg.reconcile.schema import MAIN_CLASSES, ClassTerm, Schema, Term
 from cakg.search import MAX_LIMIT, SearchIndex
 from cakg.search_keys import fold
 
 DEFAULT_SUGGESTIONS = 10
+MAIN_IRIS = frozenset(str(CAKG[name]) for name in MAIN_CLASSES)
+MAIN_WEIGHT = 10**9
 
 
 def suggest_entities(
@@ -84,7 +86,8 @@ def _term(term: Term) -> dict[str, Any]:
 
 
 def _instances(term: ClassTerm) -> int:
-    return term.instances
+    """The weight of a class: the main classes first, then by instances."""
+    return term.instances + MAIN_WEIGHT * (term.iri in MAIN_IRIS)
 
 
 def _ranked(terms: Iterable[Any], prefix: str, weight: Any) -> list[Any]:

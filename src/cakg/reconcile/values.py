@@ -52,7 +52,7 @@ def agrees(given: Value, value: Node, names: Callable[[str], Iterable[str]]) -> 
 
     - an entity `{"id": ...}`: the value is that IRI;
     - a boolean: the value is that xsd:boolean;
-    - a number: the value is a number equal to it (to 1e-9 relative);
+    - a number: the value is a number equal to it (to 1e-9 relative), or a text that is one;
     - a string: the value is a literal with that text (any case, spaces trimmed), a number or a
       boolean written so (`"2024"`, `"62.5"`), a date on that day (`"2024-08-22"` or OpenRefine's
       `"2024-08-22T00:00:00Z"`) or a year equal to it; or the value is an IRI that the string is,
@@ -65,6 +65,11 @@ def agrees(given: Value, value: Node, names: Callable[[str], Iterable[str]]) -> 
         return isinstance(value, Literal) and value.toPython() is given
     if isinstance(given, float):
         number = _number(value)
+        if number is None and isinstance(value, Literal):
+            try:  # a code written as text ("398") is that number
+                number = float(str(value))
+            except ValueError:
+                return False
         return number is not None and math.isclose(number, given, rel_tol=1e-9, abs_tol=1e-12)
     text = given.strip()
     if isinstance(value, URIRef):

@@ -102,7 +102,10 @@ def propose() -> Response:
     """The properties to fetch for instances of `type` (all of those with a domain if empty)."""
     given = _params({"type", "limit"})
     text = _one(given, "type", "").strip()
-    type_iri = schema().class_iri(text, "type") if text else ""
+    # OpenRefine appends the type to the URL unencoded: a class's hash IRI arrives cut at the
+    # `#`, as the ontology's IRI; then (as with no type) every property with a domain is proposed
+    cut = text == str(CAKG).rstrip("#")
+    type_iri = schema().class_iri(text, "type") if text and not cut else ""
     limit = _integer(given, "limit", 50, 1, 500)
     body: dict[str, Any] = {
         "properties": suggest.propose_properties(schema(), type_iri, limit),
