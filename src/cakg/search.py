@@ -53,6 +53,9 @@ FUZZY_WORDS = 40  # index words kept per query word
 MAX_CANDIDATES = 4000  # candidate keys scored per query, the best tiers first
 MIN_FUZZY_LENGTH = 4  # shorter queries match by prefix only
 _END = "\U0010ffff"
+CLASS_TYPES = frozenset(
+    ("http://www.w3.org/2002/07/owl#Class", "http://www.w3.org/2000/01/rdf-schema#Class")
+)
 
 
 class SearchIndexError(CakgError):
@@ -107,7 +110,11 @@ class SearchIndex:
                 f"search index format {data.get('format')!r} is not {INDEX_FORMAT!r}: "
                 "run `cakg build --force`"
             )
-        self._entries = [_entry(record) for record in data["entities"]]
+        shared: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct class list
+        self._entries = [_entry(record, shared) for record in data["entities"]]
+        self._classes = frozenset().union(*shared.values()) | {
+            e.iri for e in self._entries if CLASS_TYPES & e.classes
+        }
         self._by_iri = {e.iri: n for n, e in enumerate(self._entries)}
         self._keys: list[str] = data["keys"]
         self._key_ids = {k: n for n, k in enumerate(self._keys)}
@@ -141,6 +148,10 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def is_class(self, iri: str) -> bool:
+        """True when IRI is a class of the dataset: some entity's class, or declared one."""
+        return iri in self._classes
 
     def entry(self, iri: str) -> SearchEntry | None:
         n = self._by_iri.get(iri)
@@ -260,11 +271,12 @@ def _floor(best: dict[int, tuple[float, int, int]], limit: int) -> float:
     return scores[limit - 1]
 
 
-def _entry(record: dict[str, Any]) -> SearchEntry:
+def _entry(record: dict[str, Any], shared: dict[tuple[str, ...], frozenset[str]]) -> SearchEntry:
+    classes = tuple(record["classes"])
     return SearchEntry(
         iri=record["iri"],
         labels=tuple(Label(*label) for label in record["labels"]),
         types=tuple(record["types"]),
-        classes=frozenset(record["classes"]),
+        classes=shared.setdefault(classes, frozenset(classes)),
         degree=int(record["degree"]),
     )

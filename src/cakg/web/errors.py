@@ -11,7 +11,10 @@ Body styles (`_style`):
 - on the linked-data routes (bp "pages", "vocab", "dataset") a missing resource, a bad parameter
   or no acceptable format is answered in the representation negotiated for the request
   (`g.error_format`, set by cakg.web.negotiation): an HTML page, a Turtle/N-Triples/TriG/N-Quads
-  comment, an RDF/XML comment, JSON-LD with an empty graph; "text" when none was chosen yet;
+  comment, an RDF/XML comment, JSON-LD with an empty graph; "text" when none was chosen yet.
+  The HTML page of a resource not found (bp "pages") links to the entities whose names are
+  closest to its path's last segment (cakg.web.entity_search.suggestions);
+- on /search (bp "entity_search"), JSON or the HTML page, as the request asked;
 - JSON `{"error": code, "message": ...}` elsewhere (the API), with `"parameter"` naming the
   parameter of a BadParameter.
 Retry-After is sent whatever the style.
@@ -50,6 +53,7 @@ from cakg.media import (
     TURTLE,
     by_extension,
 )
+from cakg.web.entity_search import suggestions
 
 log = logging.getLogger("cakg.web")
 
@@ -68,7 +72,7 @@ BODY_STYLES = {"sparql": "text"}
 # endpoint -> body style, before the blueprint's
 PAGE_STYLES = {"ui.home": "page"}
 # blueprints whose client errors are answered in the representation negotiated for the request
-NEGOTIATED = frozenset({"pages", "vocab", "dataset"})
+NEGOTIATED = frozenset({"pages", "vocab", "dataset", "entity_search"})
 NEGOTIATED_ERRORS = (NotFound, NotAcceptable, BadParameter)
 # error format -> media type of a body that is a comment
 COMMENTED = by_extension((TURTLE, NTRIPLES, TRIG, NQUADS))
@@ -120,7 +124,12 @@ def _style(error: BaseException | None) -> str:
 def _negotiated(key: str, status: int, code: str, message: str) -> Response:
     """An error on a linked-data route in the format negotiated for it (key: html, an extension)."""
     if key == "html":
-        body = render_template("linked/error.html", status=status, message=message)
+        suggested = []
+        if status == 404 and request.blueprint == "pages" and request.view_args:
+            suggested = suggestions(str(request.view_args.get("path", "")))
+        body = render_template(
+            "linked/error.html", status=status, message=message, suggestions=suggested
+        )
         return Response(body, status=status, mimetype=HTML)
     if key == "jsonld":
         body = json.dumps({"@graph": [], "error": code, "message": message})

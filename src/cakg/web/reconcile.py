@@ -59,8 +59,7 @@ KINDS = ("entity", "type", "property")
 
 
 def index() -> SearchIndex:
-    found: SearchIndex = state.memo(("search-index",), lambda: SearchIndex.load(state.release()))
-    return found
+    return state.search_index()
 
 
 def schema() -> Schema:

@@ -1,5 +1,5 @@
 """The release being served and its engine, one per request (as flaskr's db.py keeps its
-connection): `served()`, `release()`, `engine()`, `settings()`, `memo()`.
+connection): `served()`, `release()`, `engine()`, `settings()`, `memo()`, `search_index()`.
 
 `ServedReleases` keeps the current release (cakg.release.Release, locked as in use so the
 build does not prune it) and the engine over it. Each request checks one out when it arrives
@@ -31,6 +31,7 @@ from cakg.engine.base import Engine
 from cakg.errors import BuildMissingError, CakgError
 from cakg.release import MANIFEST, Release, current_id, no_release
 from cakg.request_context import entered
+from cakg.search import SearchIndex
 from cakg.web.request_ids import request_id
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class Served:
     retired: bool = False
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     stamp: int = 0  # the manifest's mtime when read
+    search: SearchIndex | None = None  # loaded on first use (search_index())
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class ServedReleases:
@@ -251,3 +254,17 @@ def memo(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
             values.clear()
         values[key] = value
     return value
+
+
+def search_index() -> SearchIndex:
+    """The search index of the request's release, read once per release (on first use, by one
+    thread; not in `memo()`, which drops its values when full: reading it again is costly).
+    SearchIndexError when the release has none; BuildMissingError before any build."""
+    found = served()
+    index = found.search
+    if index is None:
+        with found.search_lock:
+            index = found.search
+            if index is None:
+                index = found.search = SearchIndex.load(release())
+    return index
