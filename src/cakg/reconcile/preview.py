@@ -16,7 +16,7 @@ from cakg.namespaces import shorten
 from cakg.reconcile.schema import GENERAL_PROPERTIES, RDF_TYPE, Schema
 from cakg.search import SearchEntry, SearchIndex
 
-FACTS = 8  # facts shown on a card
+FACTS = 5  # facts shown on a card (it keeps to the size the manifest declares)
 MAX_TEXT = 120  # characters of a value shown
 FACTS_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 200"
 HIDDEN = frozenset(GENERAL_PROPERTIES) - {"http://www.w3.org/2002/07/owl#sameAs"} | {RDF_TYPE}
