@@ -1,6 +1,7 @@
 """An entity's card for the preview service: its name, other names, types and a few facts.
 
-The facts are the entity's own statements, read with one fixed query whose subject is bound by
+The facts are the entity's own statements (the ontology's properties first, text before
+links), read with one fixed query whose subject is bound by
 the engine (`bindings`), never written into the text; labels of what they point to come from
 the search index.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from rdflib import Literal, URIRef
 
 from cakg.engine.base import Engine, QueryDataset
-from cakg.namespaces import shorten
+from cakg.namespaces import CAKG, shorten
 from cakg.reconcile.schema import GENERAL_PROPERTIES, RDF_TYPE, Schema
 from cakg.search import SearchEntry, SearchIndex
 
@@ -34,13 +35,12 @@ class Card:
 
 
 def read_card(entry: SearchEntry, schema: Schema, index: SearchIndex, engine: Engine) -> Card:
-    result = engine.query(
-        FACTS_QUERY, dataset=QueryDataset(inference=False), bindings={"s": URIRef(entry.iri)}
-    )
+    result = engine.query(FACTS_QUERY, dataset=QueryDataset(), bindings={"s": URIRef(entry.iri)})
     facts: list[tuple[str, str]] = []
-    for _s, p, o in result.rows:
-        if p is None or o is None or str(p) in HIDDEN:
-            continue
+    rows = [(p, o) for _s, p, o in result.rows if p is not None and str(p) not in HIDDEN]
+    # the ontology's own properties first, values that are text before links
+    rows.sort(key=lambda r: (not str(r[0]).startswith(str(CAKG)), isinstance(r[1], URIRef)))
+    for p, o in rows:
         if isinstance(o, URIRef):
             target = index.entry(str(o))
             text = target.label.text if target else shorten(str(o))

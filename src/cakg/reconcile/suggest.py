@@ -18,8 +18,8 @@ from cakg.search import MAX_LIMIT, SearchIndex
 from cakg.search_keys import fold
 
 DEFAULT_SUGGESTIONS = 10
-MAIN_IRIS = frozenset(str(CAKG[name]) for name in MAIN_CLASSES)
-MAIN_WEIGHT = 10**9
+MAIN_ORDER = {str(CAKG[name]): n for n, name in enumerate(MAIN_CLASSES)}
+MAIN_WEIGHT = 1000
 
 
 def suggest_entities(
@@ -48,7 +48,7 @@ def suggest_entities(
 
 def suggest_types(schema: Schema, prefix: str, cursor: int, limit: int) -> list[dict[str, Any]]:
     """Classes named like PREFIX, with their definitions and direct superclasses."""
-    ranked = _ranked(schema.classes.values(), prefix, _instances)
+    ranked = _ranked(schema.classes.values(), prefix, _main)
     return [_type(schema, c) for c in ranked[cursor : cursor + limit]]
 
 
@@ -85,9 +85,9 @@ def _term(term: Term) -> dict[str, Any]:
     return item
 
 
-def _instances(term: ClassTerm) -> int:
-    """The weight of a class: the main classes first, then by instances."""
-    return term.instances + MAIN_WEIGHT * (term.iri in MAIN_IRIS)
+def _main(term: ClassTerm) -> int:
+    """The weight of a class: the main classes first (in their order)."""
+    return MAIN_WEIGHT - MAIN_ORDER[term.iri] if term.iri in MAIN_ORDER else 0
 
 
 def _ranked(terms: Iterable[Any], prefix: str, weight: Any) -> list[Any]:

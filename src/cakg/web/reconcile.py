@@ -79,6 +79,7 @@ def service() -> Response:
     if len(asked) > 1:
         raise BadParameter(asked[1], f"give one of queries, query and extend, not {asked[0]} too")
     if not asked:
+        index()  # the manifest is a client's first request: the queries after it find it loaded
         return _manifest()
     name = asked[0]
     raw = _one(given, name)
