@@ -112,3 +112,15 @@ def test_parameter_picker_suggests_by_class_and_sends_the_iri(
     page.wait_for_url("**/queries/corridor-route.html?*corridor=*")
     assert page.locator(f"#{field_id}").input_value() == TITR
     assert page.locator("table").first.locator("tbody tr").count() > 0
+
+
+def test_the_ontology_page_box_suggests_too(page: Any, project_server: str) -> None:
+    page.goto(project_server + "/ontology")  # written by the build, with its own stylesheet
+    box = page.locator("#site-search-q")
+    box.click()
+    box.press_sequentially("state visi")
+    listbox = suggestions(page, "site-search-q")
+    assert listbox.is_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url(project_server + "/ontology#StateVisit")

@@ -179,3 +179,16 @@ def test_404_in_rdf_has_no_suggestions(project_client: FlaskClient, path: str, a
     response = project_client.get(path, headers={"Accept": accept})  # /data/ offers no HTML
     assert response.status_code == 404 and response.mimetype != "text/html"
     assert "kazakhstan" not in response.get_data(as_text=True).replace("kazakstan", "")
+
+
+def test_html_page_links_to_one_kind_and_to_more(project_client: FlaskClient) -> None:
+    page = page_of(search(project_client, BROWSER, q="Kazakhstan", limit=6).get_data(as_text=True))
+    more = page.find("a", class_="more")[0]["href"]
+    assert more.startswith("/search?") and "limit=12" in more
+    kinds = [el for el in page.find("nav", class_="search-kinds")[0].iter() if el.tag == "a"]
+    assert len(kinds) > 1
+    href = kinds[0]["href"]
+    narrowed = project_client.get(href, headers={"Accept": "application/json"}).get_json()
+    kind = next(r["types"][0] for r in narrowed["results"])
+    assert kind["label"] == kinds[0].text
+    assert all(kind in r["types"] for r in narrowed["results"])

@@ -10,9 +10,12 @@ import pytest
 from cakg.build import BuildResult
 from cakg.build.search_index import write_search_index
 from cakg.config import Settings
+from cakg.engine import Engine
 from cakg.release import SEARCH_INDEX, Release, dataset_dir
 from cakg.search import MAX_LIMIT, SearchIndex, SearchIndexError
 from cakg.search_keys import fold
+from cakg.web import close_app, create_app
+from cakg.web.state import EXTENSION, preload_search, search_index
 
 ID = "https://w3id.org/cakg/id/"
 CAKG = "https://w3id.org/cakg/ontology#"
@@ -204,3 +207,18 @@ def test_the_project_type_filter(project_index: SearchIndex) -> None:
     assert hits[0].iri == ID + "state/kazakhstan"
     classes = project_index.find("Place")
     assert classes[0].iri == PLACE and classes[0].exact
+
+
+def test_a_web_process_preloads_the_index(
+    project_build: BuildResult, project_settings: Settings, project_engine: Engine
+) -> None:
+    app = create_app(project_settings, {"TESTING": True, "CAKG_ENGINE": project_engine})
+    try:
+        served = app.extensions[EXTENSION].current
+        assert served.search is None  # read on first use...
+        preload_search(app)  # ...or when `cakg serve` starts a web process
+        assert served.search is not None and len(served.search) > 500
+        with app.test_request_context("/search"):
+            assert search_index() is served.search  # read once per release
+    finally:
+        close_app(app)

@@ -26,6 +26,7 @@ the number of entities (postings list the entities of a key most connected first
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import math
 from collections.abc import Sequence
@@ -39,7 +40,7 @@ from cakg.errors import CakgError
 from cakg.release import SEARCH_INDEX, Release
 from cakg.search_keys import KEY_VERSION, fold, word_starts
 
-INDEX_FORMAT = "cakg-search-index/1"
+INDEX_FORMAT = "cakg-search-index/3"
 MAX_LIMIT = 50
 # (score before the degree, weight of the degree): score = first + weight * degree (0..1)
 EXACT = (99.0, 1.0)
@@ -110,9 +111,11 @@ class SearchIndex:
                 f"search index format {data.get('format')!r} is not {INDEX_FORMAT!r}: "
                 "run `cakg build --force`"
             )
-        shared: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct class list
-        self._entries = [_entry(record, shared) for record in data["entities"]]
-        self._classes = frozenset().union(*shared.values()) | {
+        classes: list[str] = data["classes"]
+        sets = [frozenset(classes[c] for c in numbers) for numbers in data["class_sets"]]
+        labels = [Label(*label) for label in data["labels"]]
+        self._entries = [_entry(record, classes, sets, labels) for record in data["entities"]]
+        self._classes = frozenset(classes) | {
             e.iri for e in self._entries if CLASS_TYPES & e.classes
         }
         self._by_iri = {e.iri: n for n, e in enumerate(self._entries)}
@@ -121,10 +124,16 @@ class SearchIndex:
         self._postings: list[list[list[int]]] = data["postings"]
         top = max((e.degree for e in self._entries), default=0)
         self._log_top = math.log1p(top) or 1.0
+        # the classes of the entities of each key, to pass over a key a class filter excludes
+        self._key_classes = [
+            frozenset().union(*{self._entries[e].classes for e, _label in posting})
+            for posting in self._postings
+        ]
         suffixes: list[tuple[str, int]] = []
         words: dict[str, list[int]] = {}
+        self._starts = [word_starts(key) for key in self._keys]
         for n, key in enumerate(self._keys):
-            for start in word_starts(key)[1:]:
+            for start in self._starts[n][1:]:
                 suffixes.append((key[start:], n))
             for word in set(key.split()):
                 words.setdefault(word, []).append(n)
@@ -149,6 +158,10 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _degree(self, entity_id: int) -> float:
+        """The entity's degree, log-scaled to the most connected entity's: 0..1."""
+        return math.log1p(self._entries[entity_id].degree) / self._log_top
+
     def is_class(self, iri: str) -> bool:
         """True when IRI is a class of the dataset: some entity's class, or declared one."""
         return iri in self._classes
@@ -165,18 +178,44 @@ class SearchIndex:
         if not query:
             return []
         wanted = frozenset(types)
-        ranked = sorted(self._candidates(query).items(), key=lambda kv: -sum(kv[1]))
         best: dict[int, tuple[float, int, int]] = {}  # entity -> (score, preference, label)
         raw = text.strip().casefold()
-        for key_id, (base, weight) in ranked:
-            if len(best) >= limit and _floor(best, limit) >= base + weight:
+        found = self._candidates(query)
+        self._collect(found, wanted, limit, raw, best)
+        if len(best) < limit and len(query) >= MIN_FUZZY_LENGTH:  # else none would enter
+            fuzzy = {
+                n: (FUZZY[0] + FUZZY_SPAN * similarity / 100, FUZZY[1])
+                for n, similarity in self._fuzzy(query, found).items()
+            }
+            self._collect(fuzzy, wanted, limit, raw, best)
+        order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        return [self._hit(n, score, label_id, query) for n, (score, _p, label_id) in order]
+
+    def _collect(
+        self,
+        candidates: dict[int, tuple[float, float]],
+        wanted: frozenset[str],
+        limit: int,
+        raw: str,
+        best: dict[int, tuple[float, int, int]],
+    ) -> None:
+        """Add to BEST (entity -> score, preference, label) the entities of the candidate keys
+        that can enter the top LIMIT: the keys in the order of the best score each can give
+        (that of its most connected entity), until none can."""
+        ranked = sorted(
+            (base + weight * self._degree(self._postings[n][0][0]), n, base, weight)
+            for n, (base, weight) in candidates.items()
+            if not wanted or not wanted.isdisjoint(self._key_classes[n])
+        )
+        for bound, key_id, base, weight in reversed(ranked):
+            if len(best) >= limit and _floor(best, limit) >= bound:
                 break  # no hit of this key (or of a later one) can enter the top
             taken = 0
             for entity_id, label_id in self._postings[key_id]:
                 entry = self._entries[entity_id]
                 if wanted and wanted.isdisjoint(entry.classes):
                     continue
-                score = base + weight * math.log1p(entry.degree) / self._log_top
+                score = base + weight * self._degree(entity_id)
                 label = entry.labels[label_id]
                 preference = (label.text.casefold() == raw) * 2 + (label_id == 0)
                 old = best.get(entity_id)
@@ -185,12 +224,10 @@ class SearchIndex:
                 taken += 1
                 if taken == limit:  # the key's others are less connected: lower scores
                     break
-        order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
-        return [self._hit(n, score, label_id, query) for n, (score, _p, label_id) in order]
 
     def _candidates(self, query: str) -> dict[int, tuple[float, float]]:
-        """Candidate keys, each with its score before the degree and the weight of the
-        degree (see the module's docstring)."""
+        """The exact and prefix candidate keys, each with its score before the degree and the
+        weight of the degree (see the module's docstring)."""
         found: dict[int, tuple[float, float]] = {}
         exact = self._key_ids.get(query)
         if exact is not None:
@@ -204,9 +241,6 @@ class SearchIndex:
         for i in range(lo, min(hi, lo + MAX_CANDIDATES)):
             n = self._suffix_keys[i]
             found.setdefault(n, _prefix(WORD_START * len(query) / len(self._keys[n])))
-        if len(query) >= MIN_FUZZY_LENGTH:
-            for n, similarity in self._fuzzy(query, found).items():
-                found[n] = (FUZZY[0] + FUZZY_SPAN * similarity / 100, FUZZY[1])
         return found
 
     def _fuzzy(self, query: str, found: dict[int, tuple[float, float]]) -> dict[int, float]:
@@ -226,11 +260,30 @@ class SearchIndex:
                 keys.update(self._word_keys[w])
             if len(keys) >= MAX_CANDIDATES:
                 break
-        similar = {}
-        for n in keys - found.keys():
-            similarity = _similarity(query, self._keys[n])
-            if similarity >= FUZZY_CUTOFF:
-                similar[n] = similarity
+        # the whole label; and, less PART, the label from one of its later words on, or the
+        # start of either as long as the query (a query typed half-way): rapidfuzz's C loops
+        candidates = [n for n in keys if n not in found]
+        parts: list[str] = []
+        owners: list[int] = []
+        for n in candidates:
+            key = self._keys[n]
+            for start in self._starts[n]:
+                if start:
+                    parts.append(key[start:])
+                    owners.append(n)
+                parts.append(key[start : start + len(query)])
+                owners.append(n)
+        similar: dict[int, float] = {}
+        whole = [self._keys[n] for n in candidates]
+        for _key, score, i in process.extract(
+            query, whole, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
+        ):
+            similar[candidates[i]] = score
+        for _part, score, i in process.extract(
+            query, parts, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF / PART, limit=None
+        ):
+            n = owners[i]
+            similar[n] = max(similar.get(n, 0.0), PART * score)
         return similar
 
     def _hit(self, n: int, score: float, label_id: int, query: str) -> SearchHit:
@@ -253,30 +306,18 @@ def _prefix(coverage: float) -> tuple[float, float]:
     return PREFIX[0] + PREFIX_SPAN * coverage, PREFIX[1]
 
 
-def _similarity(query: str, key: str) -> float:
-    """rapidfuzz's similarity (0-100) of QUERY to KEY; or, less PART, to KEY from one of its
-    later words on, or to the start of either as long as the query (a query typed half-way)."""
-    best = fuzz.ratio(query, key)
-    for start in word_starts(key):
-        rest = key[start:]
-        if start:
-            best = max(best, PART * fuzz.ratio(query, rest))
-        best = max(best, PART * fuzz.ratio(query, rest[: len(query)]))
-    return best
-
-
 def _floor(best: dict[int, tuple[float, int, int]], limit: int) -> float:
     """The score of the LIMIT-th best hit so far."""
-    scores = sorted((v[0] for v in best.values()), reverse=True)
-    return scores[limit - 1]
+    return heapq.nlargest(limit, (v[0] for v in best.values()))[-1]
 
 
-def _entry(record: dict[str, Any], shared: dict[tuple[str, ...], frozenset[str]]) -> SearchEntry:
-    classes = tuple(record["classes"])
+def _entry(
+    record: dict[str, Any], classes: list[str], sets: list[frozenset[str]], labels: list[Label]
+) -> SearchEntry:
     return SearchEntry(
         iri=record["iri"],
-        labels=tuple(Label(*label) for label in record["labels"]),
-        types=tuple(record["types"]),
-        classes=shared.setdefault(classes, frozenset(classes)),
+        labels=tuple(labels[n] for n in record["labels"]),
+        types=tuple(classes[c] for c in record["types"]),
+        classes=sets[record["classes"]],
         degree=int(record["degree"]),
     )

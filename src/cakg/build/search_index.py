@@ -11,10 +11,14 @@ classes (none a superclass of another of them), `classes` every class it has, th
 and the superclasses of its types (rdfs:subClassOf, transitively) included. `degree` counts the
 triples it takes part in, in any position.
 
-File layout (RELEASE_FORMAT): {"format", "key_version", "entities": [record...], "keys": [the
-distinct label keys, sorted], "postings": [for each key, [entity, label] pairs]}. Entities are
-ordered by degree (highest first), then IRI: an entity's number is its rank, so postings in
-entity order list the most connected first.
+File layout (INDEX_FORMAT): {"format", "key_version", "classes": [every class IRI],
+"class_sets": [the distinct sets of classes, each a list of class numbers], "labels": [the
+distinct [text, lang, predicate, key]], "entities": [{"iri", "degree", "types": [class numbers],
+"classes": its class set's number, "labels": [label numbers]}...], "keys": [the distinct label
+keys, sorted], "postings": [for each key, [entity, label] pairs]}. Entities are ordered by
+degree (highest first), then IRI: an entity's number is its rank, so postings in entity order
+list the most connected first. Copies of a label (the synthetic build's copies of a source)
+are stored once.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import pyoxigraph as ox
 from cakg.namespaces import CAKG, ID
 from cakg.search_keys import KEY_VERSION, fold
 
-INDEX_FORMAT = "cakg-search-index/1"
+INDEX_FORMAT = "cakg-search-index/3"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -69,6 +73,7 @@ def write_search_index(ntriples: Path, out: Path) -> dict[str, int]:
     return {
         "entities": len(index["entities"]),
         "labels": sum(len(e["labels"]) for e in index["entities"]),
+        "distinct_labels": len(index["labels"]),
         "keys": len(index["keys"]),
         "bytes": out.stat().st_size,
     }
@@ -78,22 +83,26 @@ def _scan(quads: Iterable[ox.Quad]) -> tuple[dict[str, _Entity], dict[str, set[s
     """Every IRI's degree, labels and types; each class's direct superclasses."""
     entities: dict[str, _Entity] = defaultdict(_Entity)
     superclasses: dict[str, set[str]] = defaultdict(set)
+    named = ox.NamedNode
     for quad in quads:
         s, p, o = quad.subject, quad.predicate, quad.object
-        seen = set()
-        for term in (s, p, o):
-            if isinstance(term, ox.NamedNode) and term.value not in seen:
-                seen.add(term.value)
-                entities[term.value].degree += 1
-        if not isinstance(s, ox.NamedNode):
+        pv = p.value
+        entities[pv].degree += 1
+        sv = s.value if type(s) is named else None
+        if sv is not None and sv != pv:
+            entities[sv].degree += 1
+        ov = o.value if type(o) is named else None
+        if ov is not None and ov != pv and ov != sv:
+            entities[ov].degree += 1
+        if sv is None:
             continue
-        name = LABEL_PREDICATES.get(p.value)
+        name = LABEL_PREDICATES.get(pv)
         if name is not None and isinstance(o, ox.Literal):
-            entities[s.value].labels.append((o.value, o.language or "", name))
-        elif p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
-            entities[s.value].types.add(o.value)
-        elif p.value == SUBCLASS_OF and isinstance(o, ox.NamedNode) and o != s:
-            superclasses[s.value].add(o.value)
+            entities[sv].labels.append((o.value, o.language or "", name))
+        elif ov is not None and pv == RDF_TYPE:
+            entities[sv].types.add(ov)
+        elif ov is not None and pv == SUBCLASS_OF and ov != sv:
+            superclasses[sv].add(ov)
     return entities, superclasses
 
 
@@ -113,20 +122,25 @@ def build_index(entities: dict[str, _Entity], superclasses: dict[str, set[str]])
         records.append((iri, entity.degree, labels, _most_specific(entity.types, closure), classes))
     records.sort(key=lambda r: (-r[1], r[0]))
     postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    class_ids = {c: n for n, c in enumerate(sorted({c for r in records for c in r[4]}))}
+    class_sets: dict[tuple[int, ...], int] = {}
+    label_ids: dict[tuple[str, str, str, str], int] = {}  # copies of a label: stored once
     out = []
     for n, (iri, degree, labels, specific, classes) in enumerate(records):
         keyed = []
         for i, (text, lang, name) in enumerate(labels):
             key = fold(text)
-            keyed.append([text, lang, name, key])
+            keyed.append(label_ids.setdefault((text, lang, name, key), len(label_ids)))
             if key:
                 postings[key].append((n, i))
         out.append(
             {
                 "iri": iri,
                 "degree": degree,
-                "types": sorted(specific, key=_class_order),
-                "classes": sorted(classes),
+                "types": [class_ids[t] for t in sorted(specific, key=_class_order)],
+                "classes": class_sets.setdefault(
+                    tuple(sorted(class_ids[c] for c in classes)), len(class_sets)
+                ),
                 "labels": keyed,
             }
         )
@@ -134,6 +148,9 @@ def build_index(entities: dict[str, _Entity], superclasses: dict[str, set[str]])
     return {
         "format": INDEX_FORMAT,
         "key_version": KEY_VERSION,
+        "classes": list(class_ids),
+        "class_sets": list(class_sets),
+        "labels": list(label_ids),
         "entities": out,
         "keys": keys,
         "postings": [postings[k] for k in keys],

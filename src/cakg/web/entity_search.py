@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, render_template, request, url_for
 
 from cakg.errors import BadParameter, BuildMissingError
 from cakg.media import HTML, JSON
@@ -115,7 +115,13 @@ def suggestions(path: str) -> list[dict[str, Any]]:
 def _page(
     index: SearchIndex | None, text: str, hits: list[SearchHit], types: list[str], limit: int
 ) -> Response:
-    """The results page (INDEX None: the empty page, before any search)."""
+    """The results page (INDEX None: the empty page, before any search), with links that keep
+    only one kind of the hits (most frequent first) and one that asks for more."""
+    names = [shorten(t) for t in types]
+    kinds: dict[str, int] = {}
+    for hit in hits:
+        for t in hit.types:
+            kinds[t] = kinds.get(t, 0) + 1
     body = render_template(
         "search/results.html",
         search_text=text,
@@ -125,6 +131,19 @@ def _page(
         if index is not None
         else [],
         limit=limit,
+        more=url_for(".search", q=text, type=names, limit=min(2 * limit, MAX_LIMIT))
+        if len(hits) == limit < MAX_LIMIT
+        else None,
+        kinds=[
+            {
+                "href": url_for(".search", q=text, type=shorten(t), limit=limit),
+                "label": type_label(index, t),
+                "count": n,
+            }
+            for t, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        if index is not None and not types and len(kinds) > 1
+        else [],
     )
     return Response(body, mimetype=HTML)
 

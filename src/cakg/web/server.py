@@ -8,7 +8,8 @@ One Python process tops out at about one core (the GIL), so `cakg serve` runs `w
 release is loaded once, by the query engine's zygote, which forks every web process's query
 workers: they share the store copy-on-write, and keep the timeout and memory limit of
 `cakg.engine.zygote_process`. Ctrl+C or SIGTERM stops the web processes, their workers and the
-zygote.
+zygote. Each web process reads the release's search index in a thread as it starts
+(state.preload_search), so that no search waits for it.
 
 Only granian's public interface is used (MPServer, its `on_startup` hook, `serve` with a
 `target_loader`, `signal_handler_interrupt`): the supervisor starts no thread (granian forks
@@ -44,6 +45,7 @@ from cakg.errors import ConfigError
 from cakg.release import Release
 from cakg.web import create_app
 from cakg.web.access_log import AccessLines, AccessLog, access_log, buffer_log_streams
+from cakg.web.state import preload_search
 
 server_log = logging.getLogger("cakg.server")
 
@@ -122,6 +124,7 @@ def serve(settings: Settings) -> None:
 
         app = create_app(settings, release_engine=release_engine)
         threading.Thread(target=announce, daemon=True).start()
+        threading.Thread(target=preload_search, args=(app,), daemon=True).start()
         buffer_log_streams()
         lines = None
         if own_logging and access_log.isEnabledFor(logging.INFO):

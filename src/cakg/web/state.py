@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 
 from cakg.config import Settings
 from cakg.engine.base import Engine
@@ -260,11 +260,25 @@ def search_index() -> SearchIndex:
     """The search index of the request's release, read once per release (on first use, by one
     thread; not in `memo()`, which drops its values when full: reading it again is costly).
     SearchIndexError when the release has none; BuildMissingError before any build."""
-    found = served()
+    return _search_index(served(), settings())
+
+
+def preload_search(app: Flask) -> None:
+    """Read the current release's search index now, so that no search waits for it (`cakg
+    serve` calls it in a thread of each web process as it starts). An error is left for the
+    first search to report."""
+    releases: ServedReleases = app.extensions[EXTENSION]
+    with contextlib.suppress(CakgError, OSError):
+        _search_index(releases.current, releases.settings)
+
+
+def _search_index(found: Served, settings: Settings) -> SearchIndex:
     index = found.search
     if index is None:
         with found.search_lock:
             index = found.search
             if index is None:
-                index = found.search = SearchIndex.load(release())
+                if found.release is None:
+                    raise no_release(settings)
+                index = found.search = SearchIndex.load(found.release)
     return index
