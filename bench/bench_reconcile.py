@@ -28,12 +28,14 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.servers import free_port, wait_ready
 from bench.synthetic import RESULTS, synthetic_build, synthetic_env
+from cakg.search import SearchIndex
 
 LISTEN = ("--host", "127.0.0.1", "--port")
 TARGET_SECONDS = 10.0  # for 1,000 names in batches of 10, at 10^6 triples
@@ -51,28 +53,25 @@ class Name:
 
 
 def draw_names(index_file: Path, count: int, seed: int) -> list[Name]:
-    """COUNT names of `id/` entities with an English label, some of them altered."""
-    data = json.loads(index_file.read_bytes())
-    entities = [
-        e
-        for e in data["entities"]
-        if e["iri"].startswith(ID) and e["labels"] and e["labels"][0][1] in ("en", "")
-    ]
-    sharing: dict[str, int] = {}
-    for e in entities:
-        sharing[e["labels"][0][0]] = sharing.get(e["labels"][0][0], 0) + 1
+    """COUNT names of `id/` entities with an English label, some of them altered (read through
+    cakg.search; only the IRIs are taken from the file)."""
+    index = SearchIndex.load(index_file)
+    iris = [e["iri"] for e in json.loads(index_file.read_bytes())["entities"]]
+    entries = [index.entry(iri) for iri in iris if iri.startswith(ID)]
+    entities = [e for e in entries if e is not None and e.label.lang in ("en", "")]
+    sharing = Counter(e.label.text for e in entities)
     rng = random.Random(seed)
     names = []
     for entity in rng.sample(entities, min(count, len(entities))):
-        text = label = entity["labels"][0][0]
+        text = label = entity.label.text
         roll = rng.random()
         kind = "exact"
         if roll < 0.15 and len(text) > 5:
             kind, text = "misspelt", misspell(text, rng)
         elif roll < 0.25:
             kind, text = "lower case", text.lower()
-        typed = entity["types"][0] if entity["types"] and rng.random() < 0.25 else None
-        names.append(Name(text, entity["iri"], label, sharing[label] == 1, kind, typed))
+        typed = entity.types[0] if entity.types and rng.random() < 0.25 else None
+        names.append(Name(text, entity.iri, label, sharing[label] == 1, kind, typed))
     return names
 
 

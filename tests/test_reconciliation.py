@@ -375,6 +375,12 @@ def test_wrong_and_unknown_parameters_are_a_400_naming_them(
     error(response, parameter)
 
 
+def test_a_post_without_queries_is_not_answered_with_the_manifest(client: FlaskClient) -> None:
+    body = {"queries": [{"conditions": [{"matchType": "name", "propertyValue": "Astana"}]}]}
+    message = error(client.post("/reconcile", json=body), "queries")
+    assert "form-encoded" in message
+
+
 def test_an_unknown_entity_has_no_preview_and_no_view(client: FlaskClient) -> None:
     for url in ("/reconcile/preview?id=" + ID + "state/atlantis", "/reconcile/view?id=x"):
         response = client.get(url)

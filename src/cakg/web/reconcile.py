@@ -78,6 +78,12 @@ def service() -> Response:
     asked = [name for name in ("queries", "query", "extend") if name in given]
     if len(asked) > 1:
         raise BadParameter(asked[1], f"give one of queries, query and extend, not {asked[0]} too")
+    if not asked and request.method == "POST":
+        raise BadParameter(
+            "queries",
+            "is required: POST a form-encoded queries= (or extend=); a JSON request body "
+            "(the 1.0 draft's) is not read",
+        )
     if not asked:
         index()  # the manifest is a client's first request: the queries after it find it loaded
         return _manifest()
