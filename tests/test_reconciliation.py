@@ -366,6 +366,8 @@ def test_an_over_long_batch_is_refused_naming_the_limit(client: FlaskClient) -> 
         ("/reconcile/suggest/entity?prefix=a&colour=red", None, "colour"),
         ("/reconcile/propose_properties?type=cakg:Nation", None, "type"),
         ("/reconcile/preview", None, "id"),
+        ("/reconcile/suggest/type?prefix=" + "a" * 201, None, "prefix"),
+        ("/reconcile/propose_properties?type=cakg:State&limit=0", None, "limit"),
     ],
 )
 def test_wrong_and_unknown_parameters_are_a_400_naming_them(
@@ -494,6 +496,9 @@ def test_data_extension_fetches_values_of_reconciled_ids(client: FlaskClient) ->
     assert row[CAKG + "locatedIn"] == [{"id": CENTRAL_ASIA, "name": "Central Asia"}]
     assert len(row["owl:sameAs"]) == 1
     assert body["rows"][ID + "state/atlantis"] == {p["id"]: [] for p in query["properties"]}
+    by_prefix = {"ids": ["id:state/kazakhstan"], "properties": [{"id": "cakg:iso3166Alpha3"}]}
+    rows = client.post("/reconcile", data={"extend": json.dumps(by_prefix)}).get_json()["rows"]
+    assert rows == {"id:state/kazakhstan": {"cakg:iso3166Alpha3": [{"str": "KAZ"}]}}
     meta = {m["id"]: m for m in body["meta"]}
     assert meta[CAKG + "locatedIn"]["type"] == {"id": CAKG + "Place", "name": "place"}
 

@@ -1,15 +1,17 @@
-"""cakg.reconcile.batch (reading a query batch) and cakg.reconcile.values.agrees (comparing a
-client's property value with the graph's), without a server."""
+"""cakg.reconcile.batch (reading a query batch), cakg.reconcile.values.agrees (comparing a
+client's property value with the graph's) and the match rule on namesakes, without a server."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from cakg.build.search_index import write_search_index
 from cakg.errors import BadParameter
 from cakg.reconcile.batch import (
     DEFAULT_LIMIT,
@@ -20,7 +22,10 @@ from cakg.reconcile.batch import (
     parse_batch,
     parse_single,
 )
+from cakg.reconcile.matching import Reconciler
+from cakg.reconcile.schema import ClassTerm, Schema
 from cakg.reconcile.values import agrees
+from cakg.search import SearchIndex
 
 KZ = "https://w3id.org/cakg/id/state/kazakhstan"
 
@@ -126,3 +131,47 @@ def names(iri: str) -> list[str]:
 )
 def test_a_value_agrees_as_the_rule_says(given: Any, value: Any, expected: bool) -> None:
     assert agrees(given, value, names) is expected
+
+
+ID = "https://w3id.org/cakg/id/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+NAMESAKES = [("city/astana", "City", "Astana"), ("organisation/astana", "Organisation", "Astana")]
+NAMESAKES += [("city/almaty", "City", "Almaty")]
+
+
+@pytest.fixture
+def namesakes(tmp_path: Path) -> Reconciler:
+    """A reconciler over an index of two things called Astana (a city, a club) and Almaty;
+    no query of these reaches the engine (no property constraint)."""
+    source = tmp_path / "namesakes.nt"
+    lines = [
+        f'<{ID}{path}> <{RDF_TYPE}> <{CAKG}{cls}> .\n<{ID}{path}> <{LABEL}> "{label}"@en .\n'
+        for path, cls, label in NAMESAKES
+    ]
+    source.write_text("".join(lines), encoding="utf-8")
+    write_search_index(source, tmp_path / "index.json")
+    classes = {
+        CAKG + name: ClassTerm(CAKG + name, name.lower()) for name in ("City", "Organisation")
+    }
+    return Reconciler(SearchIndex.load(tmp_path / "index.json"), Schema(classes, {}), NO_ENGINE)
+
+
+NO_ENGINE: Any = None
+CAKG = "https://w3id.org/cakg/ontology#"
+
+
+def test_two_namesakes_are_no_match_until_a_type_tells_them_apart(namesakes: Reconciler) -> None:
+    (both,) = namesakes.reconcile([Query("q0", "Astana")]).values()
+    assert sorted(c.id for c in both[:2]) == [
+        "https://w3id.org/cakg/id/city/astana",
+        "https://w3id.org/cakg/id/organisation/astana",
+    ]
+    assert [c.match for c in both] == [False] * len(both)
+    (typed,) = namesakes.reconcile([Query("q0", "Astana", types=("cakg:City",))]).values()
+    assert typed[0].id == "https://w3id.org/cakg/id/city/astana"
+    assert typed[0].match is True
+    assert typed[1].id == "https://w3id.org/cakg/id/organisation/astana"
+    assert typed[1].score == pytest.approx(typed[0].score * 0.5, abs=0.02)  # off type: halved
+    (unique,) = namesakes.reconcile([Query("q0", "almaty")]).values()
+    assert unique[0].match is True

@@ -21,6 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cakg.engine.base import Engine
+from cakg.queries.params import expand
 from cakg.errors import BadParameter
 from cakg.reconcile.schema import Schema
 from cakg.reconcile.values import read_values
@@ -97,7 +98,8 @@ def extend(
 ) -> dict[str, Any]:
     """The extension response: each requested property's values on each id (an unknown id has
     none)."""
-    known = [i for i in ids if index.entry(i) is not None]
+    iris = {i: expand(i.strip()) for i in ids}  # an id may be a prefixed name (id:city/astana)
+    known = [iri for iri in iris.values() if index.entry(iri) is not None]
     values = read_values(engine, known, [r.iri for r in requested])
     meta = []
     for r in requested:
@@ -109,7 +111,7 @@ def extend(
         meta.append(column)
     rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for i in ids:
-        own = values.get(i, {})
+        own = values.get(iris[i], {})
         row = {}
         for r in requested:
             cells = [_cell(index, v) for v in own.get(r.iri, [])]
