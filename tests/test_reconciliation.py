@@ -254,7 +254,7 @@ def test_a_query_of_properties_only_finds_the_entities_with_those_values(
         client, {"properties": [{"pid": "cakg:iso3166Alpha3", "v": "KAZ"}], "type": "cakg:State"}
     )
     assert [c["id"] for c in found] == [KAZAKHSTAN]
-    assert found[0]["match"] is True
+    assert (found[0]["score"], found[0]["match"]) == (100.0, True)
 
 
 def test_limit_caps_the_candidates(client: FlaskClient) -> None:

@@ -21,8 +21,8 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cakg.engine.base import Engine
-from cakg.queries.params import expand
 from cakg.errors import BadParameter
+from cakg.queries.params import expand
 from cakg.reconcile.schema import Schema
 from cakg.reconcile.values import read_values
 from cakg.search import SearchIndex

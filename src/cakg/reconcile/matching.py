@@ -15,7 +15,8 @@ The rule, for each query of a batch (queries are answered independently of each 
    candidate has values, none equal) or is *missing* (no value). With constraints the score is
    `0.75 * name_score + 25 * agreement`, agreement being the mean of 1 (agrees), 0.4 (missing)
    and 0 (conflicts): agreeing values raise a candidate above a namesake, a conflict lowers it.
-   A query with properties and no text finds the entities having one of the values.
+   A query with properties and no text finds the entities having one of the values, scored
+   `100 * agreement`.
 4. **match** (OpenRefine's auto-match) is true for the top candidate only, and only when it is
    the one candidate that is *eligible*: its name equals the query after normalisation (a label
    in any language, or its IRI) or, when every property constraint agrees, its name score is
@@ -205,7 +206,7 @@ class Reconciler:
             for constraint, pid in zip(q.properties, r.pids, strict=True):
                 s.agreement.append(self._agreement(constraint, own.get(pid, [])))
         scored = sorted(
-            ((self._score(s, bool(r.pids)), s) for s in found),
+            ((self._score(s, bool(r.pids), bool(q.text)), s) for s in found),
             key=lambda pair: (-pair[0], pair[1].entry.iri),
         )[: q.limit]
         eligible = [s for _, s in scored if self._eligible(s, bool(q.text))]
@@ -226,10 +227,13 @@ class Reconciler:
         entry = self.index.entry(iri)
         return [label.text for label in entry.labels] if entry is not None else []
 
-    def _score(self, s: _Scored, constrained: bool) -> float:
+    def _score(self, s: _Scored, constrained: bool, named: bool) -> float:
         score = s.name_score
-        if constrained and s.agreement:
-            score = NAME_WEIGHT * score + PROPERTY_WEIGHT * sum(s.agreement) / len(s.agreement)
+        agreement = sum(s.agreement) / len(s.agreement) if s.agreement else 0.0
+        if not named:  # properties only: the agreement is the whole score
+            score = 100.0 * agreement
+        elif constrained and s.agreement:
+            score = NAME_WEIGHT * score + PROPERTY_WEIGHT * agreement
         if not s.typed:
             score *= OFF_TYPE_FACTOR
         return round(min(100.0, max(0.0, score)), 2)
