@@ -56,6 +56,7 @@ IGNORED = frozenset(
     | {"mql_output", "output", "type_strict"}
 )
 KINDS = ("entity", "type", "property")
+FLYOUT = Markup("<div><strong>{}</strong><br><small>{}</small><br><code>{}</code></div>")
 
 
 def index() -> SearchIndex:
@@ -151,18 +152,14 @@ def flyout(kind: str) -> Response:
     ident = _one(_params({"id"} | IGNORED), "id")
     if kind == "entity":
         card = _card(ident)
-        html = Markup(
-            "<div><strong>{}</strong><br><small>{}</small><br><code>{}</code></div>"
-        ).format(card.name, ", ".join(n for _, n in card.types), card.iri)
+        parts = (card.name, ", ".join(n for _, n in card.types), card.iri)
     else:
         terms = schema().classes if kind == "type" else schema().properties
         term = terms.get(expand(ident.strip()))
         if term is None:
             raise ResourceNotFound(f"no {kind} {ident!r} in the dataset")
-        html = Markup(
-            "<div><strong>{}</strong><br><small>{}</small><br><code>{}</code></div>"
-        ).format(term.label, term.description, term.iri)
-    return _json({"id": ident, "html": str(html)})
+        parts = (term.label, term.description, term.iri)
+    return _json({"id": ident, "html": str(FLYOUT.format(*parts))})
 
 
 @bp.get("/reconcile/preview")
