@@ -68,7 +68,10 @@ def test_build_writes_nquads_trig_and_manifest(built, tiny_settings):
         "Warning": 0,
         "Info": 0,
     }
-    assert set(manifest["timings"]) == {"load", "validate", "reason", "write"}
+    assert set(manifest["timings"]) == {"load", "validate", "reason", "write", "search_index"}
+    index = current / "search-index.json"
+    assert manifest["search_index"]["bytes"] == index.stat().st_size
+    assert manifest["search_index"]["entities"] > 0
     assert manifest["reasoning"]["inferred"] == counts[str(INFERRED_GRAPH)] > 0
     dumps = ("cakg.nq", "cakg.trig", "cakg.ttl")
     assert set(manifest["files"]) == {*dumps, *(f"{d}.gz" for d in dumps)}

@@ -192,3 +192,11 @@ def test_html_page_links_to_one_kind_and_to_more(project_client: FlaskClient) ->
     kind = next(r["types"][0] for r in narrowed["results"])
     assert kind["label"] == kinds[0].text
     assert all(kind in r["types"] for r in narrowed["results"])
+
+
+def test_html_page_links_its_json(project_client: FlaskClient) -> None:
+    response = search(project_client, BROWSER, q="Uzbek", type="cakg:State", format="html")
+    href = page_of(response.get_data(as_text=True)).find("a", class_="as-json")[0]["href"]
+    answer = project_client.get(href, headers={"Accept": BROWSER})
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert answer.get_json()["results"][0]["iri"] == ID + "state/uzbekistan"

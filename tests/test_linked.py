@@ -414,7 +414,8 @@ def test_ontology_docs_anchor_every_term(client: FlaskClient, built: BuildResult
     assert terms <= page.ids
     assert "cakg tiny test ontology" in page.text["h1"]
     assert "Transitive" in page.all_text() or "TransitiveProperty" in page.all_text()
-    assert not page.scripts
+    # no inline script: only the site's search suggestions, from the app's static files
+    assert page.scripts == [{"src": "static/search.js", "defer": None}]
 
 
 def test_ontology_and_term_iris_as_rdf(client: FlaskClient, live_server: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cakg.build import BuildResult
+from cakg.build import BuildResult, build_dataset
 from cakg.build.search_index import write_search_index
 from cakg.config import Settings
 from cakg.engine import Engine
@@ -15,7 +15,7 @@ from cakg.release import SEARCH_INDEX, Release, dataset_dir
 from cakg.search import MAX_LIMIT, SearchIndex, SearchIndexError
 from cakg.search_keys import fold
 from cakg.web import close_app, create_app
-from cakg.web.state import EXTENSION, preload_search, search_index
+from cakg.web.state import EXTENSION, adopt_search, read_search_index, search_index
 
 ID = "https://w3id.org/cakg/id/"
 CAKG = "https://w3id.org/cakg/ontology#"
@@ -209,16 +209,44 @@ def test_the_project_type_filter(project_index: SearchIndex) -> None:
     assert classes[0].iri == PLACE and classes[0].exact
 
 
-def test_a_web_process_preloads_the_index(
+def test_the_server_reads_the_index_before_the_fork(
     project_build: BuildResult, project_settings: Settings, project_engine: Engine
 ) -> None:
+    release = Release.open(dataset_dir(project_settings).resolve())
     app = create_app(project_settings, {"TESTING": True, "CAKG_ENGINE": project_engine})
     try:
         served = app.extensions[EXTENSION].current
         assert served.search is None  # read on first use...
-        preload_search(app)  # ...or when `cakg serve` starts a web process
-        assert served.search is not None and len(served.search) > 500
+        index = read_search_index(release)  # ...or by `cakg serve` before it forks
+        adopt_search(app, release, index)  # and given to each web process's app
+        assert served.search is index and index is not None and len(index) > 500
         with app.test_request_context("/search"):
-            assert search_index() is served.search  # read once per release
+            assert search_index() is index  # read once per release
+    finally:
+        close_app(app)
+        release.close()
+
+
+def test_an_unreadable_index_is_left_for_the_first_search_to_report(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text('{"version": "x"}', encoding="utf-8")
+    release = Release.open(tmp_path)
+    try:
+        assert read_search_index(release) is None  # logged; the server starts all the same
+    finally:
+        release.close()
+
+
+def test_a_release_without_its_index_is_a_503_saying_to_rebuild(settings: Settings) -> None:
+    build_dataset(settings)
+    (dataset_dir(settings) / SEARCH_INDEX).unlink()
+    app = create_app(settings, {"TESTING": True})
+    try:
+        client = app.test_client()
+        response = client.get("/search?q=x", headers={"Accept": "application/json"})
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        body = response.get_json()
+        assert body["error"] == "no-search-index" and "cakg build --force" in body["message"]
+        page = client.get("/page/state/nowhere", headers={"Accept": "text/html"})
+        assert page.status_code == 404  # the 404 page, without suggestions
     finally:
         close_app(app)

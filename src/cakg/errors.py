@@ -62,6 +62,13 @@ class BuildMissingError(InputError):
     code = "no-build"
 
 
+class SearchIndexError(BuildMissingError):
+    """The release's search index is missing or unreadable (built by an older cakg, or
+    damaged): the release must be built again."""
+
+    code = "no-search-index"
+
+
 class NonConformingData(CakgError):
     """The data does not conform to the SHACL shapes. `report` holds the validation report."""
 

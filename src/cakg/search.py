@@ -29,6 +29,7 @@ import bisect
 import heapq
 import json
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,11 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from cakg.errors import CakgError
+from cakg.errors import SearchIndexError
 from cakg.release import SEARCH_INDEX, Release
 from cakg.search_keys import KEY_VERSION, fold, word_starts
+
+__all__ = ["MAX_LIMIT", "Label", "SearchEntry", "SearchHit", "SearchIndex", "SearchIndexError"]
 
 INDEX_FORMAT = "cakg-search-index/3"
 MAX_LIMIT = 50
@@ -59,21 +62,15 @@ CLASS_TYPES = frozenset(
 )
 
 
-class SearchIndexError(CakgError):
-    """The release's search index is missing or unreadable (rebuild the release)."""
-
-    code = "search-index"
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Label:
     text: str
     lang: str
-    predicate: str  # rdfs:label, skos:altLabel... ("slug": made from the IRI)
+    predicate: str  # rdfs:label, skos:altLabel... (cakg.build.search_index.LABEL_PREDICATES)
     key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchEntry:
     """One entity of the index."""
 
@@ -89,7 +86,7 @@ class SearchEntry:
         return self.labels[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     iri: str
     label: str
@@ -121,13 +118,17 @@ class SearchIndex:
         self._by_iri = {e.iri: n for n, e in enumerate(self._entries)}
         self._keys: list[str] = data["keys"]
         self._key_ids = {k: n for n, k in enumerate(self._keys)}
-        self._postings: list[list[list[int]]] = data["postings"]
+        # per key, its entities (most connected first) and the label of each that has the key
+        self._postings = [
+            (array("I", (e for e, _ in pairs)), array("I", (lb for _, lb in pairs)))
+            for pairs in data["postings"]
+        ]
         top = max((e.degree for e in self._entries), default=0)
         self._log_top = math.log1p(top) or 1.0
         # the classes of the entities of each key, to pass over a key a class filter excludes
         self._key_classes = [
-            frozenset().union(*{self._entries[e].classes for e, _label in posting})
-            for posting in self._postings
+            frozenset().union(*{self._entries[e].classes for e in entities})
+            for entities, _labels in self._postings
         ]
         suffixes: list[tuple[str, int]] = []
         words: dict[str, list[int]] = {}
@@ -211,7 +212,7 @@ class SearchIndex:
             if len(best) >= limit and _floor(best, limit) >= bound:
                 break  # no hit of this key (or of a later one) can enter the top
             taken = 0
-            for entity_id, label_id in self._postings[key_id]:
+            for entity_id, label_id in zip(*self._postings[key_id], strict=True):
                 entry = self._entries[entity_id]
                 if wanted and wanted.isdisjoint(entry.classes):
                     continue

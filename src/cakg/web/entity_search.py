@@ -131,6 +131,7 @@ def _page(
         if index is not None
         else [],
         limit=limit,
+        json_href=_json_href(),
         more=url_for(".search", q=text, type=names, limit=min(2 * limit, MAX_LIMIT))
         if len(hits) == limit < MAX_LIMIT
         else None,
@@ -146,6 +147,13 @@ def _page(
         else [],
     )
     return Response(body, mimetype=HTML)
+
+
+def _json_href() -> str:
+    """This request's URL asking for JSON."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args["format"] = "json"
+    return url_for(".search", **args)
 
 
 def _format() -> str:

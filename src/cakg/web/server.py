@@ -8,8 +8,9 @@ One Python process tops out at about one core (the GIL), so `cakg serve` runs `w
 release is loaded once, by the query engine's zygote, which forks every web process's query
 workers: they share the store copy-on-write, and keep the timeout and memory limit of
 `cakg.engine.zygote_process`. Ctrl+C or SIGTERM stops the web processes, their workers and the
-zygote. Each web process reads the release's search index in a thread as it starts
-(state.preload_search), so that no search waits for it.
+zygote. The release's search index is read here too, before the fork (state.adopt_search
+gives it to each web process's app), so that no search waits for it and the web processes
+share its pages.
 
 Only granian's public interface is used (MPServer, its `on_startup` hook, `serve` with a
 `target_loader`, `signal_handler_interrupt`): the supervisor starts no thread (granian forks
@@ -45,7 +46,7 @@ from cakg.errors import ConfigError
 from cakg.release import Release
 from cakg.web import create_app
 from cakg.web.access_log import AccessLines, AccessLog, access_log, buffer_log_streams
-from cakg.web.state import preload_search
+from cakg.web.state import adopt_search, read_search_index
 
 server_log = logging.getLogger("cakg.server")
 
@@ -97,6 +98,7 @@ def serve(settings: Settings) -> None:
     # (`cakg build` while serving) is loaded by the zygote when a web process first asks.
     first = Release.open_current(settings)
     zygote = start_zygote(settings, first, in_process=True) if is_local(settings) else None
+    index = read_search_index(first)
     slots = ClientSlots(settings.client_limit)  # one count per client across web processes
     supervisor = os.getpid()
     size = settings.web_processes or min(os.cpu_count() or 1, DEFAULT_MAX_PROCESSES)
@@ -124,7 +126,7 @@ def serve(settings: Settings) -> None:
 
         app = create_app(settings, release_engine=release_engine)
         threading.Thread(target=announce, daemon=True).start()
-        threading.Thread(target=preload_search, args=(app,), daemon=True).start()
+        adopt_search(app, first, index)
         buffer_log_streams()
         lines = None
         if own_logging and access_log.isEnabledFor(logging.INFO):

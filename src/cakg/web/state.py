@@ -263,13 +263,23 @@ def search_index() -> SearchIndex:
     return _search_index(served(), settings())
 
 
-def preload_search(app: Flask) -> None:
-    """Read the current release's search index now, so that no search waits for it (`cakg
-    serve` calls it in a thread of each web process as it starts). An error is left for the
-    first search to report."""
+def read_search_index(release: Release) -> SearchIndex | None:
+    """The release's search index, or None when it cannot be read (the first search will say
+    why): `cakg serve` reads it once, before it forks the web processes."""
+    try:
+        return SearchIndex.load(release)
+    except CakgError as e:
+        log.warning("the search index of release %s: %s", release.id, e)
+        return None
+
+
+def adopt_search(app: Flask, release: Release, index: SearchIndex | None) -> None:
+    """Give the app the search index read (before the fork) for RELEASE, if it serves it."""
     releases: ServedReleases = app.extensions[EXTENSION]
-    with contextlib.suppress(CakgError, OSError):
-        _search_index(releases.current, releases.settings)
+    with contextlib.suppress(BuildMissingError):
+        served = releases.current
+        if index is not None and served.release is not None and served.release.path == release.path:
+            served.search = served.search or index
 
 
 def _search_index(found: Served, settings: Settings) -> SearchIndex:
