@@ -11,6 +11,13 @@ One package needs a step to load from a plain <script> under the pages' content 
 vega-util; its one import is taken from the `vega` global (which re-exports vega-util) and its
 export becomes the global `vegaInterpreter`. (vega-embed and vega-tooltip would inject their
 stylesheets inline; static/views.js turns both off and ui.css styles the export links and tooltip.)
+
+One entry is built rather than copied: `bundle` names a folder of scripts/ holding an npm
+package.json, its package-lock.json (every version exact) and an entry module; `npm ci` installs
+exactly those versions and esbuild (pinned there too) bundles the entry into one IIFE script that
+defines a global (CodeMirror 6 for the SPARQL editor: scripts/codemirror/, global `CM`). The
+licences of every bundled package are concatenated into the bundle's LICENSE. The output depends
+only on the lockfile, so `make vendor` gives the same bytes again (SHA256SUMS).
 """
 
 from __future__ import annotations
@@ -55,12 +62,52 @@ def wrap_module(text: str) -> str:
     return "(function () {\n" + text + "\n})();\n"
 
 
+def build_bundle(pkg: dict[str, str], work: Path) -> Path:
+    """Install scripts/<bundle>/'s locked packages in WORK, bundle its entry; the folder of
+    the output (with LICENSE)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("make vendor needs node's npm on the PATH")
+    source = Path(__file__).resolve().parent / pkg["bundle"]
+    build = work / pkg["name"]
+    build.mkdir()
+    for name in ("package.json", "package-lock.json", "entry.js"):
+        shutil.copyfile(source / name, build / name)
+    quiet = ["--silent", "--no-audit", "--no-fund"]
+    subprocess.run([npm, "ci", *quiet], cwd=build, check=True)  # noqa: S603
+    out = build / "out"
+    out.mkdir()
+    esbuild = build / "node_modules" / ".bin" / "esbuild"
+    command = [
+        str(esbuild), "entry.js", "--bundle", "--format=iife", f"--global-name={pkg['global']}",
+        "--minify", "--legal-comments=none", "--target=es2020", "--charset=utf8",
+        f"--outfile={out / pkg['output']}", "--log-level=warning",
+    ]  # fmt: skip
+    subprocess.run(command, cwd=build, check=True)  # noqa: S603
+    lock = json.loads((build / "package-lock.json").read_text())
+    licences = []
+    for path, meta in sorted(lock["packages"].items()):
+        if not path or meta.get("dev"):  # the root, and esbuild (not bundled)
+            continue
+        name = path.removeprefix("node_modules/")
+        found = sorted((build / path).glob("LICENSE*"))
+        if not found:
+            sys.exit(f"{name} has no LICENSE file: check its licence by hand")
+        licences.append(f"{name} {meta['version']} ({meta.get('license', '?')})\n\n")
+        licences.append(found[0].read_text().strip() + "\n\n")
+    (out / "LICENSE").write_text("".join(licences))
+    return out
+
+
 def main() -> None:
     manifest = json.loads((VENDOR / "packages.json").read_text())
     sums = []
     with tempfile.TemporaryDirectory() as tmp:
         for pkg in manifest["packages"]:
-            src = unpack(pkg["name"], pkg["version"], Path(tmp))
+            if "bundle" in pkg:
+                src = build_bundle(pkg, Path(tmp))
+            else:
+                src = unpack(pkg["name"], pkg["version"], Path(tmp))
             dest = VENDOR / pkg["name"]
             shutil.rmtree(dest, ignore_errors=True)
             dest.mkdir(parents=True)

@@ -64,6 +64,9 @@ class NoTextHere(OxigraphEngine):
     def query(self, *args: Any, **kwargs: Any) -> Any:
         raise AssertionError("client query text evaluated in the web process")
 
+    def count(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("client query text evaluated in the web process")
+
 
 def _nquads(settings: Settings) -> Path:
     return dataset_dir(settings) / "cakg.nq"
@@ -177,6 +180,19 @@ def test_no_client_text_is_evaluated_in_the_calling_process(
     assert _bindings(point.body) == _bindings(
         reference_engine.answer(LOOKUPS[0], formats=JSON).body
     )
+
+
+def test_a_count_is_made_in_a_worker_under_the_deadline(
+    lanes: PooledEngine, reference_engine: OxigraphEngine
+) -> None:
+    """Engine.count (the results panel's exact total) never evaluates client text here, point
+    lookups included, and is stopped at its deadline like any query."""
+    for query in (AGGREGATE, LOOKUPS[0], "SELECT * WHERE { ?s ?p ?o }"):
+        assert lanes.count(query) == reference_engine.count(query) > 0
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        lanes.count(SLOW, timeout=0.5)
+    assert time.monotonic() - started < 3.0
 
 
 @pytest.mark.slow

@@ -22,7 +22,11 @@ from cakg.site_nav import SEARCH_PATH, SITE_NAV
 from cakg.web import create_app
 from tests.html_page import HtmlPage
 
-BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+SPARQLWRAPPER_JSON = (
+    "application/sparql-results+json,application/json,text/javascript,application/javascript"
+)
 KAZ = str(ID["state/kazakhstan"])
 ASTANA = str(ID["city/astana"])
 PAGES = ["/", "/sparql", "/queries", "/sparql?qtext=ASK%20%7B%7D"]
@@ -154,10 +158,16 @@ def test_sparql_is_the_page_only_when_html_is_preferred(
     assert "Accept" in r.vary
 
 
-def test_query_page_editor_is_prefilled_with_the_prefixes(in_process_client: FlaskClient) -> None:
+def test_query_page_starts_with_a_short_example_not_every_prefix(
+    in_process_client: FlaskClient,
+) -> None:
+    """The editor declares prefixes as they are used: the sample has the three it uses (it
+    had all 19 PREFIX lines of the project)."""
     p = page(in_process_client, "/sparql")
     text = textarea_value(p, "query")
-    assert text.startswith(sparql_prologue())
+    assert not text.startswith(sparql_prologue())
+    declared = [line.split()[1] for line in text.splitlines() if line.startswith("PREFIX ")]
+    assert declared == ["cakg:", "id:", "rdfs:"]
     assert "SELECT ?state ?label ?code" in text
     form = p.find("form", id="query-form")[0]
     assert (form["method"], form["action"]) == ("post", "/sparql")
@@ -165,22 +175,87 @@ def test_query_page_editor_is_prefilled_with_the_prefixes(in_process_client: Fla
     assert form["data-shared"] == "false"
 
 
-def test_query_with_a_query_is_the_protocol_even_for_a_browser(
+def test_the_sample_query_runs_as_it_is(in_process_client: FlaskClient) -> None:
+    text = textarea_value(page(in_process_client, "/sparql"), "query")
+    r = in_process_client.post(
+        "/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json is not None and r.json["head"]["vars"] == ["state", "label", "code"]
+
+
+@pytest.mark.parametrize("accept", [BROWSER, FIREFOX, "text/html"])
+def test_a_browser_opening_a_query_url_gets_the_editor_with_that_query(
+    in_process_client: FlaskClient, accept: str
+) -> None:
+    """It downloaded a SPARQL XML file (application/xml;q=0.9 beat */*): now the page, the
+    query in its editor, run as the page opens (data-shared)."""
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> }"
+    r = in_process_client.get("/sparql?" + urlencode({"query": query}), headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert "Accept" in r.vary
+    p = Page(r.text)
+    assert textarea_value(p, "query") == query
+    assert p.find("form", id="query-form")[0]["data-shared"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype"),
+    [
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        (SPARQLWRAPPER_JSON, "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("application/sparql-results+xml, text/html", "application/sparql-results+xml"),
+        ("text/html;q=0.5, application/sparql-results+json", "application/sparql-results+json"),
+    ],
+)
+def test_programs_keep_the_protocol_for_a_query_url(
+    in_process_client: FlaskClient, accept: str | None, mimetype: str
+) -> None:
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> }"
+    headers = {"Accept": accept} if accept else {}
+    r = in_process_client.get("/sparql?" + urlencode({"query": query}), headers=headers)
+    assert r.status_code == 200 and r.mimetype == mimetype
+
+
+def test_a_browser_asking_a_format_or_posting_gets_the_protocol(
     in_process_client: FlaskClient,
 ) -> None:
-    """The no-JavaScript form posts to /sparql: the browser gets the results themselves."""
+    """The no-JavaScript form posts to /sparql with a format: the results themselves; so does
+    a GET that names its format or another protocol parameter (this test said that a
+    browser's GET with a query got SPARQL XML)."""
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> }"
     r = in_process_client.post(
-        "/sparql",
-        data={"query": "SELECT ?s WHERE { ?s a <https://w3id.org/cakg/ontology#State> }",
-              "format": "csv"},
-        headers={"Accept": BROWSER},
-    )  # fmt: skip
+        "/sparql", data={"query": query, "format": "csv"}, headers={"Accept": BROWSER}
+    )
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert r.text.splitlines()[0] == "s"
-    r = in_process_client.get(
-        "/sparql?" + urlencode({"query": "ASK {}"}), headers={"Accept": BROWSER}
-    )
-    assert r.mimetype == "application/sparql-results+xml"  # application/xml;q=0.9 beats */*
+    for extra in ({"format": "json"}, {"inference": "false"}, {"timeout": "5"}):
+        r = in_process_client.get(
+            "/sparql?" + urlencode({"query": "ASK {}", **extra}), headers={"Accept": BROWSER}
+        )
+        assert r.status_code == 200 and r.mimetype != "text/html", extra
+
+
+def test_example_opens_a_saved_query_in_the_editor(in_process_client: FlaskClient) -> None:
+    p = page(in_process_client, "/sparql?example=partners-of")
+    text = textarea_value(p, "query")
+    assert text.startswith("# ")  # the summary, as a comment
+    assert "#+" not in text  # the grlc header is left out
+    assert "SELECT" in text
+    assert p.find("form", id="query-form")[0]["data-shared"] == "false"  # opened, not run
+    menu = p.find("a", **{"data-example": "partners-of"})
+    assert menu and menu[0]["href"] == "/sparql?example=partners-of"
+
+
+def test_an_unknown_example_is_a_400_naming_the_parameter(in_process_client: FlaskClient) -> None:
+    r = in_process_client.get("/sparql?example=nope", headers={"Accept": BROWSER})
+    assert r.status_code == 400
+    assert "example" in r.text and "partners-of" in r.text
+    assert "Traceback" not in r.text
 
 
 def test_share_link_round_trip(in_process_client: FlaskClient) -> None:
@@ -218,6 +293,16 @@ def test_gallery_has_a_form_per_query_with_its_view(in_process_client: FlaskClie
     select = p.find("select", id="visits-hosted-by-state")[0]
     assert select["name"] == "state"
     assert p.find("option", value=KAZ)
+
+
+@pytest.mark.parametrize("url", ["/queries", "/queries/partners-of.html"])
+def test_saved_queries_open_in_the_editor(in_process_client: FlaskClient, url: str) -> None:
+    """The gallery's and the query page's "SPARQL" link downloaded the .rq: now "Open in
+    editor" opens it at /sparql, and the .rq is a download, labelled so."""
+    links = [(" ".join(text.split()), href) for href, text in page(in_process_client, url).links]
+    assert ("Open in editor", "/sparql?example=partners-of") in links
+    assert ("Download the SPARQL (.rq)", "/queries/partners-of.rq") in links
+    assert not [href for text, href in links if href.endswith(".rq") and "Download" not in text]
 
 
 # ------------------------------------------------------ every page: assets

@@ -41,3 +41,21 @@ def test_every_package_has_its_licence_and_pinned_version() -> None:
     for package in manifest["packages"]:
         assert package["version"].count(".") == 2 and package["license"]
         assert (VENDOR / package["name"] / "LICENSE").is_file(), package["name"]
+
+
+def test_the_editor_bundle_is_built_from_exact_versions() -> None:
+    """static/vendor/codemirror/codemirror.js is esbuild's bundle of scripts/codemirror/ (make
+    vendor): every package pinned to one version, the same in package.json and the lockfile,
+    so that the bundle can be made again byte for byte."""
+    folder = VENDOR.parents[4] / "scripts" / "codemirror"
+    wanted = json.loads((folder / "package.json").read_text())
+    lock = json.loads((folder / "package-lock.json").read_text())["packages"]
+    pinned = {**wanted["dependencies"], **wanted["devDependencies"]}
+    assert "esbuild" in pinned and "@codemirror/view" in pinned
+    for name, version in pinned.items():
+        assert version[0].isdigit() and version.count(".") == 2, (name, version)
+        assert lock[f"node_modules/{name}"]["version"] == version, name
+    licence = (VENDOR / "codemirror" / "LICENSE").read_text()
+    bundled = [p.removeprefix("node_modules/") for p, m in lock.items() if p and not m.get("dev")]
+    assert all(f"{name} {lock['node_modules/' + name]['version']}" in licence for name in bundled)
+    assert (VENDOR / "codemirror" / "codemirror.js").read_text().startswith("var CM=")

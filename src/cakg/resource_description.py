@@ -7,8 +7,9 @@ each source graph, and the evidence for it: the spans of source texts that suppo
 when it is a statement, or the statements about it, or give a source document's date
 (cakg.evidence). Triples found only in the inferred graph are flagged; `inference=False` leaves
 them out; `explain=True` adds how each follows (cakg.inference_explanation), with the labels and
-sources of what that mentions. About 440 lines: the description (its dataclasses) and the SPARQL
-that fills it (one query per part, over any engine) change together.
+sources of what that mentions (what each named graph is: cakg.graph_sources). About 400 lines:
+the description (its dataclasses) and the SPARQL that fills it (one query per part, over any
+engine) change together.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from rdflib.term import Node
 from cakg.engine.base import Engine, QueryDataset
 from cakg.errors import ResourceNotFound
 from cakg.evidence import Evidence, find_evidence
+from cakg.graph_sources import Source as Source  # the pages import it from here
+from cakg.graph_sources import graph_sources
 from cakg.inference_explanation import Explanation, explain_inferences
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, REFERENCE_GRAPH, SOURCE_GRAPH_PREFIX
 
@@ -58,29 +61,19 @@ _EXISTS = "ASK { { ?s ?p ?o } UNION { ?x ?q ?s } }"
 
 _TERMS = (
     _PROLOGUE
-    + """SELECT ?x ?kind ?text ?lp WHERE {
+    + """SELECT ?x ?kind ?text ?lp ?lg WHERE {
   VALUES ?x { %s }
   {
     VALUES ?lp { rdfs:label skos:prefLabel schema:name dcterms:title }
-    ?x ?lp ?text . BIND("label" AS ?kind)
+    GRAPH ?lg { ?x ?lp ?text } BIND("label" AS ?kind)
+  } UNION {
+    ?doc dcterms:hasFormat ?x ; dcterms:title ?text . BIND("formatOf" AS ?kind)
   } UNION {
     ?x skos:definition|rdfs:comment ?text . BIND("definition" AS ?kind)
   } UNION {
     ?x geo:asWKT|geo:hasGeometry/geo:asWKT|geo:hasDefaultGeometry/geo:asWKT ?text .
     BIND("wkt" AS ?kind)
   }
-}"""
-)
-
-_SOURCES = (
-    _PROLOGUE
-    + """SELECT ?doc ?g ?title ?date ?publisher ?publisherLabel WHERE {
-  ?doc a cakg:SourceDocument .
-  OPTIONAL { GRAPH ?g { ?doc a cakg:SourceDocument } }
-  OPTIONAL { ?doc dcterms:title ?title }
-  OPTIONAL { ?doc dcterms:date ?date }
-  OPTIONAL { ?doc dcterms:publisher ?publisher
-             OPTIONAL { ?publisher rdfs:label ?publisherLabel } }
 }"""
 )
 
@@ -98,18 +91,6 @@ class Statement:
     def inferred(self) -> bool:
         """True when only the reasoner's graph holds this triple."""
         return bool(self.graphs) and all(g == str(INFERRED_GRAPH) for g in self.graphs)
-
-
-@dataclass
-class Source:
-    """Where a named graph comes from: the source document it transcribes, or another role."""
-
-    graph: str
-    kind: str  # "source", "reference", "inferred" or "other"
-    document: str | None = None
-    title: str | None = None
-    date: str | None = None
-    publisher: str | None = None
 
 
 @dataclass
@@ -137,6 +118,10 @@ class Description:
     # filled by describe_resource(explain=True), for at most MAX_EXPLAINED triples
     explanations: dict[tuple[Node, Node, Node], Explanation | None] = field(default_factory=dict)
     explained: bool = False
+    # each label triple -> the named graphs that state it (for TriG and N-Quads)
+    label_graphs: dict[tuple[URIRef, URIRef, Literal], list[str]] = field(default_factory=dict)
+    # a source's text (the dcterms:hasFormat of a source document) -> the document's titles
+    format_titles: dict[str, list[Literal]] = field(default_factory=dict)
 
     @property
     def types(self) -> list[URIRef]:
@@ -167,7 +152,8 @@ class Description:
         return g
 
     def dataset(self) -> RdfDataset:
-        """The triples and backlinks in the named graphs that assert them (for TriG, N-Quads)."""
+        """The description in the named graphs that state each triple (for TriG, N-Quads): the
+        same triples as graph(), the labels of what it mentions included."""
         ds = RdfDataset()
         for prefix, ns in PREFIXES.items():
             ds.bind(prefix, ns, override=True)
@@ -175,6 +161,9 @@ class Description:
             for name in st.graphs:
                 # rdflib takes a graph name for the context; its stubs say Graph only.
                 ds.add((st.subject, st.predicate, st.object, URIRef(name)))  # type: ignore[arg-type]
+        for (s, p, o), names in self.label_graphs.items():
+            for name in names:
+                ds.add((s, p, o, URIRef(name)))  # type: ignore[arg-type]
         return ds
 
 
@@ -223,11 +212,12 @@ def describe_resource(
         if (explain and inference)
         else {}
     )
-    sources = _sources(engine, list(graphs))
+    sources = graph_sources(engine, list(graphs))
     for src in sources.values():
         if src.document:
             mentioned.setdefault(src.document, None)
-    labels, label_triples, definitions, points = _terms(engine, list(mentioned), dataset)
+    terms = _terms(engine, list(mentioned), dataset)
+    points = terms.points
     for st in statements:  # WKT literals on the resource's own blank-node geometry
         if st.predicate == URIRef(GEO + "asWKT") and isinstance(st.object, Literal):
             point = wkt_point(str(st.object))
@@ -237,9 +227,9 @@ def describe_resource(
         iri=subject,
         statements=statements,
         backlinks=backlinks,
-        labels=labels,
-        label_triples=label_triples,
-        definitions=definitions,
+        labels=terms.labels,
+        label_triples=sorted(terms.label_graphs),
+        definitions=terms.definitions,
         points=points,
         sources=sources,
         inference=inference,
@@ -247,6 +237,8 @@ def describe_resource(
         evidence=find_evidence(engine, subject) if evidence else [],
         explanations=explanations,
         explained=explain and inference,
+        label_graphs=terms.label_graphs,
+        format_titles=terms.format_titles,
     )
 
 
@@ -333,89 +325,54 @@ def _sort_key(node: Node) -> tuple[int, str]:
     return (0, str(node))
 
 
-def _sources(engine: Engine, graphs: list[str]) -> dict[str, Source]:
-    """What each named graph is; for source graphs, the document's title, date and publisher."""
-    found: dict[str, Source] = {}
-    for g in graphs:
-        if g.startswith(SOURCE_GRAPH_PREFIX):
-            found[g] = Source(g, "source")
-        elif g == str(REFERENCE_GRAPH):
-            found[g] = Source(g, "reference")
-        elif g == str(INFERRED_GRAPH):
-            found[g] = Source(g, "inferred")
-        else:
-            found[g] = Source(g, "other")
-    if not any(s.kind == "source" for s in found.values()):
-        return found
-    docs: dict[str, Source] = {}
-    home: dict[str, str] = {}  # source graph -> the document described inside it
-    for document, graph, title, date, publisher, publisher_label in engine.query(_SOURCES).rows:
-        info = docs.setdefault(str(document), Source("", "source", str(document)))
-        info.title = info.title or (str(title) if title is not None else None)
-        info.date = info.date or (str(date) if date is not None else None)
-        if publisher is not None and info.publisher is None:
-            info.publisher = str(publisher_label if publisher_label is not None else publisher)
-        if graph is not None and str(graph).startswith(SOURCE_GRAPH_PREFIX):
-            home.setdefault(str(graph), str(document))
-    for g, src in found.items():
-        if src.kind != "source":
-            continue
-        slug = g[len(SOURCE_GRAPH_PREFIX) :]
-        doc = home.get(g) or _by_slug(docs, slug)
-        if doc is None:
-            continue
-        info = docs[doc]
-        src.document, src.title, src.date, src.publisher = (
-            doc,
-            info.title,
-            info.date,
-            info.publisher,
-        )
-    return found
+@dataclass
+class _Terms:
+    labels: dict[str, list[Literal]] = field(default_factory=lambda: defaultdict(list))
+    label_graphs: dict[tuple[URIRef, URIRef, Literal], list[str]] = field(default_factory=dict)
+    definitions: dict[str, list[Literal]] = field(default_factory=lambda: defaultdict(list))
+    points: dict[str, list[Point]] = field(default_factory=lambda: defaultdict(list))
+    format_titles: dict[str, list[Literal]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _by_slug(docs: dict[str, Source], slug: str) -> str | None:
-    for doc in docs:
-        if doc.rstrip("/").rsplit("/", 1)[-1] == slug:
-            return doc
-    return None
-
-
-def _terms(
-    engine: Engine, iris: list[str], dataset: QueryDataset
-) -> tuple[
-    dict[str, list[Literal]],
-    list[tuple[URIRef, URIRef, Literal]],
-    dict[str, list[Literal]],
-    dict[str, list[Point]],
-]:
-    labels: dict[str, list[Literal]] = defaultdict(list)
-    label_triples: list[tuple[URIRef, URIRef, Literal]] = []
-    definitions: dict[str, list[Literal]] = defaultdict(list)
-    points: dict[str, list[Point]] = defaultdict(list)
+def _terms(engine: Engine, iris: list[str], dataset: QueryDataset) -> _Terms:
+    """The labels (and the graphs stating them), definitions, points and, for a source's text,
+    its document's title, of each IRI."""
+    found = _Terms()
     safe = [i for i in iris if not _UNSAFE_IRI.search(i)]
     for start in range(0, len(safe), 200):
         chunk = safe[start : start + 200]
         values = " ".join(f"<{i}>" for i in chunk)
-        for x, kind, text, lp in engine.query(_TERMS % values, dataset=dataset).rows:
-            if not isinstance(text, Literal):
+        for x, kind, text, lp, lg in engine.query(_TERMS % values, dataset=dataset).rows:
+            if not isinstance(text, Literal) or kind is None:
                 continue
             key = str(x)
-            if kind is not None and str(kind) == "label":
-                label_triples.append((URIRef(key), lp, text))  # type: ignore[arg-type]
-                if text not in labels[key]:
-                    labels[key].append(text)
-            elif kind is not None and str(kind) == "definition":
-                if text not in definitions[key]:
-                    definitions[key].append(text)
+            if str(kind) == "label":
+                if not dataset.inference and str(lg) == str(INFERRED_GRAPH):
+                    continue
+                names = found.label_graphs.setdefault((URIRef(key), lp, text), [])  # type: ignore[arg-type]
+                if lg is not None and str(lg) not in names:
+                    names.append(str(lg))
+                if text not in found.labels[key]:
+                    found.labels[key].append(text)
+            elif str(kind) == "definition":
+                if text not in found.definitions[key]:
+                    found.definitions[key].append(text)
+            elif str(kind) == "formatOf":
+                if text not in found.format_titles[key]:
+                    found.format_titles[key].append(text)
             else:
                 point = wkt_point(str(text))
-                if point and point not in points[key]:
-                    points[key].append(point)
-    for texts in (*labels.values(), *definitions.values()):
+                if point and point not in found.points[key]:
+                    found.points[key].append(point)
+    for texts in (*found.labels.values(), *found.definitions.values()):
         texts.sort(key=lambda lit: (lit.language or "", str(lit)))
-    label_triples.sort()
-    return dict(labels), label_triples, dict(definitions), dict(points)
+    for names in found.label_graphs.values():
+        names.sort(key=_graph_order)
+    found.labels = dict(found.labels)
+    found.definitions = dict(found.definitions)
+    found.points = dict(found.points)
+    found.format_titles = dict(found.format_titles)
+    return found
 
 
 def wkt_point(wkt: str) -> Point | None:

@@ -1,9 +1,11 @@
 """The small interface every query engine implements (pyoxigraph, rdflib, and the worker pool).
 
-An engine answers a query two ways:
+An engine answers a query three ways:
 - `query()` returns rdflib terms (`QueryResult`), for the CLI, saved queries and pages;
 - `answer()` returns the result already serialised in a negotiated media type (`Answer`), the
-  fast path of the SPARQL endpoint: no terms cross a process boundary, only bytes.
+  fast path of the SPARQL endpoint: no terms cross a process boundary, only bytes;
+- `count()` returns how many rows or triples the whole answer holds, past the row cap (the
+  exact total the results panel states when the endpoint's answer was cut off).
 """
 
 from __future__ import annotations
@@ -119,6 +121,17 @@ class Engine(Protocol):
         max_rows: int | None = None,
         timeout: float | None = None,
     ) -> Answer: ...
+
+    def count(
+        self,
+        sparql: str,
+        *,
+        dataset: QueryDataset | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """How many rows (SELECT) or triples (CONSTRUCT, DESCRIBE) the whole answer holds, with
+        no row cap; an ASK query counts 1. The solutions are counted, never written out."""
+        ...
 
     def graph_names(self) -> Sequence[str]: ...
 

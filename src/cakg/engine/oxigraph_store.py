@@ -230,6 +230,23 @@ class OxigraphEngine:
         except OSError as e:
             raise BadQuery(f"the query cannot be evaluated: {e}") from e
 
+    def count(
+        self,
+        sparql: str,
+        *,
+        dataset: QueryDataset | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Every solution (or triple) of the answer counted as pyoxigraph yields it: no term is
+        converted or written out, and no row cap applies."""
+        _, result = self._evaluate(sparql, dataset, None)
+        if isinstance(result, QueryBoolean):
+            return 1
+        try:
+            return sum(1 for _ in result)
+        except OSError as e:  # an evaluation error raised while the results stream out
+            raise BadQuery(f"the query cannot be evaluated: {e}") from e
+
     def _lookup_rows(
         self, lookup: PointLookup, dataset: QueryDataset | None, max_rows: int | None
     ) -> tuple[list[tuple[Any, ...]], bool]:

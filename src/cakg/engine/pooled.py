@@ -167,6 +167,29 @@ class PooledEngine:
         )
         return result
 
+    def count(
+        self,
+        sparql: str,
+        *,
+        dataset: QueryDataset | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """The whole answer's size, counted by a worker under the same deadline, lanes and
+        limits as any query (point lookups too: counting one is not worth a special path)."""
+        inspect_query(sparql)  # refuse updates, SERVICE and deep nesting right here
+        key = ("count", self.version, sparql, dataset)
+        if self.cache is not None:
+            cached: int | None = self.cache.get(key)
+            if cached is not None:
+                return cached
+        options = {"dataset": dataset}
+        total: int = self._in_worker(
+            ("count", sparql, options), self._timeout(timeout), ("count", sparql, dataset), sparql
+        )
+        if self.cache is not None:
+            self.cache.put(key, total, 64)
+        return total
+
     def graph_names(self) -> Sequence[str]:
         return list(self.pool.graphs)
 

@@ -174,6 +174,17 @@ class RdflibEngine:
         body = serialize_terms(result, media_type)
         return Answer(result.form, media_type, body, count, result.truncated)
 
+    def count(
+        self,
+        sparql: str,
+        *,
+        dataset: QueryDataset | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """The whole answer's rows or triples (rdflib has no cheaper way than evaluating it)."""
+        result = self.query(sparql, dataset=dataset)
+        return 1 if result.form == "ASK" else len(result.rows or result.triples)
+
 
 def _has_service(node: Any) -> bool:
     if isinstance(node, CompValue):

@@ -159,6 +159,18 @@ class RemoteEngine:
         body, count, truncated = _triples_as(response, rdf_format, max_rows)
         return Answer(form, media_type, body, count, truncated)
 
+    def count(
+        self,
+        sparql: str,
+        *,
+        dataset: QueryDataset | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """The whole answer's rows or triples, as the store sends them (no row cap here; the
+        store's own limits and the timeout apply)."""
+        result = self.query(sparql, dataset=dataset, timeout=timeout)
+        return 1 if result.form == "ASK" else len(result.rows or result.triples)
+
     # -- the request ----------------------------------------------------------------------
 
     def _run(

@@ -279,7 +279,11 @@ def _worker_main(engine: Engine, conn: Connection, memory_mb: int) -> None:
     """Answer requests until the web process closes the socket; never returns."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU and aborts dump no core
     _limit_memory(memory_mb)
-    handlers: dict[str, Callable[..., Any]] = {"answer": engine.answer, "query": engine.query}
+    handlers: dict[str, Callable[..., Any]] = {
+        "answer": engine.answer,
+        "query": engine.query,
+        "count": engine.count,
+    }
     while True:
         try:
             data = conn.recv_bytes()

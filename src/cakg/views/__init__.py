@@ -10,8 +10,10 @@ Modules: render (the one entry point: answer_view, result_table), labels (labels
 places of IRIs), figures (numbers and dates for people), charts (bar and line), timeline,
 geography (maps; map_spec writes their Vega, map_labels places their labels, atlas reads the
 vendored world atlas), graph (CONSTRUCT and DESCRIBE answers: their triples table and node-link
-picture; graph_spec writes its Vega, cells its terms), table (rows for people), image (pictures
-drawn on the server by vl-convert). Serving side: reads an Engine, never the build.
+picture; graph_spec writes its Vega, cells its terms; select_graph reads a SELECT answer's rows
+as statements for it), table (rows for people), image (pictures drawn on the server by
+vl-convert), infer (the views an ad-hoc answer fits, for the query editor's results panel,
+which declares none). Serving side: reads an Engine, never the build.
 """
 
 from cakg.views.base import View

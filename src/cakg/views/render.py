@@ -1,6 +1,7 @@
 """One entry point for every page that draws an answer: the view its query declares, and its
-table. The gallery, /queries/<name>.html, the embeddable view and resource pages all call
-`answer_view` and `answer_table`, so the same answer gives the same picture everywhere."""
+table. The gallery, /queries/<name>.html, the embeddable view, resource pages and the query
+editor's results panel (with a view cakg.views.infer chose) all call `answer_view` and
+`answer_table`, so the same answer gives the same picture everywhere."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cakg.views.charts import bar_view
 from cakg.views.geography import map_view
 from cakg.views.graph import graph_view, triple_rows
 from cakg.views.labels import Terms
+from cakg.views.select_graph import rows_as_triples
 from cakg.views.table import Column, Table, answer_table
 from cakg.views.timeline import timeline_view
 
@@ -48,6 +50,9 @@ def answer_view(
         return graph_view(engine, result.triples, names) if kind == "graph" else View("table")
     if result.form != "SELECT":
         return View("table")
+    if kind == "graph":  # a thing and what each row links it to (cakg.views.select_graph)
+        triples = rows_as_triples(view, columns, result.variables, result.rows, names)
+        return graph_view(engine, triples, names)
     if kind in ("bar", "line"):
         return bar_view(view, columns, result.variables, result.rows, names)
     if kind == "timeline":

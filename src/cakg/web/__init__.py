@@ -28,7 +28,20 @@ from cakg.errors import BuildMissingError
 from cakg.media import HTML_TYPES
 from cakg.release import Release
 from cakg.site_nav import SEARCH_PATH, SITE_NAV
-from cakg.web import dataset, entity_search, pages, reconcile, saved, sparql, state, ui, vocab
+from cakg.web import (
+    dataset,
+    editor,
+    entity_search,
+    neighbourhood,
+    pages,
+    reconcile,
+    results,
+    saved,
+    sparql,
+    state,
+    ui,
+    vocab,
+)
 from cakg.web.errors import register_error_handlers
 from cakg.web.fast_sparql import NOSNIFF, FastSparql
 from cakg.web.linked_view import safe_href
@@ -36,15 +49,9 @@ from cakg.web.request_ids import REQUEST_ID, request_id
 from cakg.web.state import EXTENSION, RequestScope, ServedReleases
 
 BLUEPRINTS = (
-    sparql.bp,
-    saved.bp,
-    pages.bp,
-    vocab.bp,
-    dataset.bp,
-    ui.bp,
-    entity_search.bp,
-    reconcile.bp,
-)
+    sparql.bp, saved.bp, pages.bp, vocab.bp, dataset.bp, ui.bp, entity_search.bp, editor.bp,
+    results.bp, neighbourhood.bp, reconcile.bp,
+)  # fmt: skip
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
 # {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
 # standalone pages, written at build time); no other inline style is allowed.

@@ -9,10 +9,11 @@ app's hooks would: the request id, and the CORS headers the app sends to a reque
 Origin (learnt once from the app itself, not re-implemented).
 
 Everything else goes to the app untouched: other paths and methods, no query (the service
-description or the query page), a browser's request (it has an Origin), a CORS setting other
-than the default wildcard. An error raised here is answered by the app's own error handling
-(its status table, hooks and CORS), inside a request context of the same request, without
-evaluating the query again.
+description or the query page), a browser's request (it has an Origin, or it is a GET whose
+Accept prefers HTML: the editor page shows that query, `cakg.web.ui.prefers_page`), a CORS
+setting other than the default wildcard. An error raised here is answered by the app's own
+error handling (its status table, hooks and CORS), inside a request context of the same
+request, without evaluating the query again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cakg.config import Settings
 from cakg.web.request_ids import REQUEST_ID
 from cakg.web.sparql import answer_query, read_query
 from cakg.web.state import served_engine
+from cakg.web.ui import prefers_page
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PATH = "/sparql"
@@ -58,6 +60,7 @@ class FastSparql:
             or environ.get("PATH_INFO") != PATH
             or environ.get("REQUEST_METHOD") not in ("GET", "POST")
             or "HTTP_ORIGIN" in environ
+            or (environ["REQUEST_METHOD"] == "GET" and prefers_page(environ.get("HTTP_ACCEPT")))
         ):
             return self.app(environ, start_response)
         request = self._request_class(environ)

@@ -87,11 +87,11 @@ def why_view(
     return Why(explanation.name, explanation.owl_rl, axiom, premises, note="")
 
 
-def unexplained(d: Description) -> int:
+def unexplained(d: Description, shown: list[Statement] | None = None) -> int:
     """How many inferred statements of an explaining page are past the cap
-    (cakg.inference_explanation.MAX_EXPLAINED)."""
+    (cakg.inference_explanation.MAX_EXPLAINED): of SHOWN (the ones the page shows), else of all."""
     if not d.explained:
         return 0
-    shown = {(st.subject, st.predicate, st.object) for st in (*d.statements, *d.backlinks)
-             if st.inferred}  # fmt: skip
-    return len(shown - d.explanations.keys())
+    statements = shown if shown is not None else [*d.statements, *d.backlinks]
+    inferred = {(st.subject, st.predicate, st.object) for st in statements if st.inferred}
+    return len(inferred - d.explanations.keys())

@@ -1,6 +1,7 @@
-"""What the linked-data pages show: a Description turned into labelled groups (with its map,
-cakg.web.page_map, and its schema.org JSON-LD, cakg.web.schema_org), its evidence (the spans of
-the sources that support it, quoted when the source texts are at hand), and the dataset page.
+"""What the linked-data pages are made of: a Description's terms, values and sources in words
+(PageBuilder, for cakg.web.resource_page, which puts a resource page together), its evidence
+(the spans of the sources that support it, quoted when the source texts are at hand), and the
+dataset page.
 
 Plain data for the Jinja templates in templates/linked/; no request handling here. What may
 become a link on any page is decided by cakg.hrefs.safe_href (re-exported here for the web app).
@@ -20,9 +21,9 @@ from werkzeug.datastructures import LanguageAccept
 from cakg.hrefs import safe_href as safe_href  # the web app imports it from here
 from cakg.namespaces import PREFIXES, shorten
 from cakg.resource_description import Description, Source, Statement
+from cakg.resource_facts import Fact
 from cakg.source_texts import SourceTexts
-from cakg.web.inference_view import Why, unexplained, why_view
-from cakg.web.schema_org import schema_org
+from cakg.web.inference_view import Why, why_view
 
 RDFS = PREFIXES["rdfs"]
 OA = "http://www.w3.org/ns/oa#"  # W3C Web Annotation: the evidence graphs' spans
@@ -136,18 +137,33 @@ class SourceRef:
 
 
 @dataclass
+class Relation:
+    """Another way the same thing is linked to the resource, in words (beside its value)."""
+
+    text: str
+    href: str | None
+    inferred: bool
+    why: Why | None = None  # for an inferred one: the rule and the facts it follows from
+
+
+@dataclass
 class Value:
     term: Term
     sources: list[SourceRef]
     inferred: bool
     nested: list[Row] = field(default_factory=list)
     why: Why | None = None  # for an inferred value: the rule and the facts it follows from
+    also: list[Term] = field(
+        default_factory=list
+    )  # properties folded into it (cakg.resource_facts)
+    relations: list[Relation] = field(default_factory=list)  # the same thing, linked otherwise
 
 
 @dataclass
 class Row:
     predicate: Term
     values: list[Value]
+    count: int = 0
 
 
 @dataclass
@@ -191,6 +207,11 @@ class PageBuilder:
         self.held: dict[tuple[str, ...], list[SourceRef]] = {}  # graph_sources' memo
 
     def label(self, iri: str) -> Literal | None:
+        """The best label; a source's text is named after its document's title."""
+        titles = self.d.format_titles.get(iri)
+        if titles:
+            title = best_label(titles, self.v.languages) or titles[0]
+            return Literal(f"Text of \u201c{title}\u201d", lang=title.language)
         return best_label(self.d.labels.get(iri, []), self.v.languages)
 
     def term(self, node: Node) -> Term:
@@ -227,6 +248,10 @@ class PageBuilder:
                 src.date,
                 src.publisher,
             )
+        if src.kind == "evidence":
+            title = f"\u201c{src.title}\u201d" if src.title else "its source"
+            href = self.v.link(src.document) if src.document else self.v.link(src.graph)
+            return SourceRef("evidence", f"evidence for {title}", href, src.date, src.publisher)
         text = {"reference": "reference data", "inferred": "inferred by OWL 2 RL reasoning"}
         return SourceRef(src.kind, text.get(src.kind, shorten(src.graph)), self.v.link(src.graph))
 
@@ -235,6 +260,19 @@ class PageBuilder:
         if isinstance(node, BNode):
             nested = self.rows(self.d.about(node))
         return Value(self.term(node), self.sources(st), st.inferred, nested, self.why(st))
+
+    def fact_value(self, fact: Fact, node: Node, relations: list[Relation]) -> Value:
+        """A fact's value: its shown statement's sources (every statement's when it is
+        asserted somewhere), why it holds when only inferred, what was folded into it."""
+        st = fact.shown
+        value = self.value(st, node)
+        if not fact.inferred:
+            value.sources = self.graph_sources(
+                [g for g in fact.graphs if self.d.sources.get(g, Source(g, "")).kind != "inferred"]
+            )
+        value.also = [replace(self.known_term(URIRef(iri)), note=shorten(iri)) for iri in fact.also]
+        value.relations = relations
+        return value
 
     def why(self, st: Statement) -> Why | None:
         """Why an inferred statement holds (cakg.web.inference_view); None for others."""
@@ -263,14 +301,6 @@ class PageBuilder:
         rows = [Row(self.term(p), values) for p, values in by_predicate.items()]
         return sorted(rows, key=lambda r: r.predicate.text.lower())
 
-    def groups(self) -> list[Group]:
-        own = [st for st in self.d.own() if st.predicate != RDF.type]
-        grouped: dict[str, list[Statement]] = {title: [] for title, _test in GROUPS}
-        for st in own:
-            title = next(t for t, test in GROUPS if test(str(st.predicate)))
-            grouped[title].append(st)
-        return [Group(title, self.rows(sts)) for title, sts in grouped.items() if sts]
-
     def evidence(self, texts: SourceTexts | None = None) -> list[EvidenceView]:
         """The spans that support the resource, quoted from TEXTS when given and holding the
         text (whitespace runs shown as one space)."""
@@ -290,37 +320,6 @@ class PageBuilder:
                 )
             )
         return views
-
-
-def page_view(d: Description, viewer: Viewer, texts: SourceTexts | None = None) -> dict[str, Any]:
-    """Everything templates/linked/resource.html shows; TEXTS (the source texts on the server,
-    if configured) lets it quote the evidence."""
-    b = PageBuilder(d, viewer)
-    iri = str(d.iri)
-    title = b.label(iri)
-    types = [
-        Value(b.term(st.object), b.sources(st), st.inferred, why=b.why(st))
-        for st in d.own()
-        if st.predicate == RDF.type
-    ]
-    used = {name for st in (*d.statements, *d.backlinks) for name in st.graphs}
-    documents = sorted(
-        (b.source(d.sources[name]) for name in used if d.sources[name].kind == "source"),
-        key=lambda s: (s.date or "", s.text),
-    )
-    return {
-        "iri": iri,
-        "title": str(title) if title is not None else shorten(iri),
-        "lang": title.language if title is not None and title.language else "en",
-        "types": types,
-        "groups": b.groups(),
-        "backlinks": b.rows(d.backlinks, backlinks=True),
-        "documents": documents,
-        "jsonld": schema_org(d, viewer.link(iri)),
-        "truncated": d.truncated,
-        "evidence": b.evidence(texts),
-        "unexplained": unexplained(d),
-    }
 
 
 def void_view(g: Graph, viewer: Viewer) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 GET /id/<path>            303 See Other to the page (HTML) or to the data (RDF), by Accept
 GET /data/<path>[.ext]    the resource's description as RDF (by extension, else by Accept)
 GET /page/<path>          the resource's HTML page
+GET /class/<Name>         the page of the ontology's class cakg:<Name>: its instances, counted
+GET /context.jsonld       the JSON-LD context the /data/<path>.jsonld documents name
 
 The base IRI maps onto this server: <https://w3id.org/cakg/id/x> is served at <ROOT/id/x>,
 where ROOT is Settings.public_url or, when unset, the server's root. `inference=` (a flag,
@@ -14,16 +16,30 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from cakg.errors import ResourceNotFound
-from cakg.media import HTML, MEDIA_TYPES
+from cakg.errors import BadParameter, ResourceNotFound
+from cakg.jsonld_context import build_context, compact_jsonld, context_document
+from cakg.media import HTML, JSONLD, MEDIA_TYPES
+from cakg.ontology_axioms import load_axioms
 from cakg.resource_description import describe_resource, exists
 from cakg.source_texts import SourceTexts
 from cakg.views.atlas import ATLAS_STATIC
 from cakg.views.labels import Terms
-from cakg.web import linked_view, state
-from cakg.web.negotiation import FORMATS, QUADS, cached, fixed, negotiate, serialize, viewer
+from cakg.web import state
+from cakg.web.class_page import class_href, class_view
+from cakg.web.negotiation import (
+    FORMATS,
+    QUADS,
+    cached,
+    fixed,
+    negotiate,
+    public_path,
+    serialize,
+    viewer,
+)
 from cakg.web.page_map import place_map
 from cakg.web.params import read_flag
+from cakg.web.resource_page import page_view
+from cakg.web.resource_views import resource_views
 
 bp = Blueprint("pages", __name__)
 
@@ -69,9 +85,14 @@ def data(path: str) -> Response:
     inference = _inference()
 
     def make() -> str:
-        description = describe_resource(state.engine(), iri, inference=inference)
+        engine = state.engine()
+        description = describe_resource(engine, iri, inference=inference)
         if key in QUADS:
             return serialize(description.dataset(), key)
+        if key == "jsonld":
+            context = public_path(url_for("pages.context"))
+            graph = description.graph()
+            return compact_jsonld(graph, description.iri, build_context(engine), context)
         return serialize(description.graph(), key)
 
     response = cached(make, FORMATS[key], f"data {key} {inference}", () if ext else ("Accept",))
@@ -104,10 +125,16 @@ def page(path: str) -> Response:
             state.engine(), iri, inference=inference, explain=True, evidence=True
         )
         texts = SourceTexts(folder) if folder is not None else None
-        view = linked_view.page_view(description, viewer(), texts)
+        engine = state.engine()
         names = Terms(state.settings().base_iri, request.script_root)
+        axioms = load_axioms(engine)
+        view = page_view(
+            description, viewer(), axioms, engine, names, texts=texts, class_page=class_href
+        )
         atlas = url_for("static", filename=ATLAS_STATIC)
-        view["map"] = place_map(state.engine(), description, names, atlas)
+        view["map"] = place_map(engine, description, names, atlas)
+        view.update(resource_views(engine, description, view["facts"], names, atlas))
+        view["neighbourhood_url"] = url_for("neighbourhood.graph")
         formats = [
             (MEDIA_TYPES[m].label, url_for("pages.data", path=f"{path}.{k}"), m)
             for k, m in FORMATS.items()
@@ -121,3 +148,26 @@ def page(path: str) -> Response:
         )
 
     return cached(make, HTML, f"page {inference} {lang} {folder}", ("Accept-Language",))
+
+
+@bp.get("/class/<name>")
+def class_page(name: str) -> Response:
+    """The page of one of the ontology's classes: its instances, counted, and its subclasses."""
+    g.error_format = "html"
+    unknown = sorted(set(request.args))
+    if unknown:
+        raise BadParameter(unknown[0], "unknown parameter; a class page takes none")
+    lang = request.accept_languages.best or ""
+
+    def make() -> str:
+        view = class_view(state.engine(), name, viewer().link, request.accept_languages)
+        return render_template("linked/class.html", view=view)
+
+    return cached(make, HTML, f"class {lang}", ("Accept-Language",))
+
+
+@bp.get("/context.jsonld")
+def context() -> Response:
+    """The JSON-LD context of the resource descriptions, generated from the ontology."""
+    g.error_format = "jsonld"
+    return cached(lambda: context_document(build_context(state.engine())), JSONLD, "context")

@@ -1,8 +1,9 @@
 """bp "ui": the pages people open in a browser: the home page and the SPARQL query page.
 
 GET /                 what the dataset is, its size, its sources, entry points
-GET /sparql (HTML)    the query editor; `query_page()` is what the sparql blueprint returns when
-                      a browser asks for HTML and sends no query (`?qtext=` pre-fills the editor)
+GET /sparql (HTML)    the query editor (static/editor.js), for a browser's GET /sparql: with no
+                      query; `?qtext=` (a shared link) or `?query=` (a protocol URL opened in a
+                      browser) fill it and run it; `?example=<saved query>` opens that query
 POST /ui/terms        labels and WKT points of IRIs, for result tables, charts and maps
 GET /favicon.ico      the site's icon (static/favicon.svg), for browsers that ask for it there
 
@@ -19,13 +20,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Literal
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from cakg.engine.base import QueryDataset
 from cakg.errors import BadParameter
-from cakg.media import HTML, JSON, SERVICE_MEDIA_TYPES
+from cakg.media import GRAPH_MEDIA_TYPES, HTML, JSON, RESULT_MEDIA_TYPES, SERVICE_MEDIA_TYPES
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
 from cakg.void import dataset_counts
-from cakg.web import state
+from cakg.web import editor, state
 from cakg.web.linked_view import safe_href
 
 bp = Blueprint("ui", __name__)
@@ -35,7 +38,11 @@ _POINT = re.compile(r"POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)", re.IGNORECAS
 
 SAMPLE_QUERY = """\
 # The states of the graph with their ISO code (their Wikidata IRIs left out).
-# Run with Ctrl+Enter.
+# Run with Ctrl+Enter; Ctrl+Space completes; PREFIX lines are added as prefixes are used.
+PREFIX cakg: <https://w3id.org/cakg/ontology#>
+PREFIX id: <https://w3id.org/cakg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
 SELECT ?state ?label ?code WHERE {
   ?state a cakg:State ;
          rdfs:label ?label ;
@@ -146,14 +153,24 @@ def home() -> str:
 
 
 def query_page() -> Response:
-    """The query editor, pre-filled with the project's prefixes and a sample (or `qtext`)."""
-    shared = request.args.get("qtext")
-    text = shared if shared is not None else sparql_prologue() + "\n" + SAMPLE_QUERY
+    """The query editor: a sample query, or the text of `qtext`, `query` or `example`.
+
+    `qtext` (the share link) and `query` (a protocol URL a browser opened) are run as the page
+    opens; `example` (a saved query's name, the gallery's "Open in editor") is not."""
+    shared = request.args.get("qtext", request.args.get("query"))
+    name = request.args.get("example")
+    if shared is not None:
+        text = shared
+    elif name is not None:
+        text = editor.example(name)["text"]
+    else:
+        text = SAMPLE_QUERY
     body = render_template(
         "ui/query.html",
         text=text,
         shared=shared is not None,
         prefixes=PREFIXES,
+        examples=editor.examples(),
         max_length=state.settings().max_query_length,
     )
     response = Response(body, mimetype=HTML)
@@ -161,10 +178,28 @@ def query_page() -> Response:
     return response
 
 
-def wants_page() -> bool:
-    """True when GET /sparql carries no query and the client prefers HTML to the RDF types."""
-    if request.method not in ("GET", "HEAD") or "query" in request.args or "update" in request.args:
+def prefers_page(accept: str | None) -> bool:
+    """Whether an Accept header asks for a web page before any SPARQL format: text/html named
+    and ranked first, as Chromium and Firefox send. `*/*` alone (curl), or HTML after a SPARQL
+    type, is a program's: it gets the protocol's formats."""
+    if not accept or HTML not in accept:
         return False
+    offers = parse_accept_header(accept, MIMEAccept)
+    if not any(value == HTML and quality > 0 for value, quality in offers):
+        return False
+    return offers.best_match([*RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES, HTML]) == HTML
+
+
+def wants_page() -> bool:
+    """True when a GET /sparql is a browser's: it prefers HTML and has no `update`; with a
+    `query` (then shown in the editor and run there), no other protocol parameter."""
+    if request.method not in ("GET", "HEAD") or "update" in request.args:
+        return False
+    if "query" in request.args:
+        # one query and nothing else: a format, a dataset, a timeout are a program's request
+        if set(request.args) != {"query"} or len(request.args.getlist("query")) != 1:
+            return False
+        return prefers_page(request.headers.get("Accept"))
     best = request.accept_mimetypes.best_match([*SERVICE_MEDIA_TYPES, HTML])
     return best == HTML
 

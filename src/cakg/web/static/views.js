@@ -71,9 +71,12 @@
   var drawn = {};
   window.cakgViews = { drawAll: drawAll, drawn: drawn };
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  } else {
-    drawAll(document);
-  }
+  /* window.cakgViews.ready: settled when the page's views are drawn (or failed) */
+  window.cakgViews.ready = new Promise(function (resolve) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () { resolve(drawAll(document)); });
+    } else {
+      resolve(drawAll(document));
+    }
+  });
 })();
