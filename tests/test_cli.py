@@ -235,3 +235,24 @@ def test_serve_no_build_without_a_release_is_a_clean_error(run_cli, settings, se
         f"cakg: error: no compiled dataset in {settings.out}: run `cakg build` first"
     )
     assert serve_calls == []
+
+
+def test_search_finds_by_any_label(run_cli, project_build, project_settings):
+    root = ("--root", str(project_settings.root), "--build-dir", str(project_settings.out))
+    text = run_cli(*root, "search", "Мирзиёев", "--type", "cakg:Person")
+    assert text.code == 0
+    assert text.out.split()[1] == "id:person/shavkat-mirziyoyev"
+    assert "matched 'Шавкат Мирзиёев'@ru" in text.out
+    found = run_cli(*root, "search", "Kazakstan", "--limit", "2", "--format", "json")
+    body = json.loads(found.out)
+    assert [r["iri"] for r in body["results"]][:1] == [BASE + "id/state/kazakhstan"]
+    assert len(body["results"]) == 2 and not body["results"][0]["exact"]
+
+
+def test_search_refuses_what_is_not_a_class(run_cli, project_build, project_settings):
+    root = ("--root", str(project_settings.root), "--build-dir", str(project_settings.out))
+    result = run_cli(*root, "search", "Kazakhstan", "--type", "id:state/kazakhstan")
+    assert result.code == 2 and result.out == ""
+    assert "parameter 'type'" in result.err and "Traceback" not in result.err
+    nothing = run_cli(*root, "search", "qqqqqqqqqqqq")
+    assert nothing.code == 0 and nothing.out == "" and "nothing matches" in nothing.err

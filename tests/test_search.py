@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import cakg.search as search_module
 from cakg.build import BuildResult, build_dataset
 from cakg.build.search_index import write_search_index
 from cakg.config import Settings
@@ -250,3 +251,11 @@ def test_a_release_without_its_index_is_a_503_saying_to_rebuild(settings: Settin
         assert page.status_code == 404  # the 404 page, without suggestions
     finally:
         close_app(app)
+
+
+def test_a_crowded_prefix_keeps_the_most_connected(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "MAX_CANDIDATES", 1)  # as a letter in a large graph
+    prefixed = [h.iri for h in index.find("kaza") if h.score >= 80]  # the others: fuzzy
+    assert prefixed == [ID + "place/kazanka"]  # not the first key in order, the most connected

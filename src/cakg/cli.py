@@ -1,4 +1,4 @@
-"""The `cakg` command line: build, validate, query, stats, serve.
+"""The `cakg` command line: build, validate, query, search, stats, serve.
 
 Exit codes: 0 ok; 1 the data does not conform to the shapes; 2 a user error (bad usage, a file
 that does not parse, a bad query); 70 an internal error (a bug: please report it).
@@ -16,6 +16,7 @@ import click
 
 from cakg.config import ENGINES, REASONERS, Settings
 from cakg.errors import (
+    BadParameter,
     BuildMissingError,
     CakgError,
     InputError,
@@ -211,6 +212,52 @@ def queries(ctx: click.Context, fmt: str) -> None:
             need = "required" if p.required and not p.default else "optional"
             many = ", repeatable" if p.multiple else ""
             click.echo(f"    --param {p.name}=...  {p.type_label} ({need}{many})")
+
+
+@cli.command()
+@click.argument("text")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="CLASS",
+    help="Only instances of CLASS (an IRI or a prefixed name: cakg:State) or of a subclass; "
+    "repeatable.",
+)
+@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def search(ctx: click.Context, text: str, types: tuple[str, ...], limit: int, fmt: str) -> None:
+    """Find entities by name: any label, any language, a prefix, a typo (as GET /search)."""
+    import json
+
+    from cakg.namespaces import shorten
+    from cakg.queries.params import expand
+    from cakg.release import Release
+    from cakg.search import SearchIndex
+
+    release = Release.open_current(_settings(ctx))
+    try:
+        index = SearchIndex.load(release)
+    finally:
+        release.close()
+    classes = [expand(t.strip("<>")) for t in types]
+    for given, iri in zip(types, classes, strict=True):
+        if not index.is_class(iri):
+            raise BadParameter("type", f"'{given}' is not a class of the dataset")
+    hits = index.find(text, types=classes, limit=limit)
+    if fmt == "json":
+        rows = [{"iri": h.iri, "label": h.label, "lang": h.lang, "matched": h.matched,
+                 "matchedLang": h.matched_lang, "types": list(h.types), "score": h.score,
+                 "exact": h.exact} for h in hits]  # fmt: skip
+        click.echo(json.dumps({"q": text, "results": rows}, indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo(f"nothing matches {text!r}", err=True)
+    for h in hits:
+        kinds = ", ".join(shorten(t) for t in h.types)
+        matched = f"  (matched {h.matched!r}@{h.matched_lang})" if h.matched != h.label else ""
+        click.echo(f"{h.score:6.2f}  {shorten(h.iri)}  {h.label}  [{kinds}]{matched}")
 
 
 @cli.command()

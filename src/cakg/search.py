@@ -54,7 +54,7 @@ PART = 0.9  # a fuzzy match of part of a label counts this much
 FUZZY_CUTOFF = 75.0  # rapidfuzz similarity (0-100) a fuzzy match needs
 WORD_CUTOFF = 65.0  # and a word of the query to find its candidates
 FUZZY_WORDS = 40  # index words kept per query word
-MAX_CANDIDATES = 4000  # candidate keys scored per query, the best tiers first
+MAX_CANDIDATES = 4000  # prefix candidate keys per query at most: the most connected
 MIN_FUZZY_LENGTH = 4  # shorter queries match by prefix only
 _END = "\U0010ffff"
 CLASS_TYPES = frozenset(
@@ -235,14 +235,20 @@ class SearchIndex:
             found[exact] = EXACT
         lo = bisect.bisect_left(self._keys, query)
         hi = bisect.bisect_left(self._keys, query + _END, lo)
-        for n in range(lo, min(hi, lo + MAX_CANDIDATES)):
+        for n in self._most_connected(range(lo, hi)):
             found.setdefault(n, _prefix(len(query) / len(self._keys[n])))
         lo = bisect.bisect_left(self._suffixes, query)
         hi = bisect.bisect_left(self._suffixes, query + _END, lo)
-        for i in range(lo, min(hi, lo + MAX_CANDIDATES)):
-            n = self._suffix_keys[i]
+        for n in self._most_connected(self._suffix_keys[lo:hi]):
             found.setdefault(n, _prefix(WORD_START * len(query) / len(self._keys[n])))
         return found
+
+    def _most_connected(self, keys: Sequence[int]) -> Sequence[int]:
+        """KEYS, or the MAX_CANDIDATES of them whose most connected entity is the most
+        connected when there are more (a query of one or two letters in a large graph)."""
+        if len(keys) <= MAX_CANDIDATES:
+            return keys
+        return heapq.nsmallest(MAX_CANDIDATES, keys, key=lambda n: self._postings[n][0][0])
 
     def _fuzzy(self, query: str, found: dict[int, tuple[float, float]]) -> dict[int, float]:
         """Keys not found otherwise whose similarity to QUERY is at least FUZZY_CUTOFF."""
