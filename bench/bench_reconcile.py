@@ -6,7 +6,8 @@ The synthetic project (bench.synthetic, shared with bench_search) is built by `c
 served by `cakg serve` on 127.0.0.1. NAMES names are drawn (seeded) from the entities of its
 search index: most written as the graph has them, some misspelt (one letter dropped or two
 swapped), some in lower case, a quarter sent with the entity's type (`type_strict: "should"`,
-as OpenRefine sends a chosen type). As OpenRefine does, the manifest is asked first, then the
+as OpenRefine sends a chosen type), a fifth with a property constraint (rdf:type, the values read
+through the query workers). As OpenRefine does, the manifest is asked first, then the
 names are POSTed form-encoded as `queries=` batches of BATCH (OpenRefine's batch size), one
 after the other. It prints the total time, requests per second, per-request p50/p90/p99/max
 with the first (cold) request apart, and how often the first candidate has the label the name
@@ -40,6 +41,7 @@ from cakg.search import SearchIndex
 LISTEN = ("--host", "127.0.0.1", "--port")
 TARGET_SECONDS = 10.0  # for 1,000 names in batches of 10, at 10^6 triples
 ID = "https://w3id.org/cakg/id/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Name:
     unique: bool  # no other entity has that label (the synthetic copies share most)
     kind: str  # "exact", "misspelt" or "lower case"
     type: str | None  # sent as the query's type, or None
+    constrained: bool  # sent with a property constraint (rdf:type, the entity's class)
+    class_iri: str = ""
 
 
 def draw_names(index_file: Path, count: int, seed: int) -> list[Name]:
@@ -71,7 +75,19 @@ def draw_names(index_file: Path, count: int, seed: int) -> list[Name]:
         elif roll < 0.25:
             kind, text = "lower case", text.lower()
         typed = entity.types[0] if entity.types and rng.random() < 0.25 else None
-        names.append(Name(text, entity.iri, label, sharing[label] == 1, kind, typed))
+        constrained = bool(entity.types) and rng.random() < 0.2
+        names.append(
+            Name(
+                text,
+                entity.iri,
+                label,
+                sharing[label] == 1,
+                kind,
+                typed,
+                constrained,
+                entity.types[0] if entity.types else "",
+            )
+        )
     return names
 
 
@@ -136,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                 query: dict[str, Any] = {"query": name.text}
                 if name.type:
                     query.update(type=name.type, type_strict="should")
+                if name.constrained:  # read through the engine's query workers
+                    query["properties"] = [{"pid": RDF_TYPE, "v": {"id": name.class_iri}}]
                 queries[f"q{n}"] = query
             seconds, answer = post(f"{base}/reconcile", queries)
             times.append(seconds)

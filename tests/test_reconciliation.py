@@ -247,14 +247,31 @@ def test_property_values_compare_as_an_analyst_writes_them(
     assert features["property_agreement"] == 1.0
 
 
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ([{"pid": "cakg:iso3166Alpha3", "v": "KAZ"}], KAZAKHSTAN),
+        ([{"pid": "cakg:iso3166Alpha3", "v": "kaz"}], KAZAKHSTAN),  # a code in another case
+        ([{"pid": "cakg:iso3166Numeric", "v": 398}], KAZAKHSTAN),
+        ([{"pid": "rdfs:label", "v": "Astana"}], ASTANA),  # a label, found in the index
+        ([{"pid": "rdfs:label", "v": "Қазақстан"}], KAZAKHSTAN),
+    ],
+)
 def test_a_query_of_properties_only_finds_the_entities_with_those_values(
-    client: FlaskClient,
+    client: FlaskClient, properties: list[dict[str, Any]], expected: str
 ) -> None:
-    found = results(
-        client, {"properties": [{"pid": "cakg:iso3166Alpha3", "v": "KAZ"}], "type": "cakg:State"}
-    )
-    assert [c["id"] for c in found] == [KAZAKHSTAN]
+    found = results(client, {"properties": properties})
+    assert [c["id"] for c in found] == [expected]
     assert (found[0]["score"], found[0]["match"]) == (100.0, True)
+
+
+def test_properties_only_with_a_type(client: FlaskClient) -> None:
+    by_place = {"pid": "cakg:locatedIn", "v": {"id": CENTRAL_ASIA}}
+    found = results(client, {"properties": [by_place], "type": "cakg:State", "limit": 50})
+    ids = {c["id"] for c in found}
+    assert KAZAKHSTAN in ids and ID + "state/uzbekistan" in ids
+    assert all(c["type"][0]["id"] == CAKG + "State" for c in found)
+    assert not any(c["match"] for c in found)  # several states agree: no automatic match
 
 
 def test_limit_caps_the_candidates(client: FlaskClient) -> None:

@@ -29,6 +29,7 @@ The rule, for each query of a batch (queries are answered independently of each 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,8 +38,8 @@ from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.queries.params import expand
-from cakg.reconcile.batch import MAX_LIMIT, Constraint, EntityValue, Query
-from cakg.reconcile.schema import Schema
+from cakg.reconcile.batch import MAX_LIMIT, Constraint, EntityValue, Query, Value
+from cakg.reconcile.schema import RDFS, SKOS, Schema
 from cakg.reconcile.values import Values, agrees, read_values
 from cakg.search import SearchEntry, SearchHit, SearchIndex
 from cakg.sparql_terms import sparql_term
@@ -48,6 +49,10 @@ NAME_WEIGHT = 0.75
 PROPERTY_WEIGHT = 25.0
 MISSING = 0.4  # agreement of a constraint the candidate has no value for
 REVERSE_ROWS = 200  # entities read for a query with properties and no text
+LABEL_PROPERTIES = frozenset(
+    {RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", "http://purl.org/dc/terms/title"}
+    | {"https://schema.org/name", "http://xmlns.com/foaf/0.1/name"}
+)
 CLOSE_NAME = 75.0  # a name score that, with every property agreeing, is enough for a match
 
 
@@ -159,43 +164,56 @@ class Reconciler:
         return all(has) if r.query.type_strict == "all" else any(has)
 
     def _by_values(self, r: Resolved) -> list[_Scored]:
-        """The entities having one of the values of the query's constraints (no text)."""
-        rows: list[str] = []
-        for constraint, pid in zip(r.query.properties, r.pids, strict=True):
-            for term in self._terms(constraint):
-                rows.append(f"({sparql_term(URIRef(pid))} {sparql_term(term)})")
-        if not rows:
-            return []
-        sparql = (
-            "SELECT DISTINCT ?s WHERE {\n"
-            f"  VALUES (?p ?v) {{ {' '.join(rows)} }}\n"
-            "  { ?s ?p ?v } UNION { ?s ?p ?o FILTER(isLiteral(?o) && isLiteral(?v) "
-            "&& LCASE(STR(?o)) = LCASE(STR(?v))) }\n"
-            "  FILTER(isIRI(?s))\n}"
-        )
-        result = self.engine.query(sparql, dataset=QueryDataset(), max_rows=REVERSE_ROWS)
-        found = []
-        for (s,) in result.rows:
-            entry = self.index.entry(str(s)) if s is not None else None
-            if entry is not None and self._typed(entry, r):
-                found.append(_Scored(entry, 0.0, False))
-        return found
+        """The entities having one of the values of the query's constraints (no text).
 
-    def _terms(self, constraint: Constraint) -> Iterable[URIRef | Literal]:
-        """The RDF terms a constraint's values may be: known entities, literals."""
-        for value in constraint.values:
-            if isinstance(value, EntityValue):
-                if self.index.entry(value.id) is not None:
-                    yield URIRef(value.id)
-            elif isinstance(value, bool):
-                yield Literal(value)
-            elif isinstance(value, float):
-                yield Literal(int(value)) if value.is_integer() else Literal(value)
-            elif value:
-                yield Literal(value)
-                for hit in self.index.find(value, limit=5):
-                    if hit.exact:
-                        yield URIRef(hit.iri)
+        Every value becomes the exact RDF terms it may be (see `_terms`), each looked up as
+        `?s <pid> term` (an index lookup; a case-blind FILTER over every value of a property
+        takes seconds at 10^6 triples); a label property's value is looked up in the search
+        index. The candidates are then ranked by agreement like any other."""
+        rows: list[str] = []
+        found: dict[str, SearchEntry] = {}
+        for constraint, pid in zip(r.query.properties, r.pids, strict=True):
+            for value in constraint.values:
+                if pid in LABEL_PROPERTIES and isinstance(value, str):
+                    for hit in self.index.find(value, limit=MAX_LIMIT):
+                        if hit.exact:
+                            found.setdefault(hit.iri, self._entry(hit))
+                    continue
+                for term in self._terms(value):
+                    rows.append(f"({sparql_term(URIRef(pid))} {sparql_term(term)})")
+        if rows:
+            sparql = (
+                "SELECT DISTINCT ?s WHERE {\n"
+                f"  VALUES (?p ?v) {{ {' '.join(rows)} }}\n"
+                "  ?s ?p ?v FILTER(isIRI(?s))\n}"
+            )
+            result = self.engine.query(sparql, dataset=QueryDataset(), max_rows=REVERSE_ROWS)
+            for (s,) in result.rows:
+                entry = self.index.entry(str(s)) if s is not None else None
+                if entry is not None:
+                    found.setdefault(entry.iri, entry)
+        return [_Scored(e, 0.0, False) for e in found.values() if self._typed(e, r)]
+
+    def _terms(self, value: Value) -> Iterable[URIRef | Literal]:
+        """The RDF terms a value may be: a known entity (by id, or named so), a literal as it
+        was written or in another case (codes: "kaz", "KAZ"), plain, English or a number."""
+        if isinstance(value, EntityValue):
+            if self.index.entry(value.id) is not None:
+                yield URIRef(value.id)
+        elif isinstance(value, bool):
+            yield Literal(value)
+        elif isinstance(value, float):
+            yield Literal(int(value)) if value.is_integer() else Literal(value)
+            yield Literal(f"{value:g}")
+        elif value:
+            for text in dict.fromkeys((value, value.upper(), value.lower(), value.title())):
+                yield Literal(text)
+                yield Literal(text, lang="en")
+            if re.fullmatch(r"-?\d+", value):
+                yield Literal(int(value))
+            for hit in self.index.find(value, limit=5):
+                if hit.exact:
+                    yield URIRef(hit.iri)
 
     # ------------------------------------------------------------------ ranking
 

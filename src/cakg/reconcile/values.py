@@ -1,7 +1,7 @@
 """Property values of entities, read through the engine, and comparing them with a client's.
 
 `read_values` asks the engine one SELECT for all the (entity, property) pairs of a request:
-the ids and property IRIs reach it in VALUES blocks written by cakg.sparql_terms (every IRI is
+the ids and property IRIs reach it in one VALUES block written by cakg.sparql_terms (every IRI is
 one the search index or the schema knows), never pasted in as text. `agrees` is the rule a
 reconciliation query's property value is compared by (see its docstring).
 """
@@ -18,7 +18,7 @@ from rdflib.term import Node
 
 from cakg.engine.base import Engine, QueryDataset
 from cakg.reconcile.batch import EntityValue, Value
-from cakg.sparql_terms import values_column
+from cakg.sparql_terms import sparql_term
 
 Values = dict[str, dict[str, list[Node]]]  # entity -> property -> values
 MAX_VALUE_ROWS = 20_000  # values read for one request
@@ -32,12 +32,13 @@ def read_values(engine: Engine, ids: Iterable[str], properties: Iterable[str]) -
     found: Values = {s: {p: [] for p in predicates} for s in subjects}
     if not subjects or not predicates:
         return found
-    sparql = (
-        "SELECT ?s ?p ?o WHERE {\n"
-        f"  {values_column('s', (URIRef(s) for s in subjects))}\n"
-        f"  {values_column('p', (URIRef(p) for p in predicates))}\n"
-        "  ?s ?p ?o\n}"
+    # one VALUES of (entity, property) pairs: Oxigraph joins two VALUES blocks (their cross
+    # product) with the pattern after reading it whole (0.1 s at 10^6 triples, 1 s in a worker
+    # under load); each pair of one block is a lookup
+    pairs = " ".join(
+        f"({sparql_term(URIRef(s))} {sparql_term(URIRef(p))})" for s in subjects for p in predicates
     )
+    sparql = f"SELECT ?s ?p ?o WHERE {{\n  VALUES (?s ?p) {{ {pairs} }}\n  ?s ?p ?o\n}}"
     result = engine.query(sparql, dataset=QueryDataset(), max_rows=MAX_VALUE_ROWS)
     for s, p, o in result.rows:
         if s is not None and p is not None and o is not None:
