@@ -129,6 +129,7 @@ def test_sort_a_numeric_column_as_numbers(page: Any, project_server: str) -> Non
     assert len(counts) > 100 and len({len(str(c)) for c in counts}) > 1  # 9 < 10, "9" > "10"
     run_shared(page, project_server, DEGREES)
     header = page.locator("#result-body th[data-var=n]")
+    assert header.get_attribute("class") == "num"  # aligned as its numbers
     header.get_by_role("button").click()
     page.wait_for_function("() => document.querySelector('th[data-var=n]')"
                            ".getAttribute('aria-sort') === 'ascending'")  # fmt: skip
@@ -169,6 +170,24 @@ def test_a_chart_of_trade_figures_draws(page: Any, project_server: str) -> None:
     assert bars == len([r for r in rows if r.get("value")]) > 0  # every figure a bar
     assert page.get_by_role("tab", name="Bar chart").get_attribute("aria-selected") == "true"
     assert page.locator("#results-panel-table").is_hidden()
+    # change what it draws: the partners as the categories, no colour
+    page.locator("#results-panel-bar .view-settings summary").click()
+    page.get_by_label("Categories (x)").select_option("partner")
+    page.get_by_label("Colour by").select_option("")
+    page.get_by_role("button", name="Draw").click()
+    page.wait_for_function(
+        "() => document.querySelector('#results-panel-bar figcaption')"
+        ".textContent.startsWith('value by partner')"
+    )
+    page.locator("#results-view-bar[data-drawn=yes] svg").wait_for()
+    redrawn = page.locator("#results-view-bar g.mark-rect.role-mark path").count()
+    assert redrawn == bars
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('#results-view-bar .role-axis-label text')]"
+        ".map(t => t.textContent)"
+    )
+    partners = {r["partnerLabel"] for r in rows}
+    assert partners <= set(labels)
 
 
 def test_a_construct_offers_a_graph_and_its_turtle(page: Any, project_server: str) -> None:

@@ -114,6 +114,8 @@ def _span(text: str) -> tuple[str, str, str, str] | None:
     if match is None:
         return None
     year, month, day = match.groups()
+    if not 1 <= int(year) <= 9999:  # a day the views' calendars have (no year 0, none BCE)
+        return None
     if month is None:
         return year, f"{year}-01-01", f"{year}-12-31", "year"
     m = int(month)
@@ -122,6 +124,8 @@ def _span(text: str) -> tuple[str, str, str, str] | None:
     last = calendar.monthrange(int(year), m)[1]
     if day is None:
         return f"{MONTHS[m]} {year}", f"{year}-{month}-01", f"{year}-{month}-{last:02d}", "month"
+    if not 1 <= int(day) <= last:
+        return None
     return f"{int(day)} {MONTHS[m]} {year}", f"{year}-{month}-{day}", f"{year}-{month}-{day}", "day"
 
 

@@ -9,7 +9,8 @@
      inferred and drawn by the server (POST /ui/results/views: cakg.views.infer and the
      gallery's own cakg.views) and embedded by static/views.js; Turtle for a graph answer.
 
-   It resolves to {ok, status, message}: the editor shows a failed query's message itself. */
+   A graph answer comes as N-Triples (read by static/ntriples.js). It resolves to {ok, status,
+   message}: the editor shows a failed query's message itself. */
 (function () {
   "use strict";
 
@@ -24,51 +25,13 @@
 
   function el(tag, attrs, text) { return T().el(tag, attrs, text); }
 
+  /* POST QUERY (a string, or the form's fields) to PATH */
   function post(path, query, accept) {
     return fetch(root() + path, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": accept },
-      body: new URLSearchParams({ query: query })
+      body: new URLSearchParams(typeof query === "string" ? { query: query } : query)
     });
-  }
-
-  /* ------------------------------------------------------------- N-Triples */
-
-  var NT_TERM = /\s*(<[^>]*>|_:[^\s]+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?)/y;
-
-  function ntString(quoted) {
-    var fixed = quoted.replace(/\\U([0-9A-Fa-f]{8})/g, function (m, hex) {
-      return String.fromCodePoint(parseInt(hex, 16));
-    });
-    try { return JSON.parse(fixed); } catch (e) { return quoted.slice(1, -1); }
-  }
-
-  function ntTerm(token) {
-    if (token[0] === "<") { return { type: "uri", value: token.slice(1, -1) }; }
-    if (token[0] === "_") { return { type: "bnode", value: token.slice(2) }; }
-    var end = token.lastIndexOf('"');
-    var t = { type: "literal", value: ntString(token.slice(0, end + 1)) };
-    var rest = token.slice(end + 1);
-    if (rest[0] === "@") { t["xml:lang"] = rest.slice(1); }
-    else if (rest.indexOf("^^") === 0) { t.datatype = rest.slice(3, -1); }
-    return t;
-  }
-
-  /* N-Triples as rows {subject, predicate, object}; unreadable lines are skipped. */
-  function parseNTriples(text) {
-    var rows = [];
-    text.split("\n").forEach(function (line) {
-      if (!line.trim() || line.trim()[0] === "#") { return; }
-      NT_TERM.lastIndex = 0;
-      var terms = [];
-      for (var i = 0; i < 3; i++) {
-        var m = NT_TERM.exec(line);
-        if (!m) { return; }
-        terms.push(ntTerm(m[1]));
-      }
-      rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
-    });
-    return rows;
   }
 
   /* ------------------------------------------------------------- downloads */
@@ -153,8 +116,10 @@
 
   /* ----------------------------------------------------------------- views */
 
-  /* A view the server drew (cakg.views): the figure views.js draws from its specification. */
-  function drawView(panel, view) {
+  /* A view the server drew (cakg.views): the figure views.js draws from its specification,
+     and under it the form that changes what it draws (static/results-settings.js; CTX: the
+     query and the answer's variables). */
+  function drawView(panel, view, ctx) {
     var figure = el("figure", { "class": "view view-" + view.kind });
     var canvas = el("div", { "class": "view-canvas", id: "results-view-" + view.kind,
                              role: "img", "aria-label": view.caption || view.label });
@@ -171,7 +136,29 @@
     figure.appendChild(spec);
     figure.appendChild(caption);
     panel.appendChild(figure);
+    var change = window.cakgResultsSettings && window.cakgResultsSettings.settings(
+      view.view, ctx.vars, function (declared) { return redraw(panel, declared, ctx); });
+    if (change) { panel.appendChild(change); }
     return window.cakgViews ? window.cakgViews.drawAll(panel) : null;
+  }
+
+  /* Draw DECLARED (the reader's choice of columns) in PANEL instead; resolves to the reason
+     when it cannot be drawn, else to null. */
+  function redraw(panel, declared, ctx) {
+    var fields = { query: ctx.query, view: JSON.stringify(declared) };
+    return post("ui/results/views", fields, "application/json").then(function (r) {
+      return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+    }).then(function (r) {
+      if (!r.ok) { return r.data.message || "The view could not be drawn."; }
+      var view = r.data.views[0];
+      if (!view) { return r.data.note || "There is nothing to draw."; }
+      forgetViews();
+      panel.textContent = "";
+      drawView(panel, view, ctx);
+      var box = panel.querySelector(".view-settings");
+      if (box) { box.open = true; }
+      return null;
+    }, function (e) { return "The server could not be reached: " + e.message; });
   }
 
   function drawTurtle(panel, query) {
@@ -188,7 +175,7 @@
   }
 
   /* RUN: the run asking; an answer for a run that is no longer the last is dropped */
-  function offerViews(container, bar, query, run) {
+  function offerViews(container, bar, query, run, vars) {
     container.setAttribute("data-views", "pending");
     return post("ui/results/views", query, "application/json").then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
@@ -200,11 +187,23 @@
         return;
       }
       r.data.views.forEach(function (view) {
-        bar.add(view.kind, view.label, function (panel) { drawView(panel, view); });
+        bar.add(view.kind, view.label, function (panel) {
+          drawView(panel, view, { query: query, vars: vars });
+        });
       });
       if (r.data.note) { bar.note.textContent = r.data.note; bar.note.hidden = false; }
     }, function () { /* no views: the table stands */ }).then(function () {
       if (run === runs) { container.setAttribute("data-views", "ready"); }
+    });
+  }
+
+  /* Stop the views of the last answer (a graph's force layout runs on until finalized). */
+  function forgetViews() {
+    var drawn = window.cakgViews ? window.cakgViews.drawn : {};
+    Object.keys(drawn).forEach(function (id) {
+      if (id.indexOf("results-view-") !== 0) { return; }
+      if (drawn[id] && drawn[id].finalize) { drawn[id].finalize(); }
+      delete drawn[id];
     });
   }
 
@@ -233,6 +232,7 @@
       "class": "downloads", "aria-label": "Download the results" }));
     var body = options.status ? container : container.appendChild(el("div"));
     status.textContent = "Running…";
+    forgetViews();
     body.textContent = "";
     body.removeAttribute("data-views");
     var started = performance.now();
@@ -263,7 +263,7 @@
           }
           vars = data.head.vars; rows = data.results.bindings; kind = "rows";
         } else {
-          vars = ["subject", "predicate", "object"]; rows = parseNTriples(r.text); kind = "graph";
+          vars = ["subject", "predicate", "object"]; rows = window.cakgNTriples.parse(r.text); kind = "graph";
         }
         var noun = kind === "graph" ? "triple" : "row";
         status.textContent = statusText(rows.length, noun, ms, r.truncated, r.limit, null);
@@ -290,7 +290,7 @@
               "server's row limit) in " + ms + " ms; they could not all be counted: " + e.message;
           });
         }
-        if (rows.length) { offerViews(body, bar, query, run); }
+        if (rows.length) { offerViews(body, bar, query, run, vars); }
         else { body.setAttribute("data-views", "ready"); }  /* nothing to draw */
         return table.ready.then(function () { return { ok: true, status: r.status }; });
       }).catch(function (e) {
@@ -299,5 +299,5 @@
       });
   }
 
-  window.cakgResults = { show: show, parseNTriples: parseNTriples };
+  window.cakgResults = { show: show };
 })();
