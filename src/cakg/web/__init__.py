@@ -34,6 +34,7 @@ from cakg.web import (
     entity_search,
     neighbourhood,
     pages,
+    reconcile,
     results,
     saved,
     sparql,
@@ -49,7 +50,7 @@ from cakg.web.state import EXTENSION, RequestScope, ServedReleases
 
 BLUEPRINTS = (
     sparql.bp, saved.bp, pages.bp, vocab.bp, dataset.bp, ui.bp, entity_search.bp, editor.bp,
-    results.bp, neighbourhood.bp,
+    results.bp, neighbourhood.bp, reconcile.bp,
 )  # fmt: skip
 EXPOSED_HEADERS = [REQUEST_ID, "X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"]
 # {style} is the hash of the stylesheet the ontology and shapes documentation inline (they are
