@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -458,3 +459,20 @@ def test_every_page_has_the_one_navigation_bar(project_client: FlaskClient, url:
     (form,) = [f for f in header.iter() if f.tag == "form"]
     assert form["role"] == "search" and form["action"].lstrip("/") == SEARCH_PATH
     assert [i["name"] for i in form.iter() if i.tag == "input"] == ["q"]
+
+
+def test_the_ontology_pages_classes_link_to_their_instances(project_client: FlaskClient) -> None:
+    """The class pages (/class/<Name>) were reachable from resource pages only."""
+    docs = HtmlPage(project_client.get("/ontology", headers={"Accept": BROWSER}).text)
+
+    def instance_links(section: Any) -> list[str]:
+        paragraphs = [e for e in section.iter() if e.tag == "p" and e.get("class") == "instances"]
+        return [a["href"] for p in paragraphs for a in p.iter() if a.tag == "a"]
+
+    (state_entry,) = docs.find("section", id="State")
+    assert instance_links(state_entry) == ["class/State"]  # relative to the site root
+    target = project_client.get("/class/State", headers={"Accept": BROWSER})
+    assert target.status_code == 200
+    assert "Kazakhstan" in HtmlPage(target.text).find("main")[0].text
+    (properties,) = docs.find("section", id="object-properties")
+    assert properties.iter() and instance_links(properties) == []  # classes only

@@ -1,4 +1,5 @@
-"""The site's navigation bar: one list of (path, label), the paths relative to the site root.
+"""The site's navigation bar: one list of (path, label), the paths relative to the site root;
+and the site paths the build's pages link to (the search, the class pages).
 
 The web pages (web/templates/linked/base.html) and the build's ontology and shapes pages
 (build/templates/docs_macros.html) both draw their header from it, so every page of the site
@@ -16,3 +17,4 @@ SITE_NAV: tuple[tuple[str, str], ...] = (
     (".well-known/void", "Dataset"),
 )
 SEARCH_PATH = "search"  # the search box's form sends its `q` here
+CLASS_PAGES = "class"  # /class/<Name>: a class of the ontology and its instances

@@ -29,7 +29,7 @@ from rdflib.term import Identifier, Node
 
 from cakg.hrefs import safe_href
 from cakg.namespaces import CAKG, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI, shorten
-from cakg.site_nav import SEARCH_PATH, SITE_NAV
+from cakg.site_nav import CLASS_PAGES, SEARCH_PATH, SITE_NAV
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = TEMPLATES / "docs.css"
@@ -94,6 +94,7 @@ class Entry:
     definition: str | None
     notes: list[str] = field(default_factory=list)
     facts: list[tuple[str, list[Link | str]]] = field(default_factory=list)
+    instances_href: str | None = None  # a class's page on the site, listing its instances
 
 
 class _Linker:
@@ -290,6 +291,8 @@ def _term(g: Graph, t: URIRef, link: _Linker) -> Entry:
         add("Property chain", [Literal(_expression(g, chain))])
     add("Instances", [i for i in g.subjects(RDF.type, t) if isinstance(i, URIRef)])
     add("See also", list(g.objects(t, RDFS.seeAlso)))
+    if str(t).startswith(str(CAKG)) and any(g.triples((t, RDF.type, OWL.Class))):
+        entry.instances_href = f"{CLASS_PAGES}/{entry.anchor}"
     return entry
 
 

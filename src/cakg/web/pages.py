@@ -21,6 +21,7 @@ from cakg.jsonld_context import build_context, compact_jsonld, context_document
 from cakg.media import HTML, JSONLD, MEDIA_TYPES
 from cakg.ontology_axioms import load_axioms
 from cakg.resource_description import describe_resource, exists
+from cakg.site_nav import CLASS_PAGES
 from cakg.source_texts import SourceTexts
 from cakg.views.atlas import ATLAS_STATIC
 from cakg.views.labels import Terms
@@ -150,7 +151,7 @@ def page(path: str) -> Response:
     return cached(make, HTML, f"page {inference} {lang} {folder}", ("Accept-Language",))
 
 
-@bp.get("/class/<name>")
+@bp.get(f"/{CLASS_PAGES}/<name>")
 def class_page(name: str) -> Response:
     """The page of one of the ontology's classes: its instances, counted, and its subclasses."""
     g.error_format = "html"
