@@ -247,7 +247,11 @@ def test_api_docs_page(client: FlaskClient) -> None:
     # Swagger UI (issue 21) from the app's own files, started by a file: no inline script
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
     sources = [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts]  # type: ignore[union-attr]
-    assert sources == ["/static/vendor/swagger-ui-dist/swagger-ui-bundle.js", "/static/api-docs.js"]
+    assert sources == [
+        "/static/search.js",  # the header's search box, on every page (issue 22)
+        "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+        "/static/api-docs.js",
+    ]
     assert all(not body.strip() for _, body in scripts)
     for src in sources:
         with client.get(src) as served:

@@ -5,6 +5,7 @@ Bodies are parsed back with rdflib and, over a live server on 127.0.0.1, with SP
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import urllib.error
@@ -143,12 +144,21 @@ def test_format_parameter_overrides_accept(
 
 @pytest.mark.parametrize(
     ("query", "accept"),
-    [(SELECT, "image/png"), (SELECT, "text/turtle"), (CONSTRUCT, "text/csv"), (ASK, "text/html")],
+    [(SELECT, "image/png"), (SELECT, "text/turtle"), (CONSTRUCT, "text/csv"), (ASK, "image/png")],
 )
 def test_406_when_nothing_acceptable(client: FlaskClient, query: str, accept: str) -> None:
     r = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
     assert r.status_code == 406
     assert r.mimetype == "text/plain"
+
+
+def test_a_client_that_accepts_only_html_gets_the_editor_with_the_query(
+    client: FlaskClient,
+) -> None:
+    """Was a 406 (issue 22: a browser opening /sparql?query= gets the editor and its results)."""
+    r = client.get("/sparql", query_string={"query": ASK}, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert html.escape(ASK) in r.get_data(as_text=True)
 
 
 # --- errors -----------------------------------------------------------------------------------
