@@ -95,7 +95,10 @@ def build(ctx: click.Context, force: bool, quiet: bool, no_validate: bool) -> No
     if not quiet:
         m = result.manifest
         state = "built" if result.built else "up to date"
-        click.echo(f"{state}: version {m['version']}, {m['triples']} triples in {result.directory}")
+        click.echo(
+            f"{state}: version {m['version']}, {m['triples']} statements in "
+            f"{len(m.get('graphs', {}))} named graphs, in {result.directory}"
+        )
 
 
 @cli.command()
