@@ -69,11 +69,6 @@ def relations(fact: Fact, b: PageBuilder, axioms: OntologyAxioms, title: str) ->
     ]
 
 
-def folded_terms(fact: Fact, b: PageBuilder) -> list[Term]:
-    """The properties folded into the fact (its mirrors and inverse), as terms."""
-    return [b.term(URIRef(iri)) for iri in fact.also]
-
-
 def forward_rows(
     facts: list[Fact], b: PageBuilder, axioms: OntologyAxioms, title: str
 ) -> list[Row]:
