@@ -93,9 +93,16 @@ def with_root(graph: Graph, root: str, placeholder: str = ROOT_PLACEHOLDER) -> G
     return out
 
 
-def build_void(engine: Engine, manifest: dict[str, Any], settings: Settings, root: str) -> Graph:
+def build_void(
+    engine: Engine,
+    manifest: dict[str, Any],
+    settings: Settings,
+    root: str,
+    counts: dict[str, int] | None = None,
+) -> Graph:
     """The VoID + DCAT description; ROOT is the URL the base IRI is served at (ends in /), or
-    ROOT_PLACEHOLDER for a description to give its root later (`with_root`)."""
+    ROOT_PLACEHOLDER for a description to give its root later (`with_root`). COUNTS are
+    `dataset_counts`, when the caller has them already."""
     g = Graph()
     for prefix in ("dcat", "dcterms", "foaf", "owl", "void", "xsd", "cakg", "id"):
         g.bind(prefix, PREFIXES[prefix])
@@ -125,7 +132,7 @@ def build_void(engine: Engine, manifest: dict[str, Any], settings: Settings, roo
     g.add((ds, VOID.uriSpace, Literal(settings.base_iri + "id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(root + "sparql")))
     g.add((ds, VOID.uriLookupEndpoint, URIRef(root + "id/")))
-    _counts(g, ds, engine, settings)
+    _counts(g, ds, engine, settings, counts or dataset_counts(engine, settings))
     _sources(g, ds, engine)
     _subsets(g, ds, manifest)
     _linkset(g, ds, engine, settings)
@@ -159,8 +166,9 @@ def dataset_counts(engine: Engine, settings: Settings) -> dict[str, int]:
     return {name: int(str(value)) if value is not None else 0 for name, value in figures}
 
 
-def _counts(g: Graph, ds: URIRef, engine: Engine, settings: Settings) -> None:
-    figures = dataset_counts(engine, settings)
+def _counts(
+    g: Graph, ds: URIRef, engine: Engine, settings: Settings, figures: dict[str, int]
+) -> None:
     g.add((ds, VOID.triples, _number(figures["triples"])))
     g.add((ds, VOID.distinctSubjects, _number(figures["subjects"])))
     g.add((ds, VOID.properties, _number(figures["properties"])))

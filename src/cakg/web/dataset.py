@@ -48,7 +48,11 @@ def void_graph() -> Graph:
     described: Graph = state.memo(
         ("void",),
         lambda: build_void(
-            state.engine(), state.release().manifest, state.settings(), ROOT_PLACEHOLDER
+            state.engine(),
+            state.release().manifest,
+            state.settings(),
+            ROOT_PLACEHOLDER,
+            counts=state.dataset_figures(),
         ),
     )
     return with_root(described, void_root())

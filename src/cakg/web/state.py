@@ -32,6 +32,7 @@ from cakg.errors import BuildMissingError, CakgError
 from cakg.release import MANIFEST, Release, current_id, no_release
 from cakg.request_context import entered
 from cakg.search import SearchIndex
+from cakg.void import dataset_counts
 from cakg.web.request_ids import request_id
 
 log = logging.getLogger(__name__)
@@ -254,6 +255,15 @@ def memo(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
             values.clear()
         values[key] = value
     return value
+
+
+def dataset_figures() -> dict[str, int]:
+    """The dataset's headline counts (cakg.void.dataset_counts), counted once per release for
+    the VoID description and the home page alike."""
+    figures: dict[str, int] = memo(
+        ("dataset-counts",), lambda: dataset_counts(engine(), settings())
+    )
+    return figures
 
 
 def search_index() -> SearchIndex:

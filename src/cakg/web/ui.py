@@ -27,7 +27,6 @@ from cakg.engine.base import QueryDataset
 from cakg.errors import BadParameter
 from cakg.media import GRAPH_MEDIA_TYPES, HTML, JSON, RESULT_MEDIA_TYPES, SERVICE_MEDIA_TYPES
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES, sparql_prologue
-from cakg.void import dataset_counts
 from cakg.web import editor, state
 from cakg.web.linked_view import safe_href
 
@@ -119,7 +118,7 @@ def _compute_home_data() -> dict[str, Any]:
         )
         items = [(_text(r["thing"]), _text(r["label"]) or _text(r["thing"])) for r in rows]
         entries.append({"key": key, "title": title, "items": items})
-    figures = dataset_counts(engine, state.settings())  # as the VoID description says
+    figures = state.dataset_figures()  # the VoID description's
     data = {
         "version": manifest.get("version", engine.version),
         "built": str(manifest.get("built", ""))[:10],
