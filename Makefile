@@ -7,7 +7,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast install install-test lint typecheck build validate bench bench-build clean browser vendor
+.PHONY: run test test-fast install install-test lint typecheck build validate bench bench-build clean browser virtuoso vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/cakg serve --host $(HOST) --port $(PORT)
 
-test: install-test lint typecheck browser
+test: install-test lint typecheck browser virtuoso
 	$(BIN)/python -m pytest --durations=20
 
 # The inner loop: everything but the tests marked slow, server, browser or w3c (pyproject.toml).
@@ -41,6 +41,14 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	else echo "the browser tests need $(CHROMIUM): run 'sudo apt-get install chromium' (or set CAKG_SKIP_BROWSER=1)"; exit 1; fi
+
+# The remote-store tests run against Debian's Virtuoso Open Source too (virtuoso-t, isql-vt).
+virtuoso:
+	@if command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || [ "$$CAKG_SKIP_VIRTUOSO" = 1 ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's virtuoso-opensource for the remote-store tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
+	else echo "the Virtuoso tests need virtuoso-t: run 'sudo apt-get install virtuoso-opensource' (or set CAKG_SKIP_VIRTUOSO=1 to skip them)"; fi
 
 lint: install-test
 	$(BIN)/ruff check src tests scripts $(wildcard bench)

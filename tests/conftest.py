@@ -50,6 +50,12 @@ from cakg.publish import publish_dataset
 from cakg.release import dataset_dir
 from cakg.store.endpoints import store_endpoints
 from cakg.web import close_app, create_app
+from tests.virtuoso_server import (
+    VirtuosoServer,
+    VirtuosoStartError,
+    start_virtuoso,
+    virtuoso_binaries,
+)
 
 # The project's Turtle files as graphs: ontology, shapes, reference, sources, data.
 pytest_plugins = ["tests.project_graphs", "tests.browser_support"]
@@ -76,7 +82,7 @@ LIMITS = {
 # browser and w3c.
 SERVER_FIXTURES = {
     "live_server", "limited_server", "oxigraph_servers", "remote_settings", "served",
-    "failing_store",
+    "failing_store", "virtuoso_servers",
 }  # fmt: skip
 REMOTE_PARAMETERS = ("engine_kind", "limited_settings", "any_engine")
 
@@ -369,6 +375,37 @@ def remote_settings(
     server = oxigraph_servers()
     publish_dataset(tiny_settings, store_endpoints(server.url))
     return tiny_settings.replace(store_url=server.url)
+
+
+# --- a real Virtuoso server -------------------------------------------------------------------
+
+VIRTUOSO_MISSING = (
+    "Virtuoso is not installed: `make test` installs Debian's virtuoso-opensource when run as "
+    "root; otherwise run `sudo apt-get install virtuoso-opensource`"
+)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[], VirtuosoServer]]:
+    """Start a fresh Virtuoso server (its database in a temporary folder); all stop at the end.
+    Skips the test when Virtuoso is not installed."""
+    if virtuoso_binaries() is None:
+        pytest.skip(VIRTUOSO_MISSING)
+    started: list[VirtuosoServer] = []
+
+    def start() -> VirtuosoServer:
+        try:
+            server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+        except VirtuosoStartError as e:
+            pytest.fail(str(e))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

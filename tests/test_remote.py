@@ -205,7 +205,7 @@ def test_the_dataset_is_always_named(engine: Any) -> None:
     release = engine.release()
     assert release.published and release.union == staged_name(ASSERTED_GRAPH, release.version)
     ask = inspect_query("ASK {}")
-    everything = engine._dataset_params(QueryDataset(), ask, "ASK {}")
+    everything = engine._dataset_params(QueryDataset(), ask, "ASK {}", release)
     assert everything["default-graph-uri"] == [release.union, str(INFERRED_GRAPH)]
     asserted = engine._dataset_params(QueryDataset(inference=False), ask, "ASK {}")
     assert asserted["default-graph-uri"] == [release.union]

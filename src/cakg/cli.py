@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from cakg.config import ENGINES, REASONERS, Settings
+from cakg.config import ENGINES, REASONERS, STORE_PROFILES, Settings
 from cakg.errors import (
     BadParameter,
     BuildMissingError,
@@ -276,10 +276,19 @@ def stats(ctx: click.Context) -> None:
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [default: 8000]")
 @click.option("--store", metavar="URL", help="Front this SPARQL 1.1 store (see `cakg publish`).")
+@click.option(
+    "--store-profile", type=click.Choice(STORE_PROFILES),
+    help="What to rely on in the store beyond SPARQL 1.1 [default: auto, from the store]",
+)  # fmt: skip
 @click.option("--no-build", is_flag=True, help="Serve the current release as it is; build nothing.")
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str | None, port: int | None, store: str | None, no_build: bool
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    store: str | None,
+    store_profile: str | None,
+    no_build: bool,
 ) -> None:
     """Build if stale, then serve the SPARQL endpoint and pages.
 
@@ -287,7 +296,7 @@ def serve(
     warning here and the build's error in /healthz.
     """
     settings = _settings(ctx)
-    changes = {"host": host, "port": port, "store_url": store}
+    changes = {"host": host, "port": port, "store_url": store, "store_profile": store_profile}
     changes = {k: v for k, v in changes.items() if v is not None}
     settings = settings.replace(**changes)
     if not no_build:
@@ -339,14 +348,27 @@ def _build_or_keep(settings: Settings) -> None:
 @click.option("--to", "to", required=True, metavar="URL", help="The store's query endpoint.")
 @click.option("--update", metavar="URL", help="Its SPARQL Update endpoint [default: a sibling]")
 @click.option("--gsp", metavar="URL", help="Its Graph Store endpoint [default: a sibling]")
+@click.option(
+    "--store-profile", type=click.Choice(STORE_PROFILES),
+    help="What to rely on in the store beyond SPARQL 1.1 [default: auto, from the store]",
+)  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
-def publish(ctx: click.Context, to: str, update: str | None, gsp: str | None, quiet: bool) -> None:
+def publish(
+    ctx: click.Context,
+    to: str,
+    update: str | None,
+    gsp: str | None,
+    store_profile: str | None,
+    quiet: bool,
+) -> None:
     """Upload the compiled dataset into a SPARQL store, then switch to it at once."""
     from cakg.publish import publish_dataset
     from cakg.store.endpoints import store_endpoints
 
     settings = _settings(ctx)
+    if store_profile is not None:
+        settings = settings.replace(store_profile=store_profile)
     endpoints = store_endpoints(
         to, update or settings.store_update_url, gsp or settings.store_gsp_url
     )
@@ -368,8 +390,10 @@ def publish(ctx: click.Context, to: str, update: str | None, gsp: str | None, qu
         click.echo(f"already published: version {done.version} at {done.url}; nothing to do")
         return
     resumed = f", {len(done.resumed)} staged by an earlier run" if done.resumed else ""
-    click.echo(f"published version {done.version} to {done.url}: {len(done.uploaded)} graphs "
-               f"uploaded{resumed}, {len(done.removed)} removed")  # fmt: skip
+    click.echo(
+        f"published version {done.version} to {done.url} ({done.profile} profile): "
+        f"{len(done.uploaded)} graphs uploaded{resumed}, {len(done.removed)} removed"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,9 @@ from cakg.namespaces import BASE
 ENGINES = ("oxigraph", "rdflib", "remote")
 REASONERS = ("owlrl", "rules")
 STORAGES = ("auto", "memory", "disk")
+# what cakg relies on in a store beyond the SPARQL 1.1 standards (cakg.store.profiles); "auto":
+# the profile the store's service description names, "standard" for any other store
+STORE_PROFILES = ("auto", "standard", "oxigraph", "virtuoso")
 # In memory a quad costs some hundreds of bytes with the store's indexes (the union copy
 # included): above this size of N-Quads, "auto" puts the store on disk, to start at once and
 # keep its pages in the OS page cache, shared by every process. Point lookups are slower there
@@ -57,6 +60,7 @@ class Settings:
     store_url: str | None = None  # a SPARQL 1.1 query endpoint: the `remote` engine fronts it
     store_update_url: str | None = None  # its update endpoint (publish); default: a sibling
     store_gsp_url: str | None = None  # its Graph Store Protocol endpoint (publish)
+    store_profile: str = "auto"  # one of STORE_PROFILES
     # A folder holding the source texts: a resource page then quotes the span of a source that
     # supports a statement, read at request time from the file whose SHA-256 is the one the
     # evidence names (whatever its name). None (the default): the pages give offsets only.
@@ -78,6 +82,10 @@ class Settings:
             object.__setattr__(self, "source_texts", texts)
         if self.engine not in ENGINES:
             raise ConfigError(f"engine: '{self.engine}' is not one of {', '.join(ENGINES)}")
+        if self.store_profile not in STORE_PROFILES:
+            raise ConfigError(
+                f"store_profile: '{self.store_profile}' is not one of {', '.join(STORE_PROFILES)}"
+            )
         if self.reasoner not in REASONERS:
             raise ConfigError(f"reasoner: '{self.reasoner}' is not one of {', '.join(REASONERS)}")
         for name in ("query_timeout", "max_rows", "max_query_length", "max_request_bytes"):

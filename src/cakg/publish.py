@@ -54,11 +54,13 @@ from cakg.store.release_graph import (
     ASSERTED_GRAPH,
     RELEASE_MARK,
     RELEASE_TTL,
+    SWITCH_DONE,
     StoreRelease,
     read_digests,
     read_release,
     release_update,
     staged_name,
+    switch_mark,
 )
 from cakg.store.response import StoreError, StoreUnreachable
 from cakg.store.upload import ChunkUpload, Progress, QuadChunks
@@ -75,6 +77,7 @@ class PublishResult:
     url: str
     version: str
     published: bool  # False: the store already held this version
+    profile: str = ""  # the store profile used (cakg.store.profiles)
     uploaded: list[str] = field(default_factory=list)  # graphs with triples sent by this run
     resumed: list[str] = field(default_factory=list)  # uploaded by an earlier, failed run only
     removed: list[str] = field(default_factory=list)
@@ -91,22 +94,32 @@ def publish_dataset(
     workers: int = WORKERS,
 ) -> PublishResult:
     """Upload the current build into the store at `endpoints`, then switch to it at once."""
-    if endpoints.update is None:
-        raise ConfigError(
-            f"publishing to {endpoints.query} needs the store's SPARQL Update endpoint for the "
-            "switch: give --update URL"
-        )
     manifest = load_manifest(settings)
     version = str(manifest["version"])
     nquads = dataset_dir(settings) / NQUADS
     if not nquads.is_file():
         raise BuildMissingError(f"{nquads} is missing: run `cakg build`")
-    client = StoreClient(endpoints, auth=store_auth(), transport=transport, connections=workers + 2)
+    client = StoreClient(
+        endpoints, profile=settings.store_profile, auth=store_auth(), transport=transport,
+        connections=workers + 2,
+    )  # fmt: skip
     try:
+        if client.endpoints.update is None:
+            raise ConfigError(
+                f"publishing to {endpoints.query} needs the store's SPARQL Update endpoint for "
+                "the switch: give --update URL"
+            )
         current = read_release(client, QUERY_TIMEOUT) or StoreRelease("", (), False)
         result = PublishResult(endpoints.query, version, published=False)
+        result.profile = client.profile.name
         state_path = settings.out / STATE_FILE
-        if current.published and current.version == version:
+        if current.switching is not None:  # a switch was cut short: the graphs may be mixed
+            result.warnings.append(
+                f"a switch to version {current.switching} was cut short; every graph is "
+                "uploaded again (readers wait for the switch mark to go)"
+            )
+            current = StoreRelease("", (), False)
+        elif current.published and current.version == version:
             state_path.unlink(missing_ok=True)
             return result
         graphs = {str(g): int(n) for g, n in manifest.get("graphs", {}).items()}
@@ -149,7 +162,12 @@ def publish_dataset(
             )
         _check(client, quads.found(), state, state_path)
         result.removed = [g for g in current.graphs if g not in graphs]
+        isolated = client.profile.isolated_updates
+        if not isolated:  # readers ask again any query that overlaps the switch
+            client.update(switch_mark(version))
         client.update(_switch(graphs, targets, union, version, result.removed, quads.digests()))
+        if not isolated:
+            client.update(SWITCH_DONE)
         state_path.unlink(missing_ok=True)
         result.published = True
         if current.published and current.union != union:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ from rdflib.term import Identifier, Node
 from cakg.config import Settings
 from cakg.engine.base import Answer, Formats, QueryDataset, QueryForm, QueryResult
 from cakg.engine.guard import QueryShape, inspect_query
-from cakg.errors import BadQuery, BuildMissingError, ConfigError, NotAcceptable
+from cakg.errors import BadQuery, BuildMissingError, ConfigError, NotAcceptable, QueryTimeout
 from cakg.media import TSV
 from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 from cakg.release import load_manifest
@@ -50,10 +51,11 @@ from cakg.sparql_text import code_text, syntax_error_from
 from cakg.store.client import StoreClient, dataset_params
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
 from cakg.store.release_graph import ReleaseReader, StoreRelease
-from cakg.store.response import QueryResponse, StoreError
+from cakg.store.response import QueryResponse, StoreError, solutions_tsv
 from cakg.terms import from_result
 
 _RDFLIB_PARSER = threading.Lock()
+SWITCH_POLL = 0.2  # seconds between two reads of the release while a switch is under way
 _GRAPH = re.compile(r"(?<![\w:?$\-])GRAPH(?![\w:\-])", re.IGNORECASE)
 
 
@@ -76,11 +78,16 @@ class RemoteEngine:
         fallback: StoreRelease | None = None,
         auth: httpx.Auth | None = None,
         transport: httpx.BaseTransport | None = None,
+        profile: str = "auto",
     ) -> None:
         self.url = url
         self.timeout = timeout
-        self._store = StoreClient(Endpoints(url), auth=auth, transport=transport)
+        self._store = StoreClient(Endpoints(url), profile=profile, auth=auth, transport=transport)
+        self.profile = self._store.profile.name
+        # a store whose updates readers may see half done: each answer is checked (seqlock)
+        self._checked = not self._store.profile.isolated_updates
         self._releases = ReleaseReader(self._store, timeout, fallback)
+        self._pause = threading.Event()  # never set: a wait that is not a busy loop
         self.version = self.release().version  # fails early when the store is unreachable
 
     # -- what the store holds -------------------------------------------------------------
@@ -183,22 +190,65 @@ class RemoteEngine:
     ) -> tuple[QueryShape, QueryResponse]:
         shape = inspect_query(sparql)  # refuse updates, SERVICE and deep nesting before sending
         text = bind_values(sparql, bindings, shape.form) if bindings else sparql
-        params = self._dataset_params(dataset or QueryDataset(), shape, sparql)
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
+        deadline = time.monotonic() + limit
+        while True:
+            release = self.release()
+            if release.switching is not None:  # wait for the switch to end, within the deadline
+                self._wait_for_switch(deadline, limit)
+                continue
+            params = self._dataset_params(dataset or QueryDataset(), shape, sparql, release)
+            response = self._ask(text, shape, params, max_rows, deadline, limit)
+            if not self._checked or release.same(self._read_release(deadline, limit)):
+                return shape, response
+            # the query overlapped a switch: its answer may mix two releases; ask again
+
+    def _ask(
+        self,
+        text: str,
+        shape: QueryShape,
+        params: dict[str, Any],
+        max_rows: int | None,
+        deadline: float,
+        limit: float,
+    ) -> QueryResponse:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(limit)
         try:
-            response = self._store.query(
-                text, form=shape.form, params=params, max_rows=max_rows, timeout=limit
+            return self._store.query(
+                text, form=shape.form, params=params, max_rows=max_rows, timeout=left
             )
+        except QueryTimeout:
+            raise QueryTimeout(limit) from None
         except StoreError as e:
             if e.status == 400:
                 raise _refused(e) from None
             raise
-        return shape, response
+
+    def _read_release(self, deadline: float, limit: float) -> StoreRelease:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(limit)
+        try:
+            return self._releases.read_now(left)
+        except QueryTimeout:
+            raise QueryTimeout(limit) from None
+
+    def _wait_for_switch(self, deadline: float, limit: float) -> None:
+        """Until the store's switch mark is gone (read again every SWITCH_POLL seconds), or
+        QueryTimeout at the deadline."""
+        while True:
+            pause = min(SWITCH_POLL, deadline - time.monotonic())
+            if pause <= 0:
+                raise QueryTimeout(limit)
+            self._pause.wait(pause)
+            if self._read_release(deadline, limit).switching is None:
+                return
 
     def _dataset_params(
-        self, dataset: QueryDataset, shape: QueryShape, sparql: str
+        self, dataset: QueryDataset, shape: QueryShape, sparql: str, release: StoreRelease
     ) -> dict[str, Any]:
-        release = self.release()
         inferred = str(INFERRED_GRAPH)
         if dataset.explicit:
             default, named = list(dataset.default_graphs or ()), list(dataset.named_graphs or ())
@@ -324,10 +374,7 @@ def _cap(items: Any, max_rows: int | None, truncated: bool) -> tuple[list[Any], 
 
 def _write_solutions(variables: list[Any], rows: list[list[Any]], fmt: QueryResultsFormat) -> bytes:
     """Solutions written by pyoxigraph: kept rows are turned back into a TSV it parses."""
-    lines = ["\t".join(str(v) for v in variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
-    tsv = ("\n".join(lines) + "\n").encode("utf-8")
-    result = parse_query_results(tsv, QueryResultsFormat.TSV)
+    result = parse_query_results(solutions_tsv(variables, rows), QueryResultsFormat.TSV)
     return result.serialize(format=fmt) or b""
 
 
@@ -348,4 +395,5 @@ def open_remote(settings: Settings) -> RemoteEngine:
         timeout=settings.query_timeout,
         fallback=fallback,
         auth=store_auth(),
+        profile=settings.store_profile,
     )

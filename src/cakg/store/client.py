@@ -1,17 +1,24 @@
 """The HTTP client of a SPARQL 1.1 store (httpx): every request cakg sends to a store.
 
-The remote engine queries through it; publish queries, updates and uploads through it.
+The remote engine queries through it; publish queries, updates and uploads through it. What it
+relies on beyond the SPARQL 1.1 standards is the store's profile (cakg.store.profiles), chosen
+explicitly or detected from the store's service description in `StoreClient.__init__`.
 
-- Queries are POSTed as a form (`query`, `timeout` in seconds, the dataset as `default-graph-uri`
-  / `named-graph-uri`). The timeout is the HTTP client's deadline: the request is abandoned when
-  it passes (QueryTimeout). Rows past a cap are never read: the answer is streamed (SPARQL TSV,
-  N-Triples) and closed once it holds one row too many.
+- Queries are POSTed as a form (`query`, the dataset as `default-graph-uri` / `named-graph-uri`,
+  `timeout` only where the profile knows its unit). Results are asked for in SPARQL JSON, then
+  XML (the formats stores write most faithfully), graphs in N-Triples, then Turtle. The deadline
+  is the HTTP client's: the request is abandoned when it passes (QueryTimeout). Past a row cap
+  nothing more is read: the answer is parsed as it streams in and closed once it holds one row
+  too many.
+- An answer a store marks as cut short is never taken for a whole one: `X-SQL-State: S1TAT`
+  (Virtuoso's deadline passed: partial results with status 200) is QueryTimeout, and
+  `X-SPARQL-MaxRows: N` (its row limit) marks the answer truncated, or is a StoreError where the
+  whole answer was needed.
 - Updates are POSTed as `application/sparql-update`.
-- Uploads (`add_quads`) go one of three ways, the UploadMode: "dataset", N-Quads POSTed to the
-  Graph Store endpoint without `graph` (Oxigraph's dataset POST); "graph", one SPARQL 1.1 Graph
-  Store POST per graph (a store that refuses the dataset POST is switched to it); "update",
-  `INSERT DATA` when the store has no Graph Store endpoint. The mode is chosen in one place,
-  `StoreClient.__init__`: a store profile picks it there.
+- Uploads (`add_quads`) go one of three ways, the UploadMode: "graph", one SPARQL 1.1 Graph
+  Store POST of N-Triples per graph (the standard path); "dataset", N-Quads POSTed to the Graph
+  Store endpoint without `graph` (Oxigraph's dataset POST; a store that refuses it is switched
+  to "graph"); "update", `INSERT DATA` when the store has no Graph Store endpoint.
 - Every failure is a StoreError (cakg.store.response) naming the store's URL and the request
   (StoreUnreachable when no answer came); 401/403 say which variables to set. A refused query
   (400) keeps the store's text in `reason`: the remote engine reads it as BadQuery.
@@ -22,31 +29,47 @@ cakg.store.response.
 
 from __future__ import annotations
 
+import io
+import itertools
+import re
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import httpx
+from pyoxigraph import QueryBoolean, QueryResultsFormat, parse_query_results
 
 from cakg.errors import ConfigError, QueryTimeout
 from cakg.media import NQUADS, NTRIPLES, SPARQL_JSON, SPARQL_UPDATE, SPARQL_XML, TSV, TURTLE
 from cakg.store.endpoints import Endpoints
-from cakg.store.response import QueryResponse, StoreError, StoreUnreachable, describe_request
+from cakg.store.profiles import StoreProfile, UploadMode, named_profile, profile_for_server
+from cakg.store.response import (
+    QueryResponse,
+    StoreError,
+    StoreUnreachable,
+    describe_request,
+    solutions_tsv,
+)
 
+RESULTS = f"{SPARQL_JSON}, {SPARQL_XML};q=0.9"
 ACCEPT: dict[str | None, str] = {  # by query form (None: not known before the answer)
-    "SELECT": f"{TSV}, {SPARQL_JSON};q=0.5",
-    "ASK": f"{SPARQL_JSON}, {SPARQL_XML};q=0.5",
+    "SELECT": RESULTS,
+    "ASK": RESULTS,
     "CONSTRUCT": f"{NTRIPLES}, {TURTLE};q=0.5",
     "DESCRIBE": f"{NTRIPLES}, {TURTLE};q=0.5",
-    None: f"{SPARQL_JSON}, {NTRIPLES};q=0.9",
+    None: f"{RESULTS}, {NTRIPLES};q=0.8, {TURTLE};q=0.5",
 }
+SERVICE_DESCRIPTION = "text/turtle, application/rdf+xml;q=0.5"  # Accept of the profile's GET
+DETECT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+PARTIAL = "S1TAT"  # X-SQL-State of an answer Virtuoso cut at its deadline (status 200)
+ROW_LIMIT = "x-sparql-maxrows"  # the store's own row limit, sent when it cut an answer
 EMPTY_GRAPH = "urn:x-cakg:empty"  # never written: an empty default graph or named-graph set
 WRITE_TIMEOUT = httpx.Timeout(600.0, connect=10.0)  # an update or an upload
 GRAPHS_PER_DROP = 2_000  # DROP operations per update request
 REFUSED = (400, 404, 405, 406, 415, 501)  # a dataset POST refused: one POST per graph instead
 ERROR_CHARS = 500  # of a store's error body quoted in a message
+READ_BYTES = 1 << 16  # of an answer parsed as it streams in
 
-UploadMode = Literal["dataset", "graph", "update"]
 Quads = Sequence[tuple[bytes, bytes]]  # (subject predicate object, graph term) in N-Quads syntax
 
 
@@ -60,30 +83,51 @@ def dataset_params(default: Sequence[str], named: Sequence[str]) -> dict[str, li
 
 
 class StoreClient:
-    """Queries, updates and uploads to one store, over one HTTP connection pool."""
+    """Queries, updates and uploads to one store, over one HTTP connection pool.
+
+    `profile`: a StoreProfile, a profile's name, or "auto" (ask the store: one GET of its
+    service description)."""
 
     def __init__(
         self,
         endpoints: Endpoints,
         *,
+        profile: StoreProfile | str = "auto",
         auth: httpx.Auth | None = None,
         transport: httpx.BaseTransport | None = None,
         connections: int | None = None,
         upload: UploadMode | None = None,
     ) -> None:
-        self.endpoints = endpoints
-        self.url = endpoints.query
+        if isinstance(profile, str) and profile != "auto":
+            profile = named_profile(profile)
         options: dict[str, Any] = {}
         if connections is not None:
             options["limits"] = httpx.Limits(max_connections=connections)
         self._http = httpx.Client(
             auth=auth, transport=transport, timeout=WRITE_TIMEOUT, follow_redirects=False, **options
         )
-        # the one place an upload mode is chosen (a store profile would choose it here)
-        self.upload: UploadMode = upload or ("dataset" if endpoints.gsp else "update")
+        if isinstance(profile, str):
+            profile = self._detect(endpoints.query)
+        self.profile: StoreProfile = profile
+        self.endpoints = endpoints.completed(profile)
+        self.url = self.endpoints.query
+        # the one place an upload mode is chosen: the profile's, "update" without a Graph Store
+        self.upload: UploadMode = upload or (profile.upload if self.endpoints.gsp else "update")
+        self._blank_nodes = _blank_node_fix(profile.blank_node_prefix)
 
     def close(self) -> None:
         self._http.close()
+
+    def _detect(self, url: str) -> StoreProfile:
+        """The profile of the store at `url`, by the Server header of its service description."""
+        request = "a GET of its service description"
+        try:
+            response = self._http.get(
+                url, headers={"Accept": SERVICE_DESCRIPTION}, timeout=DETECT_TIMEOUT
+            )
+        except httpx.TransportError as e:
+            raise StoreUnreachable(url, f"unreachable ({e})", request=request) from e
+        return profile_for_server(response.headers.get("server"))
 
     def query(
         self,
@@ -99,25 +143,37 @@ class StoreClient:
         url = self.url
         request = describe_request(f"the {form} query" if form else "the query", sparql)
         deadline = time.monotonic() + timeout
-        data = {"query": sparql, "timeout": f"{timeout:g}", **(params or {})}
+        data = {"query": sparql, **(params or {})}
+        if self.profile.timeout_scale is not None:
+            data["timeout"] = f"{timeout * self.profile.timeout_scale:.0f}"
         headers = {"Accept": ACCEPT[form]}
         try:
             with self._http.stream(
                 "POST", url, data=data, headers=headers, timeout=httpx.Timeout(timeout)
             ) as response:
+                chunks = _chunks(response, deadline, timeout)
                 if response.status_code >= 400:
-                    body = _read(response, deadline, timeout, None)[0]
+                    body = b"".join(chunks)
                     raise _status_error(url, request, response, body, "the store accepts")
+                if response.headers.get("x-sql-state") == PARTIAL:
+                    raise QueryTimeout(timeout)  # the store's deadline: its answer is partial
                 media_type = response.headers.get("content-type", "").split(";")[0].strip()
+                answer = QueryResponse(url, request, media_type, b"", False)
+                limit = _row_limit(answer, response, max_rows)
+                fmt = QueryResultsFormat.from_media_type(media_type)
+                if fmt in (QueryResultsFormat.JSON, QueryResultsFormat.XML):
+                    chunks = self._blank_nodes(chunks)
+                    if max_rows is not None:
+                        return _first_solutions(answer, fmt, chunks, max_rows, limit)
                 lines = None
                 if max_rows is not None and media_type in (TSV, NTRIPLES):
                     lines = max_rows + (1 if media_type == TSV else 0)  # TSV: the header too
-                body, truncated = _read(response, deadline, timeout, lines)
+                body, truncated = _read(chunks, lines)
         except httpx.TimeoutException:
             raise QueryTimeout(timeout) from None
         except httpx.TransportError as e:
             raise StoreUnreachable(url, f"unreachable ({e})", request=request) from e
-        return QueryResponse(url, request, media_type, body, truncated)
+        return QueryResponse(url, request, media_type, body, truncated or limit is not None)
 
     def graph_names(self, timeout: float) -> list[str]:
         """Every named graph the store holds (the store's own dataset: no graph named)."""
@@ -186,9 +242,11 @@ def _status_error(
 ) -> StoreError:
     status = response.status_code
     if status in (401, 403):
+        scheme = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+        how = " with CAKG_STORE_AUTH=digest" if scheme == "digest" else ""
         message = (
             f"{response.reason_phrase}: set CAKG_STORE_TOKEN, or CAKG_STORE_USER and "
-            f"CAKG_STORE_PASSWORD, to credentials {credentials}"
+            f"CAKG_STORE_PASSWORD{how}, to credentials {credentials}"
         )
     else:
         text = body.decode("utf-8", "replace").strip()[:ERROR_CHARS]
@@ -196,17 +254,20 @@ def _status_error(
     return StoreError(url, message, status, request)
 
 
-def _read(
-    response: httpx.Response, deadline: float, limit: float, lines: int | None
-) -> tuple[bytes, bool]:
-    """The body, or its first `lines` lines (and True) when it has more; QueryTimeout past the
-    deadline."""
-    buffer = bytearray()
-    seen = 0
+def _chunks(response: httpx.Response, deadline: float, limit: float) -> Iterator[bytes]:
+    """The body's chunks as they come; QueryTimeout past the deadline."""
     for chunk in response.iter_bytes():
-        buffer += chunk
         if time.monotonic() > deadline:
             raise QueryTimeout(limit)
+        yield chunk
+
+
+def _read(chunks: Iterator[bytes], lines: int | None) -> tuple[bytes, bool]:
+    """The body, or its first `lines` lines (and True) when it has more."""
+    buffer = bytearray()
+    seen = 0
+    for chunk in chunks:
+        buffer += chunk
         if lines is None:
             continue
         seen += chunk.count(b"\n")
@@ -216,6 +277,102 @@ def _read(
                 end = buffer.index(b"\n", end + 1)
             return bytes(buffer[: end + 1]), True
     return bytes(buffer), False
+
+
+def _row_limit(answer: QueryResponse, response: httpx.Response, max_rows: int | None) -> int | None:
+    """The row limit at which the store says it cut this answer (X-SPARQL-MaxRows), if it did;
+    a StoreError when the limit is within the rows wanted (the answer would pass for whole)."""
+    value = response.headers.get(ROW_LIMIT)
+    if value is None:
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        raise answer.error(f"unreadable {ROW_LIMIT} header: {value!r}") from None
+    if max_rows is None or limit <= max_rows:
+        wanted = "the whole answer" if max_rows is None else f"{max_rows + 1} rows"
+        raise answer.error(
+            f"the store cut its answer at {limit} rows (its own result limit) where cakg needs "
+            f"{wanted}: raise the store's limit (Virtuoso: ResultSetMaxRows in [SPARQL] of "
+            "virtuoso.ini) above cakg's max_rows"
+        )
+    return limit
+
+
+class _Stream(io.RawIOBase):
+    """The chunks of an answer as a file for pyoxigraph's parser, which reads as it needs."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._pending or next(self._chunks, b"")
+        size = min(len(buffer), len(data))
+        memoryview(buffer).cast("B")[:size] = data[:size]
+        self._pending = data[size:]
+        return size
+
+
+def _first_solutions(
+    answer: QueryResponse,
+    fmt: QueryResultsFormat,
+    chunks: Iterator[bytes],
+    max_rows: int,
+    limit: int | None,
+) -> QueryResponse:
+    """The answer's first `max_rows` solutions, parsed as the body streams in and written as
+    SPARQL TSV (lossless); truncated when there was one more (nothing more is read)."""
+    try:
+        result = parse_query_results(io.BufferedReader(_Stream(chunks), READ_BYTES), fmt)
+        if isinstance(result, QueryBoolean):
+            body, media_type, truncated = result.serialize(format=fmt) or b"", "", False
+            media_type = answer.media_type
+        else:
+            variables = list(result.variables)
+            kept = list(itertools.islice(result, max_rows + 1))
+            truncated = len(kept) > max_rows or limit is not None
+            body = solutions_tsv(variables, [[s[v] for v in variables] for s in kept[:max_rows]])
+            media_type = TSV
+            del kept, variables
+    except SyntaxError as e:
+        message = f"unreadable {answer.media_type} results: {e}"
+    else:
+        del result
+        return QueryResponse(answer.url, answer.request, media_type, body, truncated)
+    raise answer.error(message)
+
+
+BNODE_JSON = re.compile(rb'("type"\s{0,8}:\s{0,8}"bnode"\s{0,8},\s{0,8}"value"\s{0,8}:\s{0,8}")')
+BNODE_XML = re.compile(rb"(<bnode>)")
+CARRY = 96  # bytes kept back between chunks: longer than any match
+
+
+def _blank_node_fix(prefix: str) -> Any:
+    """A filter of an answer's chunks that drops `prefix` from blank node labels in SPARQL JSON
+    and XML results (Virtuoso writes `nodeID://b1`: not a blank node label); none without one."""
+    if not prefix:
+        return lambda chunks: chunks
+    marker = re.escape(prefix.encode())
+    patterns = [re.compile(p.pattern + marker) for p in (BNODE_JSON, BNODE_XML)]
+
+    def fix(chunks: Iterator[bytes]) -> Iterator[bytes]:
+        carry = b""
+        for chunk in chunks:
+            text = carry + chunk
+            for pattern in patterns:
+                text = pattern.sub(rb"\1", text)
+            carry = text[-CARRY:]
+            if text[:-CARRY]:
+                yield text[:-CARRY]
+        if carry:
+            yield carry
+
+    return fix
 
 
 def _by_graph(quads: Quads) -> dict[bytes, list[bytes]]:

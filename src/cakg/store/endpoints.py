@@ -1,7 +1,8 @@
 """Where a store answers (its query, update and Graph Store endpoints) and with which credentials.
 
 Credentials come from the environment: CAKG_STORE_TOKEN (bearer), or CAKG_STORE_USER and
-CAKG_STORE_PASSWORD (basic).
+CAKG_STORE_PASSWORD, sent as CAKG_STORE_AUTH says: "basic" (the default) or "digest" (Virtuoso's
+`/sparql-auth`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from cakg.errors import ConfigError
+from cakg.store.profiles import StoreProfile
 
-# the last segment of a query endpoint's path -> its update and Graph Store siblings
-SIBLINGS = {"query": ("update", "store"), "sparql": ("update", "data")}
+AUTH_SCHEMES = ("basic", "digest")
 
 
 @dataclass(frozen=True)
@@ -27,38 +28,42 @@ class Endpoints:
     update: str | None = None
     gsp: str | None = None
 
+    def completed(self, profile: StoreProfile) -> Endpoints:
+        """These endpoints, the update and Graph Store ones not given taken from `profile`
+        (the siblings its store has beside the query endpoint)."""
+        update, gsp = profile.endpoints(self.query)
+        return Endpoints(self.query, self.update or update, self.gsp or gsp)
+
 
 def store_endpoints(url: str, update: str | None = None, gsp: str | None = None) -> Endpoints:
-    """The endpoints of a store given by its query endpoint or, for Oxigraph, its base URL.
-
-    `.../query` (Oxigraph) has siblings `update` and `store`; `.../sparql` (Fuseki) `update` and
-    `data`; a bare base URL (no path) is read as an Oxigraph server's.
-    """
+    """The endpoints of a store given by its query endpoint or, for Oxigraph, its base URL (no
+    path: `/query`). The update and Graph Store endpoints not given are found by the store's
+    profile (Endpoints.completed)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"store URL: {url!r} is not an http(s) URL")
-    path = parts.path.rstrip("/")
-    if not path:
-        path = "/query"
-        url = urlunsplit(parts._replace(path=path))
-    head, _, last = path.rpartition("/")
-    siblings = SIBLINGS.get(last)
-    if siblings is not None:
-        update = update or urlunsplit(parts._replace(path=f"{head}/{siblings[0]}"))
-        gsp = gsp or urlunsplit(parts._replace(path=f"{head}/{siblings[1]}"))
+    if not parts.path.rstrip("/"):
+        url = urlunsplit(parts._replace(path="/query"))
     return Endpoints(url, update, gsp)
 
 
 def store_auth(environ: Mapping[str, str] | None = None) -> httpx.Auth | None:
-    """Credentials for the store from CAKG_STORE_TOKEN or CAKG_STORE_USER/CAKG_STORE_PASSWORD."""
+    """Credentials for the store from CAKG_STORE_TOKEN or CAKG_STORE_USER/CAKG_STORE_PASSWORD,
+    in the scheme CAKG_STORE_AUTH names (ConfigError for another)."""
     env = os.environ if environ is None else environ
     token = env.get("CAKG_STORE_TOKEN")
     if token:
         return _Bearer(token)
     user = env.get("CAKG_STORE_USER")
-    if user:
-        return httpx.BasicAuth(user, env.get("CAKG_STORE_PASSWORD", ""))
-    return None
+    if not user:
+        return None
+    scheme = env.get("CAKG_STORE_AUTH", "basic").strip().lower() or "basic"
+    if scheme not in AUTH_SCHEMES:
+        raise ConfigError(f"CAKG_STORE_AUTH: '{scheme}' is not one of {', '.join(AUTH_SCHEMES)}")
+    password = env.get("CAKG_STORE_PASSWORD", "")
+    if scheme == "digest":
+        return httpx.DigestAuth(user, password)
+    return httpx.BasicAuth(user, password)
 
 
 class _Bearer(httpx.Auth):

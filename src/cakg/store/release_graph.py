@@ -22,6 +22,16 @@ remote engine reads it (`ReleaseReader`). One small named graph, RELEASE_GRAPH:
   given (the local build's graph list), or fails with a message saying what to run.
 - Readers read the release graph again at most every RELEASE_TTL seconds; publish drops the
   previous union graph that long after a switch.
+- The switch mark, for a store whose update requests readers may see half done (its profile's
+  `isolated_updates` is False: Virtuoso, and any store not known to be isolated). Publish writes
+  one triple into SWITCH_GRAPH before the switch request and drops it after:
+
+    <urn:x-cakg:release> <urn:x-cakg:switchingTo> "VERSION" .
+
+  A reader of such a store reads the release again after each query (`ReleaseReader.read_now`):
+  an answer is kept only if no mark is there and the version is still the one read before the
+  query (a seqlock: a query that overlapped any part of a switch is asked again). One triple
+  written by one request is all or nothing in any store, so this holds without transactions.
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ DCTERMS_HAS_PART = "http://purl.org/dc/terms/hasPart"
 DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+SWITCH_GRAPH = "urn:x-cakg:switch"  # holds the switch mark while a switch is under way
+SWITCHING_TO = "urn:x-cakg:switchingTo"
 RELEASE_MARK = "release="  # in a staged graph's name
 RELEASE_TTL = 5.0  # seconds between two reads of the release graph
 
@@ -56,6 +68,14 @@ class StoreRelease:
     graphs: tuple[str, ...]
     published: bool  # True when the store holds a release graph
     union: str = ASSERTED_GRAPH  # the graph holding the set union of the asserted graphs
+    switching: str | None = None  # the version a switch under way goes to (the switch mark)
+
+    def same(self, other: StoreRelease) -> bool:
+        """True when `other`, read later, shows the same release and no switch under way."""
+        return other.switching is None and (other.version, other.union) == (
+            self.version,
+            self.union,
+        )
 
 
 def staged_name(graph: str, version: str) -> str:
@@ -64,10 +84,14 @@ def staged_name(graph: str, version: str) -> str:
 
 
 def read_release(client: StoreClient, timeout: float) -> StoreRelease | None:
-    """The release the store's release graph records; None when it has no release graph."""
-    sparql = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}"
+    """The release the store's release graph records (and the switch mark, if any); None when
+    it has no release graph."""
+    sparql = (
+        f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ <{RELEASE_GRAPH}> <{SWITCH_GRAPH}> }} "
+        "GRAPH ?g { ?s ?p ?o } }"
+    )
     response = client.query(sparql, form="SELECT", timeout=timeout)
-    version, graphs, union = None, [], ASSERTED_GRAPH
+    version, graphs, union, switching = None, [], ASSERTED_GRAPH, None
     for row in response.each(response.solutions()):
         subject, predicate, obj = row["s"], row["p"], row["o"]
         if subject is None or predicate is None or obj is None or subject.value != RELEASE_GRAPH:
@@ -78,11 +102,26 @@ def read_release(client: StoreClient, timeout: float) -> StoreRelease | None:
             graphs.append(obj.value)
         elif predicate.value == UNION_GRAPH:
             union = obj.value
+        elif predicate.value == SWITCHING_TO:
+            switching = obj.value
     if version == "":  # a first publish is uploading: nothing is released yet
-        return StoreRelease("", (), True, EMPTY_GRAPH)
+        return StoreRelease("", (), True, EMPTY_GRAPH, switching)
     if version is not None:
-        return StoreRelease(version, tuple(sorted(graphs)), True, union)
+        return StoreRelease(version, tuple(sorted(graphs)), True, union, switching)
+    if switching is not None:  # a switch is rewriting the release graph
+        return StoreRelease("", (), True, EMPTY_GRAPH, switching)
     return None
+
+
+def switch_mark(version: str) -> str:
+    """The update that marks a switch to `version` as under way (one triple: all or nothing)."""
+    return (
+        f"INSERT DATA {{ GRAPH <{SWITCH_GRAPH}> {{ "
+        f'<{RELEASE_GRAPH}> <{SWITCHING_TO}> "{version}" }} }}'
+    )
+
+
+SWITCH_DONE = f"DROP SILENT GRAPH <{SWITCH_GRAPH}>"  # the update that ends a switch
 
 
 def read_digests(client: StoreClient, timeout: float) -> dict[str, str]:
@@ -144,8 +183,15 @@ class ReleaseReader:
                 self._read_at = time.monotonic()
             return self._release
 
-    def _read(self) -> StoreRelease:
-        release = read_release(self._client, self._timeout)
+    def read_now(self, timeout: float | None = None) -> StoreRelease:
+        """The release as the store holds it now (and kept as the current one)."""
+        release = self._read(timeout)
+        with self._lock:
+            self._release, self._read_at = release, time.monotonic()
+        return release
+
+    def _read(self, timeout: float | None = None) -> StoreRelease:
+        release = read_release(self._client, self._timeout if timeout is None else timeout)
         if release is not None:
             return release
         if self._fallback is not None:

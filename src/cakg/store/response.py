@@ -7,21 +7,27 @@ traceback.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolution,
     QuerySolutions,
     RdfFormat,
     Triple,
+    Variable,
     parse,
     parse_query_results,
 )
 
 from cakg.errors import QueryResourceError
+
+Term = NamedNode | BlankNode | Literal | Triple
 
 REQUEST_CHARS = 80  # of a query or update, or of an answer, quoted in a message
 
@@ -128,6 +134,14 @@ class QueryResponse:
     def _described(self) -> str:
         start = self.body[:REQUEST_CHARS].decode("utf-8", "replace")
         return f"{self.media_type or 'without a content type'} ({_excerpt(start)!r})"
+
+
+def solutions_tsv(variables: Sequence[Variable], rows: Sequence[Sequence[Term | None]]) -> bytes:
+    """Solutions written as SPARQL TSV, which keeps every term as it is (the cakg's own form of
+    an answer read in part)."""
+    lines = ["\t".join(str(v) for v in variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def describe_request(kind: str, text: str) -> str:

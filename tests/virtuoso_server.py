@@ -1,0 +1,187 @@
+"""A real Virtuoso Open Source server (Debian's `virtuoso-opensource`) for the tests and benchmarks.
+
+`start_virtuoso(folder)` writes a virtuoso.ini whose database, logs and transaction file are all
+in `folder`, starts `virtuoso-t +foreground` on two free ports of 127.0.0.1 (HTTP and ISQL),
+waits (reading its log, with a deadline) until it is online, then grants, through `isql-vt`:
+
+- SPARQL Update and the Graph Store Protocol to the anonymous user (`/sparql`,
+  `/sparql-graph-crud`), as the issue's user set it up;
+- a user USER / PASSWORD for the authenticated endpoints (`/sparql-auth`, HTTP Digest).
+
+`[SPARQL] ResultSetMaxRows` is raised from Virtuoso's 10,000 to RESULT_ROWS: at 10,000 Virtuoso
+cuts every longer answer short (saying so only in an `X-SPARQL-MaxRows` header), which cakg's own
+row limit must stay under (README, "Virtuoso").
+"""
+
+from __future__ import annotations
+
+import selectors
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+START_SECONDS = 90.0  # a new database installs its packages first (5-10 s on 2 cores)
+USER, PASSWORD = "cakg", "cakg-secret"
+RESULT_ROWS = 1_000_000
+QUERY_SECONDS = 60  # [SPARQL] MaxQueryExecutionTime: past it Virtuoso returns partial answers
+
+INI = """\
+[Database]
+DatabaseFile = {folder}/virtuoso.db
+ErrorLogFile = {folder}/virtuoso.log
+LockFile = {folder}/virtuoso.lck
+TransactionFile = {folder}/virtuoso.trx
+xa_persistent_file = {folder}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {folder}/virtuoso-temp.db
+TransactionFile = {folder}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{isql_port}
+DisableUnixSocket = 1
+DisableTcpSocket = 0
+MaxClientConnections = 20
+CheckpointInterval = 60
+CaseMode = 2
+DirsAllowed = ., {folder}
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty_buffers}
+MaxQueryMem = 1G
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {folder}
+MaxClientConnections = 20
+ServerThreads = 20
+Charset = UTF-8
+EnabledGzipContent = 0
+
+[SPARQL]
+ResultSetMaxRows = {result_rows}
+MaxQueryExecutionTime = {query_seconds}
+MaxQueryCostEstimationTime = 0
+"""
+
+GRANTS = f"""\
+GRANT SPARQL_UPDATE TO "SPARQL";
+GRANT EXECUTE ON DB.DBA.SPARQL_INSERT_DICT_CONTENT TO "SPARQL";
+GRANT EXECUTE ON DB.DBA.SPARQL_DELETE_DICT_CONTENT TO "SPARQL";
+DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);
+DB.DBA.USER_CREATE ('{USER}', '{PASSWORD}');
+GRANT SPARQL_UPDATE TO "{USER}";
+DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('{USER}', 7);
+"""
+
+
+@dataclass
+class VirtuosoServer:
+    """A `virtuoso-t` process on 127.0.0.1; `url` is its HTTP base (/sparql, /sparql-auth,
+    /sparql-graph-crud), `isql` its SQL port."""
+
+    url: str
+    isql: str
+    process: subprocess.Popen[bytes]
+    log: list[str] = field(default_factory=list)
+    drain: threading.Thread | None = None
+
+    @property
+    def sparql(self) -> str:
+        return f"{self.url}/sparql"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        if self.drain is not None:
+            self.drain.join(10)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+class VirtuosoStartError(RuntimeError):
+    """Virtuoso did not come online, or refused the grants."""
+
+
+def virtuoso_binaries() -> tuple[str, str] | None:
+    """`virtuoso-t` and `isql-vt`, when Debian's virtuoso-opensource is installed."""
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    return (server, isql) if server and isql else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_virtuoso(folder: Path, *, buffers: int = 20_000) -> VirtuosoServer:
+    """Start Virtuoso with its database in `folder` (made if missing); raise VirtuosoStartError
+    when it is not installed or not online within START_SECONDS. `buffers`: 8 KB pages cached."""
+    binaries = virtuoso_binaries()
+    if binaries is None:
+        raise VirtuosoStartError("virtuoso-t and isql-vt are not installed")
+    server_binary, isql_binary = binaries
+    folder.mkdir(parents=True, exist_ok=True)
+    http_port, isql_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(
+        INI.format(
+            folder=folder, http_port=http_port, isql_port=isql_port, buffers=buffers,
+            dirty_buffers=buffers * 3 // 4, result_rows=RESULT_ROWS, query_seconds=QUERY_SECONDS,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [server_binary, "+foreground", "+configfile", str(ini)],
+        cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
+    )  # fmt: skip
+    assert process.stderr is not None
+    server = VirtuosoServer(f"http://127.0.0.1:{http_port}", f"127.0.0.1:{isql_port}", process)
+    deadline = time.monotonic() + START_SECONDS
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while not any("Server online at" in line for line in server.log):
+            left = deadline - time.monotonic()
+            if left <= 0 or process.poll() is not None or not selector.select(left):
+                server.stop()
+                raise VirtuosoStartError(f"virtuoso-t did not start: {''.join(server.log)[-2000:]}")
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                continue
+            server.log.append(line.decode("utf-8", "replace"))
+    server.drain = threading.Thread(target=_drain, args=(process, server.log), daemon=True)
+    server.drain.start()
+    grants = subprocess.run(
+        [isql_binary, server.isql, "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF"],
+        input=GRANTS.encode(), capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    output = (grants.stdout + grants.stderr).decode("utf-8", "replace")
+    if grants.returncode != 0 or "*** Error" in output:
+        server.stop()
+        raise VirtuosoStartError(f"isql-vt could not grant SPARQL Update: {output[-2000:]}")
+    return server
+
+
+def _drain(process: subprocess.Popen[bytes], log: list[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        log.append(line.decode("utf-8", "replace"))
