@@ -90,8 +90,8 @@ LIMITS = {
 # A test that uses one of these fixtures, directly or through another one, starts a server (a live
 # HTTP server thread, an Oxigraph server or a real `cakg serve`): it is marked `server`, as is every
 # test on a remote engine (the value "remote" or "virtuoso" of one of REMOTE_PARAMETERS, over an
-# Oxigraph or a Virtuoso server). The markers are declared in pyproject.toml; `make test-fast` leaves out slow, server,
-# browser and w3c.
+# Oxigraph or a Virtuoso server). The markers are declared in pyproject.toml; `make test-fast`
+# leaves out slow, server, browser and w3c.
 SERVER_FIXTURES = {
     "live_server", "limited_server", "oxigraph_servers", "remote_settings", "served",
     "failing_store", "virtuoso_servers", "project_virtuoso_settings",
