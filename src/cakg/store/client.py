@@ -177,7 +177,8 @@ class StoreClient:
 
     def graph_names(self, timeout: float) -> list[str]:
         """Every named graph the store holds (the store's own dataset: no graph named)."""
-        sparql = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        # grouped, not DISTINCT: Virtuoso takes seconds over a DISTINCT ?g, milliseconds so
+        sparql = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         response = self.query(sparql, form="SELECT", timeout=timeout)
         rows = response.each(response.solutions())
         return [row["g"].value for row in rows if row["g"] is not None]
@@ -242,8 +243,13 @@ def _status_error(
 ) -> StoreError:
     status = response.status_code
     if status in (401, 403):
-        scheme = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
-        how = " with CAKG_STORE_AUTH=digest" if scheme == "digest" else ""
+        asked = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+        sent = response.request.headers.get("authorization", "").split(" ", 1)[0].lower()
+        how = ""
+        if asked == "digest" and sent != "digest":
+            how = " with CAKG_STORE_AUTH=digest"
+        elif sent == "basic" and not asked:  # Virtuoso refuses Basic without a challenge
+            how = " (and CAKG_STORE_AUTH=digest for a store taking Digest only, as Virtuoso)"
         message = (
             f"{response.reason_phrase}: set CAKG_STORE_TOKEN, or CAKG_STORE_USER and "
             f"CAKG_STORE_PASSWORD{how}, to credentials {credentials}"
