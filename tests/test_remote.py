@@ -63,6 +63,7 @@ def test_remote_healthz(client: FlaskClient, built: BuildResult) -> None:
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["engine"] == "remote"
     assert body["version"] == built.manifest["version"] and body["workers"] is None
+    assert body["store_profile"] == "oxigraph"  # detected from the Oxigraph server's header
 
 
 @pytest.mark.parametrize(
