@@ -436,3 +436,62 @@ def test_a_switch_that_does_not_end_is_a_timeout() -> None:
         engine.query("SELECT ?n {}")
     engine.close()
     assert store.asked == 0  # nothing is asked while the switch is under way
+
+
+# --- Virtuoso's geometries: geo:wktLiteral comes back as virtrdf:Geometry ------------------------
+
+GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+POINT = "POINT(51.150001525879 43.650001525879)"
+ANSWERS = {
+    SPARQL_JSON: (
+        '{ "head": { "link": [], "vars": ["o", "t"] }, "results": { "bindings": [ { "o": { "type": '
+        f'"typed-literal", "datatype": "{GEOMETRY}", "value": "{POINT}" }}, "t": {{ "type": '
+        f'"literal", "value": "\\"datatype\\": \\"{GEOMETRY}\\"" }} }} ] }} }}'
+    ),
+    SPARQL_XML: (
+        '<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="o"/>'
+        '<variable name="t"/></head><results><result><binding name="o"><literal datatype="'
+        f'{GEOMETRY}">{POINT}</literal></binding><binding name="t"><literal>&lt;literal '
+        f'datatype="{GEOMETRY}"</literal></binding></result></results></sparql>'
+    ),
+}
+
+
+@pytest.mark.parametrize("media_type", [SPARQL_JSON, SPARQL_XML])
+@pytest.mark.parametrize("chunk", [1, 5, 4096])
+def test_virtuoso_geometries_are_read_as_wkt_literals(media_type: str, chunk: int) -> None:
+    """The datatype the source gave (maps draw geo:wktLiteral); a value holding the same text
+    is left as it is."""
+    body = ANSWERS[media_type].encode()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=streamed(body, chunk, [0]), headers={"content-type": media_type}
+        )
+
+    for profile, datatype in (("virtuoso", WKT), ("standard", GEOMETRY)):
+        store = client(handle, profile=profile)
+        response = store.query("SELECT ?o ?t {}", form="SELECT", timeout=3.0, max_rows=10)
+        [row] = list(response.each(response.solutions()))
+        store.close()
+        assert row["o"] == Literal(POINT, datatype=NamedNode(datatype))
+        assert GEOMETRY in row["t"].value  # type: ignore[union-attr]
+
+
+def test_virtuoso_geometries_in_a_graph_answer_are_wkt_literals() -> None:
+    lines = (
+        f'<urn:g> <urn:wkt> "{POINT}"^^<{GEOMETRY}> .\n'
+        f'<urn:g> <urn:note> "a \\"^^<{GEOMETRY}> in a value" .\n'
+    ).encode()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=streamed(lines, 3, [0]), headers={"content-type": NTRIPLES}
+        )
+
+    store = client(handle, profile="virtuoso")
+    triples = store.query("CONSTRUCT WHERE { ?s ?p ?o }", form="CONSTRUCT", timeout=3.0).triples()
+    store.close()
+    assert triples[0].object == Literal(POINT, datatype=NamedNode(WKT))
+    assert triples[1].object == Literal(f'a "^^<{GEOMETRY}> in a value')

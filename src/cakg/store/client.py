@@ -44,7 +44,7 @@ from cakg.store.response import (
     QueryResponse,
     StoreError,
     StoreUnreachable,
-    blank_node_fix,
+    answer_fix,
     describe_request,
     first_solutions,
     read_body,
@@ -112,7 +112,7 @@ class StoreClient:
         self.url = self.endpoints.query
         # the one place an upload mode is chosen: the profile's, "update" without a Graph Store
         self.upload: UploadMode = upload or (profile.upload if self.endpoints.gsp else "update")
-        self._blank_nodes = blank_node_fix(profile.blank_node_prefix)
+        self._fix = answer_fix(profile.blank_node_prefix, profile.datatype_aliases)
 
     def close(self) -> None:
         self._http.close()
@@ -160,10 +160,11 @@ class StoreClient:
                 answer = QueryResponse(url, request, media_type, b"", False)
                 limit = row_limit(answer, response.headers.get(ROW_LIMIT), max_rows)
                 fmt = QueryResultsFormat.from_media_type(media_type)
-                if fmt in (QueryResultsFormat.JSON, QueryResultsFormat.XML):
-                    chunks = self._blank_nodes(chunks)
-                    if max_rows is not None:
-                        return first_solutions(answer, fmt, chunks, max_rows, limit)
+                results = fmt in (QueryResultsFormat.JSON, QueryResultsFormat.XML)
+                if results or media_type == NTRIPLES:
+                    chunks = self._fix(chunks)
+                if results and fmt is not None and max_rows is not None:
+                    return first_solutions(answer, fmt, chunks, max_rows, limit)
                 lines = None
                 if max_rows is not None and media_type in (TSV, NTRIPLES):
                     lines = max_rows + (1 if media_type == TSV else 0)  # TSV: the header too

@@ -6,7 +6,8 @@ traceback.
 
 Reading an answer as it streams in (the client hands over its chunks): `read_body` (whole, or its
 first lines), `first_solutions` (SPARQL JSON or XML parsed as it comes, stopped past a row cap),
-`row_limit` (a store's own cut, X-SPARQL-MaxRows) and `blank_node_fix` (Virtuoso's blank nodes).
+`row_limit` (a store's own cut, X-SPARQL-MaxRows) and `answer_fix` (a store's spellings:
+Virtuoso's blank nodes and geometries).
 """
 
 from __future__ import annotations
@@ -252,28 +253,42 @@ def first_solutions(
     raise answer.error(message)
 
 
-BNODE_JSON = re.compile(rb'("type"\s{0,8}:\s{0,8}"bnode"\s{0,8},\s{0,8}"value"\s{0,8}:\s{0,8}")')
-BNODE_XML = re.compile(rb"(<bnode>)")
-CARRY = 96  # bytes kept back between chunks: longer than any match
-
-
+CARRY = 160  # bytes kept back between chunks: longer than any match below
 ChunkFilter = Callable[[Iterator[bytes]], Iterator[bytes]]
 
 
-def blank_node_fix(prefix: str) -> ChunkFilter:
-    """A filter of an answer's chunks that drops `prefix` from blank node labels in SPARQL JSON
-    and XML results (Virtuoso writes `nodeID://b1`: not a blank node label); none without one."""
-    if not prefix:
+def answer_fix(
+    blank_node_prefix: str = "", datatypes: Sequence[tuple[str, str]] = ()
+) -> ChunkFilter:
+    """A filter of an answer's chunks (SPARQL JSON or XML results, N-Triples) that reads around
+    a store's spelling: `blank_node_prefix` dropped from blank node labels (Virtuoso writes
+    `nodeID://b1`, not a label) and each datatype IRI of `datatypes` read as the one it stands
+    for (Virtuoso's virtrdf:Geometry for geo:wktLiteral). The patterns match markup only (a
+    quote, `<` or `^^` inside a value is escaped there); none: the chunks as they come."""
+    patterns: list[tuple[re.Pattern[bytes], bytes]] = []
+    if blank_node_prefix:
+        prefix = re.escape(blank_node_prefix.encode())
+        json = rb'("type"\s{0,8}:\s{0,8}"bnode"\s{0,8},\s{0,8}"value"\s{0,8}:\s{0,8}")'
+        patterns += [
+            (re.compile(json + prefix), rb"\1"),
+            (re.compile(rb"(<bnode>)" + prefix), rb"\1"),
+        ]
+    for alias, meant in datatypes:
+        was, now = re.escape(alias.encode()), meant.encode()
+        patterns += [
+            (re.compile(rb'("datatype"\s{0,8}:\s{0,8}")' + was + rb'"'), rb"\1" + now + b'"'),
+            (re.compile(rb'(<literal datatype=")' + was + rb'"'), rb"\1" + now + b'"'),
+            (re.compile(rb'(?<!\\)"\^\^<' + was + b">"), b'"^^<' + now + b">"),
+        ]
+    if not patterns:
         return lambda chunks: chunks
-    marker = re.escape(prefix.encode())
-    patterns = [re.compile(p.pattern + marker) for p in (BNODE_JSON, BNODE_XML)]
 
     def fix(chunks: Iterator[bytes]) -> Iterator[bytes]:
         carry = b""
         for chunk in chunks:
             text = carry + chunk
-            for pattern in patterns:
-                text = pattern.sub(rb"\1", text)
+            for pattern, replacement in patterns:
+                text = pattern.sub(replacement, text)
             carry = text[-CARRY:]
             if text[:-CARRY]:
                 yield text[:-CARRY]
