@@ -34,12 +34,11 @@ import os
 import selectors
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -56,6 +55,7 @@ from cakg.publish import publish_dataset
 from cakg.release import dataset_dir
 from cakg.store.endpoints import store_endpoints
 from cakg.web import close_app, create_app
+from tests.server_process import ServerProcess, free_port, start_process
 from tests.virtuoso_deviations import DEVIATIONS
 from tests.virtuoso_server import (
     VirtuosoServer,
@@ -322,39 +322,13 @@ SERVER_START = 30.0  # seconds for `oxigraph serve` to listen
 SERVER_QUERY_TIMEOUT = 5  # the server's own --timeout-s: a query abandoned by cakg stops there
 
 
-@dataclass
-class OxigraphServer:
+class OxigraphServer(ServerProcess):
     """An `oxigraph serve` process on 127.0.0.1; `url` is its base (/query, /update, /store)."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: list[str] = field(default_factory=list)
-    drain: threading.Thread | None = None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        if self.drain is not None:
-            self.drain.join(10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
 
 
 def oxigraph_binary() -> str | None:
     beside = Path(sys.executable).parent / "oxigraph"
     return str(beside) if beside.is_file() else shutil.which("oxigraph")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_oxigraph(location: Path) -> OxigraphServer:
@@ -363,32 +337,14 @@ def start_oxigraph(location: Path) -> OxigraphServer:
     if binary is None:
         pytest.skip("the oxigraph server is not installed: pip install oxigraph (the test extra)")
     port = free_port()
-    process = subprocess.Popen(
+    process = start_process(
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--timeout-s", str(SERVER_QUERY_TIMEOUT)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
+         "--timeout-s", str(SERVER_QUERY_TIMEOUT)]
     )  # fmt: skip
-    assert process.stderr is not None
     server = OxigraphServer(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + SERVER_START
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while not any("Listening for requests" in line for line in server.log):
-            left = deadline - time.monotonic()
-            if left <= 0 or process.poll() is not None or not selector.select(left):
-                server.stop()
-                pytest.fail(f"oxigraph serve did not start on port {port}: {server.log}")
-            server.log.append(process.stderr.readline().decode("utf-8", "replace"))
-    server.drain = threading.Thread(target=_drain, args=(process, server.log), daemon=True)
-    server.drain.start()
+    if not server.wait_for("Listening for requests", SERVER_START):
+        pytest.fail(f"oxigraph serve did not start on port {port}: {server.log}")
     return server
-
-
-def _drain(process: subprocess.Popen[bytes], log: list[str]) -> None:
-    assert process.stderr is not None
-    for line in process.stderr:
-        log.append(line.decode("utf-8", "replace"))
 
 
 @pytest.fixture(scope="session")
