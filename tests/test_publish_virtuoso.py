@@ -241,6 +241,21 @@ def test_a_hostile_query_makes_virtuoso_reach_no_network(
         sock.accept()  # no connection came
 
 
+def test_a_refused_query_names_its_line_and_column_and_no_internal_graph(
+    virtuoso_with_tiny: VirtuosoServer,
+) -> None:
+    """Virtuoso gives a line only, and repeats the query with the release's internal graph
+    names (`define input:default-graph-uri <urn:x-cakg:asserted?release=...>`)."""
+    engine = RemoteEngine(virtuoso_with_tiny.sparql)
+    try:
+        with pytest.raises(BadQuery) as caught:
+            engine.query("SELECT ?s WHERE {\n  ?s ?p ?o .\n  FILTER(?s = ) }")
+    finally:
+        engine.close()
+    assert (caught.value.line, caught.value.column) == (3, 15)  # the `)`
+    assert "urn:x-cakg" not in str(caught.value) and "define" not in str(caught.value)
+
+
 def test_the_build_graphs_match_the_manifest_after_a_republish(
     virtuoso_with_tiny: VirtuosoServer, tiny_settings: Settings, built: BuildResult
 ) -> None:

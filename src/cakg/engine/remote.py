@@ -57,10 +57,12 @@ _RDFLIB_PARSER = threading.Lock()
 _GRAPH = re.compile(r"(?<![\w:?$\-])GRAPH(?![\w:\-])", re.IGNORECASE)
 
 
-def _refused(error: StoreError) -> BadQuery:
-    """A query the store refused (HTTP 400) as BadQuery, its line and column kept."""
-    text = error.reason
-    return syntax_error_from(text) or BadQuery(f"the store refused the query: {text}")
+def _refused(error: StoreError, sparql: str) -> BadQuery:
+    """A query the store refused (HTTP 400) as BadQuery, its line and column kept (found in
+    `sparql`, the text sent, where the store gives a line only). The store's copy of the query
+    (Virtuoso's, with the release's internal graph names) is left out."""
+    reason = error.reason.split("\n\nSPARQL query:", 1)[0].strip()
+    return syntax_error_from(reason, sparql) or BadQuery(f"the store refused the query: {reason}")
 
 
 class RemoteEngine:
@@ -202,7 +204,7 @@ class RemoteEngine:
                 raise QueryTimeout(limit) from None
             except StoreError as e:
                 if e.status == 400:
-                    raise _refused(e) from None
+                    raise _refused(e, text) from None
                 raise
 
         return shape, self._releases.answer(ask, deadline, checked=self._checked)
