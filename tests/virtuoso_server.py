@@ -20,8 +20,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.server_process import ServerProcess, free_port, start_process
+from tests.server_process import ServerProcess, free_ports, start_process
 
+ATTEMPTS = 3
 START_SECONDS = 90.0  # a new database installs its packages first (5-10 s on 2 cores)
 USER, PASSWORD = "cakg", "cakg-secret"
 RESULT_ROWS = 1_000_000
@@ -111,13 +112,25 @@ def virtuoso_binaries() -> tuple[str, str] | None:
 
 def start_virtuoso(folder: Path, *, buffers: int = 20_000) -> VirtuosoServer:
     """Start Virtuoso with its database in `folder` (made if missing); raise VirtuosoStartError
-    when it is not installed or not online within START_SECONDS. `buffers`: 8 KB pages cached."""
+    when it is not installed, or not online within START_SECONDS in ATTEMPTS tries (each on new
+    ports and a new database: a port taken between its choice and Virtuoso's bind fails a start).
+    `buffers`: 8 KB pages cached."""
     binaries = virtuoso_binaries()
     if binaries is None:
         raise VirtuosoStartError("virtuoso-t and isql-vt are not installed")
+    failures = []
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _start(folder / f"db-{attempt}", binaries, buffers)
+        except VirtuosoStartError as e:
+            failures.append(f"attempt {attempt}: {e}")
+    raise VirtuosoStartError("\n".join(failures))
+
+
+def _start(folder: Path, binaries: tuple[str, str], buffers: int) -> VirtuosoServer:
     server_binary, isql_binary = binaries
     folder.mkdir(parents=True, exist_ok=True)
-    http_port, isql_port = free_port(), free_port()
+    http_port, isql_port = free_ports(2)  # two distinct ports
     ini = folder / "virtuoso.ini"
     ini.write_text(
         INI.format(
