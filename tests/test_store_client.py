@@ -4,7 +4,9 @@ asked for, how answers are read, and what a store's deviations become. No networ
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -17,6 +19,7 @@ from cakg.errors import ConfigError, QueryTimeout
 from cakg.media import NQUADS, NTRIPLES, SPARQL_JSON, SPARQL_XML, TSV
 from cakg.store.client import StoreClient
 from cakg.store.endpoints import Endpoints, store_auth
+from cakg.store.long_headers import HEADER_BYTES
 from cakg.store.profiles import PROFILES, profile_for_server
 from cakg.store.release_graph import (
     OWL_VERSION_INFO,
@@ -495,3 +498,48 @@ def test_virtuoso_geometries_in_a_graph_answer_are_wkt_literals() -> None:
     store.close()
     assert triples[0].object == Literal(POINT, datatype=NamedNode(WKT))
     assert triples[1].object == Literal(f'a "^^<{GEOMETRY}> in a value')
+
+
+# --- long response headers (Virtuoso echoes each graph of the dataset as a header) ---------------
+
+
+def test_httpcore_still_has_the_limit_cakg_raises() -> None:
+    """cakg.store.long_headers patches this attribute: an httpcore release without it fails here."""
+    from httpcore._sync.http11 import HTTP11Connection
+
+    StoreClient(Endpoints(URL), profile="standard").close()
+    assert HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE >= HEADER_BYTES
+
+
+def test_an_answer_with_300_kb_of_headers_is_read() -> None:
+    """As Virtuoso answers a query naming 3,000 graphs (httpcore alone stops at 100 KB)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = json_rows(["s"], [{"s": uri("urn:a")}])
+            self.send_response(200)
+            for i in range(3_000):
+                self.send_header("X-SPARQL-named-graph", f"https://w3id.org/cakg/graph/g{i:0>80}")
+            self.send_header("Content-Type", SPARQL_JSON)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = StoreClient(
+            Endpoints(f"http://127.0.0.1:{server.server_port}/sparql"), profile="virtuoso"
+        )
+        response = store.query("SELECT ?s {}", form="SELECT", timeout=10.0)
+        store.close()
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert [row["s"] for row in response.each(response.solutions())] == [NamedNode("urn:a")]

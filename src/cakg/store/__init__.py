@@ -6,5 +6,6 @@
 - `cakg.store.client`: the HTTP client, every request to a store (queries, updates, uploads);
 - `cakg.store.response`: a store's answers read as results, and StoreError naming the request;
 - `cakg.store.release_graph`: how a published release is recorded in the store and found again;
+- `cakg.store.long_headers`: room for a store's long response headers (a patch of httpcore);
 - `cakg.store.upload`: a release's N-Quads uploaded in chunks, a few requests in flight, resumable.
 """

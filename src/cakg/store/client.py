@@ -39,6 +39,7 @@ from pyoxigraph import QueryResultsFormat
 from cakg.errors import ConfigError, QueryTimeout
 from cakg.media import NQUADS, NTRIPLES, SPARQL_JSON, SPARQL_UPDATE, SPARQL_XML, TSV, TURTLE
 from cakg.store.endpoints import Endpoints
+from cakg.store.long_headers import allow_long_headers
 from cakg.store.profiles import StoreProfile, UploadMode, named_profile, profile_for_server
 from cakg.store.response import (
     QueryResponse,
@@ -99,6 +100,7 @@ class StoreClient:
     ) -> None:
         if isinstance(profile, str) and profile != "auto":
             profile = named_profile(profile)
+        allow_long_headers()  # Virtuoso echoes each graph of a query's dataset as a header
         options: dict[str, Any] = {}
         if connections is not None:
             options["limits"] = httpx.Limits(max_connections=connections)
