@@ -292,7 +292,10 @@ def odd_store() -> Iterator[tuple[str, dict[str, Answer]]]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             query = parse_qs(self.rfile.read(length).decode()).get("query", [""])[0]
-            status, media_type, body = answers["release" if RELEASE_GRAPH in query else "other"]
+            if "?switching" in query:  # the version and switch mark, read after each answer
+                status, media_type, body = 200, TSV, b'?version\t?switching\n"v1"\t\n'
+            else:
+                status, media_type, body = answers["release" if RELEASE_GRAPH in query else "other"]
             self.send_response(status)
             if media_type:
                 self.send_header("Content-Type", media_type)

@@ -64,6 +64,7 @@ from cakg.store.release_graph import (
     read_digests,
     read_release,
     release_update,
+    release_updates,
     staged_name,
     switch_mark,
 )
@@ -75,6 +76,7 @@ QUERY_TIMEOUT = 600.0  # seconds: the release graph, the check
 CHUNK_LINES = 50_000  # lines of the build's N-Quads per upload request (about 12 MB)
 WORKERS = 2  # upload requests in flight at once
 CLEANUP_DELAY = RELEASE_TTL  # seconds the previous union graph outlives the switch
+SWITCH_OPS = 500  # operations or release lines per update request where readers wait on the mark
 
 
 @dataclass
@@ -170,7 +172,10 @@ def publish_dataset(
         isolated = client.profile.isolated_updates
         if not isolated:  # readers ask again any query that overlaps the switch
             client.update(switch_mark(version))
-        client.update(_switch(graphs, targets, union, version, result.removed, quads.digests()))
+        for update in _switch(
+            graphs, targets, union, version, result.removed, quads.digests(), isolated
+        ):
+            client.update(update)
         if not isolated:
             client.update(SWITCH_DONE)
         state_path.unlink(missing_ok=True)
@@ -264,12 +269,19 @@ def _switch(
     version: str,
     drop: list[str],
     digests: dict[str, str],
-) -> str:
-    """One update request: staged graphs onto their names, old ones dropped, release rewritten."""
+    isolated: bool,
+) -> list[str]:
+    """The switch: staged graphs onto their names, old ones dropped, the release rewritten. One
+    update request where the store runs it as one transaction (`isolated`); elsewhere, readers
+    wait on the switch mark, so it goes in requests of SWITCH_OPS operations and release lines
+    (a store's compiler has its limits: Virtuoso's ran out of memory at 10^6)."""
     ops = []
     for name in sorted(graphs):
         if targets[name] != name:
             staged = f"MOVE <{targets[name]}> TO <{name}>"
             ops.append(staged if graphs[name] else f"DROP SILENT GRAPH <{name}>")
     ops += [f"DROP SILENT GRAPH <{g}>" for g in drop]
-    return " ;\n".join([*ops, release_update(version, graphs, union, digests)])
+    if isolated:
+        return [" ;\n".join([*ops, release_update(version, graphs, union, digests)])]
+    parts = [" ;\n".join(ops[i : i + SWITCH_OPS]) for i in range(0, len(ops), SWITCH_OPS)]
+    return parts + release_updates(version, graphs, union, digests, SWITCH_OPS)

@@ -47,7 +47,7 @@ from cakg.namespaces import INFERRED_GRAPH, PREFIXES
 from cakg.release import load_manifest
 from cakg.sparql_terms import bind_values
 from cakg.sparql_text import code_text, syntax_error_from
-from cakg.store.client import StoreClient, dataset_params
+from cakg.store.client import STORE_DEADLINE, StoreClient, dataset_params
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
 from cakg.store.release_graph import Deadline, ReleaseReader, StoreRelease
 from cakg.store.response import QueryResponse, StoreError, solutions_tsv
@@ -200,8 +200,8 @@ class RemoteEngine:
                 return self._store.query(
                     text, form=shape.form, params=params, max_rows=max_rows, timeout=deadline.left()
                 )
-            except QueryTimeout:
-                raise QueryTimeout(limit) from None
+            except QueryTimeout as e:  # the time left ran out: the whole limit is the one named
+                raise QueryTimeout(limit, str(e) if e.args[0] == STORE_DEADLINE else None) from None
             except StoreError as e:
                 if e.status == 400:
                     raise _refused(e, text) from None

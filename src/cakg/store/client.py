@@ -63,6 +63,10 @@ ACCEPT: dict[str | None, str] = {  # by query form (None: not known before the a
 SERVICE_DESCRIPTION = "text/turtle, application/rdf+xml;q=0.5"  # Accept of the profile's GET
 DETECT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PARTIAL = "S1TAT"  # X-SQL-State of an answer Virtuoso cut at its deadline (status 200)
+STORE_DEADLINE = (
+    "the store stopped the query at its own time limit and sent the rows found so far, which "
+    f"cakg does not pass off as the answer (X-SQL-State: {PARTIAL})"
+)
 ROW_LIMIT = "x-sparql-maxrows"  # the store's own row limit, sent when it cut an answer
 EMPTY_GRAPH = "urn:x-cakg:empty"  # never written: an empty default graph or named-graph set
 WRITE_TIMEOUT = httpx.Timeout(600.0, connect=10.0)  # an update or an upload
@@ -156,8 +160,8 @@ class StoreClient:
                 if response.status_code >= 400:
                     body = b"".join(chunks)
                     raise _status_error(url, request, response, body, "the store accepts")
-                if response.headers.get("x-sql-state") == PARTIAL:
-                    raise QueryTimeout(timeout)  # the store's deadline: its answer is partial
+                if response.headers.get("x-sql-state") == PARTIAL:  # the store's own deadline
+                    raise QueryTimeout(timeout, STORE_DEADLINE)
                 media_type = response.headers.get("content-type", "").split(";")[0].strip()
                 answer = QueryResponse(url, request, media_type, b"", False)
                 limit = row_limit(answer, response.headers.get(ROW_LIMIT), max_rows)

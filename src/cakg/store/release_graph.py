@@ -116,6 +116,23 @@ def read_release(client: StoreClient, timeout: float) -> StoreRelease | None:
     return None
 
 
+def read_state(client: StoreClient, timeout: float) -> tuple[str | None, str | None]:
+    """The version the release graph records and the version a switch under way goes to (each
+    None when there is none): the two triples a reader checks after each answer."""
+    release, switch = f"<{RELEASE_GRAPH}>", f"<{SWITCH_GRAPH}>"
+    sparql = (
+        f"SELECT ?version ?switching WHERE {{ "
+        f"OPTIONAL {{ GRAPH {release} {{ {release} <{OWL_VERSION_INFO}> ?version }} }} "
+        f"OPTIONAL {{ GRAPH {switch} {{ {release} <{SWITCHING_TO}> ?switching }} }} }}"
+    )
+    response = client.query(sparql, form="SELECT", timeout=timeout)
+    version = switching = None
+    for row in response.each(response.solutions()):
+        version = row["version"].value if row["version"] is not None else version
+        switching = row["switching"].value if row["switching"] is not None else switching
+    return version, switching
+
+
 def switch_mark(version: str) -> str:
     """The update that marks a switch to `version` as under way (one triple: all or nothing)."""
     return (
@@ -165,6 +182,28 @@ def release_update(
     )
 
 
+def release_updates(
+    version: str,
+    graphs: Mapping[str, int],
+    union: str,
+    digests: Mapping[str, str],
+    lines_per_request: int,
+) -> list[str]:
+    """`release_update` cut into requests of at most `lines_per_request` triples each (Virtuoso's
+    compiler runs out of memory on one INSERT DATA of the 8,000 triples of a 10^6 release); for
+    a store whose readers wait on the switch mark while they run."""
+    whole = release_update(version, graphs, union, digests)
+    head, _, body = whole.partition("INSERT DATA { GRAPH <" + RELEASE_GRAPH + "> {\n")
+    lines = body.removesuffix("\n} }").split("\n")
+    return [
+        (head if start == 0 else "")
+        + f"INSERT DATA {{ GRAPH <{RELEASE_GRAPH}> {{\n"
+        + "\n".join(lines[start : start + lines_per_request])
+        + "\n} }"
+        for start in range(0, len(lines), lines_per_request)
+    ]
+
+
 class Deadline:
     """The time a query has left, and QueryTimeout (naming its whole limit) once it is gone."""
 
@@ -210,24 +249,33 @@ class ReleaseReader:
 
     def answer(self, ask: Callable[[StoreRelease], T], deadline: Deadline, *, checked: bool) -> T:
         """`ask(release)`, an answer from one release. On a store whose updates readers may see
-        half done (`checked`), the release is read again after the answer and the question asked
-        again if a switch overlapped it (the switch mark: see the module's docstring); while the
-        mark is there, the release is read every SWITCH_POLL seconds until the deadline."""
+        half done (`checked`), the version and the switch mark are read again after the answer
+        (`read_state`: two triples) and the question asked again if a switch overlapped it (see
+        the module's docstring); while the mark is there, they are read every SWITCH_POLL
+        seconds until the deadline."""
         while True:
             release = self.current()
             if release.switching is not None:
                 self._pause.wait(min(SWITCH_POLL, deadline.left()))
-                self._recheck(deadline)
+                if self._state(deadline)[1] is None:
+                    self._forget()  # the switch is over: read the new release
                 continue
             answer = ask(release)
-            if not checked or release.same(self._recheck(deadline)):
+            if not checked or not release.published:  # a plain store: nothing switches it
                 return answer
+            if self._state(deadline) == (release.version, None):
+                return answer
+            self._forget()  # the query overlapped a switch: ask again, from the release now
 
-    def _recheck(self, deadline: Deadline) -> StoreRelease:
+    def _state(self, deadline: Deadline) -> tuple[str | None, str | None]:
         try:
-            return self.read_now(deadline.left())
+            return read_state(self._client, deadline.left())
         except QueryTimeout:
             raise QueryTimeout(deadline.limit) from None
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._release = None
 
     def _read(self, timeout: float | None = None) -> StoreRelease:
         release = read_release(self._client, self._timeout if timeout is None else timeout)
