@@ -1,20 +1,26 @@
 """The tests' fixtures, one chain with one meaning per name, and the markers set from them.
 
     settings (a private copy of tests/data/tiny), tiny_settings (a shared one) -> built (once)
-      -> engine_kind ("embedded" | "remote") -> engine_settings -> engine -> app -> client,
+      -> engine_kind ("embedded" | "remote" | "virtuoso") -> engine_settings -> engine -> app
+         -> client,
          live_server
     limited_settings ("oxigraph" | "rdflib" | "remote") -> limited_app -> limited_server
     in_process_engine, any_engine ("oxigraph" | "rdflib" | "remote"), remote_settings
-    project_settings -> project_build -> project_dataset, project_client (each engine kind)
+    project_settings -> project_build -> project_dataset, project_client (each engine kind),
+      project_virtuoso_settings
     run_cli (the CLI's runner), oxigraph_servers, listener (must receive no connection)
     ontology, shapes, reference, sources, data: the project's files as graphs (project_graphs)
 
 `engine` is the tiny build's engine as `cakg serve` runs it, once per kind: embedded (the worker
-pool in this process's children) and remote (a RemoteEngine over a real `oxigraph serve` on
-127.0.0.1 that the build is published into). Every test that uses it, or `app`, `client`,
-`live_server` or `project_client` after it, runs on both kinds. A test that holds for one kind
+pool in this process's children), remote (a RemoteEngine over a real `oxigraph serve` on
+127.0.0.1 that the build is published into) and virtuoso (a RemoteEngine over a real Virtuoso on
+127.0.0.1, likewise). Every test that uses it, or `app`, `client`, `live_server` or
+`project_client` after it, runs on each kind; the virtuoso kind only in VIRTUOSO_MODULES (the
+other modules' virtuoso items are deselected at collection). A test that holds for one kind
 only narrows the parameter: `@pytest.mark.parametrize("engine_kind", ["embedded"],
-indirect=True)`, with its reason beside it.
+indirect=True)`, with its reason beside it. Where Virtuoso departs from the standards, the test
+stays as it is and `virtuoso_deviates(request, id)` marks its virtuoso item a strict xfail, `id`
+naming an entry of tests/virtuoso_deviations.py.
 
 About 400 lines, over the usual 300: the Oxigraph server the remote fixtures need (start it, wait
 for its ready line, stop it) belongs with them, and `still_running` (waiting for processes to exit)
@@ -28,12 +34,11 @@ import os
 import selectors
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,6 +55,8 @@ from cakg.publish import publish_dataset
 from cakg.release import dataset_dir
 from cakg.store.endpoints import store_endpoints
 from cakg.web import close_app, create_app
+from tests.server_process import ServerProcess, free_port, start_process
+from tests.virtuoso_deviations import DEVIATIONS
 from tests.virtuoso_server import (
     VirtuosoServer,
     VirtuosoStartError,
@@ -65,7 +72,12 @@ REPO = TESTS.parent
 TINY = TESTS / "data" / "tiny"
 INVALID = TESTS / "data" / "invalid"
 
-ENGINE_KINDS = ("embedded", "remote")
+ENGINE_KINDS = ("embedded", "remote", "virtuoso")
+# The suites that also run on the virtuoso kind: the SPARQL endpoint, the saved-query API and the
+# linked-data pages (issue 23). The virtuoso items of every other module are deselected.
+VIRTUOSO_MODULES = {
+    "test_sparql_protocol.py", "test_saved_api.py", "test_linked.py", "test_resource_pages.py",
+}  # fmt: skip
 LIMITS = {
     "query_timeout": 2.0,
     "max_rows": 3,
@@ -77,23 +89,45 @@ LIMITS = {
 
 # A test that uses one of these fixtures, directly or through another one, starts a server (a live
 # HTTP server thread, an Oxigraph server or a real `cakg serve`): it is marked `server`, as is every
-# test on a remote engine (the value "remote" of one of REMOTE_PARAMETERS, over an Oxigraph
-# server). The markers are declared in pyproject.toml; `make test-fast` leaves out slow, server,
-# browser and w3c.
+# test on a remote engine (the value "remote" or "virtuoso" of one of REMOTE_PARAMETERS, over an
+# Oxigraph or a Virtuoso server). The markers are declared in pyproject.toml; `make test-fast`
+# leaves out slow, server, browser and w3c.
 SERVER_FIXTURES = {
     "live_server", "limited_server", "oxigraph_servers", "remote_settings", "served",
-    "failing_store", "virtuoso_servers",
+    "failing_store", "virtuoso_servers", "project_virtuoso_settings",
 }  # fmt: skip
 REMOTE_PARAMETERS = ("engine_kind", "limited_settings", "any_engine")
+REMOTE_KINDS = {"remote", "virtuoso"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, deselected = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        remote = any(params.get(name) == "remote" for name in REMOTE_PARAMETERS)
+        if params.get("engine_kind") == "virtuoso" and item.path.name not in VIRTUOSO_MODULES:
+            deselected.append(item)
+            continue
+        kept.append(item)
+        remote = any(params.get(name) in REMOTE_KINDS for name in REMOTE_PARAMETERS)
         if remote or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.server)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def virtuoso_deviates(request: pytest.FixtureRequest, deviation: str) -> None:
+    """On the virtuoso kind, expect the test to fail (strictly) for the reason DEVIATIONS
+    gives under `deviation`; on the other kinds, nothing."""
+    if request.getfixturevalue("engine_kind") == "virtuoso":
+        request.applymarker(deviation_xfail(deviation))
+
+
+def deviation_xfail(deviation: str) -> pytest.MarkDecorator:
+    """A strict xfail whose reason is the entry `deviation` of tests/virtuoso_deviations.py."""
+    what, _consequence, _workaround = DEVIATIONS[deviation]
+    return pytest.mark.xfail(strict=True, reason=f"Virtuoso deviation {deviation}: {what}")
 
 
 # --- settings and builds ----------------------------------------------------------------------
@@ -147,7 +181,8 @@ def project_dataset(project_build: BuildResult, project_settings: Settings) -> D
 
 @pytest.fixture(scope="session", params=ENGINE_KINDS)
 def engine_kind(request: pytest.FixtureRequest) -> str:
-    """Where the queries run: "embedded" (cakg's own store) or "remote" (an Oxigraph server)."""
+    """Where the queries run: "embedded" (cakg's own store), "remote" (an Oxigraph server) or
+    "virtuoso" (a Virtuoso server)."""
     kind: str = request.param
     return kind
 
@@ -156,10 +191,14 @@ def engine_kind(request: pytest.FixtureRequest) -> str:
 def engine_settings(
     request: pytest.FixtureRequest, engine_kind: str, built: BuildResult, tiny_settings: Settings
 ) -> Settings:
-    """The tiny build's settings for the engine kind (remote: `store_url` set)."""
+    """The tiny build's settings for the engine kind (remote, virtuoso: `store_url` set)."""
     if engine_kind == "remote":
         remote: Settings = request.getfixturevalue("remote_settings")
         return remote
+    if engine_kind == "virtuoso":
+        server = request.getfixturevalue("virtuoso_servers")()
+        publish_dataset(tiny_settings, store_endpoints(server.sparql))
+        return tiny_settings.replace(store_url=server.sparql)
     return tiny_settings
 
 
@@ -264,12 +303,14 @@ def project_client(
     project_settings: Settings,
 ) -> Iterator[FlaskClient]:
     """A client of the app on the repository's own build: in-process, or published into its own
-    Oxigraph server and served remotely."""
+    Oxigraph or Virtuoso server and served remotely."""
     settings = project_settings
     if engine_kind == "remote":
         server = request.getfixturevalue("oxigraph_servers")()
         publish_dataset(project_settings, store_endpoints(server.url))
         settings = project_settings.replace(store_url=server.url)
+    elif engine_kind == "virtuoso":
+        settings = request.getfixturevalue("project_virtuoso_settings")
     engine = open_engine(settings)
     yield create_app(settings, {"TESTING": True, "CAKG_ENGINE": engine}).test_client()
     engine.close()
@@ -281,39 +322,13 @@ SERVER_START = 30.0  # seconds for `oxigraph serve` to listen
 SERVER_QUERY_TIMEOUT = 5  # the server's own --timeout-s: a query abandoned by cakg stops there
 
 
-@dataclass
-class OxigraphServer:
+class OxigraphServer(ServerProcess):
     """An `oxigraph serve` process on 127.0.0.1; `url` is its base (/query, /update, /store)."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: list[str] = field(default_factory=list)
-    drain: threading.Thread | None = None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        if self.drain is not None:
-            self.drain.join(10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
 
 
 def oxigraph_binary() -> str | None:
     beside = Path(sys.executable).parent / "oxigraph"
     return str(beside) if beside.is_file() else shutil.which("oxigraph")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_oxigraph(location: Path) -> OxigraphServer:
@@ -322,32 +337,14 @@ def start_oxigraph(location: Path) -> OxigraphServer:
     if binary is None:
         pytest.skip("the oxigraph server is not installed: pip install oxigraph (the test extra)")
     port = free_port()
-    process = subprocess.Popen(
+    process = start_process(
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--timeout-s", str(SERVER_QUERY_TIMEOUT)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
+         "--timeout-s", str(SERVER_QUERY_TIMEOUT)]
     )  # fmt: skip
-    assert process.stderr is not None
     server = OxigraphServer(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + SERVER_START
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while not any("Listening for requests" in line for line in server.log):
-            left = deadline - time.monotonic()
-            if left <= 0 or process.poll() is not None or not selector.select(left):
-                server.stop()
-                pytest.fail(f"oxigraph serve did not start on port {port}: {server.log}")
-            server.log.append(process.stderr.readline().decode("utf-8", "replace"))
-    server.drain = threading.Thread(target=_drain, args=(process, server.log), daemon=True)
-    server.drain.start()
+    if not server.wait_for("Listening for requests", SERVER_START):
+        pytest.fail(f"oxigraph serve did not start on port {port}: {server.log}")
     return server
-
-
-def _drain(process: subprocess.Popen[bytes], log: list[str]) -> None:
-    assert process.stderr is not None
-    for line in process.stderr:
-        log.append(line.decode("utf-8", "replace"))
 
 
 @pytest.fixture(scope="session")
@@ -406,6 +403,18 @@ def virtuoso_servers(
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def project_virtuoso_settings(
+    project_build: BuildResult,
+    project_settings: Settings,
+    virtuoso_servers: Callable[[], VirtuosoServer],
+) -> Settings:
+    """The repository's build published into its own Virtuoso server; settings in remote mode."""
+    server = virtuoso_servers()
+    publish_dataset(project_settings, store_endpoints(server.sparql))
+    return project_settings.replace(store_url=server.sparql)
 
 
 @pytest.fixture

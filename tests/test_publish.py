@@ -153,7 +153,8 @@ def test_publishing_the_same_version_again_does_nothing(
     watch = FaultyTransport(lambda r: False)
     again = publish_dataset(tiny_settings, endpoints, transport=watch)
     assert not again.published and again.uploaded == []
-    assert [r.method for r in watch.sent] == ["POST"]  # one query: the release graph
+    # the service description (the profile: oxigraph), then one query: the release graph
+    assert [r.method for r in watch.sent] == ["GET", "POST"]
     result = run_cli("--root", str(tiny_settings.root), "publish", "--to", oxigraph_server.url)
     assert result.code == 0 and "already published" in result.out and "nothing to do" in result.out
 
@@ -379,7 +380,7 @@ def test_a_store_answering_no_sparql_results_exits_2_naming_the_request(
     answer[0] = 200  # "store says no" as text/plain: not the SPARQL results asked for
     result = run_cli("--root", str(tiny_settings.root), "publish", "--to", f"{url}/query")
     assert result.code == 2 and "Traceback" not in result.err
-    release_query = "the SELECT query `SELECT ?s ?p ?o WHERE { GRAPH <urn:x-cakg:release>"
+    release_query = "the SELECT query `SELECT ?g ?s ?p ?o WHERE { VALUES ?g { <urn:x-cakg:release>"
     assert result.err.startswith(f"cakg: error: the SPARQL store at {url}/query ({release_query}")
     assert "the answer is text/plain ('store says no'), not SPARQL results" in result.err
 
@@ -398,7 +399,12 @@ def test_unreachable_store_exits_2(
 def test_publish_needs_an_update_endpoint(
     tiny_settings: Settings, built: BuildResult, run_cli: Callable[..., CliRun]
 ) -> None:
-    result = run_cli("--root", str(tiny_settings.root), "publish", "--to", "http://127.0.0.1:9/x")
+    """A store whose profile knows no update endpoint beside `.../x` (none is asked: the profile
+    is given)."""
+    result = run_cli(
+        "--root", str(tiny_settings.root), "publish", "--to", "http://127.0.0.1:9/x",
+        "--store-profile", "standard",
+    )  # fmt: skip
     assert result.code == 2 and "--update URL" in result.err
 
 

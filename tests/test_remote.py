@@ -35,6 +35,7 @@ from cakg.namespaces import INFERRED_GRAPH
 from cakg.sparql_terms import bind_values
 from cakg.store.client import EMPTY_GRAPH, StoreClient
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
+from cakg.store.profiles import PROFILES
 from cakg.store.release_graph import (
     ASSERTED_GRAPH,
     OWL_VERSION_INFO,
@@ -62,25 +63,37 @@ def test_remote_healthz(client: FlaskClient, built: BuildResult) -> None:
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["engine"] == "remote"
     assert body["version"] == built.manifest["version"] and body["workers"] is None
+    assert body["store_profile"] == "oxigraph"  # detected from the Oxigraph server's header
 
 
 @pytest.mark.parametrize(
-    "url, query, update, gsp",
+    "url, profile, query, update, gsp",
     [
-        ("http://127.0.0.1:7878", "http://127.0.0.1:7878/query", "/update", "/store"),
-        ("http://h:1/query", "http://h:1/query", "/update", "/store"),
-        ("http://h:1/ds/sparql", "http://h:1/ds/sparql", "/ds/update", "/ds/data"),
-        ("https://h/endpoint", "https://h/endpoint", None, None),
+        ("http://127.0.0.1:7878", "oxigraph", "http://127.0.0.1:7878/query", "/update", "/store"),
+        ("http://h:1/query", "oxigraph", "http://h:1/query", "/update", "/store"),
+        ("http://h:1/query", "standard", "http://h:1/query", "/update", "/store"),
+        ("http://h:1/ds/sparql", "standard", "http://h:1/ds/sparql", "/ds/update", "/ds/data"),
+        ("http://h:1/sparql", "virtuoso", "http://h:1/sparql", "/sparql", "/sparql-graph-crud"),
+        (
+            "http://h:1/sparql-auth", "virtuoso", "http://h:1/sparql-auth", "/sparql-auth",
+            "/sparql-graph-crud-auth",
+        ),
+        ("http://h:1/ds/sparql", "oxigraph", "http://h:1/ds/sparql", None, None),
+        ("https://h/endpoint", "standard", "https://h/endpoint", None, None),
     ],
-)
-def test_store_endpoints(url: str, query: str, update: str | None, gsp: str | None) -> None:
-    endpoints = store_endpoints(url)
+)  # fmt: skip
+def test_store_endpoints(
+    url: str, profile: str, query: str, update: str | None, gsp: str | None
+) -> None:
+    """The update and Graph Store endpoints a store's profile finds beside its query endpoint."""
+    endpoints = store_endpoints(url).completed(PROFILES[profile])
     assert endpoints.query == query
     assert (endpoints.update or "").endswith(update or "") and bool(endpoints.update) == bool(
         update
     )
     assert (endpoints.gsp or "").endswith(gsp or "") and bool(endpoints.gsp) == bool(gsp)
-    assert store_endpoints(url, "http://u/", "http://g/").update == "http://u/"
+    given = store_endpoints(url, "http://u/", "http://g/").completed(PROFILES[profile])
+    assert (given.update, given.gsp) == ("http://u/", "http://g/")
     with pytest.raises(ConfigError):
         store_endpoints("ftp://h/query")
 
@@ -207,7 +220,7 @@ def test_the_dataset_is_always_named(engine: Any) -> None:
     ask = inspect_query("ASK {}")
     everything = engine._dataset_params(QueryDataset(), ask, "ASK {}", release)
     assert everything["default-graph-uri"] == [release.union, str(INFERRED_GRAPH)]
-    asserted = engine._dataset_params(QueryDataset(inference=False), ask, "ASK {}")
+    asserted = engine._dataset_params(QueryDataset(inference=False), ask, "ASK {}", release)
     assert asserted["default-graph-uri"] == [release.union]
     assert str(INFERRED_GRAPH) not in asserted["named-graph-uri"]
 
@@ -236,7 +249,7 @@ def test_the_release_graph_names_the_union_graph(
     engine.close()
     release = engine.release()
     assert (release.version, release.union, release.published) == (version, union, True)
-    default = engine._dataset_params(QueryDataset(), inspect_query("ASK {}"), "ASK {}")
+    default = engine._dataset_params(QueryDataset(), inspect_query("ASK {}"), "ASK {}", release)
     assert default["default-graph-uri"] == [union]
 
 
@@ -255,7 +268,7 @@ def test_named_graphs_are_sent_only_to_a_query_with_a_graph_pattern(
     engine: Any, sparql: str, reads_named: bool
 ) -> None:
     """Thousands of named-graph-uri on every query doubled its time at 10^6 (3 178 graphs)."""
-    params = engine._dataset_params(QueryDataset(), inspect_query(sparql), sparql)
+    params = engine._dataset_params(QueryDataset(), inspect_query(sparql), sparql, engine.release())
     expected = list(engine.graph_names()) if reads_named else [EMPTY_GRAPH]
     assert params["named-graph-uri"] == expected
     assert len(params["default-graph-uri"]) == 2  # the union and the inferred graph either way
@@ -266,7 +279,7 @@ def test_named_graphs_are_sent_only_to_a_query_with_a_graph_pattern(
 
 Answer = tuple[int, str, bytes]  # status, content type ("": none), body
 RELEASE_ROWS = f'?s\t?p\t?o\n<{RELEASE_GRAPH}>\t<{OWL_VERSION_INFO}>\t"v1"\n'.encode()
-RELEASE_QUERY = "the SELECT query `SELECT ?s ?p ?o WHERE { GRAPH <urn:x-cakg:release>"
+RELEASE_QUERY = "the SELECT query `SELECT ?g ?s ?p ?o WHERE { VALUES ?g { <urn:x-cakg:release>"
 
 
 @pytest.fixture
@@ -425,7 +438,7 @@ def test_a_refused_upload_names_the_graph_store_request(
     url, answers = odd_store
     answers["other"] = (500, "text/plain", b"read-only")
     base = url.removesuffix("/query")
-    store = StoreClient(Endpoints(url, f"{base}/update", f"{base}/store"))
+    store = StoreClient(Endpoints(url, f"{base}/update", f"{base}/store"), profile="oxigraph")
     try:
         with pytest.raises(StoreError) as caught:
             store.add_quads([(b"<urn:s> <urn:p> <urn:o>", b"<urn:g>")])

@@ -350,3 +350,31 @@ def test_the_tokenizers_errors_are_worded_as_a_parsers() -> None:
         tokenize("ASK {\n ` }")
     read = syntax_error_from(f"error at 2:2: {str(caught.value).split(': ', 1)[1]}")
     assert read is not None and str(read) == str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "message, text, line, column",
+    [
+        (
+            "Virtuoso 37000 Error SP030: SPARQL compiler, line 2: syntax error at '}' before '}'",
+            "SELECT ?s\nWHERE { ?s ?p }",
+            2,
+            15,
+        ),
+        (  # the second ?o, the one the next token follows
+            "SPARQL compiler, line 1: syntax error at '?o' before '}'",
+            "SELECT ?s WHERE { ?s ?p ?o ?o }",
+            1,
+            28,
+        ),
+        ("SPARQL compiler, line 1: syntax error at 'SELEC' before '?s'", "SELEC ?s {}", 1, 1),
+        ("SPARQL compiler, line 9: syntax error at 'x'", "ASK {}", 9, 1),  # not in the text
+    ],
+)
+def test_virtuoso_syntax_errors_get_a_column_from_the_text_sent(
+    message: str, text: str, line: int, column: int
+) -> None:
+    """Virtuoso names a line and the token, not a column: it is found in the query sent."""
+    error = syntax_error_from(message, text)
+    assert error is not None and (error.line, error.column) == (line, column)
+    assert str(error).startswith(f"syntax error at line {line}, column {column}: unexpected '")

@@ -15,15 +15,14 @@ row limit must stay under (README, "Virtuoso").
 
 from __future__ import annotations
 
-import selectors
 import shutil
-import socket
 import subprocess
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from tests.server_process import ServerProcess, free_ports, start_process
+
+ATTEMPTS = 3
 START_SECONDS = 90.0  # a new database installs its packages first (5-10 s on 2 cores)
 USER, PASSWORD = "cakg", "cakg-secret"
 RESULT_ROWS = 1_000_000
@@ -87,32 +86,18 @@ DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('{USER}', 7);
 
 
 @dataclass
-class VirtuosoServer:
+class VirtuosoServer(ServerProcess):
     """A `virtuoso-t` process on 127.0.0.1; `url` is its HTTP base (/sparql, /sparql-auth,
     /sparql-graph-crud), `isql` its SQL port."""
 
-    url: str
-    isql: str
-    process: subprocess.Popen[bytes]
-    log: list[str] = field(default_factory=list)
-    drain: threading.Thread | None = None
+    isql: str = ""
 
     @property
     def sparql(self) -> str:
         return f"{self.url}/sparql"
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        if self.drain is not None:
-            self.drain.join(10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+    def stop(self, seconds: float = 30.0) -> None:  # Virtuoso checkpoints as it stops
+        super().stop(seconds)
 
 
 class VirtuosoStartError(RuntimeError):
@@ -125,22 +110,27 @@ def virtuoso_binaries() -> tuple[str, str] | None:
     return (server, isql) if server and isql else None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_virtuoso(folder: Path, *, buffers: int = 20_000) -> VirtuosoServer:
     """Start Virtuoso with its database in `folder` (made if missing); raise VirtuosoStartError
-    when it is not installed or not online within START_SECONDS. `buffers`: 8 KB pages cached."""
+    when it is not installed, or not online within START_SECONDS in ATTEMPTS tries (each on new
+    ports and a new database: a port taken between its choice and Virtuoso's bind fails a start).
+    `buffers`: 8 KB pages cached."""
     binaries = virtuoso_binaries()
     if binaries is None:
         raise VirtuosoStartError("virtuoso-t and isql-vt are not installed")
+    failures = []
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _start(folder / f"db-{attempt}", binaries, buffers)
+        except VirtuosoStartError as e:
+            failures.append(f"attempt {attempt}: {e}")
+    raise VirtuosoStartError("\n".join(failures))
+
+
+def _start(folder: Path, binaries: tuple[str, str], buffers: int) -> VirtuosoServer:
     server_binary, isql_binary = binaries
     folder.mkdir(parents=True, exist_ok=True)
-    http_port, isql_port = free_port(), free_port()
+    http_port, isql_port = free_ports(2)  # two distinct ports
     ini = folder / "virtuoso.ini"
     ini.write_text(
         INI.format(
@@ -149,39 +139,16 @@ def start_virtuoso(folder: Path, *, buffers: int = 20_000) -> VirtuosoServer:
         ),
         encoding="utf-8",
     )  # fmt: skip
-    process = subprocess.Popen(
-        [server_binary, "+foreground", "+configfile", str(ini)],
-        cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        bufsize=0,  # a readline after select() must not buffer lines that select() cannot see
-    )  # fmt: skip
-    assert process.stderr is not None
-    server = VirtuosoServer(f"http://127.0.0.1:{http_port}", f"127.0.0.1:{isql_port}", process)
-    deadline = time.monotonic() + START_SECONDS
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while not any("Server online at" in line for line in server.log):
-            left = deadline - time.monotonic()
-            if left <= 0 or process.poll() is not None or not selector.select(left):
-                server.stop()
-                raise VirtuosoStartError(f"virtuoso-t did not start: {''.join(server.log)[-2000:]}")
-            line = process.stderr.readline()
-            if not line and process.poll() is not None:
-                continue
-            server.log.append(line.decode("utf-8", "replace"))
-    server.drain = threading.Thread(target=_drain, args=(process, server.log), daemon=True)
-    server.drain.start()
+    process = start_process([server_binary, "+foreground", "+configfile", str(ini)], cwd=folder)
+    server = VirtuosoServer(f"http://127.0.0.1:{http_port}", process, isql=f"127.0.0.1:{isql_port}")
+    if not server.wait_for("Server online at", START_SECONDS):
+        raise VirtuosoStartError(f"virtuoso-t did not start: {''.join(server.log)[-2000:]}")
     grants = subprocess.run(
         [isql_binary, server.isql, "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF"],
         input=GRANTS.encode(), capture_output=True, timeout=60, check=False,
     )  # fmt: skip
     output = (grants.stdout + grants.stderr).decode("utf-8", "replace")
     if grants.returncode != 0 or "*** Error" in output:
-        server.stop()
+        server.stop(30)
         raise VirtuosoStartError(f"isql-vt could not grant SPARQL Update: {output[-2000:]}")
     return server
-
-
-def _drain(process: subprocess.Popen[bytes], log: list[str]) -> None:
-    assert process.stderr is not None
-    for line in process.stderr:
-        log.append(line.decode("utf-8", "replace"))

@@ -4,10 +4,12 @@ The steps (a reader never sees half a release; the store's requests go through c
 the release graph readers go by is cakg.store.release_graph's):
 
 1. upload: the build's N-Quads go up in chunks of CHUNK_LINES lines, WORKERS requests in flight
-   (cakg.store.upload). A graph the current release holds with the same lines (the digests of
-   the release graph) is not sent at all. Another graph the current release has is uploaded
-   under its staged name `<G?release=VERSION>`; a graph it does not have goes under its own
-   name, since readers name the graphs of every query from the release graph and never name it.
+   (cakg.store.upload), as the store's profile says: one Graph Store POST per graph (the
+   standard path), or the whole chunk in one N-Quads POST (Oxigraph). A graph the current
+   release holds with the same lines (the digests of the release graph) is not sent at all.
+   Another graph the current release has is uploaded under its staged name
+   `<G?release=VERSION>`; a graph it does not have goes under its own name, since readers name
+   the graphs of every query from the release graph and never name it.
    Each asserted triple also goes into the new release's union graph. (Oxigraph's bulk loader,
    `?no_transaction`, halves the upload time but leaves the store in many small files that make
    queries 2-3 times slower: not used.) Each chunk done is recorded in
@@ -24,10 +26,13 @@ the release graph readers go by is cakg.store.release_graph's):
    previous release's union graph is dropped; graphs left over by failed runs for other versions
    are dropped when a publish starts.
 
-The guarantee is the store's for one update request: Oxigraph (and Fuseki/TDB2, GraphDB, RDF4J)
-runs it in one transaction, so readers see the old release or the new one. A store that applies
-the operations of a request one by one shows a mix for the duration of the switch (the staged data
-is complete by then, so that window is short). Publishing needs the update endpoint.
+A reader sees the old release or the new one, never a mix, in either of two ways, by the store's
+profile (cakg.store.profiles). Where one update request is one transaction read from snapshots
+(Oxigraph), the switch request is all it takes. Elsewhere (Virtuoso, whose MOVE a reader was seen
+to catch half done, and any store not known to be isolated), publish writes the switch mark (one
+triple, cakg.store.release_graph) before the switch request and drops it after; readers ask again
+any query that overlapped it, and wait while it is there. A switch cut short leaves the mark: the
+next publish uploads every graph again and switches. Publishing needs the update endpoint.
 
 Publishing the version the store already holds does nothing. A store that takes one graph per
 request splits a blank node in two graphs (the union graph included) in two: publish warns then.

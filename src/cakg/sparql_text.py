@@ -86,6 +86,8 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|.)", re.DOTALL)
 _NOT_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)  # pyoxigraph's messages
+# Virtuoso's: "SPARQL compiler, line 2: syntax error at '}' before 'LIMIT'" (a line, no column)
+_LINE_AT = re.compile(r"line (\d+): syntax error at '((?:[^']|'')*)'(?: before '((?:[^']|'')*)')?")
 _KINDS = {"less": "punct", "word": "keyword", "dot": "punct", "mark": "punct"}
 _BRACKETS = frozenset("(){}[]")
 
@@ -258,13 +260,26 @@ def syntax_error(line: int, column: int, why: str) -> BadQuery:
     return BadQuery(f"syntax error at line {line}, column {column}: {why}", line, column)
 
 
-def syntax_error_from(message: str) -> BadQuery | None:
-    """The syntax error a parser's message describes when it says where ("error at 2:16: why",
-    as pyoxigraph and an Oxigraph server write it), or None when it names no position."""
+def syntax_error_from(message: str, text: str = "") -> BadQuery | None:
+    """The syntax error a parser's message describes when it says where, or None when it names
+    no position: "error at 2:16: why" (pyoxigraph, Oxigraph server), or "line 2: syntax error
+    at 'TOKEN' before 'NEXT'" (Virtuoso), whose column is where TOKEN stands on that line of
+    `text`, the query it was sent (the first place NEXT follows it; 1 when it is not there)."""
     found = _ERROR_AT.search(message)
+    if found is not None:
+        return syntax_error(int(found.group(1)), int(found.group(2)), found.group(3))
+    found = _LINE_AT.search(message)
     if found is None:
         return None
-    return syntax_error(int(found.group(1)), int(found.group(2)), found.group(3))
+    number = int(found.group(1))
+    token, after = (part.replace("''", "'") if part else "" for part in found.group(2, 3))
+    lines = text.split("\n")
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    starts = [m.start() for m in re.finditer(re.escape(token), line)] if token else []
+    followed = [i for i in starts if line[i + len(token) :].lstrip().startswith(after)]
+    column = (followed or starts or [0])[0] + 1
+    why = f"unexpected '{token}'" + (f" before '{after}'" if after else "")
+    return syntax_error(number, column, why)
 
 
 def _blank(text: str) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,19 +49,20 @@ from cakg.sparql_terms import bind_values
 from cakg.sparql_text import code_text, syntax_error_from
 from cakg.store.client import StoreClient, dataset_params
 from cakg.store.endpoints import Endpoints, store_auth, store_endpoints
-from cakg.store.release_graph import ReleaseReader, StoreRelease
+from cakg.store.release_graph import Deadline, ReleaseReader, StoreRelease
 from cakg.store.response import QueryResponse, StoreError, solutions_tsv
 from cakg.terms import from_result
 
 _RDFLIB_PARSER = threading.Lock()
-SWITCH_POLL = 0.2  # seconds between two reads of the release while a switch is under way
 _GRAPH = re.compile(r"(?<![\w:?$\-])GRAPH(?![\w:\-])", re.IGNORECASE)
 
 
-def _refused(error: StoreError) -> BadQuery:
-    """A query the store refused (HTTP 400) as BadQuery, its line and column kept."""
-    text = error.reason
-    return syntax_error_from(text) or BadQuery(f"the store refused the query: {text}")
+def _refused(error: StoreError, sparql: str) -> BadQuery:
+    """A query the store refused (HTTP 400) as BadQuery, its line and column kept (found in
+    `sparql`, the text sent, where the store gives a line only). The store's copy of the query
+    (Virtuoso's, with the release's internal graph names) is left out."""
+    reason = error.reason.split("\n\nSPARQL query:", 1)[0].strip()
+    return syntax_error_from(reason, sparql) or BadQuery(f"the store refused the query: {reason}")
 
 
 class RemoteEngine:
@@ -87,7 +87,6 @@ class RemoteEngine:
         # a store whose updates readers may see half done: each answer is checked (seqlock)
         self._checked = not self._store.profile.isolated_updates
         self._releases = ReleaseReader(self._store, timeout, fallback)
-        self._pause = threading.Event()  # never set: a wait that is not a busy loop
         self.version = self.release().version  # fails early when the store is unreachable
 
     # -- what the store holds -------------------------------------------------------------
@@ -191,60 +190,24 @@ class RemoteEngine:
         shape = inspect_query(sparql)  # refuse updates, SERVICE and deep nesting before sending
         text = bind_values(sparql, bindings, shape.form) if bindings else sparql
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
-        deadline = time.monotonic() + limit
-        while True:
-            release = self.release()
-            if release.switching is not None:  # wait for the switch to end, within the deadline
-                self._wait_for_switch(deadline, limit)
-                continue
-            params = self._dataset_params(dataset or QueryDataset(), shape, sparql, release)
-            response = self._ask(text, shape, params, max_rows, deadline, limit)
-            if not self._checked or release.same(self._read_release(deadline, limit)):
-                return shape, response
-            # the query overlapped a switch: its answer may mix two releases; ask again
+        deadline = Deadline(limit)
+        dataset = dataset or QueryDataset()
 
-    def _ask(
-        self,
-        text: str,
-        shape: QueryShape,
-        params: dict[str, Any],
-        max_rows: int | None,
-        deadline: float,
-        limit: float,
-    ) -> QueryResponse:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise QueryTimeout(limit)
-        try:
-            return self._store.query(
-                text, form=shape.form, params=params, max_rows=max_rows, timeout=left
-            )
-        except QueryTimeout:
-            raise QueryTimeout(limit) from None
-        except StoreError as e:
-            if e.status == 400:
-                raise _refused(e) from None
-            raise
+        def ask(release: StoreRelease) -> QueryResponse:
+            self.version = release.version  # the version served (of the last answer asked)
+            params = self._dataset_params(dataset, shape, sparql, release)
+            try:
+                return self._store.query(
+                    text, form=shape.form, params=params, max_rows=max_rows, timeout=deadline.left()
+                )
+            except QueryTimeout:
+                raise QueryTimeout(limit) from None
+            except StoreError as e:
+                if e.status == 400:
+                    raise _refused(e, text) from None
+                raise
 
-    def _read_release(self, deadline: float, limit: float) -> StoreRelease:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise QueryTimeout(limit)
-        try:
-            return self._releases.read_now(left)
-        except QueryTimeout:
-            raise QueryTimeout(limit) from None
-
-    def _wait_for_switch(self, deadline: float, limit: float) -> None:
-        """Until the store's switch mark is gone (read again every SWITCH_POLL seconds), or
-        QueryTimeout at the deadline."""
-        while True:
-            pause = min(SWITCH_POLL, deadline - time.monotonic())
-            if pause <= 0:
-                raise QueryTimeout(limit)
-            self._pause.wait(pause)
-            if self._read_release(deadline, limit).switching is None:
-                return
+        return shape, self._releases.answer(ask, deadline, checked=self._checked)
 
     def _dataset_params(
         self, dataset: QueryDataset, shape: QueryShape, sparql: str, release: StoreRelease

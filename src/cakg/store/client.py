@@ -29,15 +29,12 @@ cakg.store.response.
 
 from __future__ import annotations
 
-import io
-import itertools
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
-from pyoxigraph import QueryBoolean, QueryResultsFormat, parse_query_results
+from pyoxigraph import QueryResultsFormat
 
 from cakg.errors import ConfigError, QueryTimeout
 from cakg.media import NQUADS, NTRIPLES, SPARQL_JSON, SPARQL_UPDATE, SPARQL_XML, TSV, TURTLE
@@ -47,8 +44,11 @@ from cakg.store.response import (
     QueryResponse,
     StoreError,
     StoreUnreachable,
+    answer_fix,
     describe_request,
-    solutions_tsv,
+    first_solutions,
+    read_body,
+    row_limit,
 )
 
 RESULTS = f"{SPARQL_JSON}, {SPARQL_XML};q=0.9"
@@ -68,7 +68,6 @@ WRITE_TIMEOUT = httpx.Timeout(600.0, connect=10.0)  # an update or an upload
 GRAPHS_PER_DROP = 2_000  # DROP operations per update request
 REFUSED = (400, 404, 405, 406, 415, 501)  # a dataset POST refused: one POST per graph instead
 ERROR_CHARS = 500  # of a store's error body quoted in a message
-READ_BYTES = 1 << 16  # of an answer parsed as it streams in
 
 Quads = Sequence[tuple[bytes, bytes]]  # (subject predicate object, graph term) in N-Quads syntax
 
@@ -113,7 +112,7 @@ class StoreClient:
         self.url = self.endpoints.query
         # the one place an upload mode is chosen: the profile's, "update" without a Graph Store
         self.upload: UploadMode = upload or (profile.upload if self.endpoints.gsp else "update")
-        self._blank_nodes = _blank_node_fix(profile.blank_node_prefix)
+        self._fix = answer_fix(profile.blank_node_prefix, profile.datatype_aliases)
 
     def close(self) -> None:
         self._http.close()
@@ -159,16 +158,17 @@ class StoreClient:
                     raise QueryTimeout(timeout)  # the store's deadline: its answer is partial
                 media_type = response.headers.get("content-type", "").split(";")[0].strip()
                 answer = QueryResponse(url, request, media_type, b"", False)
-                limit = _row_limit(answer, response, max_rows)
+                limit = row_limit(answer, response.headers.get(ROW_LIMIT), max_rows)
                 fmt = QueryResultsFormat.from_media_type(media_type)
-                if fmt in (QueryResultsFormat.JSON, QueryResultsFormat.XML):
-                    chunks = self._blank_nodes(chunks)
-                    if max_rows is not None:
-                        return _first_solutions(answer, fmt, chunks, max_rows, limit)
+                results = fmt in (QueryResultsFormat.JSON, QueryResultsFormat.XML)
+                if results or media_type == NTRIPLES:
+                    chunks = self._fix(chunks)
+                if results and fmt is not None and max_rows is not None:
+                    return first_solutions(answer, fmt, chunks, max_rows, limit)
                 lines = None
                 if max_rows is not None and media_type in (TSV, NTRIPLES):
                     lines = max_rows + (1 if media_type == TSV else 0)  # TSV: the header too
-                body, truncated = _read(chunks, lines)
+                body, truncated = read_body(chunks, lines)
         except httpx.TimeoutException:
             raise QueryTimeout(timeout) from None
         except httpx.TransportError as e:
@@ -177,7 +177,8 @@ class StoreClient:
 
     def graph_names(self, timeout: float) -> list[str]:
         """Every named graph the store holds (the store's own dataset: no graph named)."""
-        sparql = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        # grouped, not DISTINCT: Virtuoso takes seconds over a DISTINCT ?g, milliseconds so
+        sparql = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         response = self.query(sparql, form="SELECT", timeout=timeout)
         rows = response.each(response.solutions())
         return [row["g"].value for row in rows if row["g"] is not None]
@@ -242,8 +243,13 @@ def _status_error(
 ) -> StoreError:
     status = response.status_code
     if status in (401, 403):
-        scheme = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
-        how = " with CAKG_STORE_AUTH=digest" if scheme == "digest" else ""
+        asked = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+        sent = response.request.headers.get("authorization", "").split(" ", 1)[0].lower()
+        how = ""
+        if asked == "digest" and sent != "digest":
+            how = " with CAKG_STORE_AUTH=digest"
+        elif sent == "basic" and not asked:  # Virtuoso refuses Basic without a challenge
+            how = " (and CAKG_STORE_AUTH=digest for a store taking Digest only, as Virtuoso)"
         message = (
             f"{response.reason_phrase}: set CAKG_STORE_TOKEN, or CAKG_STORE_USER and "
             f"CAKG_STORE_PASSWORD{how}, to credentials {credentials}"
@@ -260,119 +266,6 @@ def _chunks(response: httpx.Response, deadline: float, limit: float) -> Iterator
         if time.monotonic() > deadline:
             raise QueryTimeout(limit)
         yield chunk
-
-
-def _read(chunks: Iterator[bytes], lines: int | None) -> tuple[bytes, bool]:
-    """The body, or its first `lines` lines (and True) when it has more."""
-    buffer = bytearray()
-    seen = 0
-    for chunk in chunks:
-        buffer += chunk
-        if lines is None:
-            continue
-        seen += chunk.count(b"\n")
-        if seen > lines:
-            end = -1
-            for _ in range(lines):
-                end = buffer.index(b"\n", end + 1)
-            return bytes(buffer[: end + 1]), True
-    return bytes(buffer), False
-
-
-def _row_limit(answer: QueryResponse, response: httpx.Response, max_rows: int | None) -> int | None:
-    """The row limit at which the store says it cut this answer (X-SPARQL-MaxRows), if it did;
-    a StoreError when the limit is within the rows wanted (the answer would pass for whole)."""
-    value = response.headers.get(ROW_LIMIT)
-    if value is None:
-        return None
-    try:
-        limit = int(value)
-    except ValueError:
-        raise answer.error(f"unreadable {ROW_LIMIT} header: {value!r}") from None
-    if max_rows is None or limit <= max_rows:
-        wanted = "the whole answer" if max_rows is None else f"{max_rows + 1} rows"
-        raise answer.error(
-            f"the store cut its answer at {limit} rows (its own result limit) where cakg needs "
-            f"{wanted}: raise the store's limit (Virtuoso: ResultSetMaxRows in [SPARQL] of "
-            "virtuoso.ini) above cakg's max_rows"
-        )
-    return limit
-
-
-class _Stream(io.RawIOBase):
-    """The chunks of an answer as a file for pyoxigraph's parser, which reads as it needs."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        super().__init__()
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._pending or next(self._chunks, b"")
-        size = min(len(buffer), len(data))
-        memoryview(buffer).cast("B")[:size] = data[:size]
-        self._pending = data[size:]
-        return size
-
-
-def _first_solutions(
-    answer: QueryResponse,
-    fmt: QueryResultsFormat,
-    chunks: Iterator[bytes],
-    max_rows: int,
-    limit: int | None,
-) -> QueryResponse:
-    """The answer's first `max_rows` solutions, parsed as the body streams in and written as
-    SPARQL TSV (lossless); truncated when there was one more (nothing more is read)."""
-    try:
-        result = parse_query_results(io.BufferedReader(_Stream(chunks), READ_BYTES), fmt)
-        if isinstance(result, QueryBoolean):
-            body, media_type, truncated = result.serialize(format=fmt) or b"", "", False
-            media_type = answer.media_type
-        else:
-            variables = list(result.variables)
-            kept = list(itertools.islice(result, max_rows + 1))
-            truncated = len(kept) > max_rows or limit is not None
-            body = solutions_tsv(variables, [[s[v] for v in variables] for s in kept[:max_rows]])
-            media_type = TSV
-            del kept, variables
-    except SyntaxError as e:
-        message = f"unreadable {answer.media_type} results: {e}"
-    else:
-        del result
-        return QueryResponse(answer.url, answer.request, media_type, body, truncated)
-    raise answer.error(message)
-
-
-BNODE_JSON = re.compile(rb'("type"\s{0,8}:\s{0,8}"bnode"\s{0,8},\s{0,8}"value"\s{0,8}:\s{0,8}")')
-BNODE_XML = re.compile(rb"(<bnode>)")
-CARRY = 96  # bytes kept back between chunks: longer than any match
-
-
-def _blank_node_fix(prefix: str) -> Any:
-    """A filter of an answer's chunks that drops `prefix` from blank node labels in SPARQL JSON
-    and XML results (Virtuoso writes `nodeID://b1`: not a blank node label); none without one."""
-    if not prefix:
-        return lambda chunks: chunks
-    marker = re.escape(prefix.encode())
-    patterns = [re.compile(p.pattern + marker) for p in (BNODE_JSON, BNODE_XML)]
-
-    def fix(chunks: Iterator[bytes]) -> Iterator[bytes]:
-        carry = b""
-        for chunk in chunks:
-            text = carry + chunk
-            for pattern in patterns:
-                text = pattern.sub(rb"\1", text)
-            carry = text[-CARRY:]
-            if text[:-CARRY]:
-                yield text[:-CARRY]
-        if carry:
-            yield carry
-
-    return fix
 
 
 def _by_graph(quads: Quads) -> dict[bytes, list[bytes]]:

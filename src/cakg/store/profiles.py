@@ -9,9 +9,10 @@
   seconds; one update request is one transaction whose readers see it whole.
 - "virtuoso": Graph Store POSTs per graph at `/sparql-graph-crud`, updates at the query endpoint
   (`/sparql`, or `/sparql-auth` with credentials), `timeout` in milliseconds. Its deviations, each
-  read around: blank nodes in results are `nodeID://b1` (read as `_:b1`); MOVE is not isolated
-  (a reader sees it half done); an answer cut by its limits still says 200 (the headers in
-  cakg.store.client say so).
+  read around: blank nodes in results are `nodeID://b1` (read as `_:b1`); geo:wktLiteral values
+  come back as virtrdf:Geometry (read as geo:wktLiteral again; their coordinates are Virtuoso's,
+  stored as 32-bit floats); MOVE is not isolated (a reader sees it half done); an answer cut by
+  its limits still says 200 (the headers in cakg.store.client say so).
 
 `--store-profile auto` (the default) asks the query endpoint for its service description (a GET
 with Accept: text/turtle) and takes the profile its Server header names; any other store gets the
@@ -28,6 +29,8 @@ from cakg.config import STORE_PROFILES
 from cakg.errors import ConfigError
 
 UploadMode = Literal["dataset", "graph", "update"]
+VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+GEO_WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class StoreProfile:
     timeout_scale: float | None  # the `timeout` parameter's units per second; None: not sent
     isolated_updates: bool  # readers see one update request whole (a snapshot), never half
     blank_node_prefix: str = ""  # written before blank node labels in results (Virtuoso)
+    datatype_aliases: tuple[tuple[str, str], ...] = ()  # (the store's datatype, the one meant)
     # the last segment of a query endpoint's path -> its update and Graph Store endpoints
     siblings: tuple[tuple[str, str, str], ...] = ()
 
@@ -66,6 +70,7 @@ PROFILES = {
     ),
     "virtuoso": StoreProfile(
         "virtuoso", "graph", 1000.0, isolated_updates=False, blank_node_prefix="nodeID://",
+        datatype_aliases=((VIRTUOSO_GEOMETRY, GEO_WKT),),
         siblings=(
             ("sparql", "sparql", "sparql-graph-crud"),
             ("sparql-auth", "sparql-auth", "sparql-graph-crud-auth"),

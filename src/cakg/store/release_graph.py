@@ -38,13 +38,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from cakg.errors import ConfigError
+from cakg.errors import ConfigError, QueryTimeout
 from cakg.store.client import EMPTY_GRAPH, StoreClient, dataset_params
 
+T = TypeVar("T")
 RELEASE_GRAPH = "urn:x-cakg:release"  # the published release: version, graphs, counts
 ASSERTED_GRAPH = "urn:x-cakg:asserted"  # the set union of the asserted graphs
 UNION_GRAPH = "urn:x-cakg:unionGraph"  # release graph -> the graph holding the asserted union
@@ -58,6 +60,7 @@ SWITCH_GRAPH = "urn:x-cakg:switch"  # holds the switch mark while a switch is un
 SWITCHING_TO = "urn:x-cakg:switchingTo"
 RELEASE_MARK = "release="  # in a staged graph's name
 RELEASE_TTL = 5.0  # seconds between two reads of the release graph
+SWITCH_POLL = 0.2  # seconds between two reads of the release while a switch is under way
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,20 @@ def release_update(
     )
 
 
+class Deadline:
+    """The time a query has left, and QueryTimeout (naming its whole limit) once it is gone."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.at = time.monotonic() + limit
+
+    def left(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(self.limit)
+        return left
+
+
 class ReleaseReader:
     """The store's release for a reader, read again at most every RELEASE_TTL seconds."""
 
@@ -174,6 +191,7 @@ class ReleaseReader:
         self._lock = threading.Lock()
         self._release: StoreRelease | None = None
         self._read_at = 0.0
+        self._pause = threading.Event()  # never set: a wait for the switch, not a busy loop
 
     def current(self) -> StoreRelease:
         """The release, read from the store when the last reading is older than RELEASE_TTL."""
@@ -189,6 +207,27 @@ class ReleaseReader:
         with self._lock:
             self._release, self._read_at = release, time.monotonic()
         return release
+
+    def answer(self, ask: Callable[[StoreRelease], T], deadline: Deadline, *, checked: bool) -> T:
+        """`ask(release)`, an answer from one release. On a store whose updates readers may see
+        half done (`checked`), the release is read again after the answer and the question asked
+        again if a switch overlapped it (the switch mark: see the module's docstring); while the
+        mark is there, the release is read every SWITCH_POLL seconds until the deadline."""
+        while True:
+            release = self.current()
+            if release.switching is not None:
+                self._pause.wait(min(SWITCH_POLL, deadline.left()))
+                self._recheck(deadline)
+                continue
+            answer = ask(release)
+            if not checked or release.same(self._recheck(deadline)):
+                return answer
+
+    def _recheck(self, deadline: Deadline) -> StoreRelease:
+        try:
+            return self.read_now(deadline.left())
+        except QueryTimeout:
+            raise QueryTimeout(deadline.limit) from None
 
     def _read(self, timeout: float | None = None) -> StoreRelease:
         release = read_release(self._client, self._timeout if timeout is None else timeout)

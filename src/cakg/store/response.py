@@ -3,12 +3,21 @@
 An answer that is not what the protocol says (another media type, an unreadable body, a boolean
 where solutions were asked for) is a StoreError naming the store's URL and the request, never a
 traceback.
+
+Reading an answer as it streams in (the client hands over its chunks): `read_body` (whole, or its
+first lines), `first_solutions` (SPARQL JSON or XML parsed as it comes, stopped past a row cap),
+`row_limit` (a store's own cut, X-SPARQL-MaxRows) and `answer_fix` (a store's spellings:
+Virtuoso's blank nodes and geometries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+import io
+import itertools
+import re
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pyoxigraph import (
     BlankNode,
@@ -26,10 +35,12 @@ from pyoxigraph import (
 )
 
 from cakg.errors import QueryResourceError
+from cakg.media import TSV
 
 Term = NamedNode | BlankNode | Literal | Triple
 
 REQUEST_CHARS = 80  # of a query or update, or of an answer, quoted in a message
+READ_BYTES = 1 << 16  # of an answer parsed as it streams in
 
 
 class StoreError(QueryResourceError):
@@ -152,3 +163,136 @@ def describe_request(kind: str, text: str) -> str:
 def _excerpt(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= REQUEST_CHARS else flat[: REQUEST_CHARS - 3] + "..."
+
+
+# --- reading an answer as it streams in -----------------------------------------------------------
+
+
+def read_body(chunks: Iterator[bytes], lines: int | None) -> tuple[bytes, bool]:
+    """The body, or its first `lines` lines (and True) when it has more."""
+    buffer = bytearray()
+    seen = 0
+    for chunk in chunks:
+        buffer += chunk
+        if lines is None:
+            continue
+        seen += chunk.count(b"\n")
+        if seen > lines:
+            end = -1
+            for _ in range(lines):
+                end = buffer.index(b"\n", end + 1)
+            return bytes(buffer[: end + 1]), True
+    return bytes(buffer), False
+
+
+def row_limit(answer: QueryResponse, value: str | None, max_rows: int | None) -> int | None:
+    """The row limit at which the store says it cut this answer (`value`, its X-SPARQL-MaxRows
+    header), if it did; a StoreError when the limit is within the rows wanted (the answer would
+    pass for whole)."""
+    if value is None:
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        raise answer.error(f"unreadable X-SPARQL-MaxRows header: {value!r}") from None
+    if max_rows is None or limit <= max_rows:
+        wanted = "the whole answer" if max_rows is None else f"{max_rows + 1} rows"
+        raise answer.error(
+            f"the store cut its answer at {limit} rows (its own result limit) where cakg needs "
+            f"{wanted}: raise the store's limit (Virtuoso: ResultSetMaxRows in [SPARQL] of "
+            "virtuoso.ini) above cakg's max_rows"
+        )
+    return limit
+
+
+class _Stream(io.RawIOBase):
+    """The chunks of an answer as a file for pyoxigraph's parser, which reads as it needs."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._pending or next(self._chunks, b"")
+        size = min(len(buffer), len(data))
+        memoryview(buffer).cast("B")[:size] = data[:size]
+        self._pending = data[size:]
+        return size
+
+
+def first_solutions(
+    answer: QueryResponse,
+    fmt: QueryResultsFormat,
+    chunks: Iterator[bytes],
+    max_rows: int,
+    limit: int | None,
+) -> QueryResponse:
+    """The answer's first `max_rows` solutions, parsed as the body streams in and written as
+    SPARQL TSV (lossless); truncated when there was one more (nothing more is read)."""
+    try:
+        result = parse_query_results(io.BufferedReader(_Stream(chunks), READ_BYTES), fmt)
+        if isinstance(result, QueryBoolean):
+            body, media_type, truncated = result.serialize(format=fmt) or b"", "", False
+            media_type = answer.media_type
+        else:
+            variables = list(result.variables)
+            kept = list(itertools.islice(result, max_rows + 1))
+            truncated = len(kept) > max_rows or limit is not None
+            body = solutions_tsv(variables, [[s[v] for v in variables] for s in kept[:max_rows]])
+            media_type = TSV
+            del kept, variables
+    except SyntaxError as e:
+        message = f"unreadable {answer.media_type} results: {e}"
+    else:
+        del result
+        return QueryResponse(answer.url, answer.request, media_type, body, truncated)
+    raise answer.error(message)
+
+
+CARRY = 160  # bytes kept back between chunks: longer than any match below
+ChunkFilter = Callable[[Iterator[bytes]], Iterator[bytes]]
+
+
+def answer_fix(
+    blank_node_prefix: str = "", datatypes: Sequence[tuple[str, str]] = ()
+) -> ChunkFilter:
+    """A filter of an answer's chunks (SPARQL JSON or XML results, N-Triples) that reads around
+    a store's spelling: `blank_node_prefix` dropped from blank node labels (Virtuoso writes
+    `nodeID://b1`, not a label) and each datatype IRI of `datatypes` read as the one it stands
+    for (Virtuoso's virtrdf:Geometry for geo:wktLiteral). The patterns match markup only (a
+    quote, `<` or `^^` inside a value is escaped there); none: the chunks as they come."""
+    patterns: list[tuple[re.Pattern[bytes], bytes]] = []
+    if blank_node_prefix:
+        prefix = re.escape(blank_node_prefix.encode())
+        json = rb'("type"\s{0,8}:\s{0,8}"bnode"\s{0,8},\s{0,8}"value"\s{0,8}:\s{0,8}")'
+        patterns += [
+            (re.compile(json + prefix), rb"\1"),
+            (re.compile(rb"(<bnode>)" + prefix), rb"\1"),
+        ]
+    for alias, meant in datatypes:
+        was, now = re.escape(alias.encode()), meant.encode()
+        patterns += [
+            (re.compile(rb'("datatype"\s{0,8}:\s{0,8}")' + was + rb'"'), rb"\1" + now + b'"'),
+            (re.compile(rb'(<literal datatype=")' + was + rb'"'), rb"\1" + now + b'"'),
+            (re.compile(rb'(?<!\\)"\^\^<' + was + b">"), b'"^^<' + now + b">"),
+        ]
+    if not patterns:
+        return lambda chunks: chunks
+
+    def fix(chunks: Iterator[bytes]) -> Iterator[bytes]:
+        carry = b""
+        for chunk in chunks:
+            text = carry + chunk
+            for pattern, replacement in patterns:
+                text = pattern.sub(replacement, text)
+            carry = text[-CARRY:]
+            if text[:-CARRY]:
+                yield text[:-CARRY]
+        if carry:
+            yield carry
+
+    return fix

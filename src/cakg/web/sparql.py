@@ -303,6 +303,9 @@ def service_description_graph(endpoint_iri: str, manifest: dict[str, Any], engin
 def healthz() -> Response:
     """Liveness: the dataset version, the engine and how many query workers are alive.
 
+    `store_profile`: for the remote engine, the store's profile ("oxigraph", "virtuoso",
+    "standard"); null otherwise.
+
     `build_error`: when the last build failed (the served release is then older than the
     sources), its `message`, `file`, `line`, `column`, `error` code, `failed` time and the
     version it left `serving`; null when the last build succeeded.
@@ -318,6 +321,7 @@ def healthz() -> Response:
         "release": state.release().id,
         "workers": workers,
         "network_isolated": getattr(pool, "isolated", None),
+        "store_profile": getattr(engine, "profile", None),  # remote: cakg.store.profiles
         "build_error": failed_build(state.settings()),
     }
     return Response(json.dumps(body), 200 if healthy else 503, content_type=JSON)
