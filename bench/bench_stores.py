@@ -22,9 +22,6 @@ tests/virtuoso_server.py, with NUMBER_OF_BUFFERS by size). For each store:
   the switch, and the switch itself (its update requests, the switch marks included where the
   store's updates are not isolated). It uploads the edited graph and the new union graph.
 
-Publish runs with two of its queries asked as Virtuoso 7.2 can answer them (store_workarounds;
---as-is: without): as cakg asks them, a first publish at 10^6 and a second one at 10^5 fail.
-
 Then the Virtuoso/Oxigraph ratio of each figure (above 1: Virtuoso slower). The table goes to
 stdout and to bench/results/stores-<date>.md, with the commit and the load average.
 """
@@ -139,10 +136,10 @@ def switch_timer() -> Iterator[list[tuple[float, float]]]:
     texts = {publish.SWITCH_DONE}
     real_switch, real_mark, real_update = publish._switch, publish.switch_mark, StoreClient.update
 
-    def switch(*args: Any, **kwargs: Any) -> str:
-        text = real_switch(*args, **kwargs)
-        texts.add(text)
-        return text
+    def switch(*args: Any, **kwargs: Any) -> list[str]:
+        parts: list[str] = real_switch(*args, **kwargs)
+        texts.update(parts)
+        return parts
 
     def mark(version: str) -> str:
         text = real_mark(version)
@@ -166,40 +163,6 @@ def switch_timer() -> Iterator[list[tuple[float, float]]]:
         StoreClient.update = real_update  # type: ignore[method-assign]
 
 
-@contextlib.contextmanager
-def store_workarounds(on: bool) -> Iterator[None]:
-    """Two of publish's queries asked as Virtuoso 7.2 can answer them (off: --as-is):
-
-    - StoreClient.graph_names as a GROUP BY with COUNT: Virtuoso answers `SELECT DISTINCT ?g
-      WHERE { GRAPH ?g { ?s ?p ?o } }` in over 60 s at 10^5 triples (12 s with LIMIT 3), the
-      GROUP BY in 0.03 s; without it a second publish fails (QueryTimeout);
-    - publish's check without its named-graph-uri list (the store's own dataset, every graph):
-      at 10^6 (2,600 graphs) the list makes Virtuoso drop the request ("Receive buffer too
-      long"), and the first publish fails after its whole upload."""
-    import cakg.publish as publish
-    from cakg.store.client import StoreClient
-
-    real_names, real_check = StoreClient.graph_names, publish._check
-
-    def graph_names(self: StoreClient, timeout: float) -> list[str]:
-        return list(counts_of(self, timeout))
-
-    def check(client: StoreClient, expected: dict[str, int], *args: Any) -> None:
-        found = counts_of(client, publish.QUERY_TIMEOUT)
-        wrong = sorted(name for name, n in expected.items() if found.get(name, 0) != n)
-        if wrong:  # as publish's own check: nothing switched
-            real_check(client, {g: expected[g] for g in wrong}, *args)
-
-    if on:
-        StoreClient.graph_names = graph_names  # type: ignore[method-assign]
-        publish._check = check  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        StoreClient.graph_names = real_names  # type: ignore[method-assign]
-        publish._check = real_check  # type: ignore[assignment]
-
-
 def counts_of(client: Any, timeout: float) -> dict[str, int]:
     """Triples per named graph of the store's own dataset, through the store's client."""
     sparql = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -208,7 +171,7 @@ def counts_of(client: Any, timeout: float) -> dict[str, int]:
     return {row["g"].value: int(row["n"].value) for row in rows if row["g"] and row["n"]}
 
 
-def publish_to(build_dir: Path, root: Path, url: str, workaround: bool) -> dict[str, Any]:
+def publish_to(build_dir: Path, root: Path, url: str) -> dict[str, Any]:
     """publish_dataset of the release under `build_dir` into `url`: wall seconds, the seconds to
     the end of the switch, the switch's, and the result."""
     from cakg.config import Settings
@@ -216,7 +179,7 @@ def publish_to(build_dir: Path, root: Path, url: str, workaround: bool) -> dict[
     from cakg.store.endpoints import store_endpoints
 
     settings = Settings.from_env(synthetic_env(), root=root, build_dir=build_dir)
-    with switch_timer() as spans, store_workarounds(workaround):
+    with switch_timer() as spans:
         t0 = time.perf_counter()
         result = publish_dataset(settings, store_endpoints(url))
         seconds = time.perf_counter() - t0
@@ -388,9 +351,7 @@ def bench_store(name: str, built: SyntheticBuild, size: float, args: argparse.Na
     out: dict[str, Any] = {"store": name, "load_before": load_average()}
     with start_store(name, folder, size, logs) as store:
         print(f"{size:.0e} {name}: first publish (load {load_average()})", file=sys.stderr)
-        out["publish"] = publish_to(
-            built.root / "build", built.root, store.query_url, not args.as_is
-        )
+        out["publish"] = publish_to(built.root / "build", built.root, store.query_url)
         out["publish"]["load"] = load_average()
         counts = graph_counts(store.query_url)
         graphs = built.manifest["graphs"]
@@ -418,7 +379,7 @@ def bench_store(name: str, built: SyntheticBuild, size: float, args: argparse.Na
             print(f"{size:.0e} {name}: second publish (load {load_average()})", file=sys.stderr)
             build_dir, edited = changed_release(built, RESULTS / f"changed-{size:.0e}" / "build")
             try:
-                out["second"] = publish_to(build_dir, built.root, store.query_url, not args.as_is)
+                out["second"] = publish_to(build_dir, built.root, store.query_url)
                 out["second"].update(edited=edited, load=load_average())
             except Exception as e:  # reported; the figures above stand
                 out["second"] = {"error": describe(e)}
@@ -586,11 +547,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds of timed runs per query at most (at least 3 runs)")  # fmt: skip
     p.add_argument("--queries", nargs="*", help="these saved queries only (default: all)")
     p.add_argument("--no-second", action="store_true", help="skip the second publish")
-    p.add_argument(
-        "--as-is",
-        action="store_true",
-        help="publish without the workarounds for Virtuoso (store_workarounds)",
-    )
     args = p.parse_args(argv)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -625,14 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         f"# cakg stores benchmark, {stamp}\n\ncommit {at}; {os.cpu_count()} CPUs; load "
         f"average before {started}, after {load_average()} (1, 5, 15 min); at each step: "
-        f"{loads}.\n\n"
-        + (
-            "Publish ran as cakg does (--as-is).\n\n"
-            if args.as_is
-            else "Publish ran with two of its queries asked as Virtuoso can answer them "
-            "(store_workarounds: graph names by GROUP BY, the check without its graph list).\n\n"
-        )
-        + table(rows, args.repeat)
+        f"{loads}.\n\n" + table(rows, args.repeat)
     )
     (RESULTS / f"stores-{stamp}.md").write_text(text)
     print(text)
