@@ -380,7 +380,7 @@ def test_a_store_answering_no_sparql_results_exits_2_naming_the_request(
     answer[0] = 200  # "store says no" as text/plain: not the SPARQL results asked for
     result = run_cli("--root", str(tiny_settings.root), "publish", "--to", f"{url}/query")
     assert result.code == 2 and "Traceback" not in result.err
-    release_query = "the SELECT query `SELECT ?g ?s ?p ?o WHERE { VALUES ?g { <urn:x-cakg:release>"
+    release_query = "the SELECT query `SELECT ?p ?o WHERE { { GRAPH <urn:x-cakg:release> {"
     assert result.err.startswith(f"cakg: error: the SPARQL store at {url}/query ({release_query}")
     assert "the answer is text/plain ('store says no'), not SPARQL results" in result.err
 

@@ -279,7 +279,7 @@ def test_named_graphs_are_sent_only_to_a_query_with_a_graph_pattern(
 
 Answer = tuple[int, str, bytes]  # status, content type ("": none), body
 RELEASE_ROWS = f'?s\t?p\t?o\n<{RELEASE_GRAPH}>\t<{OWL_VERSION_INFO}>\t"v1"\n'.encode()
-RELEASE_QUERY = "the SELECT query `SELECT ?g ?s ?p ?o WHERE { VALUES ?g { <urn:x-cakg:release>"
+RELEASE_QUERY = "the SELECT query `SELECT ?p ?o WHERE { { GRAPH <urn:x-cakg:release> {"
 
 
 @pytest.fixture

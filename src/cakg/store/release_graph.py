@@ -89,15 +89,16 @@ def staged_name(graph: str, version: str) -> str:
 def read_release(client: StoreClient, timeout: float) -> StoreRelease | None:
     """The release the store's release graph records (and the switch mark, if any); None when
     it has no release graph."""
+    release = f"<{RELEASE_GRAPH}>"  # its own statements only: not each graph's count and digest
     sparql = (
-        f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ <{RELEASE_GRAPH}> <{SWITCH_GRAPH}> }} "
-        "GRAPH ?g { ?s ?p ?o } }"
-    )
+        f"SELECT ?p ?o WHERE {{ {{ GRAPH {release} {{ {release} ?p ?o }} }} "
+        f"UNION {{ GRAPH <{SWITCH_GRAPH}> {{ {release} ?p ?o }} }} }}"
+    )  # two graphs named, not VALUES ?g (Virtuoso was slower over the VALUES at 10^6)
     response = client.query(sparql, form="SELECT", timeout=timeout)
     version, graphs, union, switching = None, [], ASSERTED_GRAPH, None
     for row in response.each(response.solutions()):
-        subject, predicate, obj = row["s"], row["p"], row["o"]
-        if subject is None or predicate is None or obj is None or subject.value != RELEASE_GRAPH:
+        predicate, obj = row["p"], row["o"]
+        if predicate is None or obj is None:
             continue
         if predicate.value == OWL_VERSION_INFO:
             version = obj.value
