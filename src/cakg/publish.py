@@ -126,6 +126,7 @@ def publish_dataset(
                 "uploaded again (readers wait for the switch mark to go)"
             )
             current = StoreRelease("", (), False)
+            state_path.unlink(missing_ok=True)  # its chunks went to names this run won't use
         elif current.published and current.version == version:
             state_path.unlink(missing_ok=True)
             return result
