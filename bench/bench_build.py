@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import generate, stale_shared
-from bench.servers import free_port, wait_ready
+from bench.servers import free_port, stop, wait_ready
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -249,12 +249,7 @@ def serve(root: Path, logs: Path, store: str | None = None) -> dict[str, Any]:
     except (RuntimeError, TimeoutError, urllib.error.URLError) as e:
         return {"error": str(e)}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def remote(root: Path, logs: Path) -> dict[str, Any]:

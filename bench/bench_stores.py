@@ -50,7 +50,7 @@ from typing import Any
 
 import httpx
 
-from bench.servers import free_port, memory_mb, wait_ready
+from bench.servers import free_port, memory_mb, stop, wait_ready
 from bench.synthetic import RESULTS, SyntheticBuild, synthetic_build, synthetic_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,16 +110,15 @@ def start_store(name: str, folder: Path, size: float, logs: Path) -> Iterator[St
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
 
-    def stop() -> None:
+    def stop_oxigraph() -> None:
         if proc.poll() is None:
-            proc.terminate()
-            proc.wait(30)
+            stop(proc, 30)
 
     try:
         wait_ready(f"{url}/query?query=ASK%7B%7D", proc, 60)
-        yield Store(name, f"{url}/query", proc.pid, folder, stop)
+        yield Store(name, f"{url}/query", proc.pid, folder, stop_oxigraph)
     finally:
-        stop()
+        stop_oxigraph()
 
 
 # ---- publishing --------------------------------------------------------------------------
@@ -293,12 +292,7 @@ def over_http(root: Path, url: str, names: list[str], repeat: int, budget: float
             )
         return {"ready_s": ready, "queries": queries}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def in_engine(root: Path, url: str, names: list[str], repeat: int, budget: float

@@ -137,3 +137,13 @@ def run_wrk_script(script: str, url: str, connections: int, duration: float) -> 
     result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / result["seconds"]
     return result
+
+
+def stop(proc: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    """Terminate `proc`, and kill it if it is still there after `seconds`."""
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from flask import Flask
@@ -316,6 +317,8 @@ def project_client(
     engine.close()
 
 
+Server = TypeVar("Server", bound=ServerProcess)
+
 # --- a real Oxigraph server ------------------------------------------------------------------
 
 SERVER_START = 30.0  # seconds for `oxigraph serve` to listen
@@ -352,14 +355,19 @@ def oxigraph_servers(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[], OxigraphServer]]:
     """Start a fresh Oxigraph server (its data in a temporary folder); all stop at the end."""
-    started: list[OxigraphServer] = []
+    yield from started_servers(lambda: start_oxigraph(tmp_path_factory.mktemp("oxigraph")))
 
-    def start() -> OxigraphServer:
-        server = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+
+def started_servers(start: Callable[[], Server]) -> Iterator[Callable[[], Server]]:
+    """A factory of servers made by `start`, every one of them stopped when it is done."""
+    started: list[Server] = []
+
+    def make() -> Server:
+        server = start()
         started.append(server)
         return server
 
-    yield start
+    yield make
     for server in started:
         server.stop()
 
@@ -390,19 +398,14 @@ def virtuoso_servers(
     Skips the test when Virtuoso is not installed."""
     if virtuoso_binaries() is None:
         pytest.skip(VIRTUOSO_MISSING)
-    started: list[VirtuosoServer] = []
 
     def start() -> VirtuosoServer:
         try:
-            server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+            return start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
         except VirtuosoStartError as e:
             pytest.fail(str(e))
-        started.append(server)
-        return server
 
-    yield start
-    for server in started:
-        server.stop()
+    yield from started_servers(start)
 
 
 @pytest.fixture(scope="session")
